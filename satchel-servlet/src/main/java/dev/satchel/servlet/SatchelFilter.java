@@ -1,0 +1,130 @@
+package dev.satchel.servlet;
+
+import dev.satchel.core.ObservableSessionStore;
+import dev.satchel.core.SessionEvent;
+import dev.satchel.core.SessionException;
+import dev.satchel.core.SessionLimitException;
+import dev.satchel.core.SessionStore;
+import dev.satchel.core.SessionStoreUnavailableException;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Gives a web application a distributed {@link jakarta.servlet.http.HttpSession}, backed by any
+ * {@link SessionStore}, in any Servlet 6 container.
+ *
+ * <p>Map it first, on every path that uses sessions. The application keeps calling {@code
+ * request.getSession()}; the session it gets is loaded from the store on first use and its changes
+ * are saved as one change set before the response is committed. When the store cannot answer, the
+ * request ends with 503 and a JSON reason rather than hanging or leaking a stack trace.
+ *
+ * <p>Session listeners are registered through {@link SessionOptions.Builder#listener}, not with the
+ * container, since the container never sees these sessions. Asynchronous requests are not
+ * supported: the session is saved when the filter chain returns.
+ *
+ * <p>Thread-safe; one instance serves every request.
+ */
+public final class SatchelFilter implements Filter {
+    private static final Logger LOG = LoggerFactory.getLogger(SatchelFilter.class);
+    private static final String APPLIED = SatchelFilter.class.getName() + ".applied";
+
+    private final SessionStore store;
+    private final SessionOptions options;
+    private volatile SessionFilterRuntime runtime;
+    private volatile Optional<AutoCloseable> subscription = Optional.empty();
+
+    /** Creates a filter over {@code store} with the given options. */
+    public SatchelFilter(SessionStore store, SessionOptions options) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.options = Objects.requireNonNull(options, "options");
+        this.runtime = new SessionFilterRuntime(store, options, new ServletListeners(options.listeners()), null);
+    }
+
+    /** Creates a filter over {@code store} with the default options. */
+    public SatchelFilter(SessionStore store) {
+        this(store, SessionOptions.defaults());
+    }
+
+    @Override
+    public void init(FilterConfig config) {
+        SessionFilterRuntime r = new SessionFilterRuntime(store, options, runtime.events(), config.getServletContext());
+        runtime = r;
+        config.getServletContext().setAttribute(SatchelSessions.ATTRIBUTE, new SatchelSessions(r));
+        if (store instanceof ObservableSessionStore observable && r.events().wantsDestroyed()) {
+            // Sessions that expire were never invalidated by a request; the store tells us instead.
+            subscription = Optional.of(observable.subscribe(event -> {
+                if (event.type() == SessionEvent.Type.EXPIRED) {
+                    event.lastState().ifPresent(last -> r.events().destroyed(SatchelHttpSession.detached(r, last)));
+                }
+            }));
+        }
+    }
+
+    @Override
+    public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
+            throws IOException, ServletException {
+        if (!(req instanceof HttpServletRequest request)
+                || !(res instanceof HttpServletResponse response)
+                || req.getAttribute(APPLIED) != null) {
+            chain.doFilter(req, res);
+            return;
+        }
+        request.setAttribute(APPLIED, Boolean.TRUE);
+        RequestSessions sessions = new RequestSessions(runtime, request, response);
+        try {
+            chain.doFilter(new SessionRequest(request, sessions), new SessionResponse(response, sessions));
+            sessions.finish();
+        } catch (IOException | ServletException | RuntimeException e) {
+            Optional<SessionException> cause = sessionFailure(e);
+            if (cause.isEmpty() || response.isCommitted()) {
+                throw e;
+            }
+            refuse(response, cause.get());
+        }
+    }
+
+    @Override
+    public void destroy() {
+        subscription.ifPresent(s -> {
+            try {
+                s.close();
+            } catch (Exception e) {
+                LOG.debug("closing the store subscription failed", e);
+            }
+        });
+    }
+
+    private static Optional<SessionException> sessionFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SessionStoreUnavailableException || t instanceof SessionLimitException) {
+                return Optional.of((SessionException) t);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static void refuse(HttpServletResponse response, SessionException failure) throws IOException {
+        boolean full = failure instanceof SessionLimitException;
+        LOG.error("{}: answering 503", full ? "session limit reached" : "session store unavailable", failure);
+        response.reset();
+        response.setStatus(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
+        response.setHeader("Retry-After", "1");
+        response.setContentType("application/json");
+        response.setCharacterEncoding(StandardCharsets.UTF_8.name());
+        String error = full ? "session_limit_reached" : "session_store_unavailable";
+        String message = full ? "too many active sessions, try again shortly" : "the session store is not answering";
+        response.getWriter().write("{\"error\":\"" + error + "\",\"message\":\"" + message + "\"}");
+    }
+}
