@@ -1,0 +1,37 @@
+package dev.satchel.demo;
+
+import dev.satchel.core.SessionId;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Objects;
+
+/**
+ * How to run one shop node.
+ *
+ * @param nodeName the node's name, in {@code X-Served-By} and as the id route suffix
+ * @param host the address to bind (loopback by default)
+ * @param port the port to bind; 0 picks a free one
+ * @param dataDir where the user database lives
+ * @param clock the clock for sessions and login throttling
+ */
+public record ShopConfig(String nodeName, String host, int port, Path dataDir, Clock clock) {
+
+    /** Validates the configuration. */
+    public ShopConfig {
+        Objects.requireNonNull(nodeName, "nodeName");
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(clock, "clock");
+        if (!SessionId.isValidRoute(nodeName)) {
+            throw new IllegalArgumentException("node name must be 1 to 32 characters of [A-Za-z0-9_-]: " + nodeName);
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port must be 0 to 65535: " + port);
+        }
+    }
+
+    /** A node on loopback with the system clock. */
+    public static ShopConfig of(String nodeName, int port, Path dataDir) {
+        return new ShopConfig(nodeName, "127.0.0.1", port, dataDir, Clock.systemUTC());
+    }
+}

@@ -1,0 +1,112 @@
+package dev.satchel.demo;
+
+import dev.satchel.core.SessionStore;
+import dev.satchel.servlet.SatchelFilter;
+import dev.satchel.servlet.SessionOptions;
+import jakarta.servlet.DispatcherType;
+import java.net.URI;
+import java.nio.file.Files;
+import java.util.EnumSet;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * One running shop node: embedded Jetty 12 with the Satchel filter over the given store. Close it
+ * to stop the server and release the user database.
+ */
+public final class ShopNode implements AutoCloseable {
+    /** Request headers above this size are refused with 431 before reaching the application. */
+    public static final int MAX_REQUEST_HEADER_BYTES = 8 * 1024;
+
+    private final Server server;
+    private final UserStore users;
+    private final URI uri;
+
+    private ShopNode(Server server, UserStore users, URI uri) {
+        this.server = server;
+        this.users = users;
+        this.uri = uri;
+    }
+
+    /**
+     * Starts a node. The store is the caller's and stays open after the node closes.
+     *
+     * @throws IllegalStateException if the server cannot start (the port is taken, say)
+     */
+    public static ShopNode start(ShopConfig config, SessionStore store) {
+        UserStore users = null;
+        Server server = new Server(new QueuedThreadPool(200, 8));
+        try {
+            Files.createDirectories(config.dataDir());
+            users = new UserStore(config.dataDir());
+            HttpConfiguration http = new HttpConfiguration();
+            http.setRequestHeaderSize(MAX_REQUEST_HEADER_BYTES);
+            http.setSendServerVersion(false);
+            http.setSendXPoweredBy(false);
+            ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+            connector.setHost(config.host());
+            connector.setPort(config.port());
+            server.addConnector(connector);
+            server.setErrorHandler(new JsonErrorHandler(config.nodeName()));
+
+            SessionOptions options = SessionOptions.builder()
+                    .clock(config.clock())
+                    .route(config.nodeName())
+                    .build();
+            ServletContextHandler context = new ServletContextHandler();
+            context.setContextPath("/");
+            context.setErrorHandler(new JsonErrorHandler(config.nodeName()));
+            EnumSet<DispatcherType> requests = EnumSet.of(DispatcherType.REQUEST);
+            context.addFilter(new FilterHolder(new NodeFilter(config.nodeName())), "/*", requests);
+            context.addFilter(new FilterHolder(new SatchelFilter(store, options)), "/*", requests);
+            ShopApiServlet api = new ShopApiServlet(users, new PasswordHasher(), config.clock(), config.nodeName());
+            context.addServlet(new ServletHolder(api), "/api/*");
+            context.addServlet(new ServletHolder(new PagesServlet()), "/");
+            server.setHandler(context);
+            server.start();
+            URI uri = URI.create("http://" + hostForUri(config.host()) + ":" + connector.getLocalPort());
+            return new ShopNode(server, users, uri);
+        } catch (Exception e) {
+            try {
+                server.stop();
+            } catch (Exception ignored) {
+                // already failing; the original cause is what matters
+            }
+            if (users != null) {
+                users.close();
+            }
+            throw new IllegalStateException("cannot start shop node " + config.nodeName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Where the node listens, such as {@code http://127.0.0.1:8080}. */
+    public URI uri() {
+        return uri;
+    }
+
+    /** Blocks until the server stops. */
+    public void join() throws InterruptedException {
+        server.join();
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.stop();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot stop the shop node cleanly", e);
+        } finally {
+            users.close();
+        }
+    }
+
+    private static String hostForUri(String host) {
+        return host.contains(":") ? "[" + host + "]" : host;
+    }
+}

@@ -1,0 +1,84 @@
+package dev.satchel.cli;
+
+import dev.satchel.core.SessionStore;
+import dev.satchel.demo.ShopConfig;
+import dev.satchel.demo.ShopNode;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code satchel node}: runs one shop node in the foreground until interrupted. */
+@Command(
+        name = "node",
+        mixinStandardHelpOptions = true,
+        description = {"Runs one shop node: the demo application with the Satchel session filter."})
+final class NodeCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(
+            names = "--name",
+            defaultValue = "node-1",
+            description = "Node name, sent as X-Served-By and used as the id route (default: ${DEFAULT-VALUE}).")
+    String name;
+
+    @Option(
+            names = "--host",
+            defaultValue = "127.0.0.1",
+            description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "9001", description = "Port to listen on (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--store", defaultValue = "memory", description = StoreOption.DESCRIPTION)
+    String store;
+
+    @Option(
+            names = "--data-dir",
+            defaultValue = ".satchel-data",
+            description = "Where the user database lives (default: ${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Override
+    public Integer call() throws Exception {
+        return NodeRunner.run(spec, new ShopConfig(name, host, port, dataDir, Clock.systemUTC()), store, false);
+    }
+
+    /** Starts a node, prints where it is, and blocks until the JVM is asked to stop. */
+    static final class NodeRunner {
+        private NodeRunner() {}
+
+        static int run(CommandSpec spec, ShopConfig config, String storeValue, boolean guide) throws Exception {
+            SessionStore sessions = StoreOption.open(storeValue, spec.commandLine());
+            ShopNode node;
+            try {
+                node = ShopNode.start(config, sessions);
+            } catch (IllegalStateException e) {
+                sessions.close();
+                spec.commandLine().getErr().println("satchel: " + e.getMessage());
+                return 1;
+            }
+            Runtime.getRuntime()
+                    .addShutdownHook(new Thread(
+                            () -> {
+                                node.close();
+                                sessions.close();
+                            },
+                            "satchel-shutdown"));
+            var out = spec.commandLine().getOut();
+            out.println("Satchel " + config.nodeName() + " is serving " + node.uri() + " (store: " + storeValue + ")");
+            if (guide) {
+                DemoGuide.print(out, node.uri());
+            }
+            out.flush();
+            node.join();
+            return 0;
+        }
+    }
+}

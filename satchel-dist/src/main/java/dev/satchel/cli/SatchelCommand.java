@@ -1,0 +1,34 @@
+package dev.satchel.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** The top-level {@code satchel} command: prints help when run without a subcommand. */
+@Command(
+        name = "satchel",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = {
+            "Consistent HTTP sessions across a cluster of JVM web servers.",
+            "",
+            "Run 'satchel demo' for a working shop with server-side sessions, or",
+            "'satchel <command> --help' for one command's options."
+        },
+        subcommands = {DemoCommand.class, NodeCommand.class, CommandLine.HelpCommand.class})
+public final class SatchelCommand implements Runnable {
+
+    @Spec
+    CommandSpec spec;
+
+    /** The configured command line, shared by {@link Main} and the tests. */
+    public static CommandLine commandLine() {
+        return new CommandLine(new SatchelCommand()).setCaseInsensitiveEnumValuesAllowed(true);
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+}
