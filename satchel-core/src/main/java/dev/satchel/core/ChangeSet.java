@@ -2,9 +2,8 @@ package dev.satchel.core;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -51,7 +50,8 @@ public record ChangeSet(
         Objects.requireNonNull(accessedAt, "accessedAt");
         Objects.requireNonNull(maxInactiveInterval, "maxInactiveInterval");
         Objects.requireNonNull(principal, "principal");
-        setAttributes = Collections.unmodifiableMap(new LinkedHashMap<>(setAttributes));
+        // copyOf returns an already-immutable collection as is, so a built change set is copied once.
+        setAttributes = Map.copyOf(setAttributes);
         removedAttributes = Set.copyOf(removedAttributes);
         if (created && maxInactiveInterval.isEmpty()) {
             throw new IllegalArgumentException("a change set that creates a session needs its idle timeout");
@@ -59,7 +59,8 @@ public record ChangeSet(
         if (created && previousId.isPresent()) {
             throw new IllegalArgumentException("a new session has no previous id");
         }
-        for (String name : removedAttributes) {
+        for (String name :
+                removedAttributes.isEmpty() || setAttributes.isEmpty() ? Set.<String>of() : removedAttributes) {
             if (setAttributes.containsKey(name)) {
                 throw new IllegalArgumentException("attribute both set and removed: " + name);
             }
@@ -102,8 +103,8 @@ public record ChangeSet(
         private boolean invalidated;
         private Instant accessedAt;
         private Duration maxInactiveInterval;
-        private final Map<String, byte[]> set = new LinkedHashMap<>();
-        private final Set<String> removed = new HashSet<>();
+        private final Map<String, byte[]> set = new HashMap<>();
+        private final Set<String> removed = new HashSet<>(4);
         private PrincipalChange principal;
 
         private Builder(SessionId id, Instant createdAt, Instant absoluteDeadline) {
@@ -175,8 +176,8 @@ public record ChangeSet(
                     absoluteDeadline,
                     Optional.ofNullable(accessedAt),
                     Optional.ofNullable(maxInactiveInterval),
-                    set,
-                    removed,
+                    Map.copyOf(set),
+                    Set.copyOf(removed),
                     Optional.ofNullable(principal));
         }
     }

@@ -2,8 +2,6 @@ package dev.satchel.core;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Collections;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -11,7 +9,7 @@ import java.util.Optional;
 /**
  * One session as a store holds it: metadata plus attributes already encoded to bytes.
  *
- * <p>Immutable and thread-safe. The attribute map is unmodifiable; its byte arrays are shared with
+ * <p>Immutable and thread-safe. The attribute map is immutable; its byte arrays are shared with
  * the store for speed and must never be modified by anyone.
  *
  * @param id the session's identity
@@ -41,7 +39,7 @@ public record SessionRecord(
         Objects.requireNonNull(maxInactiveInterval, "maxInactiveInterval");
         Objects.requireNonNull(absoluteDeadline, "absoluteDeadline");
         Objects.requireNonNull(principal, "principal");
-        attributes = Collections.unmodifiableMap(Objects.requireNonNull(attributes, "attributes"));
+        attributes = AttributeMap.copyOf(Objects.requireNonNull(attributes, "attributes"));
     }
 
     /** Builds the first version of a session from the change set of the request that created it. */
@@ -49,7 +47,7 @@ public record SessionRecord(
         if (!changes.created()) {
             throw new IllegalArgumentException("change set does not create a session");
         }
-        Map<String, byte[]> attributes = new HashMap<>(changes.setAttributes());
+        Map<String, byte[]> attributes = AttributeMap.copyOf(changes.setAttributes());
         return new SessionRecord(
                 changes.id(),
                 changes.createdAt(),
@@ -66,12 +64,8 @@ public record SessionRecord(
      * forward (never back), idle timeout and principal updated, and the id renamed if it changed.
      */
     public SessionRecord apply(ChangeSet changes) {
-        Map<String, byte[]> merged = attributes;
-        if (!changes.setAttributes().isEmpty() || !changes.removedAttributes().isEmpty()) {
-            merged = new HashMap<>(attributes);
-            merged.keySet().removeAll(changes.removedAttributes());
-            merged.putAll(changes.setAttributes());
-        }
+        Map<String, byte[]> merged =
+                ((AttributeMap) attributes).with(changes.setAttributes(), changes.removedAttributes());
         Instant accessed =
                 changes.accessedAt().filter(t -> t.isAfter(lastAccessedAt)).orElse(lastAccessedAt);
         Optional<String> newPrincipal =

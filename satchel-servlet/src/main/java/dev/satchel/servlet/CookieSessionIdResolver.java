@@ -67,13 +67,22 @@ public final class CookieSessionIdResolver implements SessionIdResolver {
         if (cookies == null) {
             return List.of();
         }
-        List<RequestedId> ids = new ArrayList<>(1);
+        RequestedId single = null;
+        List<RequestedId> many = null;
         for (Cookie cookie : cookies) {
             if (name.equals(cookie.getName()) && cookie.getValue() != null) {
-                ids.add(new RequestedId(cookie.getValue(), IdSource.COOKIE));
+                RequestedId id = new RequestedId(cookie.getValue(), IdSource.COOKIE);
+                if (single == null) {
+                    single = id;
+                } else {
+                    if (many == null) {
+                        many = new ArrayList<>(List.of(single));
+                    }
+                    many.add(id);
+                }
             }
         }
-        return ids;
+        return many != null ? many : single != null ? List.of(single) : List.of();
     }
 
     @Override

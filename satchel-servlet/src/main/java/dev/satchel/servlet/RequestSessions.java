@@ -129,11 +129,15 @@ final class RequestSessions {
 
     /** Saves and hands out the id; runs once, just before the response commits. */
     void beforeCommit() {
+        beforeCommit(false);
+    }
+
+    private void beforeCommit(boolean last) {
         if (beforeCommitDone) {
             return;
         }
         beforeCommitDone = true;
-        save();
+        save(last);
         boolean live = session != null && !session.isInvalid();
         if (live && tokenDirty) {
             runtime.options().idResolver().write(request, response, token(session));
@@ -145,13 +149,17 @@ final class RequestSessions {
     /** At the end of the request: everything not yet saved is saved now. */
     void finish() {
         if (!beforeCommitDone) {
-            beforeCommit();
+            beforeCommit(true);
         } else {
-            save();
+            save(true);
         }
     }
 
     private void save() {
+        save(false);
+    }
+
+    private void save(boolean last) {
         if (session == null || session.isInvalid()) {
             return;
         }
@@ -163,7 +171,7 @@ final class RequestSessions {
         if (outcome == SaveOutcome.GONE) {
             LOG.debug("{} ended in another request before this one saved; changes dropped", session.id());
         }
-        session.saved(changes);
+        session.saved(changes, last);
     }
 
     private void resolve() {

@@ -348,18 +348,31 @@ final class SatchelHttpSession implements HttpSession {
         if (principalChange != null) {
             b.principal(principalChange);
         }
-        ChangeSet withoutTouch = b.build();
         // A write that happens anyway carries the access time for free; otherwise only when due.
-        if (stored && (touchDue || !withoutTouch.isEmpty())) {
+        if (stored && (touchDue || hasPendingChanges())) {
             b.accessedAt(now);
-            return b.build();
         }
-        return withoutTouch;
+        return b.build();
     }
 
-    /** Folds a saved change set into the base, so later saves carry only later changes. */
-    void saved(ChangeSet changes) {
-        if (!changes.setAttributes().isEmpty() || !changes.removedAttributes().isEmpty()) {
+    private boolean hasPendingChanges() {
+        return !pendingSet.isEmpty()
+                || !pendingRemove.isEmpty()
+                || !read.isEmpty()
+                || principalChange != null
+                || maxInactiveChanged
+                || !id.equals(storedId)
+                || (runtime.options().saveMode() == SaveMode.ALWAYS && !base.isEmpty());
+    }
+
+    /**
+     * Folds a saved change set into the base, so later saves carry only later changes. The last save
+     * of a request skips the merge: nothing reads the base after it.
+     */
+    void saved(ChangeSet changes, boolean last) {
+        if (!last
+                && (!changes.setAttributes().isEmpty()
+                        || !changes.removedAttributes().isEmpty())) {
             Map<String, byte[]> merged = new HashMap<>(base);
             merged.keySet().removeAll(changes.removedAttributes());
             merged.putAll(changes.setAttributes());
