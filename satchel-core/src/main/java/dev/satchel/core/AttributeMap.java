@@ -1,5 +1,6 @@
 package dev.satchel.core;
 
+import dev.satchel.core.codec.AttributeCodec;
 import java.util.AbstractMap;
 import java.util.AbstractSet;
 import java.util.Arrays;
@@ -7,24 +8,119 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
 /**
  * The immutable attribute map of a {@link SessionRecord}: names sorted in one array, values in
- * another. A save that changes one attribute copies two small arrays instead of rebuilding a hash
- * table, which is most of what a save costs in the in-memory store. Sessions hold a few dozen
- * attributes at most, so a binary search is as fast as hashing here. Thread-safe.
+ * another, with a small open-addressed index. A save that only replaces values copies the value
+ * array and shares names and index, instead of rebuilding a hash table, which is most of what a
+ * save costs in the in-memory store. Thread-safe.
  */
 final class AttributeMap extends AbstractMap<String, byte[]> {
     static final AttributeMap EMPTY = new AttributeMap(new String[0], new byte[0][]);
 
+    /** Values encoded larger than this are decoded afresh each time instead of memoised. */
+    static final int MEMO_MAX_BYTES = 256;
+
     private final String[] names;
     private final byte[][] values;
 
-    private AttributeMap(String[] names, byte[][] values) {
+    /**
+     * Open-addressed index from name to position: {@code slots[h & mask]} holds position + 1, or 0
+     * for empty. Shared, like {@code names}, by every version that keeps the same names.
+     */
+    private final int[] slots;
+
+    /**
+     * Decoded immutable values (strings, boxed numbers, booleans), filled on first read. Racy by
+     * design, like {@code String.hash}: a reader sees null or a complete immutable object, and two
+     * threads that decode the same bytes store equal values.
+     */
+    private final Object[] memo;
+
+    private volatile AttributeCodec memoCodec;
+
+    private AttributeMap(String[] names, int[] slots, byte[][] values, Object[] memo) {
         this.names = names;
+        this.slots = slots;
         this.values = values;
+        this.memo = memo;
+    }
+
+    private AttributeMap(String[] names, byte[][] values) {
+        this(names, index(names), values, new Object[names.length]);
+    }
+
+    private static int[] index(String[] names) {
+        int capacity = Integer.highestOneBit(Math.max(2, names.length * 2 - 1)) << 1;
+        int[] slots = new int[capacity];
+        int mask = capacity - 1;
+        for (int i = 0; i < names.length; i++) {
+            int h = spread(names[i].hashCode()) & mask;
+            while (slots[h] != 0) {
+                h = (h + 1) & mask;
+            }
+            slots[h] = i + 1;
+        }
+        return slots;
+    }
+
+    private static int spread(int h) {
+        return h ^ (h >>> 16);
+    }
+
+    /** Position of {@code name}, or -1. */
+    private int indexOf(String name) {
+        int mask = slots.length - 1;
+        int h = spread(name.hashCode()) & mask;
+        int at;
+        while ((at = slots[h]) != 0) {
+            if (names[at - 1].equals(name)) {
+                return at - 1;
+            }
+            h = (h + 1) & mask;
+        }
+        return -1;
+    }
+
+    /**
+     * Decodes one attribute, memoising immutable results for {@code codec}, so a session read on
+     * every request is decoded once per version rather than once per request.
+     */
+    Optional<Object> decode(String name, AttributeCodec codec) {
+        int at = indexOf(name);
+        if (at < 0) {
+            return Optional.empty();
+        }
+        AttributeCodec owner = memoCodec;
+        if (owner == codec) {
+            Object known = memo[at];
+            if (known != null) {
+                return Optional.of(known);
+            }
+        }
+        Object value = codec.decode(name, values[at]);
+        if (values[at].length <= MEMO_MAX_BYTES && isImmutable(value)) {
+            if (owner == null) {
+                memoCodec = codec;
+                owner = codec;
+            }
+            if (owner == codec) {
+                memo[at] = value;
+            }
+        }
+        return Optional.of(value);
+    }
+
+    /** Values that no caller can change, so one instance may serve every request. */
+    static boolean isImmutable(Object value) {
+        return value instanceof String
+                || value instanceof Integer
+                || value instanceof Long
+                || value instanceof Boolean
+                || value instanceof Double;
     }
 
     /** Returns {@code map} itself if it is already an attribute map, else a sorted copy. */
@@ -54,15 +150,21 @@ final class AttributeMap extends AbstractMap<String, byte[]> {
             if (!onlyReplaces) {
                 break;
             }
-            onlyReplaces = Arrays.binarySearch(names, name) >= 0;
+            onlyReplaces = indexOf(name) >= 0;
         }
         if (onlyReplaces) {
-            // The common save: same names, new values. The name array is shared, never copied.
+            // The common save: same names, new values. The name array is shared, never copied, and
+            // the decoded values of the slots that did not change stay memoised.
             byte[][] v = values.clone();
+            Object[] m = memo.clone();
             for (Map.Entry<String, byte[]> e : set.entrySet()) {
-                v[Arrays.binarySearch(names, e.getKey())] = e.getValue();
+                int at = indexOf(e.getKey());
+                v[at] = e.getValue();
+                m[at] = null;
             }
-            return new AttributeMap(names, v);
+            AttributeMap next = new AttributeMap(names, slots, v, m);
+            next.memoCodec = memoCodec;
+            return next;
         }
         TreeMap<String, byte[]> merged = new TreeMap<>();
         for (int i = 0; i < names.length; i++) {
@@ -80,13 +182,13 @@ final class AttributeMap extends AbstractMap<String, byte[]> {
         if (!(key instanceof String name)) {
             return null;
         }
-        int at = Arrays.binarySearch(names, name);
+        int at = indexOf(name);
         return at >= 0 ? values[at] : null;
     }
 
     @Override
     public boolean containsKey(Object key) {
-        return key instanceof String name && Arrays.binarySearch(names, name) >= 0;
+        return key instanceof String name && indexOf(name) >= 0;
     }
 
     @Override

@@ -103,8 +103,8 @@ public record ChangeSet(
         private boolean invalidated;
         private Instant accessedAt;
         private Duration maxInactiveInterval;
-        private final Map<String, byte[]> set = new HashMap<>();
-        private final Set<String> removed = new HashSet<>(4);
+        private Map<String, byte[]> set = Map.of();
+        private Set<String> removed = Set.of();
         private PrincipalChange principal;
 
         private Builder(SessionId id, Instant createdAt, Instant absoluteDeadline) {
@@ -146,14 +146,24 @@ public record ChangeSet(
 
         /** Writes an attribute, replacing an earlier set or removal in this change set. */
         public Builder set(String name, byte[] encoded) {
-            removed.remove(name);
+            if (!removed.isEmpty()) {
+                removed.remove(name);
+            }
+            if (set.isEmpty()) {
+                set = new HashMap<>(4);
+            }
             set.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(encoded, "encoded"));
             return this;
         }
 
         /** Removes an attribute, replacing an earlier set in this change set. */
         public Builder remove(String name) {
-            set.remove(name);
+            if (!set.isEmpty()) {
+                set.remove(name);
+            }
+            if (removed.isEmpty()) {
+                removed = new HashSet<>(4);
+            }
             removed.add(Objects.requireNonNull(name, "name"));
             return this;
         }

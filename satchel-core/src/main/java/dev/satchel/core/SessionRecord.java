@@ -1,5 +1,6 @@
 package dev.satchel.core;
 
+import dev.satchel.core.codec.AttributeCodec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -81,6 +82,18 @@ public record SessionRecord(
                 version + 1);
     }
 
+    /**
+     * Decodes one attribute with {@code codec}. Immutable values (strings, boxed numbers, booleans)
+     * of up to 256 encoded bytes are decoded once per record version and then shared, which is safe
+     * because nobody can change them.
+     *
+     * @return the value, or empty if the session has no such attribute
+     * @throws SessionDataException if the bytes cannot be decoded
+     */
+    public Optional<Object> decode(String name, AttributeCodec codec) {
+        return ((AttributeMap) attributes).decode(name, codec);
+    }
+
     /** The instant the session dies unless touched again: the earlier of idle and absolute expiry. */
     public Instant expiresAt() {
         if (maxInactiveInterval.isZero() || maxInactiveInterval.isNegative()) {
@@ -92,7 +105,13 @@ public record SessionRecord(
 
     /** Tells whether the session is dead at {@code now}, by idle or absolute timeout. */
     public boolean isExpired(Instant now) {
-        return !now.isBefore(expiresAt());
+        // Millisecond arithmetic: this runs on every load, and Instant.plus allocates.
+        long nowMillis = now.toEpochMilli();
+        if (nowMillis >= absoluteDeadline.toEpochMilli()) {
+            return true;
+        }
+        long idle = maxInactiveInterval.toMillis();
+        return idle > 0 && nowMillis >= lastAccessedAt.toEpochMilli() + idle;
     }
 
     /** Sum of the encoded attribute sizes in bytes, names included. */

@@ -176,9 +176,12 @@ final class RequestSessions {
 
     private void resolve() {
         resolved = true;
-        List<RequestedId> candidates =
-                new ArrayList<>(runtime.options().idResolver().resolve(request));
-        runtime.options().urlRewriting().ifPresent(url -> candidates.addAll(url.resolve(request)));
+        List<RequestedId> candidates = runtime.options().idResolver().resolve(request);
+        if (runtime.options().urlRewriting().isPresent()) {
+            List<RequestedId> all = new ArrayList<>(candidates);
+            all.addAll(runtime.options().urlRewriting().get().resolve(request));
+            candidates = all;
+        }
         int lookedUp = 0;
         for (RequestedId candidate : candidates) {
             Optional<SessionId> id = SessionId.parse(candidate.token());

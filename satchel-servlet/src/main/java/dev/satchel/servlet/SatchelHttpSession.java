@@ -45,6 +45,9 @@ final class SatchelHttpSession implements HttpSession {
     private boolean touchDue;
     private boolean invalid;
     private Map<String, byte[]> base;
+    /** The stored record while {@code base} is still its attributes; it memoises decoded values. */
+    private SessionRecord record;
+
     private final Map<String, Object> decoded = new HashMap<>();
     private final Map<String, byte[]> pendingSet = new LinkedHashMap<>();
     private final Set<String> pendingRemove = new HashSet<>();
@@ -102,6 +105,7 @@ final class SatchelHttpSession implements HttpSession {
                 r.lastAccessedAt(),
                 r.maxInactiveInterval(),
                 r.attributes());
+        s.record = r;
         Duration idle = r.maxInactiveInterval();
         if (!idle.isZero() && !idle.isNegative()) {
             Duration throttle = Duration.ofMillis(
@@ -170,12 +174,13 @@ final class SatchelHttpSession implements HttpSession {
         }
         Object value = decoded.get(name);
         if (value == null) {
-            byte[] bytes = base.get(name);
-            if (bytes == null) {
-                return null;
-            }
             try {
-                value = runtime.options().codec().decode(name, bytes);
+                if (record != null) {
+                    value = record.decode(name, runtime.options().codec()).orElse(null);
+                } else {
+                    byte[] bytes = base.get(name);
+                    value = bytes == null ? null : runtime.options().codec().decode(name, bytes);
+                }
             } catch (SessionDataException e) {
                 // Drop the value, keep the session: an undecodable attribute after a deploy must not
                 // turn every request of this user into a 500.
@@ -183,6 +188,12 @@ final class SatchelHttpSession implements HttpSession {
                 pendingRemove.add(name);
                 owner.changed();
                 return null;
+            }
+            if (value == null) {
+                return null;
+            }
+            if (isImmutable(value)) {
+                return value; // nothing can change it in place, so there is nothing to track
             }
             decoded.put(name, value);
         }
@@ -373,6 +384,7 @@ final class SatchelHttpSession implements HttpSession {
         if (!last
                 && (!changes.setAttributes().isEmpty()
                         || !changes.removedAttributes().isEmpty())) {
+            record = null;
             Map<String, byte[]> merged = new HashMap<>(base);
             merged.keySet().removeAll(changes.removedAttributes());
             merged.putAll(changes.setAttributes());
@@ -386,6 +398,14 @@ final class SatchelHttpSession implements HttpSession {
         principalChange = null;
         maxInactiveChanged = false;
         touchDue = false;
+    }
+
+    private static boolean isImmutable(Object value) {
+        return value instanceof String
+                || value instanceof Integer
+                || value instanceof Long
+                || value instanceof Boolean
+                || value instanceof Double;
     }
 
     private boolean exists(String name) {

@@ -119,17 +119,16 @@ public final class DefaultAttributeCodec implements AttributeCodec {
             throw new SessionDataException("attribute '" + name + "' is empty", null);
         }
         try {
-            ByteBuffer buf = ByteBuffer.wrap(encoded, 1, encoded.length - 1);
             return switch (encoded[0]) {
                 case Tag.STRING -> new String(encoded, 1, encoded.length - 1, StandardCharsets.UTF_8);
-                case Tag.INT -> exact(buf, 4).getInt();
-                case Tag.LONG -> exact(buf, 8).getLong();
-                case Tag.BOOLEAN -> exact(buf, 1).get() != 0;
-                case Tag.DOUBLE -> exact(buf, 8).getDouble();
+                case Tag.INT -> (int) bigEndian(encoded, 4);
+                case Tag.LONG -> bigEndian(encoded, 8);
+                case Tag.BOOLEAN -> bigEndian(encoded, 1) != 0;
+                case Tag.DOUBLE -> Double.longBitsToDouble(bigEndian(encoded, 8));
                 case Tag.BYTES -> Arrays.copyOfRange(encoded, 1, encoded.length);
                 case Tag.JSON -> json.readValue(encoded, 1, encoded.length - 1, Object.class);
                 case Tag.SET -> new LinkedHashSet<Object>(json.readValue(encoded, 1, encoded.length - 1, LIST_OF_ANY));
-                case Tag.RECORD -> decodeRecord(name, buf);
+                case Tag.RECORD -> decodeRecord(name, ByteBuffer.wrap(encoded, 1, encoded.length - 1));
                 case Tag.JAVA -> deserialize(name, encoded);
                 default -> throw new SessionDataException(
                         "attribute '" + name + "' has unknown type tag " + encoded[0], null);
@@ -142,11 +141,16 @@ public final class DefaultAttributeCodec implements AttributeCodec {
         }
     }
 
-    private static ByteBuffer exact(ByteBuffer buf, int size) {
-        if (buf.remaining() != size) {
-            throw new IllegalArgumentException("expected " + size + " bytes, found " + buf.remaining());
+    /** Reads the {@code size} bytes after the tag as one big-endian number; they must be all there is. */
+    private static long bigEndian(byte[] encoded, int size) {
+        if (encoded.length - 1 != size) {
+            throw new IllegalArgumentException("expected " + size + " bytes, found " + (encoded.length - 1));
         }
-        return buf;
+        long value = 0;
+        for (int i = 1; i <= size; i++) {
+            value = (value << 8) | (encoded[i] & 0xff);
+        }
+        return value;
     }
 
     private byte[] encodeRecord(String name, Object value) {
