@@ -71,7 +71,7 @@ async function cartPage() {
     const sessions = await api('GET', '/sessions');
     for (const s of sessions.sessions) {
       const li = document.createElement('li');
-      li.textContent = (s.current ? 'this browser' : s.handle) + ' · since ' + s.created + ' · on ' + s.node;
+      li.textContent = (s.current ? 'this browser' : 'session ' + s.handle) + ' · since ' + new Date(s.created).toLocaleString() + ' · on ' + s.node;
       $('sessions').appendChild(li);
     }
     $('logout').addEventListener('click', async () => {
