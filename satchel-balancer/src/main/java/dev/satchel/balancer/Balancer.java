@@ -1,0 +1,144 @@
+package dev.satchel.balancer;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The session-aware reverse proxy: a Netty HTTP/1.1 server in front of the nodes, plus its admin
+ * API on a second port. Start one with {@link #start}; close it to stop both. Thread-safe.
+ */
+public final class Balancer implements AutoCloseable {
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final Channel proxyChannel;
+    private final Channel adminChannel;
+    private final HealthChecker health;
+    private final ProxyContext proxy;
+
+    private Balancer(
+            EventLoopGroup boss,
+            EventLoopGroup workers,
+            Channel proxyChannel,
+            Channel adminChannel,
+            HealthChecker health,
+            ProxyContext proxy) {
+        this.boss = boss;
+        this.workers = workers;
+        this.proxyChannel = proxyChannel;
+        this.adminChannel = adminChannel;
+        this.health = health;
+        this.proxy = proxy;
+    }
+
+    /** Starts a balancer with no process control (kill and start answer 404). */
+    public static Balancer start(BalancerConfig config) {
+        return start(config, Optional.empty());
+    }
+
+    /**
+     * Starts a balancer.
+     *
+     * @param control demo mode's process control, behind the admin API's kill and start
+     * @throws IllegalStateException if a port cannot be bound
+     */
+    public static Balancer start(BalancerConfig config, Optional<NodeControl> control) {
+        Objects.requireNonNull(config, "config");
+        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        NodeRegistry nodes = new NodeRegistry(config, Clock.systemUTC());
+        ProxyContext proxy = new ProxyContext(config, nodes, new AffinityCookie(config.cookieKey), meters);
+        EventLoopGroup boss = new NioEventLoopGroup(1);
+        EventLoopGroup workers = new NioEventLoopGroup();
+        HttpDecoderConfig decoding = new HttpDecoderConfig()
+                .setMaxInitialLineLength(config.maxInitialLine)
+                .setMaxHeaderSize(config.maxHeaderBytes)
+                .setMaxChunkSize(64 * 1024);
+        try {
+            Channel proxyChannel = new ServerBootstrap()
+                    .group(boss, workers)
+                    .channel(NioServerSocketChannel.class)
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .childOption(ChannelOption.AUTO_READ, false)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            ch.pipeline()
+                                    .addLast(new IdleStateHandler(
+                                            0, 0, config.clientIdleTimeout.toMillis(), TimeUnit.MILLISECONDS))
+                                    .addLast(new StrictRequestDecoder(decoding))
+                                    .addLast(new HttpResponseEncoder())
+                                    .addLast(new FrontendHandler(proxy));
+                        }
+                    })
+                    .bind(config.host, config.port)
+                    .syncUninterruptibly()
+                    .channel();
+            AdminHandler admin = new AdminHandler(proxy, meters, control);
+            Channel adminChannel = new ServerBootstrap()
+                    .group(boss, workers)
+                    .channel(NioServerSocketChannel.class)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            ch.pipeline()
+                                    .addLast(new HttpServerCodec())
+                                    .addLast(new HttpObjectAggregator(64 * 1024))
+                                    .addLast(admin);
+                        }
+                    })
+                    .bind(config.adminHost, config.adminPort)
+                    .syncUninterruptibly()
+                    .channel();
+            HealthChecker health = new HealthChecker(config, nodes);
+            health.start();
+            return new Balancer(boss, workers, proxyChannel, adminChannel, health, proxy);
+        } catch (RuntimeException e) {
+            boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw new IllegalStateException("cannot start the balancer: " + e.getMessage(), e);
+        }
+    }
+
+    /** Where the proxy listens. */
+    public InetSocketAddress address() {
+        return (InetSocketAddress) proxyChannel.localAddress();
+    }
+
+    /** Where the admin API listens. */
+    public InetSocketAddress adminAddress() {
+        return (InetSocketAddress) adminChannel.localAddress();
+    }
+
+    /** The nodes now, as the admin API shows them. */
+    public List<NodeView> nodes() {
+        return proxy.nodes.all().stream().map(NodeView::of).toList();
+    }
+
+    @Override
+    public void close() {
+        health.close();
+        proxyChannel.close().syncUninterruptibly();
+        adminChannel.close().syncUninterruptibly();
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

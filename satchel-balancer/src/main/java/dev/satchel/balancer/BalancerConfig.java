@@ -1,0 +1,343 @@
+package dev.satchel.balancer;
+
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.OptionalDouble;
+import java.util.Set;
+
+/**
+ * Everything the balancer is told at start. Immutable; build with {@link #builder()}. Defaults are
+ * given as constants and follow common HAProxy and nginx practice where there is one.
+ */
+public final class BalancerConfig {
+    /** Default affinity cookie name. */
+    public static final String DEFAULT_AFFINITY_COOKIE = "SATCHEL_NODE";
+    /** Default name of the application's session cookie (route suffix, session hash). */
+    public static final String DEFAULT_SESSION_COOKIE = "SID";
+    /** Default header carrying a session id for REST clients. */
+    public static final String DEFAULT_SESSION_HEADER = "X-Session-Id";
+    /** Longest request line accepted; longer gets 414. */
+    public static final int DEFAULT_MAX_INITIAL_LINE = 4096;
+    /** Most bytes of request headers accepted; more gets 431. */
+    public static final int DEFAULT_MAX_HEADER_BYTES = 8192;
+    /** Largest request body accepted; larger gets 413. */
+    public static final long DEFAULT_MAX_BODY_BYTES = 10L * 1024 * 1024;
+
+    final String host;
+    final int port;
+    final String adminHost;
+    final int adminPort;
+    final Policy policy;
+    final Policy newSessionBalance;
+    final List<NodeAddress> nodes;
+    final String affinityCookie;
+    final byte[] cookieKey;
+    final boolean cookieSecure;
+    final String cookieSameSite;
+    final String sessionCookie;
+    final String sessionHeader;
+    final int maxInitialLine;
+    final int maxHeaderBytes;
+    final long maxBodyBytes;
+    final Duration connectTimeout;
+    final Duration responseTimeout;
+    final Duration clientIdleTimeout;
+    final String healthPath;
+    final Duration healthInterval;
+    final int healthRise;
+    final int healthFall;
+    final int passiveFailures;
+    final Duration drainDeadline;
+    final OptionalDouble boundedLoad;
+
+    private BalancerConfig(Builder b) {
+        this.host = b.host;
+        this.port = b.port;
+        this.adminHost = b.adminHost;
+        this.adminPort = b.adminPort;
+        this.policy = b.policy;
+        this.newSessionBalance = b.newSessionBalance;
+        this.nodes = List.copyOf(b.nodes);
+        this.affinityCookie = b.affinityCookie;
+        this.cookieKey = b.cookieKey.clone();
+        this.cookieSecure = b.cookieSecure;
+        this.cookieSameSite = b.cookieSameSite;
+        this.sessionCookie = b.sessionCookie;
+        this.sessionHeader = b.sessionHeader;
+        this.maxInitialLine = b.maxInitialLine;
+        this.maxHeaderBytes = b.maxHeaderBytes;
+        this.maxBodyBytes = b.maxBodyBytes;
+        this.connectTimeout = b.connectTimeout;
+        this.responseTimeout = b.responseTimeout;
+        this.clientIdleTimeout = b.clientIdleTimeout;
+        this.healthPath = b.healthPath;
+        this.healthInterval = b.healthInterval;
+        this.healthRise = b.healthRise;
+        this.healthFall = b.healthFall;
+        this.passiveFailures = b.passiveFailures;
+        this.drainDeadline = b.drainDeadline;
+        this.boundedLoad = b.boundedLoad;
+    }
+
+    /** Starts a configuration with the defaults: 127.0.0.1:8080, admin on 8081, sticky cookie. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The routing policy. */
+    public Policy policy() {
+        return policy;
+    }
+
+    /** The nodes configured at start (the admin API may add and remove more). */
+    public List<NodeAddress> nodes() {
+        return nodes;
+    }
+
+    /** The name of the affinity cookie the sticky policy inserts. */
+    public String affinityCookie() {
+        return affinityCookie;
+    }
+
+    /** The application's session cookie name. */
+    public String sessionCookie() {
+        return sessionCookie;
+    }
+
+    /** The path active health checks request. */
+    public String healthPath() {
+        return healthPath;
+    }
+
+    /** The period of active health checks. */
+    public Duration healthInterval() {
+        return healthInterval;
+    }
+
+    /** Consecutive successful checks that bring a node back. */
+    public int healthRise() {
+        return healthRise;
+    }
+
+    /** Consecutive failed checks that take a node down. */
+    public int healthFall() {
+        return healthFall;
+    }
+
+    /** The port the proxy listens on (0 while not yet bound means "any free port"). */
+    public int port() {
+        return port;
+    }
+
+    /** Configures a {@link BalancerConfig}. Not thread-safe. */
+    public static final class Builder {
+        private String host = "127.0.0.1";
+        private int port = 8080;
+        private String adminHost = "127.0.0.1";
+        private int adminPort = 8081;
+        private Policy policy = Policy.STICKY_COOKIE;
+        private Policy newSessionBalance = Policy.ROUND_ROBIN;
+        private final List<NodeAddress> nodes = new ArrayList<>();
+        private String affinityCookie = DEFAULT_AFFINITY_COOKIE;
+        private byte[] cookieKey;
+        private boolean cookieSecure;
+        private String cookieSameSite = "Lax";
+        private String sessionCookie = DEFAULT_SESSION_COOKIE;
+        private String sessionHeader = DEFAULT_SESSION_HEADER;
+        private int maxInitialLine = DEFAULT_MAX_INITIAL_LINE;
+        private int maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES;
+        private long maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
+        private Duration connectTimeout = Duration.ofSeconds(2);
+        private Duration responseTimeout = Duration.ofSeconds(30);
+        private Duration clientIdleTimeout = Duration.ofSeconds(60);
+        private String healthPath = "/health";
+        private Duration healthInterval = Duration.ofSeconds(1);
+        private int healthRise = 2;
+        private int healthFall = 2;
+        private int passiveFailures = 3;
+        private Duration drainDeadline = Duration.ofMinutes(5);
+        private OptionalDouble boundedLoad = OptionalDouble.empty();
+
+        private Builder() {}
+
+        /** Address and port the proxy listens on (port 0: any free port). */
+        public Builder listen(String host, int port) {
+            this.host = Objects.requireNonNull(host, "host");
+            this.port = checkPort(port);
+            return this;
+        }
+
+        /** Address and port of the admin API (port 0: any free port). */
+        public Builder admin(String host, int port) {
+            this.adminHost = Objects.requireNonNull(host, "host");
+            this.adminPort = checkPort(port);
+            return this;
+        }
+
+        /** The routing policy (default sticky-cookie). */
+        public Builder policy(Policy policy) {
+            this.policy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /** How requests without a session or pin are spread: round-robin (default) or least-connections. */
+        public Builder newSessionBalance(Policy balance) {
+            if (balance != Policy.ROUND_ROBIN && balance != Policy.LEAST_CONNECTIONS) {
+                throw new IllegalArgumentException(
+                        "new sessions are spread by round-robin or least-connections, not " + balance.label());
+            }
+            this.newSessionBalance = balance;
+            return this;
+        }
+
+        /** Adds a node. */
+        public Builder node(NodeAddress node) {
+            nodes.add(Objects.requireNonNull(node, "node"));
+            return this;
+        }
+
+        /** The affinity cookie's name (default SATCHEL_NODE). */
+        public Builder affinityCookie(String name) {
+            if (name == null || !name.matches("[A-Za-z0-9_-]{1,64}")) {
+                throw new IllegalArgumentException("cookie name must be 1 to 64 characters of [A-Za-z0-9_-]: " + name);
+            }
+            this.affinityCookie = name;
+            return this;
+        }
+
+        /**
+         * The HMAC key that signs affinity cookies; at least 32 bytes. By default a random key is drawn
+         * at start, so cookies from before a restart are re-pinned; give a key to keep them valid.
+         */
+        public Builder cookieKey(byte[] key) {
+            if (key == null || key.length < 32) {
+                throw new IllegalArgumentException("the affinity cookie key needs at least 32 bytes");
+            }
+            this.cookieKey = key.clone();
+            return this;
+        }
+
+        /** Marks the affinity cookie Secure (when the balancer sits behind TLS termination). */
+        public Builder cookieSecure(boolean secure) {
+            this.cookieSecure = secure;
+            return this;
+        }
+
+        /** The affinity cookie's SameSite: Lax (default), Strict or None (None implies Secure). */
+        public Builder cookieSameSite(String sameSite) {
+            if (!List.of("Lax", "Strict", "None").contains(sameSite)) {
+                throw new IllegalArgumentException("SameSite must be Lax, Strict or None: " + sameSite);
+            }
+            this.cookieSameSite = sameSite;
+            return this;
+        }
+
+        /** The application's session cookie (default SID). */
+        public Builder sessionCookie(String name) {
+            this.sessionCookie = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /** Request limits: request line, header bytes, body bytes. */
+        public Builder limits(int maxInitialLine, int maxHeaderBytes, long maxBodyBytes) {
+            if (maxInitialLine < 256 || maxHeaderBytes < 1024 || maxBodyBytes < 0) {
+                throw new IllegalArgumentException("limits too small: line " + maxInitialLine + ", headers "
+                        + maxHeaderBytes + ", body " + maxBodyBytes);
+            }
+            this.maxInitialLine = maxInitialLine;
+            this.maxHeaderBytes = maxHeaderBytes;
+            this.maxBodyBytes = maxBodyBytes;
+            return this;
+        }
+
+        /** Timeouts: connecting to a node, waiting for its response head, an idle client connection. */
+        public Builder timeouts(Duration connect, Duration response, Duration clientIdle) {
+            this.connectTimeout = positive(connect, "connect timeout");
+            this.responseTimeout = positive(response, "response timeout");
+            this.clientIdleTimeout = positive(clientIdle, "client idle timeout");
+            return this;
+        }
+
+        /** Active health checks: path, period, checks to come back up, checks to go down. */
+        public Builder healthCheck(String path, Duration interval, int rise, int fall) {
+            if (path == null || !path.startsWith("/")) {
+                throw new IllegalArgumentException("health path must start with /: " + path);
+            }
+            if (rise < 1 || fall < 1) {
+                throw new IllegalArgumentException("rise and fall must be at least 1");
+            }
+            this.healthPath = path;
+            this.healthInterval = positive(interval, "health interval");
+            this.healthRise = rise;
+            this.healthFall = fall;
+            return this;
+        }
+
+        /** Consecutive connect errors or 5xx answers that take a node down without waiting for a check. */
+        public Builder passiveFailures(int failures) {
+            if (failures < 1) {
+                throw new IllegalArgumentException("passive failures must be at least 1");
+            }
+            this.passiveFailures = failures;
+            return this;
+        }
+
+        /** How long a draining node keeps serving the clients pinned to it (default 5 minutes). */
+        public Builder drainDeadline(Duration deadline) {
+            this.drainDeadline = positive(deadline, "drain deadline");
+            return this;
+        }
+
+        /**
+         * Bounded-load consistent hashing: a hashing policy skips a node already carrying more than
+         * {@code factor} times the average load (for example 1.25).
+         */
+        public Builder boundedLoad(double factor) {
+            if (!(factor >= 1.0)) {
+                throw new IllegalArgumentException("bounded load factor must be at least 1.0: " + factor);
+            }
+            this.boundedLoad = OptionalDouble.of(factor);
+            return this;
+        }
+
+        /**
+         * Builds the configuration.
+         *
+         * @throws IllegalStateException if two nodes share a name
+         */
+        public BalancerConfig build() {
+            Set<String> names = new HashSet<>();
+            for (NodeAddress n : nodes) {
+                if (!names.add(n.name())) {
+                    throw new IllegalStateException("two nodes are named " + n.name());
+                }
+            }
+            if (cookieKey == null) {
+                cookieKey = new byte[32];
+                new SecureRandom().nextBytes(cookieKey);
+            }
+            if (cookieSameSite.equals("None")) {
+                cookieSecure = true;
+            }
+            return new BalancerConfig(this);
+        }
+
+        private static int checkPort(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port must be 0 to 65535: " + port);
+            }
+            return port;
+        }
+
+        private static Duration positive(Duration d, String what) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(what + " must be positive: " + d);
+            }
+            return d;
+        }
+    }
+}

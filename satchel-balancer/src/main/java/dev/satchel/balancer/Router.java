@@ -1,0 +1,138 @@
+package dev.satchel.balancer;
+
+import dev.satchel.core.SessionId;
+import dev.satchel.core.placement.Rendezvous;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.cookie.Cookie;
+import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Turns a request into a {@link Route} according to the policy. For every policy, a node that is
+ * down is never chosen, the next in the policy's order is (redispatch), and a pinning policy pins
+ * the client again to whichever node answers. Thread-safe.
+ */
+final class Router {
+    private final BalancerConfig config;
+    private final NodeRegistry nodes;
+    private final AffinityCookie affinity;
+    private final AtomicLong turn = new AtomicLong();
+
+    Router(BalancerConfig config, NodeRegistry nodes, AffinityCookie affinity) {
+        this.config = config;
+        this.nodes = nodes;
+        this.affinity = affinity;
+    }
+
+    Route route(HttpRequest request, String clientIp) {
+        return switch (config.policy) {
+            case ROUND_ROBIN, LEAST_CONNECTIONS -> new Route(spread(config.policy), false, Optional.empty());
+            case STICKY_COOKIE -> sticky(request);
+            case IP_HASH -> new Route(hashed(clientIp), false, Optional.empty());
+            case SESSION_HASH -> sessionId(request)
+                    .map(id -> new Route(hashed(id.value()), false, Optional.<String>empty()))
+                    .orElseGet(() -> new Route(spread(config.newSessionBalance), false, Optional.empty()));
+        };
+    }
+
+    /** Nodes taking new clients, in round-robin or least-connections order. */
+    List<Node> spread(Policy balance) {
+        List<Node> up = new ArrayList<>();
+        for (Node n : nodes.all()) {
+            if (n.takesNewClients()) {
+                up.add(n);
+            }
+        }
+        if (up.isEmpty()) {
+            return up;
+        }
+        int start = (int) Math.floorMod(turn.getAndIncrement(), (long) up.size());
+        List<Node> ordered = new ArrayList<>(up.size());
+        for (int i = 0; i < up.size(); i++) {
+            ordered.add(up.get((start + i) % up.size()));
+        }
+        if (balance == Policy.LEAST_CONNECTIONS) {
+            ordered.sort(Comparator.comparingInt(n -> n.active.get())); // stable: ties keep their turn
+        }
+        return ordered;
+    }
+
+    private Route sticky(HttpRequest request) {
+        Optional<String> pinned = cookie(request, config.affinityCookie).flatMap(affinity::nodeOf);
+        if (pinned.isEmpty()) {
+            // The application's own session id may carry the node as a route suffix (jvmRoute).
+            pinned = cookie(request, config.sessionCookie).flatMap(SessionId::routeOf);
+        }
+        List<Node> candidates = new ArrayList<>();
+        pinned.flatMap(nodes::find).filter(Node::takesPinnedClients).ifPresent(candidates::add);
+        for (Node n : spread(config.newSessionBalance)) {
+            if (!candidates.contains(n)) {
+                candidates.add(n);
+            }
+        }
+        return new Route(candidates, true, pinned);
+    }
+
+    /**
+     * Nodes in rendezvous order for the key: pinned-capable nodes (a draining owner keeps its
+     * clients until the deadline), skipping, under bounded load, nodes carrying too much.
+     */
+    List<Node> hashed(String key) {
+        List<String> ranking = Rendezvous.rank(key, nodes.names());
+        List<Node> candidates = new ArrayList<>(ranking.size());
+        List<Node> overloaded = new ArrayList<>();
+        double cap = Double.MAX_VALUE;
+        if (config.boundedLoad.isPresent()) {
+            int total = 0;
+            int live = 0;
+            for (Node n : nodes.all()) {
+                if (n.takesPinnedClients()) {
+                    total += n.active.get();
+                    live++;
+                }
+            }
+            cap = live == 0 ? 0 : Math.ceil(config.boundedLoad.getAsDouble() * (total + 1) / live);
+        }
+        for (String name : ranking) {
+            Optional<Node> node = nodes.find(name).filter(Node::takesPinnedClients);
+            if (node.isPresent()) {
+                (node.get().active.get() + 1 > cap ? overloaded : candidates).add(node.get());
+            }
+        }
+        candidates.addAll(overloaded); // overloaded nodes stay last resorts, in ranking order
+        return candidates;
+    }
+
+    private Optional<SessionId> sessionId(HttpRequest request) {
+        String header = request.headers().get(config.sessionHeader);
+        if (header != null) {
+            Optional<SessionId> id = SessionId.parse(header.strip());
+            if (id.isPresent()) {
+                return id;
+            }
+        }
+        return cookie(request, config.sessionCookie).flatMap(SessionId::parse);
+    }
+
+    static Optional<String> cookie(HttpRequest request, String name) {
+        List<String> headers = request.headers().getAll(HttpHeaderNames.COOKIE);
+        for (String header : headers) {
+            if (header.length() > 8192) {
+                continue;
+            }
+            Set<Cookie> cookies = ServerCookieDecoder.LAX.decode(header);
+            for (Cookie c : cookies) {
+                if (c.name().equals(name)) {
+                    return Optional.of(c.value());
+                }
+            }
+        }
+        return Optional.empty();
+    }
+}
