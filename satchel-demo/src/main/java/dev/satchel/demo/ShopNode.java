@@ -42,6 +42,7 @@ public final class ShopNode implements AutoCloseable {
     public static ShopNode start(ShopConfig config, SessionStore store) {
         UserStore users = null;
         Server server = new Server(new QueuedThreadPool(200, 8));
+        server.setStopTimeout(2000); // Ctrl-C should not wait on idle keep-alive connections
         try {
             Files.createDirectories(config.dataDir());
             users = new UserStore(config.dataDir());
@@ -67,6 +68,7 @@ public final class ShopNode implements AutoCloseable {
             context.addFilter(new FilterHolder(new SatchelFilter(store, options)), "/*", requests);
             ShopApiServlet api = new ShopApiServlet(users, new PasswordHasher(), config.clock(), config.nodeName());
             context.addServlet(new ServletHolder(api), "/api/*");
+            context.addServlet(new ServletHolder(new HealthServlet(config.nodeName())), "/health");
             context.addServlet(new ServletHolder(new PagesServlet()), "/");
             server.setHandler(context);
             server.start();

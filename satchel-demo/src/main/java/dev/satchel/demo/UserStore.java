@@ -19,18 +19,36 @@ import org.h2.jdbcx.JdbcConnectionPool;
 final class UserStore implements AutoCloseable {
     private final JdbcConnectionPool pool;
 
+    /** Opening attempts before giving up: nodes started together race for the file's lock. */
+    private static final int OPEN_ATTEMPTS = 20;
+
     UserStore(Path dataDir) {
         Path file = dataDir.toAbsolutePath().resolve("users");
-        this.pool = JdbcConnectionPool.create("jdbc:h2:file:" + file + ";AUTO_SERVER=TRUE", "sa", "");
-        try (Connection c = pool.getConnection();
-                Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE IF NOT EXISTS users ("
-                    + "username VARCHAR(32) PRIMARY KEY, "
-                    + "password_hash VARCHAR(255) NOT NULL, "
-                    + "created_at TIMESTAMP WITH TIME ZONE NOT NULL)");
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot open the user database at " + file + ": " + e.getMessage(), e);
+        // AUTO_SERVER: the first process serves the file to the others; AUTO_RECONNECT: when that
+        // process dies (the demo kills nodes), another one takes over instead of every node failing.
+        this.pool =
+                JdbcConnectionPool.create("jdbc:h2:file:" + file + ";AUTO_SERVER=TRUE;AUTO_RECONNECT=TRUE", "sa", "");
+        SQLException last = null;
+        for (int attempt = 1; attempt <= OPEN_ATTEMPTS; attempt++) {
+            try (Connection c = pool.getConnection();
+                    Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE IF NOT EXISTS users ("
+                        + "username VARCHAR(32) PRIMARY KEY, "
+                        + "password_hash VARCHAR(255) NOT NULL, "
+                        + "created_at TIMESTAMP WITH TIME ZONE NOT NULL)");
+                return;
+            } catch (SQLException e) {
+                last = e;
+                try {
+                    Thread.sleep(100L * attempt);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
         }
+        pool.dispose();
+        throw new IllegalStateException("cannot open the user database at " + file + ": " + last.getMessage(), last);
     }
 
     /** Adds a user; returns false if the name is taken. */

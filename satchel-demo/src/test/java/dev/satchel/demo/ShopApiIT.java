@@ -266,7 +266,7 @@ class ShopApiIT {
         Client c = new Client();
         assertThat(c.ok(nodeA, "GET", "/api/catalog", null, 200).path("items").size())
                 .isGreaterThanOrEqualTo(5);
-        for (String page : List.of("/", "/login", "/cart", "/app.js", "/style.css")) {
+        for (String page : List.of("/", "/login", "/cart", "/app.js", "/style.css", "/health")) {
             HttpResponse<String> res = c.send(nodeA, "GET", page, null);
             assertThat(res.statusCode()).as(page).isEqualTo(200);
         }

@@ -1,35 +1,49 @@
 package dev.satchel.cli;
 
-import dev.satchel.demo.ShopConfig;
+import dev.satchel.balancer.Balancer;
+import dev.satchel.balancer.BalancerConfig;
+import dev.satchel.balancer.NodeAddress;
+import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code satchel demo}: the shop with server-side sessions, ready to try in a browser or with curl. */
+/** {@code satchel demo}: a balancer and a cluster of shop nodes, each its own JVM, on this machine. */
 @Command(
         name = "demo",
         mixinStandardHelpOptions = true,
         description = {
-            "Runs the demo shop on http://localhost:8080 with server-side sessions,",
-            "and prints what to try. Stop it with Ctrl-C."
+            "Runs the demo shop as a cluster behind the balancer on this machine.",
+            "",
+            "The balancer listens on --port (8080), its admin API on --admin-port (8081),",
+            "and --nodes shop nodes (3) run as separate",
+            "JVM processes on ports 9001 and up. Kill a node from the admin API and watch",
+            "what happens to its sessions. Ctrl-C stops every process it started."
         })
 final class DemoCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
-    @Option(
-            names = "--host",
-            defaultValue = "127.0.0.1",
-            description = "Address to listen on (default: ${DEFAULT-VALUE}).")
-    String host;
+    @Mixin
+    BalancerOptions balancer;
 
-    @Option(names = "--port", defaultValue = "8080", description = "Port to listen on (default: ${DEFAULT-VALUE}).")
-    int port;
+    @Option(names = "--nodes", defaultValue = "3", description = "Number of shop nodes (default: ${DEFAULT-VALUE}).")
+    int nodeCount;
+
+    @Option(
+            names = "--base-port",
+            defaultValue = "9001",
+            description = "Port of the first node; the others follow (default: ${DEFAULT-VALUE}).")
+    int basePort;
 
     @Option(names = "--store", defaultValue = "memory", description = StoreOption.DESCRIPTION)
     String store;
@@ -37,12 +51,63 @@ final class DemoCommand implements Callable<Integer> {
     @Option(
             names = "--data-dir",
             defaultValue = ".satchel-data",
-            description = "Where the user database lives (default: ${DEFAULT-VALUE}).")
+            description = "Users database and node logs (default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
     @Override
     public Integer call() throws Exception {
-        ShopConfig config = new ShopConfig("node-1", host, port, dataDir, Clock.systemUTC());
-        return NodeCommand.NodeRunner.run(spec, config, store, true);
+        if (nodeCount < 1 || nodeCount > 16) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--nodes must be 1 to 16, got " + nodeCount);
+        }
+        StoreOption.open(store, spec.commandLine()).close(); // refuses an unknown --store before anything starts
+        PrintWriter out = spec.commandLine().getOut();
+        ClusterSupervisor cluster = new ClusterSupervisor(nodeCount, basePort, store, dataDir.toAbsolutePath());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Balancer[] running = new Balancer[1];
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            if (running[0] != null) {
+                                running[0].close();
+                            }
+                            cluster.close();
+                            stopped.countDown();
+                        },
+                        "satchel-shutdown"));
+        out.printf("Starting %d shop nodes (store: %s, logs in %s)...%n", nodeCount, store, dataDir.resolve("logs"));
+        out.flush();
+        try {
+            cluster.startAll(Duration.ofSeconds(90));
+        } catch (IllegalStateException e) {
+            spec.commandLine().getErr().println("satchel: " + e.getMessage());
+            return 1;
+        }
+        BalancerConfig.Builder config = balancer.configure();
+        cluster.addresses().forEach(config::node);
+        running[0] = Balancer.start(config.build(), Optional.of(cluster));
+        printGuide(out, running[0]);
+        stopped.await();
+        return 0;
+    }
+
+    private void printGuide(PrintWriter out, Balancer b) {
+        String site = "http://localhost:" + b.address().getPort();
+        String admin = "http://localhost:" + b.adminAddress().getPort();
+        out.println("Satchel demo is serving " + site + " (policy " + balancer.policy + ")");
+        for (NodeAddress n : b.nodes().stream()
+                .map(v -> NodeAddress.parse(v.name() + "=" + v.address()))
+                .toList()) {
+            out.println("  " + n.name() + " on http://" + n.authority());
+        }
+        out.println();
+        out.println("Open " + site + "/ in a browser: sign up, log in, fill a cart; each response names");
+        out.println("its node in X-Served-By. Then watch a node die:");
+        out.println("  curl -s " + admin + "/api/nodes");
+        out.println("  curl -s -X POST " + admin + "/api/nodes/node-1/kill     # SIGKILL, like a crash");
+        out.println("  curl -s -X POST " + admin + "/api/nodes/node-1/start");
+        out.println("  curl -s -X POST " + admin + "/api/nodes/node-2/drain    # no new users; pinned ones stay");
+        out.println("With --store memory, users pinned to a killed node lose their session: that is");
+        out.println("what sticky sessions cost. Press Ctrl-C to stop everything.");
+        out.flush();
     }
 }

@@ -45,16 +45,31 @@ final class NodeCommand implements Callable<Integer> {
             description = "Where the user database lives (default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
+    @Option(names = "--parent-pid", hidden = true, description = "Exit when this process exits (set by satchel demo).")
+    Long parentPid;
+
     @Override
     public Integer call() throws Exception {
-        return NodeRunner.run(spec, new ShopConfig(name, host, port, dataDir, Clock.systemUTC()), store, false);
+        if (parentPid != null) {
+            watchParent(parentPid);
+        }
+        return NodeRunner.run(spec, new ShopConfig(name, host, port, dataDir, Clock.systemUTC()), store);
+    }
+
+    /** A node the demo started must not outlive it, even if the demo was killed with SIGKILL. */
+    private static void watchParent(long pid) {
+        ProcessHandle.of(pid)
+                .ifPresentOrElse(
+                        parent -> parent.onExit()
+                                .thenRun(() -> Runtime.getRuntime().halt(0)),
+                        () -> Runtime.getRuntime().halt(0));
     }
 
     /** Starts a node, prints where it is, and blocks until the JVM is asked to stop. */
     static final class NodeRunner {
         private NodeRunner() {}
 
-        static int run(CommandSpec spec, ShopConfig config, String storeValue, boolean guide) throws Exception {
+        static int run(CommandSpec spec, ShopConfig config, String storeValue) throws Exception {
             SessionStore sessions = StoreOption.open(storeValue, spec.commandLine());
             ShopNode node;
             try {
@@ -73,9 +88,6 @@ final class NodeCommand implements Callable<Integer> {
                             "satchel-shutdown"));
             var out = spec.commandLine().getOut();
             out.println("Satchel " + config.nodeName() + " is serving " + node.uri() + " (store: " + storeValue + ")");
-            if (guide) {
-                DemoGuide.print(out, node.uri());
-            }
             out.flush();
             node.join();
             return 0;

@@ -13,10 +13,10 @@ import picocli.CommandLine.Spec;
         description = {
             "Consistent HTTP sessions across a cluster of JVM web servers.",
             "",
-            "Run 'satchel demo' for a working shop with server-side sessions, or",
-            "'satchel <command> --help' for one command's options."
+            "Run 'satchel demo' for a three-node shop behind the balancer on this machine,",
+            "or 'satchel <command> --help' for one command's options."
         },
-        subcommands = {DemoCommand.class, NodeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, NodeCommand.class, BalancerCommand.class, CommandLine.HelpCommand.class})
 public final class SatchelCommand implements Runnable {
 
     @Spec

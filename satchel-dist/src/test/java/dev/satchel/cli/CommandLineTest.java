@@ -1,0 +1,62 @@
+package dev.satchel.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class CommandLineTest {
+
+    private static String run(int expectedExit, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = SatchelCommand.commandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        assertThat(cl.execute(args)).as(String.join(" ", args)).isEqualTo(expectedExit);
+        return out + "\n" + err;
+    }
+
+    @Test
+    void help_answersForEveryCommand() {
+        for (String command : new String[] {"demo", "node", "balancer"}) {
+            assertThat(run(0, command, "--help")).contains("Usage: satchel " + command);
+        }
+        assertThat(run(0, "--help")).contains("demo", "node", "balancer");
+    }
+
+    @Test
+    void badArguments_areRefusedWithAReason() {
+        assertThat(run(2, "demo", "--store", "floppy")).contains("unknown --store 'floppy'");
+        assertThat(run(2, "demo", "--store", "redis")).contains("not available in this build yet");
+        assertThat(run(2, "demo", "--nodes", "0")).contains("--nodes must be 1 to 16");
+        assertThat(run(2, "balancer", "--node", "nonsense", "--export", "nginx"))
+                .contains("expected name=host:port");
+        assertThat(run(2, "balancer", "--node", "a=h:1", "--policy", "random", "--export", "nginx"))
+                .contains("unknown policy 'random'");
+        assertThat(run(2, "balancer", "--node", "a=h:1", "--export", "caddy"))
+                .contains("unknown export format 'caddy'");
+        assertThat(run(2, "balancer", "--node", "a=h:1", "--node", "a=h:2", "--export", "nginx"))
+                .contains("two nodes are named a");
+    }
+
+    @Test
+    void export_printsPeerConfigurations() {
+        String haproxy = run(
+                0,
+                "balancer",
+                "--node",
+                "node-1=127.0.0.1:9001",
+                "--node",
+                "node-2=127.0.0.1:9002",
+                "--export",
+                "haproxy");
+        assertThat(haproxy)
+                .contains("cookie SATCHEL_NODE insert", "server node-2 127.0.0.1:9002 check", "cookie node-2");
+        String nginx =
+                run(0, "balancer", "--node", "node-1=127.0.0.1:9001", "--policy", "ip-hash", "--export", "nginx");
+        assertThat(nginx).contains("hash $remote_addr consistent;", "server 127.0.0.1:9001");
+    }
+}

@@ -1,0 +1,312 @@
+package dev.satchel.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * {@code satchel demo} as a user runs it: the packaged jar, the balancer and three shop nodes, each
+ * its own JVM, killed for real with SIGKILL through the admin API.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DemoClusterIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+
+    private static Process demo;
+    private static int port;
+    private static int adminPort;
+    private static int basePort;
+
+    @BeforeAll
+    static void startDemo() throws Exception {
+        port = freePort();
+        adminPort = freePort();
+        basePort = freeRun(3);
+        Path data = Files.createTempDirectory("satchel-cluster-it");
+        demo = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-jar",
+                        Path.of("target", "satchel.jar").toString(),
+                        "demo",
+                        "--port",
+                        Integer.toString(port),
+                        "--admin-port",
+                        Integer.toString(adminPort),
+                        "--base-port",
+                        Integer.toString(basePort),
+                        "--data-dir",
+                        data.toString())
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r =
+                    new BufferedReader(new InputStreamReader(demo.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    lines.add(line);
+                }
+            } catch (IOException ignored) {
+                // the demo ended
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline) {
+            String line = lines.poll(1, TimeUnit.SECONDS);
+            if (line != null && line.contains("Satchel demo is serving")) {
+                return;
+            }
+            assertThat(demo.isAlive()).as("the demo exited early").isTrue();
+        }
+        throw new AssertionError("the demo did not start within 120 s");
+    }
+
+    @AfterAll
+    static void stopDemo() throws Exception {
+        demo.destroy(); // SIGTERM, as Ctrl-C
+        assertThat(demo.waitFor(30, TimeUnit.SECONDS))
+                .as("the demo stops on SIGTERM")
+                .isTrue();
+        for (int i = 0; i < 3; i++) {
+            assertThat(isListening(basePort + i))
+                    .as("node on port %d stopped with the demo", basePort + i)
+                    .isFalse();
+        }
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static int freeRun(int length) throws IOException {
+        for (int base = 20000 + (int) (ProcessHandle.current().pid() % 10000); base < 60000; base += 7) {
+            boolean free = true;
+            for (int i = 0; i < length && free; i++) {
+                free = !isListening(base + i);
+            }
+            if (free) {
+                return base;
+            }
+        }
+        throw new IllegalStateException("no free port run");
+    }
+
+    private static boolean isListening(int p) {
+        try (Socket s = new Socket("127.0.0.1", p)) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** A browser-like client: keeps every cookie the balancer or a node sets. */
+    private static final class Client {
+        final java.util.Map<String, String> cookies = new java.util.LinkedHashMap<>();
+
+        HttpResponse<String> send(String method, String path, String body) throws Exception {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                    .timeout(Duration.ofSeconds(10))
+                    .method(
+                            method,
+                            body == null
+                                    ? HttpRequest.BodyPublishers.noBody()
+                                    : HttpRequest.BodyPublishers.ofString(body));
+            if (body != null) {
+                b.header("Content-Type", "application/json");
+            }
+            if (!cookies.isEmpty()) {
+                b.header(
+                        "Cookie",
+                        String.join(
+                                "; ",
+                                cookies.entrySet().stream()
+                                        .map(e -> e.getKey() + "=" + e.getValue())
+                                        .toList()));
+            }
+            HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            r.headers().allValues("Set-Cookie").forEach(h -> {
+                String pair = h.substring(0, h.indexOf(';'));
+                String name = pair.substring(0, pair.indexOf('='));
+                String value = pair.substring(pair.indexOf('=') + 1);
+                if (value.isEmpty()) {
+                    cookies.remove(name);
+                } else {
+                    cookies.put(name, value);
+                }
+            });
+            return r;
+        }
+
+        String servedBy(HttpResponse<?> r) {
+            return r.headers().firstValue("X-Served-By").orElseThrow();
+        }
+    }
+
+    private static JsonNode admin(String method, String path) throws Exception {
+        HttpResponse<String> r = HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path))
+                        .method(method, HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        return r.body().isEmpty() ? JSON.createObjectNode() : JSON.readTree(r.body());
+    }
+
+    private static String state(String node) throws Exception {
+        for (JsonNode n : admin("GET", "/api/nodes").path("nodes")) {
+            if (n.path("name").asText().equals(node)) {
+                return n.path("state").asText();
+            }
+        }
+        throw new AssertionError("no node " + node);
+    }
+
+    private static long totalRequests() throws Exception {
+        long total = 0;
+        for (JsonNode n : admin("GET", "/api/nodes").path("nodes")) {
+            total += n.path("requests").asLong();
+        }
+        return total;
+    }
+
+    private static void awaitState(String node, String expected) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline && !state(node).equals(expected)) {
+            TimeUnit.MILLISECONDS.sleep(100);
+        }
+        assertThat(state(node)).as("state of " + node).isEqualTo(expected);
+    }
+
+    private static Client loggedIn(String user) throws Exception {
+        Client c = new Client();
+        c.send("POST", "/api/signup", "{\"username\":\"" + user + "\",\"password\":\"a long enough phrase\"}");
+        HttpResponse<String> login =
+                c.send("POST", "/api/login", "{\"username\":\"" + user + "\",\"password\":\"a long enough phrase\"}");
+        assertThat(login.statusCode()).as(login.body()).isEqualTo(200);
+        return c;
+    }
+
+    // ---- the scenario ---------------------------------------------------------------------------
+
+    @Test
+    @Order(1)
+    void stickyRouting_keepsAUserOnOneNode() throws Exception {
+        Client c = loggedIn("sticky");
+        String home = c.servedBy(c.send("GET", "/api/me", null));
+        for (int i = 0; i < 10; i++) {
+            HttpResponse<String> me = c.send("GET", "/api/me", null);
+            assertThat(me.statusCode()).isEqualTo(200);
+            assertThat(c.servedBy(me)).isEqualTo(home);
+        }
+        assertThat(c.cookies).containsKeys("SATCHEL_NODE", "SID");
+        assertThat(c.cookies.get("SID")).endsWith("." + home);
+    }
+
+    @Test
+    @Order(2)
+    void sigkillOfAUsersNode_redispatchesThem_andTheNodeComesBack() throws Exception {
+        Client c = loggedIn("victim");
+        String home = c.servedBy(c.send("GET", "/api/me", null));
+        int homePort = basePort + Integer.parseInt(home.substring("node-".length())) - 1;
+        assertThat(admin("POST", "/api/nodes/" + home + "/kill").path("action").asText())
+                .isEqualTo("kill");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (isListening(homePort) && System.nanoTime() < deadline) {
+            TimeUnit.MILLISECONDS.sleep(50);
+        }
+        assertThat(isListening(homePort)).as("the killed node's port is closed").isFalse();
+
+        HttpResponse<String> after = c.send("GET", "/api/me", null);
+        String newHome = c.servedBy(after);
+        assertThat(newHome).isNotEqualTo(home);
+        assertThat(after.statusCode())
+                .as("the memory store died with its node: the session is gone")
+                .isEqualTo(401);
+        assertThat(c.cookies.get("SATCHEL_NODE")).startsWith(newHome + ".");
+        for (int i = 0; i < 5; i++) {
+            assertThat(c.servedBy(c.send("GET", "/api/catalog", null))).isEqualTo(newHome);
+        }
+        awaitState(home, "DOWN");
+        assertThat(admin("GET", "/api/nodes").toString()).contains("\"redispatches\":1");
+
+        admin("POST", "/api/nodes/" + home + "/start");
+        awaitState(home, "UP");
+    }
+
+    @Test
+    @Order(3)
+    void drain_keepsPinnedUsers_andSendsNewOnesElsewhere() throws Exception {
+        Client pinned = loggedIn("drained");
+        String home = pinned.servedBy(pinned.send("GET", "/api/me", null));
+        assertThat(admin("POST", "/api/nodes/" + home + "/drain").path("state").asText())
+                .isEqualTo("DRAINING");
+        try {
+            for (int i = 0; i < 5; i++) {
+                HttpResponse<String> me = pinned.send("GET", "/api/me", null);
+                assertThat(me.statusCode()).isEqualTo(200);
+                assertThat(pinned.servedBy(me)).isEqualTo(home);
+            }
+            List<String> newcomers = new ArrayList<>();
+            for (int i = 0; i < 9; i++) {
+                newcomers.add(new Client().servedBy(new Client().send("GET", "/api/catalog", null)));
+            }
+            assertThat(newcomers).doesNotContain(home);
+        } finally {
+            admin("POST", "/api/nodes/" + home + "/enable");
+        }
+    }
+
+    @Test
+    @Order(4)
+    void malformedRequests_get400_andNeverReachANode() throws Exception {
+        long before = totalRequests();
+        for (String attack : List.of(
+                "POST /api/cart/items HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nX",
+                "POST /api/cart/items HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
+                "POST /api/cart/items HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: x\r\n\r\n0\r\n\r\n",
+                "NOT A REQUEST LINE\r\n\r\n",
+                "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(20_000) + "\r\n\r\n")) {
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                s.setSoTimeout(5000);
+                s.getOutputStream().write(attack.getBytes(StandardCharsets.ISO_8859_1));
+                String status = new BufferedReader(
+                                new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1))
+                        .readLine();
+                assertThat(status)
+                        .as(attack.substring(0, Math.min(30, attack.length())))
+                        .matches("HTTP/1\\.1 4(00|31) .*");
+            }
+        }
+        assertThat(totalRequests()).as("no malformed request reached a node").isEqualTo(before);
+    }
+}
