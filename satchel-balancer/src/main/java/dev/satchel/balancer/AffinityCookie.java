@@ -1,35 +1,48 @@
 package dev.satchel.balancer;
 
 import java.nio.charset.StandardCharsets;
-import java.security.InvalidKeyException;
+import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The sticky policy's cookie: {@code <node>.<tag>}, where the tag is a truncated HMAC-SHA256 of the
  * node name. It names a node without revealing its address, and a client cannot forge one to pick
- * a node. Thread-safe (a Mac per call).
+ * a node. Thread-safe.
+ *
+ * <p>Every pinned request presents its cookie, and there is one genuine value per node, so genuine
+ * values are remembered once verified: the HMAC runs once per node, not once per request. Only
+ * values that verified are remembered, so forged cookies cannot grow the cache.
  */
 final class AffinityCookie {
     private static final int TAG_BYTES = 16;
+    private static final int MAX_REMEMBERED = 1024;
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
 
     private final SecretKeySpec key;
+    private final ThreadLocal<Mac> macs;
+    private final ConcurrentHashMap<String, String> genuine = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, String> values = new ConcurrentHashMap<>();
 
     AffinityCookie(byte[] key) {
         this.key = new SecretKeySpec(key, "HmacSHA256");
+        this.macs = ThreadLocal.withInitial(this::newMac);
     }
 
     String valueFor(String node) {
-        return node + "." + B64.encodeToString(tag(node));
+        return values.computeIfAbsent(node, n -> n + "." + B64.encodeToString(tag(n)));
     }
 
     /** The node a cookie value names, if its tag is genuine. */
     Optional<String> nodeOf(String value) {
+        String known = genuine.get(value);
+        if (known != null) {
+            return Optional.of(known);
+        }
         int dot = value.lastIndexOf('.');
         if (dot <= 0 || dot > 32 || value.length() > 80) {
             return Optional.empty();
@@ -41,18 +54,29 @@ final class AffinityCookie {
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }
-        return MessageDigest.isEqual(given, tag(node)) ? Optional.of(node) : Optional.empty();
+        if (!MessageDigest.isEqual(given, tag(node))) {
+            return Optional.empty();
+        }
+        if (genuine.size() >= MAX_REMEMBERED) {
+            genuine.clear(); // only after a key change or node churn; correctness never depends on it
+        }
+        genuine.put(value, node);
+        return Optional.of(node);
     }
 
     private byte[] tag(String node) {
+        byte[] full = macs.get().doFinal(node.getBytes(StandardCharsets.UTF_8));
+        byte[] tag = new byte[TAG_BYTES];
+        System.arraycopy(full, 0, tag, 0, TAG_BYTES);
+        return tag;
+    }
+
+    private Mac newMac() {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(key);
-            byte[] full = mac.doFinal(node.getBytes(StandardCharsets.UTF_8));
-            byte[] tag = new byte[TAG_BYTES];
-            System.arraycopy(full, 0, tag, 0, TAG_BYTES);
-            return tag;
-        } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+            return mac;
+        } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is required of every JVM", e);
         }
     }

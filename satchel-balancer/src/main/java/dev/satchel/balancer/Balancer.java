@@ -7,9 +7,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseEncoder;
@@ -65,8 +63,9 @@ public final class Balancer implements AutoCloseable {
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         NodeRegistry nodes = new NodeRegistry(config, Clock.systemUTC());
         ProxyContext proxy = new ProxyContext(config, nodes, new AffinityCookie(config.cookieKey), meters);
-        EventLoopGroup boss = new NioEventLoopGroup(1);
-        EventLoopGroup workers = new NioEventLoopGroup();
+        EventLoopGroup boss = Transport.group(1);
+        // One event loop per core, as HAProxy's threads and nginx's workers: more only adds switching.
+        EventLoopGroup workers = Transport.group(Runtime.getRuntime().availableProcessors());
         HttpDecoderConfig decoding = new HttpDecoderConfig()
                 .setMaxInitialLineLength(config.maxInitialLine)
                 .setMaxHeaderSize(config.maxHeaderBytes)
@@ -74,7 +73,7 @@ public final class Balancer implements AutoCloseable {
         try {
             Channel proxyChannel = new ServerBootstrap()
                     .group(boss, workers)
-                    .channel(NioServerSocketChannel.class)
+                    .channel(Transport.serverChannel())
                     .option(ChannelOption.SO_BACKLOG, 1024)
                     .childOption(ChannelOption.AUTO_READ, false)
                     .childOption(ChannelOption.TCP_NODELAY, true)
@@ -83,7 +82,7 @@ public final class Balancer implements AutoCloseable {
                         protected void initChannel(SocketChannel ch) {
                             ch.pipeline()
                                     .addLast(new IdleStateHandler(
-                                            0, 0, config.clientIdleTimeout.toMillis(), TimeUnit.MILLISECONDS))
+                                            config.clientIdleTimeout.toMillis(), 0, 0, TimeUnit.MILLISECONDS))
                                     .addLast(new StrictRequestDecoder(decoding))
                                     .addLast(new HttpResponseEncoder())
                                     .addLast(new FrontendHandler(proxy));
@@ -95,7 +94,7 @@ public final class Balancer implements AutoCloseable {
             AdminHandler admin = new AdminHandler(proxy, meters, control);
             Channel adminChannel = new ServerBootstrap()
                     .group(boss, workers)
-                    .channel(NioServerSocketChannel.class)
+                    .channel(Transport.serverChannel())
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {

@@ -203,6 +203,16 @@ final class Exchange {
             onResponseHead(response);
         }
         boolean last = msg instanceof LastHttpContent;
+        if (!(msg instanceof HttpContent)) {
+            // The head alone: hold it and send it with the first piece of body, in one write.
+            client.write(msg).addListener(f -> {
+                if (!f.isSuccess()) {
+                    clientGone();
+                }
+            });
+            backend.read();
+            return;
+        }
         client.writeAndFlush(msg).addListener(f -> {
             if (!f.isSuccess()) {
                 clientGone();
@@ -226,7 +236,7 @@ final class Exchange {
             node.passiveSuccess();
         }
         node.requests.increment();
-        proxy.metrics.response(node.name(), status);
+        proxy.metrics.response(node, status);
         backendKeepAlive = HttpUtil.isKeepAlive(response);
         RequestChecks.stripHopByHop(response);
         if (route.pins() && !route.pinnedTo().filter(node.name()::equals).isPresent()) {
@@ -355,7 +365,8 @@ final class Exchange {
         releasePending();
         proxy.metrics.rejected(error);
         FullHttpResponse r = ErrorResponses.json(status, error, message);
-        boolean keep = clientKeepAlive && requestComplete;
+        // A bodiless request has nothing left unread but its end marker, which the frontend drops.
+        boolean keep = clientKeepAlive && (requestComplete || retriable);
         HttpUtil.setKeepAlive(r, keep);
         client.writeAndFlush(r).addListener(f -> frontend.exchangeDone(keep && f.isSuccess()));
     }

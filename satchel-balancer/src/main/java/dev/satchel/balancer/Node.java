@@ -1,5 +1,6 @@
 package dev.satchel.balancer;
 
+import io.micrometer.core.instrument.Counter;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,6 +32,8 @@ final class Node {
     final LongAdder requests = new LongAdder();
     final LongAdder redispatches = new LongAdder();
     final LongAdder failures = new LongAdder();
+    /** Response counters by status class, 1xx to 5xx, filled lazily by ProxyMetrics. */
+    final Counter[] responseCounters = new Counter[5];
 
     Node(NodeAddress address, Clock clock, Duration drainDeadline, int passiveFailures, int rise, int fall) {
         this.address = address;

@@ -9,7 +9,6 @@ import java.util.concurrent.ConcurrentHashMap;
 /** The balancer's Micrometer meters: requests by outcome, latency, rejections, per-node gauges. */
 final class ProxyMetrics {
     private final MeterRegistry registry;
-    private final ConcurrentHashMap<String, Counter> responses = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> rejections = new ConcurrentHashMap<>();
     final Counter redispatches;
     final Timer latency;
@@ -21,7 +20,7 @@ final class ProxyMetrics {
                 .register(registry);
         this.latency = Timer.builder("satchel.balancer.request.duration")
                 .description("time from the request head to the end of the response")
-                .publishPercentiles(0.5, 0.99)
+                .publishPercentileHistogram() // buckets; Prometheus derives percentiles
                 .register(registry);
         Gauge.builder("satchel.balancer.nodes.up", nodes, n -> n.all().stream()
                         .filter(x -> x.state() == NodeState.UP)
@@ -30,14 +29,18 @@ final class ProxyMetrics {
                 .register(registry);
     }
 
-    void response(String node, int status) {
-        String key = node + ":" + (status / 100) + "xx";
-        responses
-                .computeIfAbsent(key, k -> Counter.builder("satchel.balancer.responses")
-                        .tag("node", node)
-                        .tag("status", (status / 100) + "xx")
-                        .register(registry))
-                .increment();
+    /** Counts a response; each node keeps its counters, so this is a lookup-free increment. */
+    void response(Node node, int status) {
+        int statusClass = Math.min(Math.max(status / 100, 1), 5);
+        Counter c = node.responseCounters[statusClass - 1];
+        if (c == null) {
+            c = Counter.builder("satchel.balancer.responses")
+                    .tag("node", node.name())
+                    .tag("status", statusClass + "xx")
+                    .register(registry); // idempotent: a racing thread gets the same counter
+            node.responseCounters[statusClass - 1] = c;
+        }
+        c.increment();
     }
 
     void rejected(String reason) {

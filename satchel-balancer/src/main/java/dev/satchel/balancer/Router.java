@@ -4,13 +4,10 @@ import dev.satchel.core.SessionId;
 import dev.satchel.core.placement.Rendezvous;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.cookie.Cookie;
-import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -120,17 +117,33 @@ final class Router {
         return cookie(request, config.sessionCookie).flatMap(SessionId::parse);
     }
 
+    /**
+     * The value of the first cookie called {@code name}. Scans the Cookie headers for that one pair
+     * rather than decoding them all: this runs on every request.
+     */
     static Optional<String> cookie(HttpRequest request, String name) {
-        List<String> headers = request.headers().getAll(HttpHeaderNames.COOKIE);
-        for (String header : headers) {
-            if (header.length() > 8192) {
-                continue;
-            }
-            Set<Cookie> cookies = ServerCookieDecoder.LAX.decode(header);
-            for (Cookie c : cookies) {
-                if (c.name().equals(name)) {
-                    return Optional.of(c.value());
+        for (String header : request.headers().getAll(HttpHeaderNames.COOKIE)) {
+            int from = 0;
+            while (from < header.length()) {
+                int end = header.indexOf(';', from);
+                if (end < 0) {
+                    end = header.length();
                 }
+                int start = from;
+                while (start < end && header.charAt(start) == ' ') {
+                    start++;
+                }
+                if (end - start > name.length()
+                        && header.charAt(start + name.length()) == '='
+                        && header.startsWith(name, start)) {
+                    String value =
+                            header.substring(start + name.length() + 1, end).strip();
+                    if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) {
+                        value = value.substring(1, value.length() - 1);
+                    }
+                    return Optional.of(value);
+                }
+                from = end + 1;
             }
         }
         return Optional.empty();

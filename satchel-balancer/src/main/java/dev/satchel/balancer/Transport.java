@@ -1,0 +1,35 @@
+package dev.satchel.balancer;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+
+/** Linux's epoll transport when its native library loads, NIO otherwise; chosen once. */
+final class Transport {
+    static final boolean EPOLL = Epoll.isAvailable();
+
+    private Transport() {}
+
+    static EventLoopGroup group(int threads) {
+        return EPOLL ? new EpollEventLoopGroup(threads) : new NioEventLoopGroup(threads);
+    }
+
+    static Class<? extends ServerChannel> serverChannel() {
+        return EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    }
+
+    static Class<? extends SocketChannel> clientChannel() {
+        return EPOLL ? EpollSocketChannel.class : NioSocketChannel.class;
+    }
+
+    static String name() {
+        return EPOLL ? "epoll" : "nio";
+    }
+}
