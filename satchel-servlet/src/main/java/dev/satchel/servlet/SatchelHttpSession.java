@@ -95,30 +95,24 @@ final class SatchelHttpSession implements HttpSession {
     /** A stored session this request found. */
     static SatchelHttpSession loaded(
             RequestSessions owner, SessionFilterRuntime runtime, SessionRecord r, Instant now) {
-        SatchelHttpSession s = new SatchelHttpSession(
-                owner,
-                runtime,
-                r.id(),
-                true,
-                r.createdAt(),
-                r.absoluteDeadline(),
-                r.lastAccessedAt(),
-                r.maxInactiveInterval(),
-                r.attributes());
+        SatchelHttpSession s = fromRecord(owner, runtime, r);
         s.record = r;
-        Duration idle = r.maxInactiveInterval();
-        if (!idle.isZero() && !idle.isNegative()) {
-            Duration throttle = Duration.ofMillis(
-                    (long) (idle.toMillis() * runtime.options().touchFraction()));
-            s.touchDue = Duration.between(r.lastAccessedAt(), now).compareTo(throttle) >= 0;
+        long idleMillis = r.maxInactiveInterval().toMillis();
+        if (idleMillis > 0) {
+            long throttle = (long) (idleMillis * runtime.options().touchFraction());
+            s.touchDue = now.toEpochMilli() - r.lastAccessedAt().toEpochMilli() >= throttle;
         }
         return s;
     }
 
     /** A read-only view of a session that ended elsewhere, for {@code sessionDestroyed}. */
     static SatchelHttpSession detached(SessionFilterRuntime runtime, SessionRecord r) {
+        return fromRecord(null, runtime, r);
+    }
+
+    private static SatchelHttpSession fromRecord(RequestSessions owner, SessionFilterRuntime runtime, SessionRecord r) {
         return new SatchelHttpSession(
-                null,
+                owner,
                 runtime,
                 r.id(),
                 true,

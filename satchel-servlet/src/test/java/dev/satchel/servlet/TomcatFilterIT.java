@@ -21,8 +21,7 @@ class TomcatFilterIT extends FilterContainerContract {
             tomcat.setPort(0);
             tomcat.getConnector().setProperty("address", "127.0.0.1");
             Context context = tomcat.addContext("", base.toString());
-            Tomcat.addServlet(context, "probe", servlet);
-            context.addServletMappingDecoded("/*", "probe");
+            Tomcat.addServlet(context, "probe", servlet).addMapping("/*");
             FilterDef def = new FilterDef();
             def.setFilterName("satchel");
             def.setFilter(filter);
