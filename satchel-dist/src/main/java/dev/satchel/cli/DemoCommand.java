@@ -59,9 +59,27 @@ final class DemoCommand implements Callable<Integer> {
         if (nodeCount < 1 || nodeCount > 16) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--nodes must be 1 to 16, got " + nodeCount);
         }
-        StoreOption.open(store, spec.commandLine()).close(); // refuses an unknown --store before anything starts
         PrintWriter out = spec.commandLine().getOut();
-        ClusterSupervisor cluster = new ClusterSupervisor(nodeCount, basePort, store, dataDir.toAbsolutePath());
+        Optional<LocalRedis> redis = Optional.empty();
+        String nodeStore = store;
+        if (store.strip().equalsIgnoreCase("redis")) {
+            try {
+                redis = Optional.of(LocalRedis.start(dataDir.toAbsolutePath()));
+            } catch (IllegalStateException e) {
+                spec.commandLine().getErr().println("satchel: " + e.getMessage());
+                return 1;
+            }
+            nodeStore = redis.get().uri();
+            out.println("Started redis-server on " + nodeStore + " for the session store");
+        }
+        try {
+            StoreOption.open(nodeStore, spec.commandLine()).close(); // refuses a bad --store before any node starts
+        } catch (CommandLine.ParameterException e) {
+            redis.ifPresent(LocalRedis::close);
+            throw e;
+        }
+        Optional<LocalRedis> localRedis = redis;
+        ClusterSupervisor cluster = new ClusterSupervisor(nodeCount, basePort, nodeStore, dataDir.toAbsolutePath());
         CountDownLatch stopped = new CountDownLatch(1);
         Balancer[] running = new Balancer[1];
         Runtime.getRuntime()
@@ -71,10 +89,12 @@ final class DemoCommand implements Callable<Integer> {
                                 running[0].close();
                             }
                             cluster.close();
+                            localRedis.ifPresent(LocalRedis::close);
                             stopped.countDown();
                         },
                         "satchel-shutdown"));
-        out.printf("Starting %d shop nodes (store: %s, logs in %s)...%n", nodeCount, store, dataDir.resolve("logs"));
+        out.printf(
+                "Starting %d shop nodes (store: %s, logs in %s)...%n", nodeCount, nodeStore, dataDir.resolve("logs"));
         out.flush();
         try {
             cluster.startAll(Duration.ofSeconds(90));
@@ -106,8 +126,13 @@ final class DemoCommand implements Callable<Integer> {
         out.println("  curl -s -X POST " + admin + "/api/nodes/node-1/kill     # SIGKILL, like a crash");
         out.println("  curl -s -X POST " + admin + "/api/nodes/node-1/start");
         out.println("  curl -s -X POST " + admin + "/api/nodes/node-2/drain    # no new users; pinned ones stay");
-        out.println("With --store memory, users pinned to a killed node lose their session: that is");
-        out.println("what sticky sessions cost. Press Ctrl-C to stop everything.");
+        if (store.strip().toLowerCase(java.util.Locale.ROOT).startsWith("redis")) {
+            out.println("Sessions live in Redis: a user whose node is killed keeps their cart and login.");
+        } else {
+            out.println("With --store memory, users pinned to a killed node lose their session: that is");
+            out.println("what sticky sessions cost. Try --store redis to see the difference.");
+        }
+        out.println("Press Ctrl-C to stop everything.");
         out.flush();
     }
 }

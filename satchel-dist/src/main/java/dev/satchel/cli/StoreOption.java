@@ -1,30 +1,44 @@
 package dev.satchel.cli;
 
 import dev.satchel.core.SessionStore;
+import dev.satchel.core.SessionStoreUnavailableException;
 import dev.satchel.core.memory.MemorySessionStore;
+import dev.satchel.store.redis.RedisSessionStore;
 import java.util.Locale;
 import picocli.CommandLine;
 
 /** Turns a {@code --store} value into a running store, or refuses it with a reason. */
 final class StoreOption {
-    static final String DESCRIPTION = "Where sessions live: memory (default). Redis, SQL, replicated, primary-backup"
-            + " and cookie strategies arrive with their modules.";
+    static final String DESCRIPTION = "Where sessions live: memory (default, each node its own), redis://HOST:PORT"
+            + " (shared), or, for satchel demo only, redis (starts a local redis-server).";
 
     private StoreOption() {}
 
     static SessionStore open(String value, CommandLine commandLine) {
-        String kind = value.strip().toLowerCase(Locale.ROOT);
+        String v = value.strip();
+        String kind = v.toLowerCase(Locale.ROOT);
         if (kind.equals("memory") || kind.equals("local")) {
             return MemorySessionStore.builder().build();
         }
-        if (kind.startsWith("redis")
-                || kind.startsWith("jdbc:")
+        if (kind.startsWith("redis://") || kind.startsWith("rediss://")) {
+            try {
+                return RedisSessionStore.builder(v).build();
+            } catch (SessionStoreUnavailableException e) {
+                throw new CommandLine.ParameterException(commandLine, e.getMessage());
+            }
+        }
+        if (kind.equals("redis")) {
+            throw new CommandLine.ParameterException(
+                    commandLine, "--store redis starts a local server only in satchel demo; give redis://HOST:PORT");
+        }
+        if (kind.startsWith("jdbc:")
                 || kind.equals("replicated")
                 || kind.equals("primary-backup")
                 || kind.equals("cookie")) {
             throw new CommandLine.ParameterException(
-                    commandLine, "--store " + value + " is not available in this build yet; use --store memory");
+                    commandLine, "--store " + value + " is not available in this build yet; use memory or redis");
         }
-        throw new CommandLine.ParameterException(commandLine, "unknown --store '" + value + "'; expected memory");
+        throw new CommandLine.ParameterException(
+                commandLine, "unknown --store '" + value + "'; expected memory, redis://HOST:PORT or redis");
     }
 }

@@ -30,7 +30,9 @@ class CommandLineTest {
     @Test
     void badArguments_areRefusedWithAReason() {
         assertThat(run(2, "demo", "--store", "floppy")).contains("unknown --store 'floppy'");
-        assertThat(run(2, "demo", "--store", "redis")).contains("not available in this build yet");
+        assertThat(run(2, "node", "--store", "redis")).contains("only in satchel demo");
+        assertThat(run(2, "demo", "--store", "jdbc:postgresql://x/y")).contains("not available in this build yet");
+        assertThat(run(2, "node", "--store", "redis://127.0.0.1:1")).contains("cannot connect to Redis");
         assertThat(run(2, "demo", "--nodes", "0")).contains("--nodes must be 1 to 16");
         assertThat(run(2, "balancer", "--node", "nonsense", "--export", "nginx"))
                 .contains("expected name=host:port");

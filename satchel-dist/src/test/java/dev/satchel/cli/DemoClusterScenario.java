@@ -26,14 +26,17 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * {@code satchel demo} as a user runs it: the packaged jar, the balancer and three shop nodes, each
- * its own JVM, killed for real with SIGKILL through the admin API.
+ * its own JVM, killed for real with SIGKILL through the admin API. One subclass per store; the
+ * scenario is the same, only what a node's death costs differs.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class DemoClusterIT {
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class DemoClusterScenario {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
@@ -43,8 +46,14 @@ class DemoClusterIT {
     private static int adminPort;
     private static int basePort;
 
+    /** The demo's --store value. */
+    abstract String store();
+
+    /** Whether a user's session outlives the SIGKILL of the node that served it. */
+    abstract boolean sessionsSurviveANodeKill();
+
     @BeforeAll
-    static void startDemo() throws Exception {
+    void startDemo() throws Exception {
         port = freePort();
         adminPort = freePort();
         basePort = freeRun(3);
@@ -61,7 +70,9 @@ class DemoClusterIT {
                         "--base-port",
                         Integer.toString(basePort),
                         "--data-dir",
-                        data.toString())
+                        data.toString(),
+                        "--store",
+                        store())
                 .redirectError(ProcessBuilder.Redirect.DISCARD)
                 .start();
         LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
@@ -89,7 +100,7 @@ class DemoClusterIT {
     }
 
     @AfterAll
-    static void stopDemo() throws Exception {
+    void stopDemo() throws Exception {
         demo.destroy(); // SIGTERM, as Ctrl-C
         assertThat(demo.waitFor(30, TimeUnit.SECONDS))
                 .as("the demo stops on SIGTERM")
@@ -249,9 +260,16 @@ class DemoClusterIT {
         HttpResponse<String> after = c.send("GET", "/api/me", null);
         String newHome = c.servedBy(after);
         assertThat(newHome).isNotEqualTo(home);
-        assertThat(after.statusCode())
-                .as("the memory store died with its node: the session is gone")
-                .isEqualTo(401);
+        if (sessionsSurviveANodeKill()) {
+            assertThat(after.statusCode())
+                    .as("the session lives in the store, not the node")
+                    .isEqualTo(200);
+            assertThat(JSON.readTree(after.body()).path("username").asText()).isEqualTo("victim");
+        } else {
+            assertThat(after.statusCode())
+                    .as("the memory store died with its node: the session is gone")
+                    .isEqualTo(401);
+        }
         assertThat(c.cookies.get("SATCHEL_NODE")).startsWith(newHome + ".");
         for (int i = 0; i < 5; i++) {
             assertThat(c.servedBy(c.send("GET", "/api/catalog", null))).isEqualTo(newHome);

@@ -1,0 +1,385 @@
+package dev.satchel.store.redis;
+
+import dev.satchel.core.ChangeSet;
+import dev.satchel.core.ObservableSessionStore;
+import dev.satchel.core.PrincipalChange;
+import dev.satchel.core.PrincipalIndexedStore;
+import dev.satchel.core.SessionDataException;
+import dev.satchel.core.SessionEvent;
+import dev.satchel.core.SessionId;
+import dev.satchel.core.SessionListener;
+import dev.satchel.core.SessionListeners;
+import dev.satchel.core.SessionRecord;
+import dev.satchel.core.SessionStoreUnavailableException;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * Sessions in Redis: the {@code redis} strategy. Every node shares them, and they survive the loss
+ * of any app node.
+ *
+ * <p><b>Layout.</b> One hash per session, {@code <prefix>s:{<id>}}: metadata fields ({@code _c}
+ * created, {@code _a} last access, {@code _i} idle timeout, {@code _d} absolute deadline, {@code _p}
+ * principal, {@code _v} version, all in milliseconds) and one field {@code a:<name>} per attribute.
+ * The {@code {id}} hash tag keeps every key of a session in one slot, so the layout works on Redis
+ * Cluster. The key's TTL is the session's own expiry, so Redis reclaims space without any scan. The
+ * principal index is a set per user, {@code <prefix>p:{<principal>}}, cleaned lazily when read.
+ *
+ * <p><b>Round trips.</b> A load is one {@code HGETALL}. A save is one {@code EVALSHA} of a script
+ * that applies the change set, refuses to bring back a session that is gone, moves the TTL, and
+ * bumps the version, atomically. A login adds one {@code SADD} to the index. An id change copies the
+ * session to the new key and deletes the old one (never {@code RENAME}, which fails across slots).
+ *
+ * <p><b>When Redis does not answer</b>, every call fails within the command timeout with {@link
+ * SessionStoreUnavailableException}; the servlet filter turns that into 503. Thread-safe: one
+ * multiplexed connection serves every thread.
+ */
+public final class RedisSessionStore implements PrincipalIndexedStore, ObservableSessionStore {
+
+    /** Default time a command may take before the request fails. */
+    public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(2);
+
+    private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
+    private static final String ATTRIBUTE = "a:";
+
+    private final RedisClient client;
+    private final StatefulRedisConnection<String, byte[]> connection;
+    private final RedisCommands<String, byte[]> redis;
+    private final Clock clock;
+    private final String prefix;
+    private final Duration indexTtl;
+    private final String saveScript;
+    private final String saveSha;
+    private final SessionListeners listeners = new SessionListeners();
+
+    private RedisSessionStore(Builder b) {
+        this.clock = b.clock;
+        this.prefix = b.prefix;
+        this.indexTtl = b.indexTtl;
+        RedisURI uri = RedisURI.create(b.uri);
+        uri.setTimeout(b.commandTimeout);
+        this.client = RedisClient.create(uri);
+        client.setOptions(ClientOptions.builder()
+                .autoReconnect(true)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .timeoutOptions(TimeoutOptions.enabled(b.commandTimeout))
+                .socketOptions(
+                        SocketOptions.builder().connectTimeout(b.commandTimeout).build())
+                .build());
+        try {
+            this.connection = client.connect(CODEC);
+        } catch (RedisException e) {
+            client.shutdown();
+            throw new SessionStoreUnavailableException(
+                    "cannot connect to Redis at " + redacted(b.uri) + ": " + e.getMessage(), e);
+        }
+        this.redis = connection.sync();
+        this.saveScript = resource("save.lua");
+        this.saveSha = call(() -> redis.scriptLoad(saveScript));
+    }
+
+    /** Starts a configuration for the server at {@code uri}, such as {@code redis://127.0.0.1:6379}. */
+    public static Builder builder(String uri) {
+        return new Builder(uri);
+    }
+
+    @Override
+    public Optional<SessionRecord> load(SessionId id) {
+        Map<String, byte[]> hash = call(() -> redis.hgetall(key(id)));
+        if (hash.isEmpty()) {
+            return Optional.empty();
+        }
+        SessionRecord record = decode(id, hash);
+        if (record.isExpired(clock.instant())) {
+            // Redis's TTL follows its own clock; expiry is enforced here on read, whatever that says.
+            if (call(() -> redis.del(key(id))) == 1) {
+                publish(SessionEvent.Type.EXPIRED, id, Optional.of(record));
+            }
+            return Optional.empty();
+        }
+        return Optional.of(record);
+    }
+
+    @Override
+    public SaveOutcome save(ChangeSet changes) {
+        Objects.requireNonNull(changes, "changes");
+        if (changes.invalidated()) {
+            boolean deleted = changes.previousId().map(this::delete).orElse(false);
+            deleted |= delete(changes.id());
+            return deleted ? SaveOutcome.INVALIDATED : SaveOutcome.GONE;
+        }
+        if (changes.previousId().isPresent()) {
+            return rename(changes.previousId().get(), changes);
+        }
+        Instant now = clock.instant();
+        long result =
+                runSave(changes.id(), changes.created() ? "create" : "update", now, changes, changes.setAttributes());
+        if (result == -2) {
+            throw new IllegalStateException("session id collision on create: " + changes.id());
+        }
+        if (result == -1) {
+            return SaveOutcome.GONE;
+        }
+        changes.principal().flatMap(PrincipalChange::name).ifPresent(p -> index(p, changes.id()));
+        if (changes.created()) {
+            publish(SessionEvent.Type.CREATED, changes.id(), Optional.empty());
+            return SaveOutcome.CREATED;
+        }
+        return SaveOutcome.UPDATED;
+    }
+
+    private SaveOutcome rename(SessionId previous, ChangeSet changes) {
+        Optional<SessionRecord> old = load(previous);
+        if (old.isEmpty()) {
+            return SaveOutcome.GONE;
+        }
+        SessionRecord renamed = old.get().apply(changes);
+        ChangeSet copy = ChangeSet.builder(renamed.id(), renamed.createdAt(), renamed.absoluteDeadline())
+                .created()
+                .accessedAt(renamed.lastAccessedAt())
+                .maxInactiveInterval(renamed.maxInactiveInterval())
+                .principal(new PrincipalChange(renamed.principal()))
+                .build();
+        long result = runSave(renamed.id(), "create", clock.instant(), copy, renamed.attributes());
+        if (result < 0) {
+            throw new IllegalStateException("could not write the renamed session " + renamed.id());
+        }
+        call(() -> redis.del(key(previous))); // the old id dies now; a late save to it finds nothing
+        renamed.principal().ifPresent(p -> index(p, renamed.id()));
+        return SaveOutcome.UPDATED;
+    }
+
+    private long runSave(SessionId id, String mode, Instant now, ChangeSet c, Map<String, byte[]> attributes) {
+        List<byte[]> args = new ArrayList<>(
+                12 + 2 * attributes.size() + c.removedAttributes().size());
+        args.add(ascii(mode));
+        args.add(ascii(Long.toString(now.toEpochMilli())));
+        args.add(ascii(Long.toString(c.createdAt().toEpochMilli())));
+        args.add(ascii(Long.toString(c.absoluteDeadline().toEpochMilli())));
+        args.add(ascii(
+                c.maxInactiveInterval().map(d -> Long.toString(d.toMillis())).orElse("")));
+        args.add(ascii(c.accessedAt().map(t -> Long.toString(t.toEpochMilli())).orElse("")));
+        args.add(c.principal()
+                .map(p -> p.name()
+                        .map(n -> ("=" + n).getBytes(StandardCharsets.UTF_8))
+                        .orElse(ascii("-")))
+                .orElse(ascii("")));
+        args.add(ascii(Integer.toString(attributes.size())));
+        attributes.forEach((name, value) -> {
+            args.add(name.getBytes(StandardCharsets.UTF_8));
+            args.add(value);
+        });
+        args.add(ascii(Integer.toString(c.removedAttributes().size())));
+        c.removedAttributes().forEach(name -> args.add(name.getBytes(StandardCharsets.UTF_8)));
+        byte[][] values = args.toArray(new byte[0][]);
+        String[] keys = {key(id)};
+        return call(() -> {
+            try {
+                return redis.<Long>evalsha(saveSha, ScriptOutputType.INTEGER, keys, values);
+            } catch (RedisNoScriptException e) {
+                return redis.<Long>eval(
+                        saveScript, ScriptOutputType.INTEGER, keys, values); // after SCRIPT FLUSH or failover
+            }
+        });
+    }
+
+    @Override
+    public boolean delete(SessionId id) {
+        boolean deleted = call(() -> redis.del(key(id))) == 1;
+        if (deleted) {
+            publish(SessionEvent.Type.DELETED, id, Optional.empty());
+        }
+        return deleted;
+    }
+
+    @Override
+    public List<SessionRecord> findByPrincipal(String principal) {
+        String indexKey = prefix + "p:{" + principal + "}";
+        Set<byte[]> members = call(() -> redis.smembers(indexKey));
+        List<SessionRecord> found = new ArrayList<>(members.size());
+        for (byte[] member : members) {
+            Optional<SessionId> id = SessionId.parse(new String(member, StandardCharsets.US_ASCII));
+            Optional<SessionRecord> record = id.flatMap(this::load);
+            if (record.isPresent()
+                    && record.get().principal().filter(principal::equals).isPresent()) {
+                found.add(record.get());
+            } else {
+                call(() -> redis.srem(indexKey, member)); // gone, expired or handed to someone else
+            }
+        }
+        return found;
+    }
+
+    @Override
+    public AutoCloseable subscribe(SessionListener listener) {
+        return listeners.add(listener);
+    }
+
+    @Override
+    public void close() {
+        connection.close();
+        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    }
+
+    private void index(String principal, SessionId id) {
+        String indexKey = prefix + "p:{" + principal + "}";
+        call(() -> {
+            redis.sadd(indexKey, ascii(id.value()));
+            return redis.pexpire(indexKey, indexTtl.toMillis());
+        });
+    }
+
+    private SessionRecord decode(SessionId id, Map<String, byte[]> hash) {
+        try {
+            Map<String, byte[]> attributes = new HashMap<>();
+            hash.forEach((field, value) -> {
+                if (field.startsWith(ATTRIBUTE)) {
+                    attributes.put(field.substring(ATTRIBUTE.length()), value);
+                }
+            });
+            return new SessionRecord(
+                    id,
+                    Instant.ofEpochMilli(number(hash, "_c")),
+                    Instant.ofEpochMilli(number(hash, "_a")),
+                    Duration.ofMillis(number(hash, "_i")),
+                    Instant.ofEpochMilli(number(hash, "_d")),
+                    attributes,
+                    Optional.ofNullable(hash.get("_p")).map(p -> new String(p, StandardCharsets.UTF_8)),
+                    number(hash, "_v"));
+        } catch (RuntimeException e) {
+            throw new SessionDataException(id, "unreadable session hash in Redis", e);
+        }
+    }
+
+    private static long number(Map<String, byte[]> hash, String field) {
+        byte[] v = hash.get(field);
+        if (v == null) {
+            throw new IllegalArgumentException("field " + field + " is missing");
+        }
+        return Long.parseLong(new String(v, StandardCharsets.US_ASCII));
+    }
+
+    private String key(SessionId id) {
+        return prefix + "s:{" + id.value() + "}";
+    }
+
+    private void publish(SessionEvent.Type type, SessionId id, Optional<SessionRecord> last) {
+        if (!listeners.isEmpty()) {
+            listeners.publish(new SessionEvent(type, id, last));
+        }
+    }
+
+    private static <T> T call(Supplier<T> command) {
+        try {
+            return command.get();
+        } catch (RedisException e) {
+            throw new SessionStoreUnavailableException("Redis did not answer: " + e.getMessage(), e);
+        }
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static String redacted(String uri) {
+        return uri.replaceAll("//[^@/]*@", "//***@"); // never log a password
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = RedisSessionStore.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException(name + " is missing from the jar");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Configures a {@link RedisSessionStore}. Not thread-safe. */
+    public static final class Builder {
+        private final String uri;
+        private Clock clock = Clock.systemUTC();
+        private String prefix = "satchel:";
+        private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
+        private Duration indexTtl = Duration.ofHours(24);
+
+        private Builder(String uri) {
+            if (uri == null
+                    || !(uri.startsWith("redis://")
+                            || uri.startsWith("rediss://")
+                            || uri.startsWith("redis-sentinel://"))) {
+                throw new IllegalArgumentException("not a Redis URI (redis://host:port): " + uri);
+            }
+            this.uri = uri;
+        }
+
+        /** The clock that decides expiry; tests pass a fake one. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** Prefix of every key (default {@code satchel:}), to share a database with other data. */
+        public Builder keyPrefix(String prefix) {
+            if (prefix == null || prefix.contains("{") || prefix.contains("}")) {
+                throw new IllegalArgumentException("key prefix must not contain hash-tag braces: " + prefix);
+            }
+            this.prefix = prefix;
+            return this;
+        }
+
+        /** How long a command may take before the request fails with 503 (default 2 s). */
+        public Builder commandTimeout(Duration timeout) {
+            if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("command timeout must be positive: " + timeout);
+            }
+            this.commandTimeout = timeout;
+            return this;
+        }
+
+        /** How long a user's session index lives after their last login (default 24 h). */
+        public Builder principalIndexTtl(Duration ttl) {
+            if (ttl == null || ttl.isNegative() || ttl.isZero()) {
+                throw new IllegalArgumentException("index TTL must be positive: " + ttl);
+            }
+            this.indexTtl = ttl;
+            return this;
+        }
+
+        /**
+         * Connects and loads the save script.
+         *
+         * @throws SessionStoreUnavailableException if Redis cannot be reached
+         */
+        public RedisSessionStore build() {
+            return new RedisSessionStore(this);
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package dev.satchel.store.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import dev.satchel.core.ChangeSet;
+import dev.satchel.core.SessionId;
+import dev.satchel.core.SessionRecord;
+import dev.satchel.core.SessionStore;
+import dev.satchel.core.SessionStoreContract;
+import dev.satchel.core.SessionStoreUnavailableException;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The shared store contract, and Redis's own promises, against a real redis-server process. */
+class RedisSessionStoreIT extends SessionStoreContract {
+    private static RedisServer server;
+
+    @BeforeAll
+    static void startRedis() throws Exception {
+        server = new RedisServer();
+    }
+
+    @AfterAll
+    static void stopRedis() throws Exception {
+        server.close();
+    }
+
+    @Override
+    protected SessionStore createStore(Clock clock) {
+        return RedisSessionStore.builder(server.uri())
+                .clock(clock)
+                .keyPrefix("t" + System.nanoTime() + ":")
+                .build();
+    }
+
+    @Override
+    protected void reclaimExpired(SessionStore store) {
+        // Redis reclaims by TTL on its own clock; the fake clock's expiry is enforced on read.
+    }
+
+    private String raw(String command, String key) {
+        RedisClient client = RedisClient.create(server.uri());
+        try (StatefulRedisConnection<String, String> c = client.connect()) {
+            return switch (command) {
+                case "pttl" -> Long.toString(c.sync().pttl(key));
+                case "keys" -> String.join(",", c.sync().keys(key));
+                default -> throw new IllegalArgumentException(command);
+            };
+        } finally {
+            client.shutdown();
+        }
+    }
+
+    @Test
+    void everyKeyOfASession_sitsInOneSlot_andLivesExactlyAsLongAsTheSession() {
+        SessionRecord r = create(Map.of("a", "1"));
+        String keys = raw("keys", "*" + r.id().value() + "*");
+        assertThat(keys.split(",")).hasSize(1).allSatisfy(k -> assertThat(k).contains("{" + r.id().value() + "}"));
+        long ttl = Long.parseLong(raw("pttl", keys));
+        assertThat(ttl).isBetween(IDLE.toMillis() - 5_000, IDLE.toMillis());
+    }
+
+    @Test
+    void changeId_doesNotUseRename_andLeavesNoKeyUnderTheOldId() {
+        SessionRecord r = create(Map.of("a", "1"));
+        SessionId renamed = SessionId.random();
+        store.save(change(r).changeId(renamed).build());
+        assertThat(raw("keys", "*" + r.id().value() + "*")).isEmpty();
+        assertThat(raw("keys", "*" + renamed.value() + "*")).contains("{" + renamed.value() + "}");
+    }
+
+    @Test
+    void redisKilled_failsFastWithStoreUnavailable_andNeverHangs() throws Exception {
+        try (RedisServer doomed = new RedisServer()) {
+            RedisSessionStore s = RedisSessionStore.builder(doomed.uri())
+                    .commandTimeout(Duration.ofMillis(500))
+                    .build();
+            try {
+                SessionId id = SessionId.random();
+                s.save(ChangeSet.builder(id, clock.instant(), clock.instant().plus(ABSOLUTE))
+                        .created()
+                        .accessedAt(clock.instant())
+                        .maxInactiveInterval(IDLE)
+                        .build());
+                doomed.kill();
+                assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThatThrownBy(() -> s.load(id))
+                        .isInstanceOf(SessionStoreUnavailableException.class)
+                        .hasMessageContaining("Redis"));
+            } finally {
+                s.close();
+            }
+        }
+    }
+
+    @Test
+    void unreachableRedis_isRefusedAtStart_withAClearError() {
+        assertThatThrownBy(() -> RedisSessionStore.builder("redis://127.0.0.1:1")
+                        .commandTimeout(Duration.ofMillis(300))
+                        .build())
+                .isInstanceOf(SessionStoreUnavailableException.class)
+                .hasMessageContaining("cannot connect to Redis at redis://127.0.0.1:1");
+    }
+}
