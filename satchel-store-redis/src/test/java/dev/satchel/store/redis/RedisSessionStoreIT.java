@@ -68,6 +68,55 @@ class RedisSessionStoreIT extends SessionStoreContract {
         assertThat(ttl).isBetween(IDLE.toMillis() - 5_000, IDLE.toMillis());
     }
 
+    /** Commands the server has executed, by name, from {@code INFO commandstats}. */
+    private Map<String, Long> commandCounts() {
+        RedisClient client = RedisClient.create(server.uri());
+        try (StatefulRedisConnection<String, String> c = client.connect()) {
+            Map<String, Long> counts = new java.util.HashMap<>();
+            for (String line : c.sync().info("commandstats").split("\r?\n")) {
+                if (line.startsWith("cmdstat_")) {
+                    String name = line.substring("cmdstat_".length(), line.indexOf(':'));
+                    String calls =
+                            line.substring(line.indexOf("calls=") + 6, line.indexOf(',', line.indexOf("calls=")));
+                    counts.put(name, Long.parseLong(calls));
+                }
+            }
+            return counts;
+        } finally {
+            client.shutdown();
+        }
+    }
+
+    /** What the server executed between two snapshots, leaving out the snapshots' own INFO calls. */
+    private static Map<String, Long> delta(Map<String, Long> before, Map<String, Long> after) {
+        Map<String, Long> d = new java.util.TreeMap<>();
+        after.forEach((name, calls) -> {
+            long n = calls - before.getOrDefault(name, 0L);
+            if (n > 0 && !name.equals("info") && !name.equals("hello") && !name.startsWith("client")) {
+                d.put(name, n);
+            }
+        });
+        return d;
+    }
+
+    @Test
+    void loadIsOneCommand_andASaveIsOneScriptCall() {
+        SessionRecord r = create(Map.of("a", "1", "b", "2"));
+        Map<String, Long> before = commandCounts();
+        store.load(r.id());
+        Map<String, Long> afterLoad = commandCounts();
+        assertThat(delta(before, afterLoad)).containsExactly(Map.entry("hgetall", 1L));
+        store.save(change(r)
+                .set("b", bytes("3"))
+                .remove("a")
+                .accessedAt(clock.instant())
+                .build());
+        Map<String, Long> afterSave = commandCounts();
+        // EVALSHA is one round trip; the commands the script runs inside it are counted by name too.
+        Map<String, Long> save = delta(afterLoad, afterSave);
+        assertThat(save).containsEntry("evalsha", 1L).doesNotContainKeys("hgetall", "rename", "eval", "multi");
+    }
+
     @Test
     void changeId_doesNotUseRename_andLeavesNoKeyUnderTheOldId() {
         SessionRecord r = create(Map.of("a", "1"));
