@@ -3,6 +3,7 @@ package dev.satchel.cli;
 import dev.satchel.balancer.Balancer;
 import dev.satchel.balancer.BalancerConfig;
 import dev.satchel.balancer.NodeAddress;
+import dev.satchel.store.redis.LocalRedisServer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -60,11 +61,12 @@ final class DemoCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--nodes must be 1 to 16, got " + nodeCount);
         }
         PrintWriter out = spec.commandLine().getOut();
-        Optional<LocalRedis> redis = Optional.empty();
+        Optional<LocalRedisServer> redis = Optional.empty();
         String nodeStore = store;
         if (store.strip().equalsIgnoreCase("redis")) {
             try {
-                redis = Optional.of(LocalRedis.start(dataDir.toAbsolutePath()));
+                redis = Optional.of(
+                        LocalRedisServer.start(dataDir.toAbsolutePath().resolve("logs")));
             } catch (IllegalStateException e) {
                 spec.commandLine().getErr().println("satchel: " + e.getMessage());
                 return 1;
@@ -75,10 +77,10 @@ final class DemoCommand implements Callable<Integer> {
         try {
             StoreOption.open(nodeStore, spec.commandLine()).close(); // refuses a bad --store before any node starts
         } catch (CommandLine.ParameterException e) {
-            redis.ifPresent(LocalRedis::close);
+            redis.ifPresent(LocalRedisServer::close);
             throw e;
         }
-        Optional<LocalRedis> localRedis = redis;
+        Optional<LocalRedisServer> localRedis = redis;
         ClusterSupervisor cluster = new ClusterSupervisor(nodeCount, basePort, nodeStore, dataDir.toAbsolutePath());
         CountDownLatch stopped = new CountDownLatch(1);
         Balancer[] running = new Balancer[1];
@@ -89,7 +91,7 @@ final class DemoCommand implements Callable<Integer> {
                                 running[0].close();
                             }
                             cluster.close();
-                            localRedis.ifPresent(LocalRedis::close);
+                            localRedis.ifPresent(LocalRedisServer::close);
                             stopped.countDown();
                         },
                         "satchel-shutdown"));

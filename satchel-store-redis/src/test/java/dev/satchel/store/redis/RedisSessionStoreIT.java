@@ -21,11 +21,11 @@ import org.junit.jupiter.api.Test;
 
 /** The shared store contract, and Redis's own promises, against a real redis-server process. */
 class RedisSessionStoreIT extends SessionStoreContract {
-    private static RedisServer server;
+    private static LocalRedisServer server;
 
     @BeforeAll
     static void startRedis() throws Exception {
-        server = new RedisServer();
+        server = LocalRedisServer.start(java.nio.file.Files.createTempDirectory("satchel-redis"));
     }
 
     @AfterAll
@@ -128,7 +128,8 @@ class RedisSessionStoreIT extends SessionStoreContract {
 
     @Test
     void redisKilled_failsFastWithStoreUnavailable_andNeverHangs() throws Exception {
-        try (RedisServer doomed = new RedisServer()) {
+        try (LocalRedisServer doomed =
+                LocalRedisServer.start(java.nio.file.Files.createTempDirectory("satchel-redis"))) {
             RedisSessionStore s = RedisSessionStore.builder(doomed.uri())
                     .commandTimeout(Duration.ofMillis(500))
                     .build();

@@ -1,4 +1,4 @@
-package dev.satchel.cli;
+package dev.satchel.store.redis;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -8,25 +8,31 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A redis-server from the PATH on a free loopback port, for {@code satchel demo --store redis}:
- * started before the nodes, stopped with the demo. Keeps nothing on disk.
+ * A {@code redis-server} from the PATH on a free loopback port, keeping nothing on disk: what
+ * {@code satchel demo --store redis} runs, and what the tests kill. Closing it stops the process.
  */
-final class LocalRedis implements AutoCloseable {
+public final class LocalRedisServer implements AutoCloseable {
     private final Process process;
-    final int port;
+    private final int port;
 
-    private LocalRedis(Process process, int port) {
+    private LocalRedisServer(Process process, int port) {
         this.process = process;
         this.port = port;
     }
 
-    static LocalRedis start(Path dataDir) throws IOException, InterruptedException {
+    /**
+     * Starts a server and waits until it accepts connections.
+     *
+     * @param workDir where its log goes ({@code redis.log})
+     * @throws IllegalStateException if redis-server is not on the PATH, exits, or does not start in 15 s
+     */
+    public static LocalRedisServer start(Path workDir) throws IOException, InterruptedException {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        Path logs = dataDir.resolve("logs");
-        Files.createDirectories(logs);
+        Files.createDirectories(workDir);
+        Path log = workDir.resolve("redis.log");
         Process p;
         try {
             p = new ProcessBuilder(
@@ -40,33 +46,39 @@ final class LocalRedis implements AutoCloseable {
                             "--appendonly",
                             "no",
                             "--dir",
-                            logs.toString())
+                            workDir.toString())
                     .redirectErrorStream(true)
-                    .redirectOutput(logs.resolve("redis.log").toFile())
+                    .redirectOutput(log.toFile())
                     .start();
         } catch (IOException e) {
-            throw new IllegalStateException(
-                    "--store redis needs redis-server on the PATH (apt-get install redis-server)", e);
+            throw new IllegalStateException("redis-server is not on the PATH (apt-get install redis-server)", e);
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
         while (System.nanoTime() < deadline) {
             if (!p.isAlive()) {
-                throw new IllegalStateException("redis-server exited; see " + logs.resolve("redis.log"));
+                throw new IllegalStateException("redis-server exited; see " + log);
             }
             try (Socket ignored = new Socket("127.0.0.1", port)) {
-                return new LocalRedis(p, port);
+                return new LocalRedisServer(p, port);
             } catch (IOException notYet) {
                 TimeUnit.MILLISECONDS.sleep(20);
             }
         }
         p.destroyForcibly();
-        throw new IllegalStateException("redis-server did not start within 15 s");
+        throw new IllegalStateException("redis-server did not start within 15 s; see " + log);
     }
 
-    String uri() {
+    /** The server's URI, {@code redis://127.0.0.1:<port>}. */
+    public String uri() {
         return "redis://127.0.0.1:" + port;
     }
 
+    /** Kills the server at once (SIGKILL), as a crash would. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** Stops the server (SIGTERM, then SIGKILL after 5 s). */
     @Override
     public void close() {
         process.destroy();
