@@ -46,7 +46,9 @@ public final class LocalRedisServer implements AutoCloseable {
                             "--appendonly",
                             "no",
                             "--dir",
-                            workDir.toString())
+                            workDir.toString(),
+                            "--notify-keyspace-events",
+                            "Ex") // our own server: publish expiries, so sessionDestroyed fires for them
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile())
                     .start();

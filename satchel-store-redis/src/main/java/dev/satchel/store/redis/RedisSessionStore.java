@@ -24,6 +24,8 @@ import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -39,6 +41,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Sessions in Redis: the {@code redis} strategy. Every node shares them, and they survive the loss
@@ -67,6 +71,7 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
 
     private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
     private static final String ATTRIBUTE = "a:";
+    private static final Logger LOG = LoggerFactory.getLogger(RedisSessionStore.class);
 
     private final RedisClient client;
     private final StatefulRedisConnection<String, byte[]> connection;
@@ -77,6 +82,7 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
     private final String saveScript;
     private final String saveSha;
     private final SessionListeners listeners = new SessionListeners();
+    private final Optional<StatefulRedisPubSubConnection<String, String>> expiryFeed;
 
     private RedisSessionStore(Builder b) {
         this.clock = b.clock;
@@ -102,6 +108,7 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
         this.redis = connection.sync();
         this.saveScript = resource("save.lua");
         this.saveSha = call(() -> redis.scriptLoad(saveScript));
+        this.expiryFeed = subscribeToExpiry(b.enableKeyspaceEvents);
     }
 
     /** Starts a configuration for the server at {@code uri}, such as {@code redis://127.0.0.1:6379}. */
@@ -243,8 +250,47 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
 
     @Override
     public void close() {
+        expiryFeed.ifPresent(StatefulRedisPubSubConnection::close);
         connection.close();
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    }
+
+    /**
+     * Listens for keys Redis expired by TTL, when the server publishes them ({@code
+     * notify-keyspace-events} containing {@code E} and {@code x}), so sessions nobody reads again
+     * still get their EXPIRED event. Redis sends {@code expired} only for a TTL deletion, and a
+     * read that finds a session expired deletes it with {@code DEL}, so each expiry is reported once.
+     * Correctness never depends on this feed: expiry is enforced on every read.
+     */
+    private Optional<StatefulRedisPubSubConnection<String, String>> subscribeToExpiry(boolean enable) {
+        try {
+            if (enable) {
+                redis.configSet("notify-keyspace-events", "Ex");
+            }
+            String flags = redis.configGet("notify-keyspace-events").getOrDefault("notify-keyspace-events", "");
+            if (!flags.contains("E") || !(flags.contains("x") || flags.contains("A"))) {
+                LOG.info(
+                        "Redis publishes no expiry events (notify-keyspace-events='{}'); EXPIRED fires on read only",
+                        flags);
+                return Optional.empty();
+            }
+        } catch (RedisException e) {
+            LOG.info("cannot read Redis's notify-keyspace-events ({}); EXPIRED fires on read only", e.getMessage());
+            return Optional.empty();
+        }
+        StatefulRedisPubSubConnection<String, String> pubsub = client.connectPubSub();
+        String sessionKeys = prefix + "s:{";
+        pubsub.addListener(new RedisPubSubAdapter<>() {
+            @Override
+            public void message(String pattern, String channel, String key) {
+                if (key.startsWith(sessionKeys) && key.endsWith("}")) {
+                    SessionId.parse(key.substring(sessionKeys.length(), key.length() - 1))
+                            .ifPresent(id -> publish(SessionEvent.Type.EXPIRED, id, Optional.empty()));
+                }
+            }
+        });
+        pubsub.sync().psubscribe("__keyevent@*__:expired");
+        return Optional.of(pubsub);
     }
 
     private void index(String principal, SessionId id) {
@@ -329,6 +375,7 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
         private String prefix = "satchel:";
         private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
         private Duration indexTtl = Duration.ofHours(24);
+        private boolean enableKeyspaceEvents;
 
         private Builder(String uri) {
             if (uri == null
@@ -370,6 +417,17 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
                 throw new IllegalArgumentException("index TTL must be positive: " + ttl);
             }
             this.indexTtl = ttl;
+            return this;
+        }
+
+        /**
+         * Turns on the server's expiry notifications ({@code CONFIG SET notify-keyspace-events Ex})
+         * so EXPIRED events also fire for sessions nobody reads again. Off by default: changing a
+         * shared server's configuration is the operator's call, and many managed services forbid
+         * CONFIG. Without it, events still come if the server already publishes them.
+         */
+        public Builder enableKeyspaceEvents(boolean enable) {
+            this.enableKeyspaceEvents = enable;
             return this;
         }
 

@@ -118,6 +118,35 @@ class RedisSessionStoreIT extends SessionStoreContract {
     }
 
     @Test
+    void aSessionNobodyReadsAgain_getsOneExpiredEvent_whenRedisTtlRemovesIt() throws Exception {
+        try (RedisSessionStore s = RedisSessionStore.builder(server.uri())
+                .keyPrefix("ttl" + System.nanoTime() + ":")
+                .enableKeyspaceEvents(true)
+                .build()) {
+            java.util.concurrent.LinkedBlockingQueue<dev.satchel.core.SessionEvent> events =
+                    new java.util.concurrent.LinkedBlockingQueue<>();
+            s.subscribe(events::add);
+            SessionId id = SessionId.random();
+            java.time.Instant now = java.time.Instant.now();
+            s.save(ChangeSet.builder(id, now, now.plus(ABSOLUTE))
+                    .created()
+                    .accessedAt(now)
+                    .maxInactiveInterval(Duration.ofMillis(300))
+                    .build());
+            assertThat(events.poll(5, java.util.concurrent.TimeUnit.SECONDS).type())
+                    .isEqualTo(dev.satchel.core.SessionEvent.Type.CREATED);
+            dev.satchel.core.SessionEvent expired = events.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(expired).as("an EXPIRED event from Redis's own TTL").isNotNull();
+            assertThat(expired.type()).isEqualTo(dev.satchel.core.SessionEvent.Type.EXPIRED);
+            assertThat(expired.id()).isEqualTo(id);
+            assertThat(events.poll(500, java.util.concurrent.TimeUnit.MILLISECONDS))
+                    .as("exactly once")
+                    .isNull();
+            assertThat(s.load(id)).isEmpty();
+        }
+    }
+
+    @Test
     void changeId_doesNotUseRename_andLeavesNoKeyUnderTheOldId() {
         SessionRecord r = create(Map.of("a", "1"));
         SessionId renamed = SessionId.random();
