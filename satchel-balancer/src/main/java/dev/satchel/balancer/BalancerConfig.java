@@ -98,36 +98,6 @@ public final class BalancerConfig {
         return nodes;
     }
 
-    /** The name of the affinity cookie the sticky policy inserts. */
-    public String affinityCookie() {
-        return affinityCookie;
-    }
-
-    /** The application's session cookie name. */
-    public String sessionCookie() {
-        return sessionCookie;
-    }
-
-    /** The path active health checks request. */
-    public String healthPath() {
-        return healthPath;
-    }
-
-    /** The period of active health checks. */
-    public Duration healthInterval() {
-        return healthInterval;
-    }
-
-    /** Consecutive successful checks that bring a node back. */
-    public int healthRise() {
-        return healthRise;
-    }
-
-    /** Consecutive failed checks that take a node down. */
-    public int healthFall() {
-        return healthFall;
-    }
-
     /** The port the proxy listens on (0 while not yet bound means "any free port"). */
     public int port() {
         return port;

@@ -28,8 +28,4 @@ final class Transport {
     static Class<? extends SocketChannel> clientChannel() {
         return EPOLL ? EpollSocketChannel.class : NioSocketChannel.class;
     }
-
-    static String name() {
-        return EPOLL ? "epoll" : "nio";
-    }
 }

@@ -84,15 +84,6 @@ public record ChangeSet(
                 && principal.isEmpty();
     }
 
-    /** Bytes of attribute data this change set carries, names included. */
-    public long attributeBytes() {
-        long total = 0;
-        for (Map.Entry<String, byte[]> e : setAttributes.entrySet()) {
-            total += e.getKey().length() + e.getValue().length;
-        }
-        return total;
-    }
-
     /** Collects the changes of one request. Not thread-safe; one request owns one builder. */
     public static final class Builder {
         private final SessionId originalId;

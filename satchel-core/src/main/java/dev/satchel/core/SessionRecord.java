@@ -113,13 +113,4 @@ public record SessionRecord(
         long idle = maxInactiveInterval.toMillis();
         return idle > 0 && nowMillis >= lastAccessedAt.toEpochMilli() + idle;
     }
-
-    /** Sum of the encoded attribute sizes in bytes, names included. */
-    public long attributeBytes() {
-        long total = 0;
-        for (Map.Entry<String, byte[]> e : attributes.entrySet()) {
-            total += e.getKey().length() + e.getValue().length;
-        }
-        return total;
-    }
 }
