@@ -152,6 +152,44 @@ public abstract class SessionStoreContract {
     // ---- concurrency -----------------------------------------------------------------------
 
     @Test
+    void save_createdTwice_secondMergesIn_neverFails() {
+        SessionId id = SessionId.random();
+        assertThat(store.save(newSession(id).set("a", bytes("1")).build())).isEqualTo(SessionStore.SaveOutcome.CREATED);
+        assertThat(store.save(newSession(id).set("b", bytes("2")).build())).isEqualTo(SessionStore.SaveOutcome.UPDATED);
+        SessionRecord r = store.load(id).orElseThrow();
+        assertThat(r.attributes().keySet()).containsExactlyInAnyOrder("a", "b");
+    }
+
+    @Test
+    void save_concurrentFirstSavesOfOneSession_bothPersist() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            for (int i = 0; i < 20; i++) {
+                SessionId id = SessionId.random();
+                CountDownLatch start = new CountDownLatch(1);
+                List<Future<SessionStore.SaveOutcome>> outcomes = new ArrayList<>();
+                for (String name : List.of("x", "y")) {
+                    ChangeSet c = newSession(id).set(name, bytes(name)).build();
+                    outcomes.add(pool.submit(() -> {
+                        start.await();
+                        return store.save(c);
+                    }));
+                }
+                start.countDown();
+                List<SessionStore.SaveOutcome> got = new ArrayList<>();
+                for (Future<SessionStore.SaveOutcome> f : outcomes) {
+                    got.add(f.get(10, TimeUnit.SECONDS));
+                }
+                assertThat(got)
+                        .containsExactlyInAnyOrder(SessionStore.SaveOutcome.CREATED, SessionStore.SaveOutcome.UPDATED);
+                assertThat(store.load(id).orElseThrow().attributes().keySet()).containsExactlyInAnyOrder("x", "y");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void save_concurrentRequestsChangingDifferentAttributes_bothPersist() throws Exception {
         SessionRecord r = create(Map.of("seed", "0"));
         int rounds = 50;

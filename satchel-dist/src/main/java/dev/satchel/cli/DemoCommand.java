@@ -96,7 +96,10 @@ final class DemoCommand implements Callable<Integer> {
                         },
                         "satchel-shutdown"));
         out.printf(
-                "Starting %d shop nodes (store: %s, logs in %s)...%n", nodeCount, nodeStore, dataDir.resolve("logs"));
+                "Starting %d shop nodes (store: %s, logs in %s)...%n",
+                nodeCount,
+                nodeStore.replaceAll("(?i)(password=)[^&;]*", "$1***").replaceAll("//[^@/]*@", "//***@"),
+                dataDir.resolve("logs"));
         out.flush();
         try {
             cluster.startAll(Duration.ofSeconds(90));
@@ -128,8 +131,10 @@ final class DemoCommand implements Callable<Integer> {
         out.println("  curl -s -X POST " + admin + "/api/nodes/node-1/kill     # SIGKILL, like a crash");
         out.println("  curl -s -X POST " + admin + "/api/nodes/node-1/start");
         out.println("  curl -s -X POST " + admin + "/api/nodes/node-2/drain    # no new users; pinned ones stay");
-        if (store.strip().toLowerCase(java.util.Locale.ROOT).startsWith("redis")) {
-            out.println("Sessions live in Redis: a user whose node is killed keeps their cart and login.");
+        String kind = store.strip().toLowerCase(java.util.Locale.ROOT);
+        if (kind.startsWith("redis") || kind.startsWith("jdbc:")) {
+            out.println("Sessions live in " + (kind.startsWith("redis") ? "Redis" : "the database")
+                    + ": a user whose node is killed keeps their cart and login.");
         } else {
             out.println("With --store memory, users pinned to a killed node lose their session: that is");
             out.println("what sticky sessions cost. Try --store redis to see the difference.");

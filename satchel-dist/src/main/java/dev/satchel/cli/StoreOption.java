@@ -3,6 +3,7 @@ package dev.satchel.cli;
 import dev.satchel.core.SessionStore;
 import dev.satchel.core.SessionStoreUnavailableException;
 import dev.satchel.core.memory.MemorySessionStore;
+import dev.satchel.store.jdbc.JdbcSessionStore;
 import dev.satchel.store.redis.RedisSessionStore;
 import java.util.Locale;
 import picocli.CommandLine;
@@ -10,7 +11,8 @@ import picocli.CommandLine;
 /** Turns a {@code --store} value into a running store, or refuses it with a reason. */
 final class StoreOption {
     static final String DESCRIPTION = "Where sessions live: memory (default, each node its own), redis://HOST:PORT"
-            + " (shared), or, for satchel demo only, redis (starts a local redis-server).";
+            + " or a JDBC URL such as jdbc:postgresql://HOST/DB?user=U (shared), or, for satchel demo only,"
+            + " redis (starts a local redis-server).";
 
     private StoreOption() {}
 
@@ -31,14 +33,19 @@ final class StoreOption {
             throw new CommandLine.ParameterException(
                     commandLine, "--store redis starts a local server only in satchel demo; give redis://HOST:PORT");
         }
-        if (kind.startsWith("jdbc:")
-                || kind.equals("replicated")
-                || kind.equals("primary-backup")
-                || kind.equals("cookie")) {
+        if (kind.startsWith("jdbc:")) {
+            try {
+                return JdbcSessionStore.builder(v).build();
+            } catch (SessionStoreUnavailableException | IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(commandLine, e.getMessage());
+            }
+        }
+        if (kind.equals("replicated") || kind.equals("primary-backup") || kind.equals("cookie")) {
             throw new CommandLine.ParameterException(
-                    commandLine, "--store " + value + " is not available in this build yet; use memory or redis");
+                    commandLine,
+                    "--store " + value + " is not available in this build yet; use memory, redis or jdbc:...");
         }
         throw new CommandLine.ParameterException(
-                commandLine, "unknown --store '" + value + "'; expected memory, redis://HOST:PORT or redis");
+                commandLine, "unknown --store '" + value + "'; expected memory, redis, redis://HOST:PORT or jdbc:...");
     }
 }

@@ -31,7 +31,10 @@ class CommandLineTest {
     void badArguments_areRefusedWithAReason() {
         assertThat(run(2, "demo", "--store", "floppy")).contains("unknown --store 'floppy'");
         assertThat(run(2, "node", "--store", "redis")).contains("only in satchel demo");
-        assertThat(run(2, "demo", "--store", "jdbc:postgresql://x/y")).contains("not available in this build yet");
+        assertThat(run(2, "demo", "--store", "cookie")).contains("not available in this build yet");
+        assertThat(run(2, "node", "--store", "jdbc:postgresql://127.0.0.1:1/x"))
+                .contains("cannot connect to the session database");
+        assertThat(run(2, "node", "--store", "jdbc:oracle:thin:@x")).contains("unsupported JDBC URL");
         assertThat(run(2, "node", "--store", "redis://127.0.0.1:1")).contains("cannot connect to Redis");
         assertThat(run(2, "demo", "--nodes", "0")).contains("--nodes must be 1 to 16");
         assertThat(run(2, "balancer", "--node", "nonsense", "--export", "nginx"))

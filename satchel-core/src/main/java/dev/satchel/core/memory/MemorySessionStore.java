@@ -101,6 +101,10 @@ public final class MemorySessionStore implements PrincipalIndexedStore, Observab
         if (changes.previousId().isPresent()) {
             return rename(changes.previousId().get(), changes);
         }
+        return update(changes);
+    }
+
+    private SaveOutcome update(ChangeSet changes) {
         Instant now = clock.instant();
         SessionRecord[] before = new SessionRecord[1];
         SessionRecord after = sessions.computeIfPresent(changes.id(), (id, old) -> {
@@ -189,7 +193,10 @@ public final class MemorySessionStore implements PrincipalIndexedStore, Observab
         }
         SessionRecord record = SessionRecord.create(changes);
         if (sessions.putIfAbsent(record.id(), record) != null) {
-            throw new IllegalStateException("session id collision on create: " + record.id());
+            // Ids are too random to collide, so this is a second first save of the same session
+            // (two requests racing): it merges in. If the one there had expired, it is gone now.
+            SaveOutcome merged = update(changes);
+            return merged == SaveOutcome.GONE ? create(changes) : merged;
         }
         reindex(null, record);
         expiry.schedule(record.id(), record.expiresAt());

@@ -147,14 +147,11 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
         Instant now = clock.instant();
         long result =
                 runSave(changes.id(), changes.created() ? "create" : "update", now, changes, changes.setAttributes());
-        if (result == -2) {
-            throw new IllegalStateException("session id collision on create: " + changes.id());
-        }
         if (result == -1) {
             return SaveOutcome.GONE;
         }
         changes.principal().flatMap(PrincipalChange::name).ifPresent(p -> index(p, changes.id()));
-        if (changes.created()) {
+        if (changes.created() && result == 1) {
             publish(SessionEvent.Type.CREATED, changes.id(), Optional.empty());
             return SaveOutcome.CREATED;
         }

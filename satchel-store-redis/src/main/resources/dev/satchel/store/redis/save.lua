@@ -2,23 +2,28 @@
 -- ARGV: mode ('create' | 'update'), now (ms), createdAt, absoluteDeadline, maxInactive ('' = unchanged),
 --       accessedAt ('' = unchanged), principal ('' = unchanged, '-' = cleared, else '=name'),
 --       number of attributes set, then name/value pairs, then number removed, then names.
--- Returns the new version; -1 when the session is gone (never brought back); -2 on an id collision.
+-- Returns the new version (1 for a session this call created); -1 when the session is gone (never
+-- brought back). A create that finds the session there is a second first save of it, racing the
+-- other (ids are too random to collide), and merges in as an update.
 local key = KEYS[1]
 local mode = ARGV[1]
 local now = tonumber(ARGV[2])
 local exists = redis.call('EXISTS', key) == 1
 
-if mode == 'create' then
-  if exists then return -2 end
-  redis.call('HSET', key, '_c', ARGV[3], '_d', ARGV[4], '_i', ARGV[5], '_a', ARGV[6], '_v', '0')
-else
-  if not exists then return -1 end
+if exists then
   local meta = redis.call('HMGET', key, '_a', '_i', '_d')
   local a, i, d = tonumber(meta[1]), tonumber(meta[2]), tonumber(meta[3])
   if now >= d or (i > 0 and now >= a + i) then
     redis.call('DEL', key)
-    return -1
+    exists = false
   end
+end
+
+if mode == 'create' and not exists then
+  redis.call('HSET', key, '_c', ARGV[3], '_d', ARGV[4], '_i', ARGV[5], '_a', ARGV[6], '_v', '0')
+else
+  if not exists then return -1 end
+  local a = tonumber(redis.call('HGET', key, '_a'))
   if ARGV[5] ~= '' then redis.call('HSET', key, '_i', ARGV[5]) end
   if ARGV[6] ~= '' and tonumber(ARGV[6]) > a then redis.call('HSET', key, '_a', ARGV[6]) end
 end

@@ -1,0 +1,136 @@
+package dev.satchel.store.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.satchel.core.ChangeSet;
+import dev.satchel.core.PrincipalChange;
+import dev.satchel.core.SessionId;
+import dev.satchel.core.SessionRecord;
+import dev.satchel.core.SessionStore;
+import dev.satchel.core.SessionStoreContract;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The store contract plus what is particular to SQL, run against one real database per subclass. */
+abstract class JdbcStoreContract extends SessionStoreContract {
+
+    /** JDBC URL of a database (or schema) this test class owns. */
+    protected abstract String jdbcUrl();
+
+    @Override
+    protected SessionStore createStore(Clock clock) {
+        return newStore(clock, b -> b);
+    }
+
+    protected JdbcSessionStore newStore(Clock clock, UnaryOperator<JdbcSessionStore.Builder> custom) {
+        return custom.apply(JdbcSessionStore.builder(jdbcUrl()).clock(clock).sweepInBackground(false))
+                .build();
+    }
+
+    @Override
+    protected void reclaimExpired(SessionStore store) {
+        ((JdbcSessionStore) store).sweep();
+    }
+
+    /** Every test starts from empty tables: the fake clock restarts, so old rows would look expired. */
+    @BeforeEach
+    void emptyTables() throws SQLException {
+        try (Connection c = DriverManager.getConnection(jdbcUrl())) {
+            c.createStatement().executeUpdate("DELETE FROM satchel_sessions");
+        }
+    }
+
+    @Test
+    void sweep_runsOnOneNodeAtATime_inBoundedBatches() {
+        for (int i = 0; i < 7; i++) {
+            create(Map.of("n", Integer.toString(i)));
+        }
+        clock.advance(IDLE.plusSeconds(1));
+        try (JdbcSessionStore a = newStore(clock, b -> b.sweepBatches(3, 2));
+                JdbcSessionStore b = newStore(clock, x -> x)) {
+            assertThat(a.sweep()).as("two batches of three").isEqualTo(6);
+            assertThat(b.sweep()).as("a holds the lease").isEqualTo(-1);
+            assertThat(a.sweep()).as("the holder goes on").isEqualTo(1);
+            a.close(); // hands the lease over
+            assertThat(b.sweep()).isZero();
+        }
+    }
+
+    @Test
+    void changeId_isOneUpdate_thatKeepsTheInternalKey() throws SQLException {
+        SessionRecord r = create(Map.of("cart", "[1]"));
+        long pk = internalKey(r.id());
+        SessionId renamed = SessionId.random();
+        assertThat(store.save(change(r).changeId(renamed).build())).isEqualTo(SessionStore.SaveOutcome.UPDATED);
+        assertThat(internalKey(renamed)).isEqualTo(pk);
+        assertThat(store.load(renamed).orElseThrow().attributes()).containsKey("cart");
+        assertThat(store.load(r.id())).isEmpty();
+    }
+
+    @Test
+    void idsThatDifferOnlyInCase_areDifferentSessions() {
+        SessionRecord r = create(Map.of("who", "first"));
+        char[] chars = r.id().value().toCharArray();
+        int at = 0;
+        while (!Character.isLetter(chars[at])) {
+            at++;
+        }
+        chars[at] =
+                Character.isUpperCase(chars[at]) ? Character.toLowerCase(chars[at]) : Character.toUpperCase(chars[at]);
+        SessionId twin = SessionId.parse(new String(chars)).orElseThrow();
+        assertThat(store.load(twin)).isEmpty();
+        assertThat(store.save(newSession(twin).set("who", bytes("second")).build()))
+                .isEqualTo(SessionStore.SaveOutcome.CREATED);
+        assertThat(text(store.load(r.id()).orElseThrow().attributes().get("who")))
+                .isEqualTo("first");
+    }
+
+    @Test
+    void largeValues_unicodeNames_andPrincipals_roundTrip() {
+        byte[] big = new byte[1 << 20];
+        Arrays.fill(big, (byte) 7);
+        SessionId id = SessionId.random();
+        store.save(newSession(id)
+                .set("panier-ü-🛒", big)
+                .principal(PrincipalChange.to("zoë@example.org"))
+                .build());
+        SessionRecord r = store.load(id).orElseThrow();
+        assertThat(r.attributes().get("panier-ü-🛒")).isEqualTo(big);
+        assertThat(r.principal()).contains("zoë@example.org");
+        assertThat(((JdbcSessionStore) store).findByPrincipal("zoë@example.org"))
+                .hasSize(1);
+        assertThat(((JdbcSessionStore) store).findByPrincipal("ZOË@example.org"))
+                .isEmpty();
+    }
+
+    @Test
+    void attributeNameLongerThanTheColumn_isRefusedWithItsReason() {
+        SessionId id = SessionId.random();
+        ChangeSet tooLong = newSession(id).set("x".repeat(300), bytes("1")).build();
+        assertThatThrownBy(() -> store.save(tooLong))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("longer than 255");
+        assertThat(store.load(id)).isEmpty();
+    }
+
+    private long internalKey(SessionId id) throws SQLException {
+        try (Connection c = DriverManager.getConnection(jdbcUrl());
+                PreparedStatement s = c.prepareStatement("SELECT pk FROM satchel_sessions WHERE session_id = ?")) {
+            s.setString(1, id.value());
+            try (ResultSet rs = s.executeQuery()) {
+                assertThat(rs.next()).as("row for %s", id.redacted()).isTrue();
+                return rs.getLong(1);
+            }
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package dev.satchel.store.jdbc;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+/** The SQL store against the machine's MariaDB, in a database of its own. */
+class MariaDbSessionStoreIT extends JdbcStoreContract {
+    static final String SERVER = System.getProperty("satchel.test.mariadb", "jdbc:mariadb://127.0.0.1:3306/");
+    static final String USER = "?user=root";
+    static final String DATABASE =
+            "satchel_it_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+
+    @BeforeAll
+    static void createDatabase() throws SQLException {
+        try (Connection c = DriverManager.getConnection(SERVER + USER)) {
+            c.createStatement().execute("CREATE DATABASE " + DATABASE);
+        }
+    }
+
+    @AfterAll
+    static void dropDatabase() throws SQLException {
+        try (Connection c = DriverManager.getConnection(SERVER + USER)) {
+            c.createStatement().execute("DROP DATABASE " + DATABASE);
+        }
+    }
+
+    @Override
+    protected String jdbcUrl() {
+        return SERVER + DATABASE + USER;
+    }
+}
