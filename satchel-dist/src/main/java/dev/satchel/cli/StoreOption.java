@@ -10,9 +10,10 @@ import picocli.CommandLine;
 
 /** Turns a {@code --store} value into a running store, or refuses it with a reason. */
 final class StoreOption {
-    static final String DESCRIPTION = "Where sessions live: memory (default, each node its own), redis://HOST:PORT"
-            + " or a JDBC URL such as jdbc:postgresql://HOST/DB?user=U (shared), or, for satchel demo only,"
-            + " redis (starts a local redis-server).";
+    static final String DESCRIPTION = "Where sessions live: memory (default, each node its own); shared:"
+            + " redis://HOST:PORT, redis-sentinel://HOST:PORT,HOST:PORT#MASTER, redis-cluster://HOST:PORT,HOST:PORT,"
+            + " or a JDBC URL such as jdbc:postgresql://HOST/DB?user=U; or, for satchel demo only, redis (starts a"
+            + " local redis-server).";
 
     private StoreOption() {}
 
@@ -22,7 +23,10 @@ final class StoreOption {
         if (kind.equals("memory") || kind.equals("local")) {
             return MemorySessionStore.builder().build();
         }
-        if (kind.startsWith("redis://") || kind.startsWith("rediss://")) {
+        if (kind.startsWith("redis://")
+                || kind.startsWith("rediss://")
+                || kind.startsWith("redis-sentinel://")
+                || kind.startsWith("redis-cluster://")) {
             try {
                 return RedisSessionStore.builder(v).build();
             } catch (SessionStoreUnavailableException e) {

@@ -5,6 +5,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -23,32 +24,48 @@ public final class LocalRedisServer implements AutoCloseable {
     /**
      * Starts a server and waits until it accepts connections.
      *
-     * @param workDir where its log goes ({@code redis.log})
+     * @param workDir where its log goes ({@code redis-<port>.log})
      * @throws IllegalStateException if redis-server is not on the PATH, exits, or does not start in 15 s
      */
     public static LocalRedisServer start(Path workDir) throws IOException, InterruptedException {
-        int port;
+        int port = freePort();
+        return launch(
+                workDir,
+                port,
+                List.of(
+                        "redis-server",
+                        "--port",
+                        Integer.toString(port),
+                        "--bind",
+                        "127.0.0.1",
+                        "--save",
+                        "",
+                        "--appendonly",
+                        "no",
+                        "--dir",
+                        workDir.toString(),
+                        "--notify-keyspace-events",
+                        "Ex")); // our own server: publish expiries, so sessionDestroyed fires for them
+    }
+
+    /** A free loopback port, for a server about to be started. */
+    static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
+            return s.getLocalPort();
         }
+    }
+
+    /**
+     * Runs {@code command} (a redis-server or sentinel command line that listens on {@code port})
+     * and waits until it accepts connections; its output goes to {@code <workDir>/redis-<port>.log}.
+     */
+    static LocalRedisServer launch(Path workDir, int port, List<String> command)
+            throws IOException, InterruptedException {
         Files.createDirectories(workDir);
-        Path log = workDir.resolve("redis.log");
+        Path log = workDir.resolve("redis-" + port + ".log");
         Process p;
         try {
-            p = new ProcessBuilder(
-                            "redis-server",
-                            "--port",
-                            Integer.toString(port),
-                            "--bind",
-                            "127.0.0.1",
-                            "--save",
-                            "",
-                            "--appendonly",
-                            "no",
-                            "--dir",
-                            workDir.toString(),
-                            "--notify-keyspace-events",
-                            "Ex") // our own server: publish expiries, so sessionDestroyed fires for them
+            p = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile())
                     .start();
@@ -70,9 +87,19 @@ public final class LocalRedisServer implements AutoCloseable {
         throw new IllegalStateException("redis-server did not start within 15 s; see " + log);
     }
 
+    /** The port the server listens on. */
+    public int port() {
+        return port;
+    }
+
     /** The server's URI, {@code redis://127.0.0.1:<port>}. */
     public String uri() {
         return "redis://127.0.0.1:" + port;
+    }
+
+    /** Whether the process is still running. */
+    public boolean isAlive() {
+        return process.isAlive();
     }
 
     /** Kills the server at once (SIGKILL), as a crash would. */

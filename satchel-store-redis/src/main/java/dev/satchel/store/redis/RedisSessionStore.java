@@ -11,24 +11,41 @@ import dev.satchel.core.SessionListener;
 import dev.satchel.core.SessionListeners;
 import dev.satchel.core.SessionRecord;
 import dev.satchel.core.SessionStoreUnavailableException;
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.TrackingArgs;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.api.push.PushMessage;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.SlotHash;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import io.lettuce.core.cluster.pubsub.StatefulRedisClusterPubSubConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -40,6 +57,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,6 +78,18 @@ import org.slf4j.LoggerFactory;
  * bumps the version, atomically. A login adds one {@code SADD} to the index. An id change copies the
  * session to the new key and deletes the old one (never {@code RENAME}, which fails across slots).
  *
+ * <p><b>Topologies</b>, by URI: {@code redis://host:port} (standalone), {@code
+ * redis-sentinel://host:port,host:port#master} (follows Sentinel to the current master after a
+ * failover), and {@code redis-cluster://host:port,host:port} (Redis Cluster; follows failovers and
+ * resharding). With {@link Builder#waitForReplicas}, a save is acknowledged only once replicas have
+ * it ({@code WAIT}).
+ *
+ * <p><b>Near-cache</b>, optional ({@link Builder#nearCache}): sessions this node read stay decoded
+ * in memory, dropped when Redis reports another client changed them (CLIENT TRACKING), and checked
+ * by version before use, so a read costs a few bytes and is never stale. {@link
+ * Builder#relaxedNearCache} skips the check (zero round trips) and accepts the window in which a
+ * change made on another node has not yet been reported.
+ *
  * <p><b>When Redis does not answer</b>, every call fails within the command timeout with {@link
  * SessionStoreUnavailableException}; the servlet filter turns that into 503. Thread-safe: one
  * multiplexed connection serves every thread.
@@ -71,41 +101,87 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
 
     private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
     private static final String ATTRIBUTE = "a:";
+    private static final String CLUSTER_SCHEME = "redis-cluster://";
     private static final Logger LOG = LoggerFactory.getLogger(RedisSessionStore.class);
 
-    private final RedisClient client;
-    private final StatefulRedisConnection<String, byte[]> connection;
-    private final RedisCommands<String, byte[]> redis;
+    private final ClientResources resources;
+    private final AbstractRedisClient client;
+    private final StatefulConnection<String, byte[]> connection;
+    private final RedisClusterCommands<String, byte[]> redis;
+    private final Optional<StatefulRedisClusterConnection<String, byte[]>> cluster;
     private final Clock clock;
     private final String prefix;
     private final Duration indexTtl;
+    private final int waitReplicas;
+    private final Duration waitTimeout;
     private final String saveScript;
     private final String saveSha;
     private final SessionListeners listeners = new SessionListeners();
+    private final Optional<NearCache> nearCache;
+    private final boolean validateHits;
     private final Optional<StatefulRedisPubSubConnection<String, String>> expiryFeed;
 
     private RedisSessionStore(Builder b) {
         this.clock = b.clock;
         this.prefix = b.prefix;
         this.indexTtl = b.indexTtl;
-        RedisURI uri = RedisURI.create(b.uri);
-        uri.setTimeout(b.commandTimeout);
-        this.client = RedisClient.create(uri);
-        client.setOptions(ClientOptions.builder()
-                .autoReconnect(true)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .timeoutOptions(TimeoutOptions.enabled(b.commandTimeout))
-                .socketOptions(
-                        SocketOptions.builder().connectTimeout(b.commandTimeout).build())
-                .build());
-        try {
-            this.connection = client.connect(CODEC);
-        } catch (RedisException e) {
-            client.shutdown();
-            throw new SessionStoreUnavailableException(
-                    "cannot connect to Redis at " + redacted(b.uri) + ": " + e.getMessage(), e);
+        this.waitReplicas = b.waitReplicas;
+        this.waitTimeout = b.waitTimeout;
+        this.nearCache = b.nearCacheEntries > 0 ? Optional.of(new NearCache(b.nearCacheEntries)) : Optional.empty();
+        this.validateHits = b.validateNearCacheHits;
+        boolean isCluster = b.uri.startsWith(CLUSTER_SCHEME);
+        // Lettuce's default reconnect backoff grows to 30 s; a failover takes seconds, so retry
+        // at most every 500 ms and come back soon after the new master is up.
+        this.resources = DefaultClientResources.builder()
+                .reconnectDelay(Delay.exponential(
+                        Duration.ofMillis(5), Duration.ofMillis(500), 2, java.util.concurrent.TimeUnit.MILLISECONDS))
+                .build();
+        if (isCluster && nearCache.isPresent()) {
+            throw new IllegalArgumentException(
+                    "the near-cache needs one tracked connection: standalone or Sentinel only");
         }
-        this.redis = connection.sync();
+        if (isCluster) {
+            RedisClusterClient clusterClient =
+                    RedisClusterClient.create(resources, clusterSeeds(b.uri, b.commandTimeout));
+            clusterClient.setOptions(ClusterClientOptions.builder()
+                    .autoReconnect(true)
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                    .timeoutOptions(TimeoutOptions.enabled(b.commandTimeout))
+                    .socketOptions(SocketOptions.builder()
+                            .connectTimeout(b.commandTimeout)
+                            .build())
+                    // Follow failovers and resharding: on MOVED, ASK and lost connections, and every 10 s.
+                    .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                            .enableAllAdaptiveRefreshTriggers()
+                            .enablePeriodicRefresh(Duration.ofSeconds(10))
+                            .build())
+                    .build());
+            this.client = clusterClient;
+            StatefulRedisClusterConnection<String, byte[]> c =
+                    connectOrFail(clusterClient, resources, () -> clusterClient.connect(CODEC), b.uri);
+            this.connection = c;
+            this.redis = c.sync();
+            this.cluster = Optional.of(c);
+        } else {
+            RedisURI uri = RedisURI.create(b.uri);
+            uri.setTimeout(b.commandTimeout);
+            RedisClient single = RedisClient.create(resources, uri);
+            single.setOptions(ClientOptions.builder()
+                    .autoReconnect(true)
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                    .timeoutOptions(TimeoutOptions.enabled(b.commandTimeout))
+                    .socketOptions(SocketOptions.builder()
+                            .connectTimeout(b.commandTimeout)
+                            .build())
+                    .build());
+            this.client = single;
+            StatefulRedisConnection<String, byte[]> c =
+                    connectOrFail(single, resources, () -> single.connect(CODEC), b.uri);
+            this.connection = c;
+            this.redis = c.sync();
+            this.cluster = Optional.empty();
+            nearCache.ifPresent(cache -> keepTracking(single, c, cache));
+        }
         this.saveScript = resource("save.lua");
         this.saveSha = call(() -> redis.scriptLoad(saveScript));
         this.expiryFeed = subscribeToExpiry(b.enableKeyspaceEvents);
@@ -118,11 +194,21 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
 
     @Override
     public Optional<SessionRecord> load(SessionId id) {
-        Map<String, byte[]> hash = call(() -> redis.hgetall(key(id)));
-        if (hash.isEmpty()) {
-            return Optional.empty();
+        String key = key(id);
+        SessionRecord record;
+        Optional<SessionRecord> cached = nearCache.flatMap(cache -> cache.get(key));
+        if (cached.isPresent() && (!validateHits || isCurrent(key, cached.get()))) {
+            record = cached.get();
+        } else {
+            long epoch = nearCache.map(NearCache::epoch).orElse(0L);
+            long ticket = nearCache.map(cache -> cache.beforeRead(key)).orElse(0L);
+            Map<String, byte[]> hash = call(() -> redis.hgetall(key));
+            if (hash.isEmpty()) {
+                return Optional.empty();
+            }
+            record = decode(id, hash);
+            nearCache.ifPresent(cache -> cache.afterRead(key, ticket, epoch, record));
         }
-        SessionRecord record = decode(id, hash);
         if (record.isExpired(clock.instant())) {
             // Redis's TTL follows its own clock; expiry is enforced here on read, whatever that says.
             if (call(() -> redis.del(key(id))) == 1) {
@@ -133,9 +219,39 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
         return Optional.of(record);
     }
 
+    /**
+     * Whether a cached session is still the one in Redis: one {@code HGET} of its version, a few
+     * bytes instead of the whole hash. Every save bumps the version, so an unchanged version means
+     * an unchanged session.
+     */
+    private boolean isCurrent(String key, SessionRecord cached) {
+        byte[] version = call(() -> redis.hget(key, "_v"));
+        return version != null && Long.parseLong(new String(version, StandardCharsets.US_ASCII)) == cached.version();
+    }
+
     @Override
     public SaveOutcome save(ChangeSet changes) {
         Objects.requireNonNull(changes, "changes");
+        if (nearCache.isEmpty()) {
+            return write(changes);
+        }
+        // Before and after: a read of this node's that raced the write must not be cached either.
+        forget(changes);
+        try {
+            return write(changes);
+        } finally {
+            forget(changes);
+        }
+    }
+
+    private void forget(ChangeSet changes) {
+        nearCache.ifPresent(cache -> {
+            cache.invalidate(key(changes.id()));
+            changes.previousId().ifPresent(previous -> cache.invalidate(key(previous)));
+        });
+    }
+
+    private SaveOutcome write(ChangeSet changes) {
         if (changes.invalidated()) {
             boolean deleted = changes.previousId().map(this::delete).orElse(false);
             deleted |= delete(changes.id());
@@ -203,19 +319,45 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
         c.removedAttributes().forEach(name -> args.add(name.getBytes(StandardCharsets.UTF_8)));
         byte[][] values = args.toArray(new byte[0][]);
         String[] keys = {key(id)};
-        return call(() -> {
+        // With WAIT, the script and the WAIT go to the key's own master over one connection, since
+        // WAIT counts the replicas that acknowledged that connection's writes.
+        RedisClusterCommands<String, byte[]> writer = waitReplicas > 0 ? writerFor(keys[0]) : redis;
+        long result = call(() -> {
             try {
-                return redis.<Long>evalsha(saveSha, ScriptOutputType.INTEGER, keys, values);
+                return writer.<Long>evalsha(saveSha, ScriptOutputType.INTEGER, keys, values);
             } catch (RedisNoScriptException e) {
-                return redis.<Long>eval(
+                return writer.<Long>eval(
                         saveScript, ScriptOutputType.INTEGER, keys, values); // after SCRIPT FLUSH or failover
             }
         });
+        if (waitReplicas > 0 && result >= 0) {
+            long acknowledged = call(() -> writer.waitForReplication(waitReplicas, waitTimeout.toMillis()));
+            if (acknowledged < waitReplicas) {
+                throw new SessionStoreUnavailableException(
+                        "the save reached " + acknowledged + " of " + waitReplicas + " replicas within " + waitTimeout
+                                + "; it is on the master but could be lost in a failover",
+                        null);
+            }
+        }
+        return result;
+    }
+
+    private RedisClusterCommands<String, byte[]> writerFor(String key) {
+        if (cluster.isEmpty()) {
+            return redis;
+        }
+        RedisClusterNode master = cluster.get().getPartitions().getMasterBySlot(SlotHash.getSlot(key));
+        if (master == null) {
+            throw new SessionStoreUnavailableException("no Redis Cluster master serves the slot of " + key, null);
+        }
+        return call(() -> cluster.get().getConnection(master.getNodeId()).sync());
     }
 
     @Override
     public boolean delete(SessionId id) {
+        nearCache.ifPresent(cache -> cache.invalidate(key(id)));
         boolean deleted = call(() -> redis.del(key(id))) == 1;
+        nearCache.ifPresent(cache -> cache.invalidate(key(id)));
         if (deleted) {
             publish(SessionEvent.Type.DELETED, id, Optional.empty());
         }
@@ -250,6 +392,101 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
         expiryFeed.ifPresent(StatefulRedisPubSubConnection::close);
         connection.close();
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        resources.shutdown(0, 2, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /** Near-cache hits and misses since start, as {@code [hits, misses]}; zeros without a near-cache. */
+    public long[] nearCacheCounts() {
+        return nearCache.map(c -> new long[] {c.hits(), c.misses()}).orElse(new long[] {0, 0});
+    }
+
+    private static <C extends StatefulConnection<String, byte[]>> C connectOrFail(
+            AbstractRedisClient client, ClientResources resources, Supplier<C> connect, String uri) {
+        try {
+            return connect.get();
+        } catch (RedisException e) {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            resources.shutdown(0, 2, java.util.concurrent.TimeUnit.SECONDS);
+            throw new SessionStoreUnavailableException(
+                    "cannot connect to Redis at " + redacted(uri) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code redis-cluster://[user:password@]host:port,host:port} as one seed URI per host. */
+    private static List<RedisURI> clusterSeeds(String uri, Duration timeout) {
+        String rest = uri.substring(CLUSTER_SCHEME.length());
+        String credentials = "";
+        int at = rest.lastIndexOf('@');
+        if (at >= 0) {
+            credentials = rest.substring(0, at + 1);
+            rest = rest.substring(at + 1);
+        }
+        int slash = rest.indexOf('/');
+        if (slash >= 0) {
+            rest = rest.substring(0, slash);
+        }
+        List<RedisURI> seeds = new ArrayList<>();
+        for (String host : rest.split(",")) {
+            if (host.isBlank()) {
+                continue;
+            }
+            RedisURI seed = RedisURI.create("redis://" + credentials + host.strip());
+            seed.setTimeout(timeout);
+            seeds.add(seed);
+        }
+        if (seeds.isEmpty()) {
+            throw new IllegalArgumentException("no host in " + redacted(uri));
+        }
+        return seeds;
+    }
+
+    /**
+     * Turns tracking on for the store's connection now and after every reconnect, and empties the
+     * near-cache whenever the connection drops: invalidations sent while it was down are lost.
+     */
+    private static void keepTracking(RedisClient client, StatefulRedisConnection<String, byte[]> c, NearCache cache) {
+        c.addListener((PushMessage message) -> {
+            if (!message.getType().equals("invalidate")) {
+                return;
+            }
+            List<Object> content = message.getContent(StringCodec.UTF8::decodeKey);
+            Object keys = content.size() > 1 ? content.get(1) : null;
+            if (keys instanceof List<?> list) {
+                list.forEach(k -> cache.invalidate(String.valueOf(k)));
+            } else {
+                cache.suspend(); // a null list: the server flushed, everything goes
+                cache.resume();
+            }
+        });
+        client.addListener(new RedisConnectionStateListener() {
+            @Override
+            public void onRedisConnected(RedisChannelHandler<?, ?> handler, SocketAddress address) {
+                if (handler == c) {
+                    // Not on the event loop: the command needs the loop to answer.
+                    CompletableFuture.runAsync(() -> enableTracking(c, cache));
+                }
+            }
+
+            @Override
+            public void onRedisDisconnected(RedisChannelHandler<?, ?> handler) {
+                if (handler == c) {
+                    cache.suspend();
+                }
+            }
+        });
+        enableTracking(c, cache);
+    }
+
+    private static void enableTracking(StatefulRedisConnection<String, byte[]> c, NearCache cache) {
+        try {
+            c.sync().clientTracking(TrackingArgs.Builder.enabled());
+            cache.resume();
+        } catch (RedisException e) {
+            cache.suspend();
+            LOG.warn(
+                    "cannot turn on Redis client tracking ({}); the near-cache is off until it reconnects",
+                    e.getMessage());
+        }
     }
 
     /**
@@ -261,7 +498,10 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
      */
     private Optional<StatefulRedisPubSubConnection<String, String>> subscribeToExpiry(boolean enable) {
         try {
-            if (enable) {
+            if (enable && cluster.isPresent()) {
+                // Replicas too: one of them may be the master after a failover.
+                cluster.get().sync().all().commands().configSet("notify-keyspace-events", "Ex");
+            } else if (enable) {
                 redis.configSet("notify-keyspace-events", "Ex");
             }
             String flags = redis.configGet("notify-keyspace-events").getOrDefault("notify-keyspace-events", "");
@@ -275,7 +515,8 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
             LOG.info("cannot read Redis's notify-keyspace-events ({}); EXPIRED fires on read only", e.getMessage());
             return Optional.empty();
         }
-        StatefulRedisPubSubConnection<String, String> pubsub = client.connectPubSub();
+        StatefulRedisPubSubConnection<String, String> pubsub =
+                client instanceof RedisClusterClient c ? c.connectPubSub() : ((RedisClient) client).connectPubSub();
         String sessionKeys = prefix + "s:{";
         pubsub.addListener(new RedisPubSubAdapter<>() {
             @Override
@@ -286,7 +527,13 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
                 }
             }
         });
-        pubsub.sync().psubscribe("__keyevent@*__:expired");
+        if (pubsub instanceof StatefulRedisClusterPubSubConnection<String, String> clusterPubSub) {
+            // Each master publishes the expiries of its own slots.
+            clusterPubSub.setNodeMessagePropagation(true);
+            clusterPubSub.sync().upstream().commands().psubscribe("__keyevent@*__:expired");
+        } else {
+            pubsub.sync().psubscribe("__keyevent@*__:expired");
+        }
         return Optional.of(pubsub);
     }
 
@@ -373,15 +620,67 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
         private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
         private Duration indexTtl = Duration.ofHours(24);
         private boolean enableKeyspaceEvents;
+        private int waitReplicas;
+        private Duration waitTimeout = Duration.ofMillis(100);
+        private int nearCacheEntries;
+        private boolean validateNearCacheHits = true;
 
         private Builder(String uri) {
             if (uri == null
                     || !(uri.startsWith("redis://")
                             || uri.startsWith("rediss://")
-                            || uri.startsWith("redis-sentinel://"))) {
-                throw new IllegalArgumentException("not a Redis URI (redis://host:port): " + uri);
+                            || uri.startsWith("redis-sentinel://")
+                            || uri.startsWith(CLUSTER_SCHEME))) {
+                throw new IllegalArgumentException("not a Redis URI (redis://host:port,"
+                        + " redis-sentinel://host:port,host:port#master or redis-cluster://host:port,host:port): "
+                        + (uri == null ? null : redacted(uri)));
             }
             this.uri = uri;
+        }
+
+        /**
+         * Makes every save wait until {@code replicas} replicas acknowledged it ({@code WAIT}), at
+         * most {@code timeout}; a save that falls short fails with 503 although the master has it.
+         * Costs a second round trip per save and holds the shared connection while replicas answer,
+         * in exchange for not losing acknowledged writes when the master dies. Off (0) by default.
+         */
+        public Builder waitForReplicas(int replicas, Duration timeout) {
+            if (replicas < 0 || timeout == null || timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("WAIT needs replicas >= 0 and a positive timeout");
+            }
+            this.waitReplicas = replicas;
+            this.waitTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Keeps up to {@code maxEntries} sessions this node read, decoded, and serves them after
+         * checking their version with one {@code HGET} (a few bytes instead of the whole hash):
+         * never stale. Redis drops entries another client changed (CLIENT TRACKING over RESP3), so
+         * they do not linger. Standalone and Sentinel only. Off by default.
+         */
+        public Builder nearCache(int maxEntries) {
+            return nearCache(maxEntries, true);
+        }
+
+        /**
+         * Like {@link #nearCache}, but serves cached sessions with no round trip at all, trusting
+         * Redis's invalidation messages. A read on this node that follows a write on another node
+         * by less than the time that message takes to arrive (microseconds on a LAN, unbounded if
+         * this node stalls) can see the session as it was before the write. For applications
+         * whose balancer keeps each session on one node, where that hardly ever happens.
+         */
+        public Builder relaxedNearCache(int maxEntries) {
+            return nearCache(maxEntries, false);
+        }
+
+        private Builder nearCache(int maxEntries, boolean validate) {
+            if (maxEntries < 0) {
+                throw new IllegalArgumentException("near-cache size must not be negative: " + maxEntries);
+            }
+            this.nearCacheEntries = maxEntries;
+            this.validateNearCacheHits = validate;
+            return this;
         }
 
         /** The clock that decides expiry; tests pass a fake one. */
@@ -434,6 +733,10 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
          * @throws SessionStoreUnavailableException if Redis cannot be reached
          */
         public RedisSessionStore build() {
+            if (waitReplicas > 0 && waitTimeout.compareTo(commandTimeout) >= 0) {
+                throw new IllegalArgumentException("the WAIT timeout (" + waitTimeout
+                        + ") must be shorter than the command timeout (" + commandTimeout + ")");
+            }
             return new RedisSessionStore(this);
         }
     }

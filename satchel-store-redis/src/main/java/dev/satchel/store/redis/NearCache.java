@@ -1,0 +1,93 @@
+package dev.satchel.store.redis;
+
+import dev.satchel.core.SessionRecord;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Sessions this node read, kept until Redis says another client changed them (server-assisted
+ * client-side caching: {@code CLIENT TRACKING} on the store's own RESP3 connection).
+ *
+ * <p>A read that is in flight when an invalidation arrives must not fill the cache with what it
+ * read, since the reply may predate the change. Each read therefore takes a ticket before it is
+ * sent and may fill the cache only if its ticket is still the key's current one when the reply is
+ * back; an invalidation, or losing the connection, withdraws every ticket it concerns.
+ */
+final class NearCache {
+    private final int maxEntries;
+    private final ConcurrentHashMap<String, SessionRecord> entries = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Long> tickets = new ConcurrentHashMap<>();
+    private final AtomicLong nextTicket = new AtomicLong();
+    private volatile boolean tracking;
+    private volatile long epoch;
+    private final AtomicLong hits = new AtomicLong();
+    private final AtomicLong misses = new AtomicLong();
+
+    NearCache(int maxEntries) {
+        this.maxEntries = maxEntries;
+    }
+
+    Optional<SessionRecord> get(String key) {
+        SessionRecord record = tracking ? entries.get(key) : null;
+        if (record == null) {
+            misses.incrementAndGet();
+            return Optional.empty();
+        }
+        hits.incrementAndGet();
+        return Optional.of(record);
+    }
+
+    /** Takes a ticket before reading {@code key} from Redis. */
+    long beforeRead(String key) {
+        long ticket = nextTicket.incrementAndGet();
+        tickets.put(key, ticket);
+        return ticket;
+    }
+
+    /** Caches what a read returned, unless the key was invalidated (or tracking lost) meanwhile. */
+    void afterRead(String key, long ticket, long epochAtRead, SessionRecord record) {
+        if (tickets.remove(key, ticket) && tracking && epoch == epochAtRead && entries.size() < maxEntries) {
+            entries.put(key, record);
+            if (!tracking || epoch != epochAtRead) {
+                entries.remove(key, record); // tracking was lost while this was put
+            }
+        }
+    }
+
+    long epoch() {
+        return epoch;
+    }
+
+    /** Forgets one key: Redis said it changed, or this node is about to change it. */
+    void invalidate(String key) {
+        tickets.remove(key);
+        entries.remove(key);
+    }
+
+    /** Forgets everything and stops caching: the connection (and with it, tracking) was lost. */
+    synchronized void suspend() {
+        tracking = false;
+        epoch++;
+        tickets.clear();
+        entries.clear();
+    }
+
+    /** Starts caching again once tracking is on for the current connection. */
+    synchronized void resume() {
+        epoch++;
+        tracking = true;
+    }
+
+    long hits() {
+        return hits.get();
+    }
+
+    long misses() {
+        return misses.get();
+    }
+
+    int size() {
+        return entries.size();
+    }
+}

@@ -1,0 +1,206 @@
+package dev.satchel.store.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.satchel.core.ChangeSet;
+import dev.satchel.core.SessionId;
+import dev.satchel.core.SessionRecord;
+import dev.satchel.core.SessionStore;
+import dev.satchel.core.SessionStoreContract;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The store contract with the near-cache on, then the promise that matters: a session changed on
+ * one node is never served stale from another node's near-cache.
+ */
+class RedisNearCacheIT extends SessionStoreContract {
+    private static LocalRedisServer server;
+
+    @BeforeAll
+    static void startRedis() throws Exception {
+        server = LocalRedisServer.start(Files.createTempDirectory("satchel-redis-near"));
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        server.close();
+    }
+
+    @Override
+    protected SessionStore createStore(Clock clock) {
+        return nodeStore(clock);
+    }
+
+    private RedisSessionStore nodeStore(Clock clock) {
+        return RedisSessionStore.builder(server.uri())
+                .clock(clock)
+                .nearCache(10_000)
+                .build();
+    }
+
+    @Override
+    protected void reclaimExpired(SessionStore store) {
+        // Redis reclaims by TTL on its own clock; the fake clock's expiry is enforced on read.
+    }
+
+    private RedisSessionStore relaxedStore(Clock clock) {
+        return RedisSessionStore.builder(server.uri())
+                .clock(clock)
+                .relaxedNearCache(10_000)
+                .build();
+    }
+
+    /** Writes on A and reads on B at once, {@code rounds} times; returns how many reads were stale. */
+    private int staleReadsAfterWritesElsewhere(RedisSessionStore a, RedisSessionStore b, int rounds) {
+        SessionId id = SessionId.random();
+        Instant now = clock.instant();
+        a.save(newSession(id).set("n", bytes("0")).build());
+        int stale = 0;
+        for (int i = 1; i <= rounds; i++) {
+            b.load(id).orElseThrow(); // B caches what it read
+            a.save(ChangeSet.builder(id, now, now.plus(ABSOLUTE))
+                    .set("n", bytes(Integer.toString(i)))
+                    .build());
+            // At once, with no pause: B must see A's write, not its cached copy.
+            if (!text(b.load(id).orElseThrow().attributes().get("n")).equals(Integer.toString(i))) {
+                stale++;
+            }
+        }
+        return stale;
+    }
+
+    @Test
+    void aSessionChangedOnNodeA_isNeverServedStaleByNodeB() {
+        try (RedisSessionStore a = nodeStore(clock);
+                RedisSessionStore b = nodeStore(clock)) {
+            assertThat(staleReadsAfterWritesElsewhere(a, b, 2_000))
+                    .as("stale reads on B")
+                    .isZero();
+            assertThat(b.nearCacheCounts()[0]).as("near-cache hits on B").isPositive();
+        }
+    }
+
+    @Test
+    void relaxedNearCache_staleReadsRightAfterAWriteElsewhere_areCountedAndEnd() throws Exception {
+        int rounds = 2_000;
+        int stale;
+        try (RedisSessionStore a = relaxedStore(clock);
+                RedisSessionStore b = relaxedStore(clock)) {
+            stale = staleReadsAfterWritesElsewhere(a, b, rounds);
+            // The invalidation does arrive: B converges on A's last write without any read of its own.
+            SessionId id = SessionId.random();
+            a.save(newSession(id).set("n", bytes("first")).build());
+            b.load(id);
+            a.save(change(a.load(id).orElseThrow()).set("n", bytes("second")).build());
+            awaitUntil(
+                    () -> text(b.load(id).orElseThrow().attributes().get("n")).equals("second"));
+        }
+        String line = String.format(
+                "relaxed near-cache: %d of %d reads on node B issued right after a write on node A were stale",
+                stale, rounds);
+        System.out.println(line);
+        java.nio.file.Path report = java.nio.file.Path.of("target", "near-cache.txt");
+        Files.createDirectories(report.getParent());
+        Files.writeString(report, line + System.lineSeparator());
+        assertThat(stale).isLessThan(rounds);
+    }
+
+    @Test
+    void readingAnUnchangedSession_costsOneVersionCheck_orNothingWhenRelaxed() {
+        SessionRecord r = create(Map.of("cart", "[1,2,3]"));
+        store.load(r.id()); // the first read fills the cache
+        Map<String, Long> before = calls();
+        for (int i = 0; i < 100; i++) {
+            assertThat(store.load(r.id())).isPresent();
+        }
+        Map<String, Long> after = calls();
+        assertThat(after.get("hgetall") - before.get("hgetall"))
+                .as("HGETALLs for 100 cached reads")
+                .isZero();
+        assertThat(after.getOrDefault("hget", 0L) - before.getOrDefault("hget", 0L))
+                .isEqualTo(100);
+
+        try (RedisSessionStore relaxed = relaxedStore(clock)) {
+            relaxed.load(r.id());
+            Map<String, Long> start = calls();
+            for (int i = 0; i < 100; i++) {
+                assertThat(relaxed.load(r.id())).isPresent();
+            }
+            assertThat(calls()).as("commands for 100 relaxed cached reads").isEqualTo(start);
+        }
+    }
+
+    @Test
+    void aLostConnection_emptiesTheCache_andTrackingResumesAfterReconnect() throws Exception {
+        try (RedisSessionStore relaxed = relaxedStore(clock);
+                RedisSessionStore writer = nodeStore(clock)) {
+            SessionRecord r = create(Map.of("cart", "[1]"));
+            relaxed.load(r.id());
+            killClientConnections();
+            awaitUntil(() -> {
+                try {
+                    return relaxed.load(r.id()).isPresent()
+                            && writer.load(r.id()).isPresent();
+                } catch (RuntimeException reconnecting) {
+                    return false;
+                }
+            });
+            // After the reconnect, tracking is on again: a write from elsewhere reaches the cache.
+            writer.save(change(r).set("cart", bytes("[10]")).build());
+            awaitUntil(
+                    () -> text(relaxed.load(r.id()).orElseThrow().attributes().get("cart"))
+                            .equals("[10]"));
+        }
+    }
+
+    /** Commands the server executed so far, by name, from {@code INFO commandstats}. */
+    private static Map<String, Long> calls() {
+        RedisClient client = RedisClient.create(server.uri());
+        try (StatefulRedisConnection<String, String> c = client.connect()) {
+            Map<String, Long> counts = new java.util.TreeMap<>();
+            for (String line : c.sync().info("commandstats").split("\r?\n")) {
+                if (line.startsWith("cmdstat_")) {
+                    int at = line.indexOf("calls=") + 6;
+                    String name = line.substring("cmdstat_".length(), line.indexOf(':'));
+                    if (!name.equals("info") && !name.equals("hello") && !name.startsWith("client")) {
+                        counts.put(name, Long.parseLong(line.substring(at, line.indexOf(',', at))));
+                    }
+                }
+            }
+            return counts;
+        } finally {
+            client.shutdown();
+        }
+    }
+
+    private static void killClientConnections() {
+        RedisClient client = RedisClient.create(server.uri());
+        try (StatefulRedisConnection<String, String> c = client.connect()) {
+            c.sync().clientKill(io.lettuce.core.KillArgs.Builder.typeNormal().skipme());
+        } finally {
+            client.shutdown();
+        }
+    }
+
+    private static void awaitUntil(java.util.function.BooleanSupplier condition) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("condition within 10 s").isLessThan(deadline);
+            try {
+                TimeUnit.MILLISECONDS.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+}
