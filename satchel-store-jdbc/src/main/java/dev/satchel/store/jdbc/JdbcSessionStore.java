@@ -207,19 +207,16 @@ public final class JdbcSessionStore implements PrincipalIndexedStore, Observable
     /** Inserts a new session; empty if its id is already taken. */
     private Optional<SaveOutcome> insert(Connection c, ChangeSet changes) throws SQLException {
         SessionRecord record = SessionRecord.create(changes);
+        if (dialect == Dialect.POSTGRESQL && !changes.setAttributes().isEmpty()) {
+            return insertInOneStatement(c, record, changes);
+        }
         boolean transaction = !changes.setAttributes().isEmpty();
         if (transaction) {
             c.setAutoCommit(false);
         }
         try {
             try (PreparedStatement s = c.prepareStatement(INSERT)) {
-                s.setString(1, record.id().value());
-                s.setLong(2, record.createdAt().toEpochMilli());
-                s.setLong(3, record.lastAccessedAt().toEpochMilli());
-                s.setLong(4, record.maxInactiveInterval().toMillis());
-                s.setLong(5, record.absoluteDeadline().toEpochMilli());
-                s.setLong(6, record.expiresAt().toEpochMilli());
-                setNullableString(s, 7, record.principal());
+                bindInsert(s, record);
                 s.executeUpdate();
             } catch (SQLException e) {
                 if (isDuplicateKey(e)) {
@@ -239,10 +236,91 @@ public final class JdbcSessionStore implements PrincipalIndexedStore, Observable
         }
     }
 
+    private static int bindInsert(PreparedStatement s, SessionRecord record) throws SQLException {
+        s.setString(1, record.id().value());
+        s.setLong(2, record.createdAt().toEpochMilli());
+        s.setLong(3, record.lastAccessedAt().toEpochMilli());
+        s.setLong(4, record.maxInactiveInterval().toMillis());
+        s.setLong(5, record.absoluteDeadline().toEpochMilli());
+        s.setLong(6, record.expiresAt().toEpochMilli());
+        setNullableString(s, 7, record.principal());
+        return 8;
+    }
+
+    /**
+     * PostgreSQL: the session row and its attributes in one statement (data-modifying CTEs), so a
+     * create is one round trip, and one atomic statement needs no explicit transaction.
+     */
+    private Optional<SaveOutcome> insertInOneStatement(Connection c, SessionRecord record, ChangeSet changes)
+            throws SQLException {
+        String sql = "WITH s AS (" + INSERT + " RETURNING pk) INSERT INTO satchel_attributes"
+                + " (session_pk, name, attr_value) SELECT s.pk, v.name, v.val FROM s, (VALUES "
+                + valueRows(changes.setAttributes().size()) + ") AS v(name, val)";
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+            bindAttributes(s, bindInsert(s, record), changes.setAttributes());
+            s.executeUpdate();
+            return Optional.of(SaveOutcome.CREATED);
+        } catch (SQLException e) {
+            if (isDuplicateKey(e)) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * PostgreSQL: the session-row update, the attribute upserts and the removals in one statement,
+     * one round trip. Answers 1 if the session was live and updated, 0 if it is gone.
+     */
+    private SaveOutcome updateInOneStatement(Connection c, ChangeSet changes) throws SQLException {
+        StringBuilder sql = new StringBuilder("WITH s AS (")
+                .append(updateStatement(changes))
+                .append(" RETURNING pk)");
+        if (!changes.setAttributes().isEmpty()) {
+            sql.append(", u AS (INSERT INTO satchel_attributes (session_pk, name, attr_value)")
+                    .append(" SELECT s.pk, v.name, v.val FROM s, (VALUES ")
+                    .append(valueRows(changes.setAttributes().size()))
+                    .append(") AS v(name, val) ON CONFLICT (session_pk, name)")
+                    .append(" DO UPDATE SET attr_value = EXCLUDED.attr_value RETURNING 1)");
+        }
+        if (!changes.removedAttributes().isEmpty()) {
+            sql.append(", d AS (DELETE FROM satchel_attributes a USING s WHERE a.session_pk = s.pk AND a.name IN (")
+                    .append("?, ".repeat(changes.removedAttributes().size() - 1))
+                    .append("?) RETURNING 1)");
+        }
+        sql.append(" SELECT count(*) FROM s");
+        try (PreparedStatement s = c.prepareStatement(sql.toString())) {
+            int next = bindAttributes(s, bindUpdate(s, changes, clock.millis()), changes.setAttributes());
+            for (String name : changes.removedAttributes()) {
+                s.setString(next++, name);
+            }
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.next() && rs.getLong(1) == 1 ? SaveOutcome.UPDATED : SaveOutcome.GONE;
+            }
+        }
+    }
+
+    private static String valueRows(int count) {
+        return "(?, ?), ".repeat(count - 1) + "(?, ?)";
+    }
+
+    private static int bindAttributes(PreparedStatement s, int first, Map<String, byte[]> attributes)
+            throws SQLException {
+        int i = first;
+        for (Map.Entry<String, byte[]> e : attributes.entrySet()) {
+            s.setString(i++, e.getKey());
+            s.setBytes(i++, e.getValue());
+        }
+        return i;
+    }
+
     /** Applies a change set to an existing live session, renaming it first if asked. */
     private SaveOutcome update(Connection c, ChangeSet changes) throws SQLException {
         boolean transaction = !changes.setAttributes().isEmpty()
                 || !changes.removedAttributes().isEmpty();
+        if (transaction && dialect == Dialect.POSTGRESQL) {
+            return updateInOneStatement(c, changes);
+        }
         if (transaction) {
             c.setAutoCommit(false);
         }
@@ -315,8 +393,12 @@ public final class JdbcSessionStore implements PrincipalIndexedStore, Observable
                 .toString();
     }
 
-    /** Binds the parameters of {@link #updateStatement}, in the order it placed them. */
-    private static void bindUpdate(PreparedStatement s, ChangeSet changes, long now) throws SQLException {
+    /**
+     * Binds the parameters of {@link #updateStatement}, in the order it placed them.
+     *
+     * @return the index of the next parameter
+     */
+    private static int bindUpdate(PreparedStatement s, ChangeSet changes, long now) throws SQLException {
         int i = 1;
         Optional<Long> access = changes.accessedAt().map(Instant::toEpochMilli);
         Optional<Long> idle = changes.maxInactiveInterval().map(Duration::toMillis);
@@ -344,7 +426,8 @@ public final class JdbcSessionStore implements PrincipalIndexedStore, Observable
             setNullableString(s, i++, changes.principal().get().name());
         }
         s.setString(i++, changes.previousId().orElse(changes.id()).value());
-        s.setLong(i, now);
+        s.setLong(i++, now);
+        return i;
     }
 
     private void upsertAttributes(Connection c, SessionId id, Map<String, byte[]> attributes) throws SQLException {

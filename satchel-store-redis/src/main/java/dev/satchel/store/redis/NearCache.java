@@ -38,6 +38,11 @@ final class NearCache {
         return Optional.of(record);
     }
 
+    /** The entry for {@code key}, without counting a hit or a miss. */
+    Optional<SessionRecord> peek(String key) {
+        return tracking ? Optional.ofNullable(entries.get(key)) : Optional.empty();
+    }
+
     /** Takes a ticket before reading {@code key} from Redis. */
     long beforeRead(String key) {
         long ticket = nextTicket.incrementAndGet();

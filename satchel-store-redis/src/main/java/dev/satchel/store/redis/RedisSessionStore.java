@@ -118,6 +118,9 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
     private final String saveSha;
     private final SessionListeners listeners = new SessionListeners();
     private final Optional<NearCache> nearCache;
+    /** The version the save script answered on this thread, for the near-cache. */
+    private final ThreadLocal<Long> lastVersion = ThreadLocal.withInitial(() -> -1L);
+
     private final boolean validateHits;
     private final Optional<StatefulRedisPubSubConnection<String, String>> expiryFeed;
 
@@ -180,7 +183,7 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
             this.connection = c;
             this.redis = c.sync();
             this.cluster = Optional.empty();
-            nearCache.ifPresent(cache -> keepTracking(single, c, cache));
+            nearCache.ifPresent(cache -> keepTracking(single, c, cache, validateHits));
         }
         this.saveScript = resource("save.lua");
         this.saveSha = call(() -> redis.scriptLoad(saveScript));
@@ -211,6 +214,7 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
         }
         if (record.isExpired(clock.instant())) {
             // Redis's TTL follows its own clock; expiry is enforced here on read, whatever that says.
+            nearCache.ifPresent(cache -> cache.invalidate(key));
             if (call(() -> redis.del(key(id))) == 1) {
                 publish(SessionEvent.Type.EXPIRED, id, Optional.of(record));
             }
@@ -235,12 +239,37 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
         if (nearCache.isEmpty()) {
             return write(changes);
         }
+        NearCache cache = nearCache.get();
+        String key = key(changes.id());
+        // With validated hits, the entry this node holds is brought forward by its own write, so
+        // the next request on this node checks a version instead of reading the whole hash. Exact
+        // only if no other write came between: the script must answer the cached version plus one.
+        Optional<SessionRecord> before = validateHits
+                        && !changes.created()
+                        && !changes.invalidated()
+                        && changes.previousId().isEmpty()
+                ? cache.peek(key)
+                : Optional.empty();
         // Before and after: a read of this node's that raced the write must not be cached either.
         forget(changes);
+        long epoch = cache.epoch();
+        long ticket = cache.beforeRead(key);
+        boolean warmed = false;
         try {
-            return write(changes);
+            lastVersion.remove();
+            SaveOutcome outcome = write(changes);
+            long version = lastVersion.get();
+            if (outcome == SaveOutcome.UPDATED
+                    && before.isPresent()
+                    && version == before.get().version() + 1) {
+                cache.afterRead(key, ticket, epoch, before.get().apply(changes));
+                warmed = true;
+            }
+            return outcome;
         } finally {
-            forget(changes);
+            if (!warmed) {
+                forget(changes);
+            }
         }
     }
 
@@ -263,6 +292,7 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
         Instant now = clock.instant();
         long result =
                 runSave(changes.id(), changes.created() ? "create" : "update", now, changes, changes.setAttributes());
+        lastVersion.set(result);
         if (result == -1) {
             return SaveOutcome.GONE;
         }
@@ -444,7 +474,8 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
      * Turns tracking on for the store's connection now and after every reconnect, and empties the
      * near-cache whenever the connection drops: invalidations sent while it was down are lost.
      */
-    private static void keepTracking(RedisClient client, StatefulRedisConnection<String, byte[]> c, NearCache cache) {
+    private static void keepTracking(
+            RedisClient client, StatefulRedisConnection<String, byte[]> c, NearCache cache, boolean noLoop) {
         c.addListener((PushMessage message) -> {
             if (!message.getType().equals("invalidate")) {
                 return;
@@ -463,7 +494,7 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
             public void onRedisConnected(RedisChannelHandler<?, ?> handler, SocketAddress address) {
                 if (handler == c) {
                     // Not on the event loop: the command needs the loop to answer.
-                    CompletableFuture.runAsync(() -> enableTracking(c, cache));
+                    CompletableFuture.runAsync(() -> enableTracking(c, cache, noLoop));
                 }
             }
 
@@ -474,12 +505,18 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
                 }
             }
         });
-        enableTracking(c, cache);
+        enableTracking(c, cache, noLoop);
     }
 
-    private static void enableTracking(StatefulRedisConnection<String, byte[]> c, NearCache cache) {
+    /**
+     * With validated hits, this node's own writes need not come back as invalidations (NOLOOP): the
+     * store updates its entries itself, and a version check guards every hit. Relaxed hits have no
+     * such guard, so there every write, this node's too, must invalidate.
+     */
+    private static void enableTracking(StatefulRedisConnection<String, byte[]> c, NearCache cache, boolean noLoop) {
         try {
-            c.sync().clientTracking(TrackingArgs.Builder.enabled());
+            TrackingArgs tracking = TrackingArgs.Builder.enabled();
+            c.sync().clientTracking(noLoop ? tracking.noloop() : tracking);
             cache.resume();
         } catch (RedisException e) {
             cache.suspend();

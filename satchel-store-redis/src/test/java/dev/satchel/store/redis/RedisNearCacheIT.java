@@ -11,6 +11,7 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.nio.file.Files;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -136,6 +137,37 @@ class RedisNearCacheIT extends SessionStoreContract {
                 assertThat(relaxed.load(r.id())).isPresent();
             }
             assertThat(calls()).as("commands for 100 relaxed cached reads").isEqualTo(start);
+        }
+    }
+
+    @Test
+    void ownWrites_keepTheEntryWarm_andExactlyAsRedisHasIt() {
+        SessionRecord r = create(Map.of("cart", "[0]", "user", "ann"));
+        store.load(r.id());
+        Map<String, Long> before = calls();
+        for (int i = 1; i <= 20; i++) {
+            clock.advance(Duration.ofSeconds(1));
+            SessionRecord loaded = store.load(r.id()).orElseThrow();
+            assertThat(text(loaded.attributes().get("cart"))).isEqualTo("[" + (i - 1) + "]");
+            store.save(change(loaded)
+                    .accessedAt(clock.instant())
+                    .set("cart", bytes("[" + i + "]"))
+                    .build());
+        }
+        Map<String, Long> after = calls();
+        assertThat(after.getOrDefault("hgetall", 0L) - before.getOrDefault("hgetall", 0L))
+                .as("whole-hash reads across 20 requests that each changed the session")
+                .isZero();
+        SessionRecord cached = store.load(r.id()).orElseThrow();
+        try (RedisSessionStore plain =
+                RedisSessionStore.builder(server.uri()).clock(clock).build()) {
+            SessionRecord truth = plain.load(r.id()).orElseThrow();
+            assertThat(cached.version()).isEqualTo(truth.version());
+            assertThat(cached.lastAccessedAt()).isEqualTo(truth.lastAccessedAt());
+            assertThat(cached.attributes().keySet())
+                    .isEqualTo(truth.attributes().keySet());
+            assertThat(text(cached.attributes().get("cart")))
+                    .isEqualTo(text(truth.attributes().get("cart")));
         }
     }
 
