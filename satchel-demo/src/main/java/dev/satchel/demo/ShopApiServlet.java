@@ -181,6 +181,13 @@ final class ShopApiServlet extends HttpServlet {
         String current = SatchelSessions.handleOf(session.getId());
         ObjectNode body = JsonIo.MAPPER.createObjectNode();
         ArrayNode list = body.putArray("sessions");
+        if (!sessions(req).supportsPrincipalIndex()) {
+            // Sealed-cookie sessions live with their clients: nobody can list them, only end them.
+            body.put("listable", false);
+            JsonIo.write(res, 200, body);
+            return;
+        }
+        body.put("listable", true);
         for (SessionInfo info : sessions(req).sessionsOf(user)) {
             list.addObject()
                     .put("handle", info.handle())

@@ -1,5 +1,6 @@
 package dev.satchel.demo;
 
+import dev.satchel.core.SessionSealer;
 import dev.satchel.core.SessionStore;
 import dev.satchel.servlet.SatchelFilter;
 import dev.satchel.servlet.SessionOptions;
@@ -7,6 +8,7 @@ import jakarta.servlet.DispatcherType;
 import java.net.URI;
 import java.nio.file.Files;
 import java.util.EnumSet;
+import java.util.function.Function;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
@@ -40,6 +42,19 @@ public final class ShopNode implements AutoCloseable {
      * @throws IllegalStateException if the server cannot start (the port is taken, say)
      */
     public static ShopNode start(ShopConfig config, SessionStore store) {
+        return start(config, options -> new SatchelFilter(store, options));
+    }
+
+    /**
+     * Starts a node whose sessions the clients keep, sealed in their cookies by {@code sealer}.
+     *
+     * @throws IllegalStateException if the server cannot start (the port is taken, say)
+     */
+    public static ShopNode start(ShopConfig config, SessionSealer sealer) {
+        return start(config, options -> SatchelFilter.sealed(sealer, options));
+    }
+
+    private static ShopNode start(ShopConfig config, Function<SessionOptions, SatchelFilter> filter) {
         UserStore users = null;
         Server server = new Server(new QueuedThreadPool(200, 8));
         server.setStopTimeout(2000); // Ctrl-C should not wait on idle keep-alive connections
@@ -65,7 +80,7 @@ public final class ShopNode implements AutoCloseable {
             context.setErrorHandler(new JsonErrorHandler(config.nodeName()));
             EnumSet<DispatcherType> requests = EnumSet.of(DispatcherType.REQUEST);
             context.addFilter(new FilterHolder(new NodeFilter(config.nodeName())), "/*", requests);
-            context.addFilter(new FilterHolder(new SatchelFilter(store, options)), "/*", requests);
+            context.addFilter(new FilterHolder(filter.apply(options)), "/*", requests);
             ShopApiServlet api = new ShopApiServlet(users, new PasswordHasher(), config.clock(), config.nodeName());
             context.addServlet(new ServletHolder(api), "/api/*");
             context.addServlet(new ServletHolder(new HealthServlet(config.nodeName())), "/health");

@@ -28,13 +28,15 @@ final class ClusterSupervisor implements NodeControl, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterSupervisor.class);
 
     private final String store;
+    private final Map<String, String> environment;
     private final Path dataDir;
     private final Map<String, NodeAddress> nodes = new LinkedHashMap<>();
     private final Map<String, Process> processes = new LinkedHashMap<>();
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
-    ClusterSupervisor(int count, int basePort, String store, Path dataDir) {
+    ClusterSupervisor(int count, int basePort, String store, Path dataDir, Map<String, String> environment) {
+        this.environment = Map.copyOf(environment);
         this.store = store;
         this.dataDir = dataDir;
         for (int i = 1; i <= count; i++) {
@@ -114,8 +116,9 @@ final class ClusterSupervisor implements NodeControl, AutoCloseable {
                 dataDir.toString(),
                 "--parent-pid",
                 Long.toString(ProcessHandle.current().pid())));
-        Process p = new ProcessBuilder(command)
-                .redirectErrorStream(true)
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().putAll(environment); // secrets travel in the environment, not the command line
+        Process p = builder.redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logOf(name).toFile()))
                 .start();
         processes.put(name, p);

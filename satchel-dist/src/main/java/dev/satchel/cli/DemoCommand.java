@@ -3,10 +3,13 @@ package dev.satchel.cli;
 import dev.satchel.balancer.Balancer;
 import dev.satchel.balancer.BalancerConfig;
 import dev.satchel.balancer.NodeAddress;
+import dev.satchel.cookie.SealedCookieSessions;
 import dev.satchel.store.redis.LocalRedisServer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -74,14 +77,23 @@ final class DemoCommand implements Callable<Integer> {
             nodeStore = redis.get().uri();
             out.println("Started redis-server on " + nodeStore + " for the session store");
         }
+        Map<String, String> nodeEnvironment = new HashMap<>();
+        if (StoreOption.isCookie(store)) {
+            // One throwaway keyset for this demo's nodes, so any node opens any node's cookies.
+            nodeEnvironment.put(SealedCookieSessions.KEYSET_VARIABLE, SealedCookieSessions.generateKeyset());
+            out.println("Sessions are sealed in the browser's cookie with a key made for this demo run");
+        }
         try {
-            StoreOption.open(nodeStore, spec.commandLine()).close(); // refuses a bad --store before any node starts
+            if (!StoreOption.isCookie(store)) {
+                StoreOption.open(nodeStore, spec.commandLine()).close(); // refuses a bad --store before any node starts
+            }
         } catch (CommandLine.ParameterException e) {
             redis.ifPresent(LocalRedisServer::close);
             throw e;
         }
         Optional<LocalRedisServer> localRedis = redis;
-        ClusterSupervisor cluster = new ClusterSupervisor(nodeCount, basePort, nodeStore, dataDir.toAbsolutePath());
+        ClusterSupervisor cluster =
+                new ClusterSupervisor(nodeCount, basePort, nodeStore, dataDir.toAbsolutePath(), nodeEnvironment);
         CountDownLatch stopped = new CountDownLatch(1);
         Balancer[] running = new Balancer[1];
         Runtime.getRuntime()
@@ -132,8 +144,11 @@ final class DemoCommand implements Callable<Integer> {
         out.println("  curl -s -X POST " + admin + "/api/nodes/node-1/start");
         out.println("  curl -s -X POST " + admin + "/api/nodes/node-2/drain    # no new users; pinned ones stay");
         String kind = store.strip().toLowerCase(java.util.Locale.ROOT);
-        if (kind.startsWith("redis") || kind.startsWith("jdbc:")) {
-            out.println("Sessions live in " + (kind.startsWith("redis") ? "Redis" : "the database")
+        if (kind.startsWith("redis") || kind.startsWith("jdbc:") || kind.equals("cookie")) {
+            out.println("Sessions live in "
+                    + (kind.startsWith("redis")
+                            ? "Redis"
+                            : kind.equals("cookie") ? "the browser's cookie" : "the database")
                     + ": a user whose node is killed keeps their cart and login.");
         } else {
             out.println("With --store memory, users pinned to a killed node lose their session: that is");

@@ -70,12 +70,19 @@ final class NodeCommand implements Callable<Integer> {
         private NodeRunner() {}
 
         static int run(CommandSpec spec, ShopConfig config, String storeValue) throws Exception {
-            SessionStore sessions = StoreOption.open(storeValue, spec.commandLine());
+            AutoCloseable sessions;
             ShopNode node;
             try {
-                node = ShopNode.start(config, sessions);
+                if (StoreOption.isCookie(storeValue)) {
+                    StoreOption.Sealed sealed = StoreOption.openSealer(config.dataDir(), spec.commandLine());
+                    sessions = sealed;
+                    node = startOrClose(sealed, () -> ShopNode.start(config, sealed.sealer()));
+                } else {
+                    SessionStore store = StoreOption.open(storeValue, spec.commandLine());
+                    sessions = store;
+                    node = startOrClose(store, () -> ShopNode.start(config, store));
+                }
             } catch (IllegalStateException e) {
-                sessions.close();
                 spec.commandLine().getErr().println("satchel: " + e.getMessage());
                 return 1;
             }
@@ -83,7 +90,11 @@ final class NodeCommand implements Callable<Integer> {
                     .addShutdownHook(new Thread(
                             () -> {
                                 node.close();
-                                sessions.close();
+                                try {
+                                    sessions.close();
+                                } catch (Exception e) {
+                                    System.err.println("satchel: closing the session store: " + e.getMessage());
+                                }
                             },
                             "satchel-shutdown"));
             var out = spec.commandLine().getOut();
@@ -91,6 +102,16 @@ final class NodeCommand implements Callable<Integer> {
             out.flush();
             node.join();
             return 0;
+        }
+
+        private static ShopNode startOrClose(AutoCloseable resource, java.util.function.Supplier<ShopNode> start)
+                throws Exception {
+            try {
+                return start.get();
+            } catch (RuntimeException e) {
+                resource.close();
+                throw e;
+            }
         }
     }
 }

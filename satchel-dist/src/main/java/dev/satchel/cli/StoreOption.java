@@ -1,21 +1,85 @@
 package dev.satchel.cli;
 
+import dev.satchel.cookie.RevocationList;
+import dev.satchel.cookie.SealedCookieSessions;
 import dev.satchel.core.SessionStore;
 import dev.satchel.core.SessionStoreUnavailableException;
 import dev.satchel.core.memory.MemorySessionStore;
+import dev.satchel.servlet.CookieSessionIdResolver;
 import dev.satchel.store.jdbc.JdbcSessionStore;
 import dev.satchel.store.redis.RedisSessionStore;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
 import picocli.CommandLine;
 
 /** Turns a {@code --store} value into a running store, or refuses it with a reason. */
 final class StoreOption {
-    static final String DESCRIPTION = "Where sessions live: memory (default, each node its own); shared:"
+    static final String DESCRIPTION = "Where sessions live: memory (default, each node its own); cookie (sealed in"
+            + " the client's cookie, key from " + SealedCookieSessions.KEYSET_VARIABLE + "); shared:"
             + " redis://HOST:PORT, redis-sentinel://HOST:PORT,HOST:PORT#MASTER, redis-cluster://HOST:PORT,HOST:PORT,"
             + " or a JDBC URL such as jdbc:postgresql://HOST/DB?user=U; or, for satchel demo only, redis (starts a"
             + " local redis-server).";
 
     private StoreOption() {}
+
+    /** Whether {@code value} asks for sessions sealed in cookies rather than a store. */
+    static boolean isCookie(String value) {
+        return value.strip().equalsIgnoreCase("cookie");
+    }
+
+    /**
+     * Sealed-cookie sessions: the keyset from {@value SealedCookieSessions#KEYSET_VARIABLE} (the
+     * demo sets it for its nodes, so they share it), and the revocation record in an H2 file in
+     * {@code dataDir}, which every node of one machine shares.
+     */
+    static Sealed openSealer(Path dataDir, CommandLine commandLine) {
+        JdbcSessionStore revocationStore = openShared(dataDir.toAbsolutePath().resolve("revocations"));
+        try {
+            SealedCookieSessions sealer = SealedCookieSessions.builder(CookieSessionIdResolver.DEFAULT_NAME)
+                    .keysetFromEnvironment()
+                    .revocations(new RevocationList(revocationStore, Clock.systemUTC(), Duration.ofHours(8)))
+                    .build();
+            return new Sealed(sealer, revocationStore);
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            revocationStore.close();
+            throw new CommandLine.ParameterException(commandLine, e.getMessage());
+        }
+    }
+
+    /**
+     * The H2 file the nodes of one machine share. Nodes that start together race to open it (H2:
+     * "lock file recently modified"), so opening is retried for a few seconds, as for the users.
+     */
+    private static JdbcSessionStore openShared(Path file) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return JdbcSessionStore.builder("jdbc:h2:file:" + file + ";AUTO_SERVER=TRUE")
+                        .sweepInterval(Duration.ofMinutes(5))
+                        .build();
+            } catch (SessionStoreUnavailableException e) {
+                if (attempt == 20) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(100L + ThreadLocalRandom.current().nextInt(400));
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** A sealer and the store behind its revocation record, closed together. */
+    record Sealed(SealedCookieSessions sealer, SessionStore revocations) implements AutoCloseable {
+        @Override
+        public void close() {
+            revocations.close();
+        }
+    }
 
     static SessionStore open(String value, CommandLine commandLine) {
         String v = value.strip();
@@ -44,7 +108,11 @@ final class StoreOption {
                 throw new CommandLine.ParameterException(commandLine, e.getMessage());
             }
         }
-        if (kind.equals("replicated") || kind.equals("primary-backup") || kind.equals("cookie")) {
+        if (kind.equals("cookie")) {
+            throw new CommandLine.ParameterException(
+                    commandLine, "--store cookie keeps sessions in sealed cookies, not in a store");
+        }
+        if (kind.equals("replicated") || kind.equals("primary-backup")) {
             throw new CommandLine.ParameterException(
                     commandLine,
                     "--store " + value + " is not available in this build yet; use memory, redis or jdbc:...");

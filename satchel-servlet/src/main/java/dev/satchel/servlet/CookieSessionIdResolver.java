@@ -46,6 +46,23 @@ public final class CookieSessionIdResolver implements SessionIdResolver {
         this.maxAge = Optional.ofNullable(b.maxAge);
     }
 
+    private CookieSessionIdResolver(CookieSessionIdResolver base, String name) {
+        this.name = name;
+        this.path = base.path;
+        this.domain = base.domain;
+        this.forceSecure = base.forceSecure;
+        this.sameSite = base.sameSite;
+        this.maxAge = base.maxAge;
+    }
+
+    /**
+     * The same cookie under the name of chunk {@code index} of a sealed session: the first chunk
+     * keeps the name, the next are {@code <name>_1}, {@code <name>_2}, and so on.
+     */
+    CookieSessionIdResolver chunk(int index) {
+        return index == 0 ? this : new CookieSessionIdResolver(this, name + "_" + index);
+    }
+
     /** The resolver with every default: cookie {@code SID}, Lax, session cookie. */
     public static CookieSessionIdResolver defaults() {
         return builder().build();

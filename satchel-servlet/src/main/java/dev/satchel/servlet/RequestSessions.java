@@ -3,6 +3,7 @@ package dev.satchel.servlet;
 import dev.satchel.core.ChangeSet;
 import dev.satchel.core.SessionId;
 import dev.satchel.core.SessionRecord;
+import dev.satchel.core.SessionStore;
 import dev.satchel.core.SessionStore.SaveOutcome;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -23,7 +24,13 @@ final class RequestSessions {
     /** A request naming more ids than this (duplicate cookies, say) gets only the first looked up. */
     private static final int MAX_CANDIDATES = 4;
 
+    /** Cookies of one sealed session read at most: beyond this, a request is not ours to open. */
+    private static final int MAX_CHUNKS = 10;
+
     private final SessionFilterRuntime runtime;
+    private final SessionStore store;
+    private final Optional<SealedRequestStore> sealed;
+    private int chunksReceived;
     private final HttpServletRequest request;
     private final HttpServletResponse response;
     private boolean resolved;
@@ -38,6 +45,9 @@ final class RequestSessions {
         this.runtime = runtime;
         this.request = request;
         this.response = response;
+        this.sealed = runtime.sealer()
+                .map(s -> new SealedRequestStore(s, runtime.options().clock()));
+        this.store = sealed.isPresent() ? sealed.get() : runtime.store();
     }
 
     SatchelHttpSession getSession(boolean create) {
@@ -82,7 +92,7 @@ final class RequestSessions {
         target.markInvalid();
         if (target.isStored()) {
             // Immediately, whatever the flush mode: a logout must be final before the response says so.
-            runtime.store().save(target.invalidation());
+            store.save(target.invalidation());
         }
         expireToken = matched != null;
         tokenDirty = false;
@@ -138,6 +148,10 @@ final class RequestSessions {
         }
         beforeCommitDone = true;
         save(last);
+        if (sealed.isPresent()) {
+            writeSealed();
+            return;
+        }
         boolean live = session != null && !session.isInvalid();
         if (live && tokenDirty) {
             runtime.options().idResolver().write(request, response, token(session));
@@ -152,6 +166,55 @@ final class RequestSessions {
             beforeCommit(true);
         } else {
             save(true);
+            if (sealed.isPresent() && sealed.get().toSeal().isPresent()) {
+                LOG.warn("session changed after the response was committed; its sealed cookie cannot carry the change");
+            }
+        }
+    }
+
+    /** Seals the session back into the response's cookies, or clears them when it ended. */
+    private void writeSealed() {
+        SealedRequestStore s = sealed.orElseThrow();
+        CookieSessionIdResolver cookies =
+                (CookieSessionIdResolver) runtime.options().idResolver();
+        int written = 0;
+        Optional<SessionRecord> record = s.toSeal();
+        if (record.isPresent()) {
+            List<String> values = runtime.sealer().orElseThrow().seal(record.get());
+            for (String value : values) {
+                cookies.chunk(written++).write(request, response, value);
+            }
+            s.sealed();
+        } else if (!s.ended()) {
+            return; // unchanged: the client's cookies stay as they are
+        }
+        for (int i = written; i < chunksReceived; i++) {
+            cookies.chunk(i).expire(request, response); // chunks the session no longer needs
+        }
+    }
+
+    private void resolveSealed() {
+        CookieSessionIdResolver cookies =
+                (CookieSessionIdResolver) runtime.options().idResolver();
+        List<String> values = new ArrayList<>();
+        for (int i = 0; i < MAX_CHUNKS; i++) {
+            List<RequestedId> chunk = cookies.chunk(i).resolve(request);
+            if (chunk.isEmpty()) {
+                break;
+            }
+            values.add(chunk.get(0).token());
+        }
+        chunksReceived = values.size();
+        if (values.isEmpty()) {
+            return;
+        }
+        Optional<SessionRecord> record = runtime.sealer().orElseThrow().open(values);
+        Instant now = runtime.options().clock().instant();
+        if (record.isPresent() && !record.get().isExpired(now)) {
+            sealed.orElseThrow().opened(record.get());
+            matched = new RequestedId(record.get().id().value(), IdSource.COOKIE);
+            firstWellFormed = matched;
+            session = SatchelHttpSession.loaded(this, runtime, record.get(), now);
         }
     }
 
@@ -167,7 +230,7 @@ final class RequestSessions {
         if (changes.isEmpty()) {
             return;
         }
-        SaveOutcome outcome = runtime.store().save(changes);
+        SaveOutcome outcome = store.save(changes);
         if (outcome == SaveOutcome.GONE) {
             LOG.debug("{} ended in another request before this one saved; changes dropped", session.id());
         }
@@ -176,6 +239,10 @@ final class RequestSessions {
 
     private void resolve() {
         resolved = true;
+        if (sealed.isPresent()) {
+            resolveSealed();
+            return;
+        }
         List<RequestedId> candidates = runtime.options().idResolver().resolve(request);
         if (runtime.options().urlRewriting().isPresent()) {
             List<RequestedId> all = new ArrayList<>(candidates);
@@ -194,7 +261,7 @@ final class RequestSessions {
             if (++lookedUp > MAX_CANDIDATES) {
                 break;
             }
-            Optional<SessionRecord> record = runtime.store().load(id.get());
+            Optional<SessionRecord> record = store.load(id.get());
             if (record.isPresent()) {
                 Instant now = runtime.options().clock().instant();
                 matched = candidate;

@@ -1,11 +1,16 @@
 package dev.satchel.servlet;
 
+import dev.satchel.core.ChangeSet;
 import dev.satchel.core.ObservableSessionStore;
 import dev.satchel.core.SessionEvent;
 import dev.satchel.core.SessionException;
+import dev.satchel.core.SessionId;
 import dev.satchel.core.SessionLimitException;
+import dev.satchel.core.SessionRecord;
+import dev.satchel.core.SessionSealer;
 import dev.satchel.core.SessionStore;
 import dev.satchel.core.SessionStoreUnavailableException;
+import dev.satchel.core.SessionTooLargeException;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
@@ -41,15 +46,34 @@ public final class SatchelFilter implements Filter {
     private static final String APPLIED = SatchelFilter.class.getName() + ".applied";
 
     private final SessionStore store;
+    private final Optional<SessionSealer> sealer;
     private final SessionOptions options;
     private volatile SessionFilterRuntime runtime;
     private volatile Optional<AutoCloseable> subscription = Optional.empty();
 
     /** Creates a filter over {@code store} with the given options. */
     public SatchelFilter(SessionStore store, SessionOptions options) {
-        this.store = Objects.requireNonNull(store, "store");
+        this(Objects.requireNonNull(store, "store"), Optional.empty(), options);
+    }
+
+    private SatchelFilter(SessionStore store, Optional<SessionSealer> sealer, SessionOptions options) {
+        this.store = store;
+        this.sealer = sealer;
         this.options = Objects.requireNonNull(options, "options");
-        this.runtime = new SessionFilterRuntime(store, options, new ServletListeners(options.listeners()), null);
+        if (sealer.isPresent() && !(options.idResolver() instanceof CookieSessionIdResolver)) {
+            throw new IllegalArgumentException("sealed sessions travel in cookies: use a CookieSessionIdResolver");
+        }
+        this.runtime =
+                new SessionFilterRuntime(store, sealer, options, new ServletListeners(options.listeners()), null);
+    }
+
+    /**
+     * Creates a filter whose sessions the client keeps, sealed in its cookies by {@code sealer},
+     * with no server store. The id resolver of {@code options} must be a cookie resolver; its
+     * cookie carries the sealed session (and {@code <name>_1}, ... when it takes several).
+     */
+    public static SatchelFilter sealed(SessionSealer sealer, SessionOptions options) {
+        return new SatchelFilter(new NoStore(), Optional.of(Objects.requireNonNull(sealer, "sealer")), options);
     }
 
     /** Creates a filter over {@code store} with the default options. */
@@ -59,7 +83,8 @@ public final class SatchelFilter implements Filter {
 
     @Override
     public void init(FilterConfig config) {
-        SessionFilterRuntime r = new SessionFilterRuntime(store, options, runtime.events(), config.getServletContext());
+        SessionFilterRuntime r =
+                new SessionFilterRuntime(store, sealer, options, runtime.events(), config.getServletContext());
         runtime = r;
         config.getServletContext().setAttribute(SatchelSessions.ATTRIBUTE, new SatchelSessions(r));
         if (store instanceof ObservableSessionStore observable && r.events().wantsDestroyed()) {
@@ -108,7 +133,9 @@ public final class SatchelFilter implements Filter {
 
     private static Optional<SessionException> sessionFailure(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SessionStoreUnavailableException || t instanceof SessionLimitException) {
+            if (t instanceof SessionStoreUnavailableException
+                    || t instanceof SessionLimitException
+                    || t instanceof SessionTooLargeException) {
                 return Optional.of((SessionException) t);
             }
         }
@@ -116,6 +143,17 @@ public final class SatchelFilter implements Filter {
     }
 
     private static void refuse(HttpServletResponse response, SessionException failure) throws IOException {
+        if (failure instanceof SessionTooLargeException) {
+            // The application's mistake, not the client's: 500, with the sizes in the log.
+            LOG.error("session too large for its cookies: answering 500: {}", failure.getMessage());
+            response.reset();
+            response.setStatus(HttpServletResponse.SC_INTERNAL_SERVER_ERROR);
+            response.setContentType("application/json");
+            response.setCharacterEncoding(StandardCharsets.UTF_8.name());
+            response.getWriter()
+                    .write("{\"error\":\"session_too_large\",\"message\":\"the session does not fit in its cookies\"}");
+            return;
+        }
         boolean full = failure instanceof SessionLimitException;
         LOG.error("{}: answering 503", full ? "session limit reached" : "session store unavailable", failure);
         response.reset();
@@ -126,5 +164,26 @@ public final class SatchelFilter implements Filter {
         String error = full ? "session_limit_reached" : "session_store_unavailable";
         String message = full ? "too many active sessions, try again shortly" : "the session store is not answering";
         response.getWriter().write("{\"error\":\"" + error + "\",\"message\":\"" + message + "\"}");
+    }
+
+    /** The store of a filter whose sessions are sealed: every request uses its own instead. */
+    private static final class NoStore implements SessionStore {
+        @Override
+        public Optional<SessionRecord> load(SessionId id) {
+            throw new UnsupportedOperationException("sessions are sealed in cookies; there is no store");
+        }
+
+        @Override
+        public SaveOutcome save(ChangeSet changes) {
+            throw new UnsupportedOperationException("sessions are sealed in cookies; there is no store");
+        }
+
+        @Override
+        public boolean delete(SessionId id) {
+            throw new UnsupportedOperationException("sessions are sealed in cookies; there is no store");
+        }
+
+        @Override
+        public void close() {}
     }
 }

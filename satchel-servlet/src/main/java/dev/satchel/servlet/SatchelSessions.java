@@ -70,6 +70,11 @@ public final class SatchelSessions {
      */
     public int invalidateAll(String principal) {
         Objects.requireNonNull(principal, "principal");
+        if (runtime.sealer().isPresent()) {
+            // Sealed sessions live with their clients, uncounted; all sealed until now are refused.
+            runtime.sealer().get().revokeAll(principal);
+            return 0;
+        }
         int ended = 0;
         for (SessionRecord r : indexed().findByPrincipal(principal)) {
             if (runtime.store().delete(r.id())) {

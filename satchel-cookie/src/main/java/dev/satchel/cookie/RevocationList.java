@@ -1,0 +1,100 @@
+package dev.satchel.cookie;
+
+import dev.satchel.core.ChangeSet;
+import dev.satchel.core.SessionId;
+import dev.satchel.core.SessionStore;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The small server-side record that makes logout real for sealed sessions: per-session deny
+ * entries, kept until the session's absolute deadline, and per-user "valid after" times. It lives
+ * in any {@link SessionStore} (memory for one node; Redis or SQL for a cluster), as entries under
+ * ids derived by SHA-256 from what they name, so they never collide with real sessions.
+ *
+ * <p>Cost: one store read per request that opens a sealed session, two if it has a user. Without
+ * this record, a sealed session cannot be ended early: a copy of an old cookie replays until its
+ * own deadlines, logout or not.
+ */
+public final class RevocationList {
+    private static final String AFTER = "after";
+
+    private final SessionStore store;
+    private final Clock clock;
+    private final Duration userEntryLifetime;
+
+    /**
+     * Keeps the record in {@code store}.
+     *
+     * @param userEntryLifetime how long a "log out everywhere" is remembered: at least the longest
+     *     absolute session lifetime, after which every session it was meant to end has died anyway
+     */
+    public RevocationList(SessionStore store, Clock clock, Duration userEntryLifetime) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        if (userEntryLifetime == null || userEntryLifetime.isNegative() || userEntryLifetime.isZero()) {
+            throw new IllegalArgumentException("user entry lifetime must be positive: " + userEntryLifetime);
+        }
+        this.userEntryLifetime = userEntryLifetime;
+    }
+
+    /** Refuses the session {@code id} from now until {@code until}, its absolute deadline. */
+    public void deny(SessionId id, Instant until) {
+        Instant now = clock.instant();
+        if (!until.isAfter(now)) {
+            return; // dead anyway
+        }
+        store.save(ChangeSet.builder(entryId("sid", id.value()), now, until)
+                .created()
+                .accessedAt(now)
+                .maxInactiveInterval(Duration.ZERO)
+                .build());
+    }
+
+    /** Whether the session {@code id} was denied. */
+    public boolean isDenied(SessionId id) {
+        return store.load(entryId("sid", id.value())).isPresent();
+    }
+
+    /** Refuses every session of {@code principal} sealed before now. */
+    public void revokeAllBefore(String principal, Instant instant) {
+        SessionId id = entryId("user", principal);
+        store.delete(id); // a later "log out everywhere" replaces the earlier one, deadline included
+        Instant now = clock.instant();
+        store.save(ChangeSet.builder(id, now, now.plus(userEntryLifetime))
+                .created()
+                .accessedAt(now)
+                .maxInactiveInterval(Duration.ZERO)
+                .set(
+                        AFTER,
+                        ByteBuffer.allocate(8).putLong(instant.toEpochMilli()).array())
+                .build());
+    }
+
+    /** The instant before which sessions of {@code principal} are refused, if any. */
+    public Optional<Instant> validAfter(String principal) {
+        return store.load(entryId("user", principal))
+                .map(r -> r.attributes().get(AFTER))
+                .filter(b -> b.length == 8)
+                .map(b -> Instant.ofEpochMilli(ByteBuffer.wrap(b).getLong()));
+    }
+
+    private static SessionId entryId(String kind, String name) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest(("satchel-revocation|" + kind + "|" + name).getBytes(StandardCharsets.UTF_8));
+            return SessionId.parse(Base64.getUrlEncoder().withoutPadding().encodeToString(digest))
+                    .orElseThrow();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every JVM", e);
+        }
+    }
+}
