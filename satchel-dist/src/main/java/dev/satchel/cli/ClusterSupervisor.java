@@ -45,6 +45,19 @@ final class ClusterSupervisor implements NodeControl, AutoCloseable {
         }
     }
 
+    /** A node's port for the replicated store's traffic: its HTTP port plus 100. */
+    private static int clusterPort(NodeAddress a) {
+        return a.port() + 100;
+    }
+
+    private String peers() {
+        return String.join(
+                ",",
+                nodes.values().stream()
+                        .map(n -> n.host() + "[" + clusterPort(n) + "]")
+                        .toList());
+    }
+
     List<NodeAddress> addresses() {
         return List.copyOf(nodes.values());
     }
@@ -114,6 +127,10 @@ final class ClusterSupervisor implements NodeControl, AutoCloseable {
                 store,
                 "--data-dir",
                 dataDir.toString(),
+                "--cluster-port",
+                Integer.toString(clusterPort(a)),
+                "--cluster-peers",
+                peers(),
                 "--parent-pid",
                 Long.toString(ProcessHandle.current().pid())));
         ProcessBuilder builder = new ProcessBuilder(command);

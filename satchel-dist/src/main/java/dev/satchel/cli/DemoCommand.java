@@ -84,7 +84,8 @@ final class DemoCommand implements Callable<Integer> {
             out.println("Sessions are sealed in the browser's cookie with a key made for this demo run");
         }
         try {
-            if (!StoreOption.isCookie(store)) {
+            if (!StoreOption.isCookie(store)
+                    && !store.strip().toLowerCase(java.util.Locale.ROOT).startsWith("replicated")) {
                 StoreOption.open(nodeStore, spec.commandLine()).close(); // refuses a bad --store before any node starts
             }
         } catch (CommandLine.ParameterException e) {
@@ -144,11 +145,16 @@ final class DemoCommand implements Callable<Integer> {
         out.println("  curl -s -X POST " + admin + "/api/nodes/node-1/start");
         out.println("  curl -s -X POST " + admin + "/api/nodes/node-2/drain    # no new users; pinned ones stay");
         String kind = store.strip().toLowerCase(java.util.Locale.ROOT);
-        if (kind.startsWith("redis") || kind.startsWith("jdbc:") || kind.equals("cookie")) {
+        if (kind.startsWith("redis")
+                || kind.startsWith("jdbc:")
+                || kind.equals("cookie")
+                || kind.startsWith("replicated")) {
             out.println("Sessions live in "
                     + (kind.startsWith("redis")
                             ? "Redis"
-                            : kind.equals("cookie") ? "the browser's cookie" : "the database")
+                            : kind.equals("cookie")
+                                    ? "the browser's cookie"
+                                    : kind.startsWith("replicated") ? "every node (replicated)" : "the database")
                     + ": a user whose node is killed keeps their cart and login.");
         } else {
             out.println("With --store memory, users pinned to a killed node lose their session: that is");

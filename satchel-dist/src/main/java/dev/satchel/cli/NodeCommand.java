@@ -40,6 +40,19 @@ final class NodeCommand implements Callable<Integer> {
     String store;
 
     @Option(
+            names = "--cluster-port",
+            defaultValue = "7800",
+            description = "With --store replicated: the port nodes talk to each other on (default: ${DEFAULT-VALUE}).")
+    int clusterPort;
+
+    @Option(
+            names = "--cluster-peers",
+            defaultValue = "127.0.0.1[7800]",
+            description =
+                    "With --store replicated: every node's host[port], comma-separated (default: ${DEFAULT-VALUE}).")
+    String clusterPeers;
+
+    @Option(
             names = "--data-dir",
             defaultValue = ".satchel-data",
             description = "Where the user database lives (default: ${DEFAULT-VALUE}).")
@@ -53,7 +66,8 @@ final class NodeCommand implements Callable<Integer> {
         if (parentPid != null) {
             watchParent(parentPid);
         }
-        return NodeRunner.run(spec, new ShopConfig(name, host, port, dataDir, Clock.systemUTC()), store);
+        StoreOption.Cluster cluster = new StoreOption.Cluster(name, host, clusterPort, clusterPeers);
+        return NodeRunner.run(spec, new ShopConfig(name, host, port, dataDir, Clock.systemUTC()), store, cluster);
     }
 
     /** A node the demo started must not outlive it, even if the demo was killed with SIGKILL. */
@@ -69,7 +83,8 @@ final class NodeCommand implements Callable<Integer> {
     static final class NodeRunner {
         private NodeRunner() {}
 
-        static int run(CommandSpec spec, ShopConfig config, String storeValue) throws Exception {
+        static int run(CommandSpec spec, ShopConfig config, String storeValue, StoreOption.Cluster cluster)
+                throws Exception {
             AutoCloseable sessions;
             ShopNode node;
             try {
@@ -78,7 +93,7 @@ final class NodeCommand implements Callable<Integer> {
                     sessions = sealed;
                     node = startOrClose(sealed, () -> ShopNode.start(config, sealed.sealer()));
                 } else {
-                    SessionStore store = StoreOption.open(storeValue, spec.commandLine());
+                    SessionStore store = StoreOption.open(storeValue, spec.commandLine(), cluster);
                     sessions = store;
                     node = startOrClose(store, () -> ShopNode.start(config, store));
                 }

@@ -1,5 +1,6 @@
 package dev.satchel.cli;
 
+import dev.satchel.cluster.ReplicatedSessionStore;
 import dev.satchel.cookie.RevocationList;
 import dev.satchel.cookie.SealedCookieSessions;
 import dev.satchel.core.SessionStore;
@@ -17,7 +18,8 @@ import picocli.CommandLine;
 
 /** Turns a {@code --store} value into a running store, or refuses it with a reason. */
 final class StoreOption {
-    static final String DESCRIPTION = "Where sessions live: memory (default, each node its own); cookie (sealed in"
+    static final String DESCRIPTION = "Where sessions live: memory (default, each node its own); replicated (every"
+            + " node holds every session; replicated-async does not wait for the others); cookie (sealed in"
             + " the client's cookie, key from " + SealedCookieSessions.KEYSET_VARIABLE + "); shared:"
             + " redis://HOST:PORT, redis-sentinel://HOST:PORT,HOST:PORT#MASTER, redis-cluster://HOST:PORT,HOST:PORT,"
             + " or a JDBC URL such as jdbc:postgresql://HOST/DB?user=U; or, for satchel demo only, redis (starts a"
@@ -81,7 +83,18 @@ final class StoreOption {
         }
     }
 
+    /** Where a node of a replicated cluster listens, and where its peers are. */
+    record Cluster(String nodeName, String host, int port, String peers) {
+        static Cluster standalone() {
+            return new Cluster("node", "127.0.0.1", 7800, "127.0.0.1[7800]");
+        }
+    }
+
     static SessionStore open(String value, CommandLine commandLine) {
+        return open(value, commandLine, Cluster.standalone());
+    }
+
+    static SessionStore open(String value, CommandLine commandLine, Cluster cluster) {
         String v = value.strip();
         String kind = v.toLowerCase(Locale.ROOT);
         if (kind.equals("memory") || kind.equals("local")) {
@@ -112,12 +125,31 @@ final class StoreOption {
             throw new CommandLine.ParameterException(
                     commandLine, "--store cookie keeps sessions in sealed cookies, not in a store");
         }
-        if (kind.equals("replicated") || kind.equals("primary-backup")) {
+        if (kind.equals("replicated") || kind.equals("replicated-async")) {
+            // The stack reads its addresses from these properties (see dev/satchel/cluster/tcp.xml).
+            System.setProperty("satchel.cluster.bind_addr", cluster.host());
+            System.setProperty("satchel.cluster.port", Integer.toString(cluster.port()));
+            System.setProperty("satchel.cluster.peers", cluster.peers());
+            try {
+                return ReplicatedSessionStore.builder("satchel")
+                        .nodeName(cluster.nodeName())
+                        .mode(
+                                kind.endsWith("async")
+                                        ? ReplicatedSessionStore.Mode.ASYNC
+                                        : ReplicatedSessionStore.Mode.SYNC)
+                        .build();
+            } catch (SessionStoreUnavailableException e) {
+                throw new CommandLine.ParameterException(commandLine, e.getMessage());
+            }
+        }
+        if (kind.equals("primary-backup")) {
             throw new CommandLine.ParameterException(
                     commandLine,
                     "--store " + value + " is not available in this build yet; use memory, redis or jdbc:...");
         }
         throw new CommandLine.ParameterException(
-                commandLine, "unknown --store '" + value + "'; expected memory, redis, redis://HOST:PORT or jdbc:...");
+                commandLine,
+                "unknown --store '" + value
+                        + "'; expected memory, replicated, cookie, redis, redis://HOST:PORT or jdbc:...");
     }
 }

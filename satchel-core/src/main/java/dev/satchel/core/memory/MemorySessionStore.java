@@ -174,6 +174,21 @@ public final class MemorySessionStore implements PrincipalIndexedStore, Observab
         });
     }
 
+    /**
+     * The live sessions held now, for copying them elsewhere (a node joining a replicated cluster).
+     * Weakly consistent: a session saved during the call may or may not be in it.
+     */
+    public List<SessionRecord> snapshot() {
+        Instant now = clock.instant();
+        List<SessionRecord> live = new ArrayList<>(sessions.size());
+        for (SessionRecord r : sessions.values()) {
+            if (!r.isExpired(now)) {
+                live.add(r);
+            }
+        }
+        return live;
+    }
+
     /** Number of sessions held, expired ones not yet reclaimed included. */
     public int size() {
         return sessions.size();

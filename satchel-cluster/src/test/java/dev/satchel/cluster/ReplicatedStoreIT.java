@@ -1,0 +1,125 @@
+package dev.satchel.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.satchel.core.SessionId;
+import dev.satchel.core.SessionRecord;
+import dev.satchel.core.SessionStore;
+import dev.satchel.core.SessionStoreContract;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The store contract on a three-node replicated cluster inside this JVM (JGroups' shared loopback),
+ * the store under test being one of the three; then what replication itself promises.
+ */
+class ReplicatedStoreIT extends SessionStoreContract {
+    private final List<ReplicatedSessionStore> others = new ArrayList<>();
+    private String cluster;
+
+    private ReplicatedSessionStore node(Clock clock, String name, ReplicatedSessionStore.Mode mode) {
+        return ReplicatedSessionStore.builder(cluster)
+                .config("dev/satchel/cluster/loopback.xml")
+                .nodeName(name)
+                .mode(mode)
+                .clock(clock)
+                .build();
+    }
+
+    @Override
+    protected SessionStore createStore(Clock clock) {
+        cluster = "satchel-it-" + UUID.randomUUID();
+        ReplicatedSessionStore a = node(clock, "a", ReplicatedSessionStore.Mode.SYNC);
+        others.add(node(clock, "b", ReplicatedSessionStore.Mode.SYNC));
+        others.add(node(clock, "c", ReplicatedSessionStore.Mode.SYNC));
+        return a;
+    }
+
+    @AfterEach
+    void closeOthers() {
+        others.forEach(ReplicatedSessionStore::close);
+        others.clear();
+    }
+
+    @Override
+    protected void reclaimExpired(SessionStore store) {
+        ((ReplicatedSessionStore) store).expireDue();
+    }
+
+    @Test
+    void aSyncSave_isOnEveryNode_whenItReturns() {
+        assertThat(((ReplicatedSessionStore) store).members()).hasSize(3);
+        for (int i = 0; i < 50; i++) {
+            SessionRecord r = create(Map.of("n", Integer.toString(i)));
+            for (ReplicatedSessionStore other : others) {
+                SessionRecord copy = other.load(r.id()).orElseThrow();
+                assertThat(text(copy.attributes().get("n"))).isEqualTo(Integer.toString(i));
+            }
+            store.save(change(r).set("n", bytes("changed")).build());
+            for (ReplicatedSessionStore other : others) {
+                assertThat(text(other.load(r.id()).orElseThrow().attributes().get("n")))
+                        .isEqualTo("changed");
+            }
+        }
+        store.save(change(store.load(create(Map.of()).id()).orElseThrow())
+                .invalidated()
+                .build());
+    }
+
+    @Test
+    void aNodeThatJoinsLater_receivesEverySession() {
+        List<SessionId> ids = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            ids.add(create(Map.of("n", Integer.toString(i))).id());
+        }
+        try (ReplicatedSessionStore late = node(clock, "late", ReplicatedSessionStore.Mode.SYNC)) {
+            assertThat(late.size()).isEqualTo(200);
+            for (SessionId id : ids) {
+                assertThat(late.load(id)).isPresent();
+            }
+            SessionRecord r = store.load(ids.get(0)).orElseThrow();
+            late.save(change(r).set("from", bytes("late")).build());
+            assertThat(store.load(r.id()).orElseThrow().attributes()).containsKey("from");
+        }
+    }
+
+    @Test
+    void onlyTheChangedAttributesTravel() {
+        ReplicatedSessionStore a = (ReplicatedSessionStore) store;
+        SessionRecord r = create(Map.of("big", "x".repeat(10_000), "small", "1"));
+        long[] before = a.sent();
+        store.save(
+                change(r).set("small", bytes("2")).accessedAt(clock.instant()).build());
+        long[] after = a.sent();
+        assertThat(after[0] - before[0]).isEqualTo(1);
+        assertThat(after[1] - before[1]).as("bytes for a one-byte change").isLessThan(120);
+    }
+
+    @Test
+    void asyncMode_otherNodesCatchUp() throws Exception {
+        cluster = "satchel-async-" + UUID.randomUUID();
+        try (ReplicatedSessionStore x = node(clock, "x", ReplicatedSessionStore.Mode.ASYNC);
+                ReplicatedSessionStore y = node(clock, "y", ReplicatedSessionStore.Mode.ASYNC)) {
+            SessionId id = SessionId.random();
+            assertThat(x.save(newSession(id).set("k", bytes("v")).build())).isEqualTo(SessionStore.SaveOutcome.CREATED);
+            assertThat(x.load(id)).as("the writer reads its own write at once").isPresent();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (y.load(id).isEmpty() && System.nanoTime() < deadline) {
+                TimeUnit.MILLISECONDS.sleep(10);
+            }
+            assertThat(y.load(id)).isPresent();
+        }
+    }
+
+    @Override
+    protected Duration eventTimeout() {
+        return Duration.ofSeconds(5);
+    }
+}
