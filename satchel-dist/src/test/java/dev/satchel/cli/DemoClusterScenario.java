@@ -294,6 +294,69 @@ abstract class DemoClusterScenario {
     }
 
     @Test
+    @Order(5)
+    void acknowledgedCartWrites_surviveAKill_andTheRestartedNodeServesThem() throws Exception {
+        List<Client> clients = new ArrayList<>();
+        for (int u = 0; u < 6; u++) {
+            clients.add(loggedIn("shopper" + u));
+        }
+        int[] acknowledged = new int[clients.size()];
+        for (int round = 0; round < 4; round++) {
+            for (int u = 0; u < clients.size(); u++) {
+                HttpResponse<String> r =
+                        clients.get(u).send("POST", "/api/cart/items", "{\"sku\":\"HAT-01\",\"qty\":1}");
+                if (r.statusCode() == 200) {
+                    acknowledged[u]++;
+                }
+            }
+        }
+        List<String> homes = new ArrayList<>();
+        for (Client c : clients) {
+            homes.add(c.servedBy(c.send("GET", "/api/me", null)));
+        }
+        String victim = homes.get(0);
+        int victimPort = basePort + Integer.parseInt(victim.substring("node-".length())) - 1;
+        admin("POST", "/api/nodes/" + victim + "/kill");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (isListening(victimPort) && System.nanoTime() < deadline) {
+            TimeUnit.MILLISECONDS.sleep(50);
+        }
+        for (int u = 0; u < clients.size(); u++) {
+            HttpResponse<String> cart = clients.get(u).send("GET", "/api/cart", null);
+            assertThat(cart.statusCode()).isEqualTo(200);
+            // With memory, the sessions that lived on the killed node are gone: that is its cost.
+            int expected = sessionsSurviveANodeKill() || !homes.get(u).equals(victim) ? acknowledged[u] : 0;
+            assertThat(quantityOf(cart.body(), "HAT-01"))
+                    .as("shopper%d's acknowledged items after %s died", u, victim)
+                    .isEqualTo(expected);
+        }
+        awaitState(victim, "DOWN");
+        admin("POST", "/api/nodes/" + victim + "/start");
+        awaitState(victim, "UP");
+        // Straight to the restarted node, past the balancer: it serves every session again.
+        for (int u = 0; u < clients.size(); u++) {
+            HttpResponse<String> direct = HTTP.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + victimPort + "/api/cart"))
+                            .header("Cookie", "SID=" + clients.get(u).cookies.get("SID"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(direct.statusCode()).isEqualTo(200);
+            assertThat(quantityOf(direct.body(), "HAT-01"))
+                    .as("shopper%d's cart on the restarted %s", u, victim)
+                    .isEqualTo(sessionsSurviveANodeKill() ? acknowledged[u] : 0);
+        }
+    }
+
+    private static int quantityOf(String cartJson, String sku) throws IOException {
+        for (JsonNode item : JSON.readTree(cartJson).path("items")) {
+            if (item.path("sku").asText().equals(sku)) {
+                return item.path("qty").asInt();
+            }
+        }
+        return 0;
+    }
+
+    @Test
     @Order(3)
     void drain_keepsPinnedUsers_andSendsNewOnesElsewhere() throws Exception {
         Client pinned = loggedIn("drained");
