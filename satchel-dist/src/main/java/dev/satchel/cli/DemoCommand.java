@@ -49,7 +49,11 @@ final class DemoCommand implements Callable<Integer> {
             description = "Port of the first node; the others follow (default: ${DEFAULT-VALUE}).")
     int basePort;
 
-    @Option(names = "--store", defaultValue = "memory", description = StoreOption.DESCRIPTION)
+    @Option(
+            names = "--store",
+            defaultValue = "primary-backup",
+            description = StoreOption.DESCRIPTION + " Default here: ${DEFAULT-VALUE}, with --policy session-hash,"
+                    + " so no external server is needed and losing a node loses no session.")
     String store;
 
     @Option(
@@ -84,8 +88,9 @@ final class DemoCommand implements Callable<Integer> {
             out.println("Sessions are sealed in the browser's cookie with a key made for this demo run");
         }
         try {
-            if (!StoreOption.isCookie(store)
-                    && !store.strip().toLowerCase(java.util.Locale.ROOT).startsWith("replicated")) {
+            String chosen = store.strip().toLowerCase(java.util.Locale.ROOT);
+            // Cluster stores join their peers; checking one here would start a cluster of its own.
+            if (!StoreOption.isCookie(store) && !chosen.startsWith("replicated") && !chosen.equals("primary-backup")) {
                 StoreOption.open(nodeStore, spec.commandLine()).close(); // refuses a bad --store before any node starts
             }
         } catch (CommandLine.ParameterException e) {
@@ -120,6 +125,11 @@ final class DemoCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("satchel: " + e.getMessage());
             return 1;
         }
+        if (store.strip().equalsIgnoreCase("primary-backup")
+                && !spec.commandLine().getParseResult().hasMatchedOption("--policy")) {
+            // The balancer ranks sessions as the store places them: requests land on the owner.
+            balancer.policy = "session-hash";
+        }
         BalancerConfig.Builder config = balancer.configure();
         cluster.addresses().forEach(config::node);
         running[0] = Balancer.start(config.build(), Optional.of(cluster));
@@ -148,17 +158,22 @@ final class DemoCommand implements Callable<Integer> {
         if (kind.startsWith("redis")
                 || kind.startsWith("jdbc:")
                 || kind.equals("cookie")
-                || kind.startsWith("replicated")) {
+                || kind.startsWith("replicated")
+                || kind.equals("primary-backup")) {
             out.println("Sessions live in "
                     + (kind.startsWith("redis")
                             ? "Redis"
                             : kind.equals("cookie")
                                     ? "the browser's cookie"
-                                    : kind.startsWith("replicated") ? "every node (replicated)" : "the database")
+                                    : kind.startsWith("replicated")
+                                            ? "every node (replicated)"
+                                            : kind.equals("primary-backup")
+                                                    ? "an owner and a backup node"
+                                                    : "the database")
                     + ": a user whose node is killed keeps their cart and login.");
         } else {
             out.println("With --store memory, users pinned to a killed node lose their session: that is");
-            out.println("what sticky sessions cost. Try --store redis to see the difference.");
+            out.println("what sticky sessions cost. The default, --store primary-backup, keeps them.");
         }
         out.println("Press Ctrl-C to stop everything.");
         out.flush();

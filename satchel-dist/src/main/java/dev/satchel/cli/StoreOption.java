@@ -1,5 +1,6 @@
 package dev.satchel.cli;
 
+import dev.satchel.cluster.PrimaryBackupSessionStore;
 import dev.satchel.cluster.ReplicatedSessionStore;
 import dev.satchel.cookie.RevocationList;
 import dev.satchel.cookie.SealedCookieSessions;
@@ -19,7 +20,8 @@ import picocli.CommandLine;
 /** Turns a {@code --store} value into a running store, or refuses it with a reason. */
 final class StoreOption {
     static final String DESCRIPTION = "Where sessions live: memory (default, each node its own); replicated (every"
-            + " node holds every session; replicated-async does not wait for the others); cookie (sealed in"
+            + " node holds every session; replicated-async does not wait for the others); primary-backup (an"
+            + " owner and a backup per session, ranked like the session-hash policy); cookie (sealed in"
             + " the client's cookie, key from " + SealedCookieSessions.KEYSET_VARIABLE + "); shared:"
             + " redis://HOST:PORT, redis-sentinel://HOST:PORT,HOST:PORT#MASTER, redis-cluster://HOST:PORT,HOST:PORT,"
             + " or a JDBC URL such as jdbc:postgresql://HOST/DB?user=U; or, for satchel demo only, redis (starts a"
@@ -125,12 +127,17 @@ final class StoreOption {
             throw new CommandLine.ParameterException(
                     commandLine, "--store cookie keeps sessions in sealed cookies, not in a store");
         }
-        if (kind.equals("replicated") || kind.equals("replicated-async")) {
+        if (kind.equals("replicated") || kind.equals("replicated-async") || kind.equals("primary-backup")) {
             // The stack reads its addresses from these properties (see dev/satchel/cluster/tcp.xml).
             System.setProperty("satchel.cluster.bind_addr", cluster.host());
             System.setProperty("satchel.cluster.port", Integer.toString(cluster.port()));
             System.setProperty("satchel.cluster.peers", cluster.peers());
             try {
+                if (kind.equals("primary-backup")) {
+                    return PrimaryBackupSessionStore.builder("satchel")
+                            .nodeName(cluster.nodeName())
+                            .build();
+                }
                 return ReplicatedSessionStore.builder("satchel")
                         .nodeName(cluster.nodeName())
                         .mode(
@@ -141,11 +148,6 @@ final class StoreOption {
             } catch (SessionStoreUnavailableException e) {
                 throw new CommandLine.ParameterException(commandLine, e.getMessage());
             }
-        }
-        if (kind.equals("primary-backup")) {
-            throw new CommandLine.ParameterException(
-                    commandLine,
-                    "--store " + value + " is not available in this build yet; use memory, redis or jdbc:...");
         }
         throw new CommandLine.ParameterException(
                 commandLine,

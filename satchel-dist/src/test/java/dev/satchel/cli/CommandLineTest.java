@@ -31,7 +31,7 @@ class CommandLineTest {
     void badArguments_areRefusedWithAReason() {
         assertThat(run(2, "demo", "--store", "floppy")).contains("unknown --store 'floppy'");
         assertThat(run(2, "node", "--store", "redis")).contains("only in satchel demo");
-        assertThat(run(2, "demo", "--store", "primary-backup")).contains("not available in this build yet");
+        assertThat(run(2, "demo", "--store", "floppy-disk")).contains("unknown --store");
         assertThat(run(2, "node", "--store", "cookie", "--data-dir", "target/cli-cookie"))
                 .contains("no cookie keyset configured")
                 .contains("SATCHEL_COOKIE_KEYSET");

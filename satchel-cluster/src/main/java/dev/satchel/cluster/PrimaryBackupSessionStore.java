@@ -1,0 +1,477 @@
+package dev.satchel.cluster;
+
+import dev.satchel.core.ChangeSet;
+import dev.satchel.core.PrincipalIndexedStore;
+import dev.satchel.core.SessionId;
+import dev.satchel.core.SessionRecord;
+import dev.satchel.core.SessionStoreUnavailableException;
+import dev.satchel.core.memory.MemorySessionStore;
+import dev.satchel.core.placement.Rendezvous;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.LongAdder;
+import org.jgroups.Address;
+import org.jgroups.BytesMessage;
+import org.jgroups.JChannel;
+import org.jgroups.Message;
+import org.jgroups.Receiver;
+import org.jgroups.View;
+import org.jgroups.blocks.MessageDispatcher;
+import org.jgroups.blocks.RequestOptions;
+import org.jgroups.blocks.ResponseMode;
+import org.jgroups.util.Rsp;
+import org.jgroups.util.RspList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Session clustering with an owner and backups: the {@code primary-backup} strategy, as Tomcat's
+ * BackupManager. Each session lives on {@code 1 + backups} nodes, chosen by rendezvous hashing of
+ * its id over the current view: the same ranking as the balancer's {@code session-hash} policy, so
+ * a request the balancer routed lands on the owner and reads locally. A request elsewhere fetches
+ * from the owner, one counted hop. Memory per node stays flat as nodes are added.
+ *
+ * <p>When the view changes, each node walks the sessions it holds: it sends each one to the nodes
+ * that newly rank among its replicas (a dead owner's first backup is the new owner, and re-creates
+ * the missing copy), then drops the ones it no longer ranks for. Only sessions whose ranking
+ * changed move; reads are served throughout, from whoever still holds a copy.
+ *
+ * <p>Saves are synchronous: a save returns once every replica applied it. Timeout events (EXPIRED)
+ * are not published in this first version; expiry itself is enforced on every read.
+ */
+public final class PrimaryBackupSessionStore implements PrincipalIndexedStore {
+    private static final Logger LOG = LoggerFactory.getLogger(PrimaryBackupSessionStore.class);
+    private static final byte SAVE = 1;
+    private static final byte GET = 2;
+    private static final byte FIND = 3;
+    private static final byte FETCH = 4;
+
+    private final MemorySessionStore local;
+    private final JChannel channel;
+    private final MessageDispatcher dispatcher;
+    private final int copies;
+    private final Duration timeout;
+    private final Clock clock;
+    private final ExecutorService rebalancer = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "satchel-rebalance");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile List<Address> members = List.of();
+    private final LongAdder remoteReads = new LongAdder();
+    private final LongAdder moved = new LongAdder();
+
+    private PrimaryBackupSessionStore(Builder b) throws Exception {
+        this.copies = 1 + b.backups;
+        this.timeout = b.timeout;
+        this.clock = b.clock;
+        this.local = MemorySessionStore.builder().clock(b.clock).build();
+        this.channel = new JChannel(b.config);
+        b.nodeName.ifPresent(channel::setName);
+        this.dispatcher = new MessageDispatcher(channel, this::handle);
+        dispatcher.setReceiver(new Receiver() {
+            @Override
+            public void viewAccepted(View view) {
+                List<Address> before = members;
+                members = List.copyOf(view.getMembers());
+                LOG.info("cluster view {}: {} nodes", view.getViewId(), view.size());
+                if (!before.isEmpty()) {
+                    rebalancer.execute(() -> rebalance(before, members));
+                }
+            }
+        });
+        channel.connect(b.clusterName);
+        members = List.copyOf(channel.getView().getMembers());
+        if (members.size() > 1) {
+            pullMySessions();
+        }
+    }
+
+    /**
+     * A joining (or restarting) node takes the sessions that now rank to it before it serves any
+     * request, so it never answers "no such session" for one it owns but has not received yet.
+     */
+    private void pullMySessions() throws Exception {
+        List<Address> others = new ArrayList<>(members);
+        others.remove(channel.getAddress());
+        RspList<byte[]> answers = dispatcher.castMessage(
+                others,
+                new BytesMessage(
+                        null,
+                        request(FETCH, out -> out.writeUTF(channel.getAddress().toString()))),
+                new RequestOptions(ResponseMode.GET_ALL, timeout.toMillis() * 5).anycasting(true));
+        int received = 0;
+        for (Rsp<byte[]> rsp : answers.values()) {
+            if (rsp.wasReceived() && rsp.getValue() != null) {
+                DataInputStream in = new DataInputStream(new ByteArrayInputStream(rsp.getValue()));
+                int n = in.readInt();
+                for (int i = 0; i < n; i++) {
+                    local.save(ChangeSetWire.read(in));
+                    received++;
+                }
+            }
+        }
+        LOG.info("joined with {} session copies from {} nodes", received, others.size());
+    }
+
+    /** Starts a configuration for a cluster named {@code clusterName}. */
+    public static Builder builder(String clusterName) {
+        return new Builder(clusterName);
+    }
+
+    @Override
+    public Optional<SessionRecord> load(SessionId id) {
+        Optional<SessionRecord> here = local.load(id);
+        if (here.isPresent()) {
+            return here;
+        }
+        List<Address> replicas = replicas(id, members);
+        if (replicas.contains(channel.getAddress())) {
+            return Optional.empty(); // this node is a replica and has none: there is none
+        }
+        remoteReads.increment();
+        for (Address replica : replicas) { // the owner first; a backup if the owner is gone
+            try {
+                byte[] answer = dispatcher.sendMessage(
+                        new BytesMessage(replica, request(GET, out -> out.writeUTF(id.value()))),
+                        RequestOptions.SYNC().timeout(timeout.toMillis()));
+                return answer == null || answer.length == 0 ? Optional.empty() : Optional.of(decodeRecord(answer));
+            } catch (Exception e) {
+                LOG.debug("{} did not answer a read: {}", replica, e.getMessage());
+            }
+        }
+        throw new SessionStoreUnavailableException("no replica of the session answered within " + timeout, null);
+    }
+
+    @Override
+    public SaveOutcome save(ChangeSet changes) {
+        Objects.requireNonNull(changes, "changes");
+        if (changes.previousId().isPresent() && !changes.invalidated()) {
+            return rename(changes);
+        }
+        Collection<Address> targets = new LinkedHashSet<>(replicas(changes.id(), members));
+        changes.previousId().ifPresent(previous -> targets.addAll(replicas(previous, members)));
+        return send(targets, changes);
+    }
+
+    /** A new id ranks elsewhere: the renamed session is created on its new replicas, the old one ended. */
+    private SaveOutcome rename(ChangeSet changes) {
+        SessionId previous = changes.previousId().orElseThrow();
+        Optional<SessionRecord> old = load(previous);
+        if (old.isEmpty()) {
+            return SaveOutcome.GONE;
+        }
+        SessionRecord renamed = old.get().apply(changes);
+        send(replicas(renamed.id(), members), ChangeSetWire.recreate(renamed));
+        send(replicas(previous, members), invalidation(previous));
+        return SaveOutcome.UPDATED;
+    }
+
+    private SaveOutcome send(Collection<Address> targets, ChangeSet changes) {
+        byte[] payload = request(SAVE, out -> ChangeSetWire.write(changes, out));
+        try {
+            // Unicast to the replicas only (anycast): the rest of the cluster never sees the bytes.
+            // Per-sender FIFO orders them; with the balancer's session-hash policy one node, the
+            // owner, makes all of a session's writes.
+            RspList<Byte> answers = dispatcher.castMessage(
+                    targets,
+                    new BytesMessage(null, payload),
+                    new RequestOptions(ResponseMode.GET_ALL, timeout.toMillis()).anycasting(true));
+            Optional<SaveOutcome> outcome = Optional.empty();
+            for (Address target : targets) { // the owner's answer decides; a dead owner's next replica's
+                Rsp<Byte> rsp = answers.get(target);
+                if (rsp != null && rsp.wasReceived() && rsp.getValue() != null) {
+                    outcome = Optional.of(SaveOutcome.values()[rsp.getValue()]);
+                    break;
+                }
+            }
+            for (Rsp<Byte> rsp : answers.values()) {
+                if (!rsp.wasReceived() && !rsp.wasSuspected()) {
+                    throw new SessionStoreUnavailableException(
+                            "a replica did not acknowledge the save within " + timeout, null);
+                }
+            }
+            return outcome.orElseThrow(
+                    () -> new SessionStoreUnavailableException("no replica of the session answered", null));
+        } catch (SessionStoreUnavailableException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new SessionStoreUnavailableException("the cluster did not take the save: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public boolean delete(SessionId id) {
+        if (load(id).isEmpty()) {
+            return false;
+        }
+        return send(replicas(id, members), invalidation(id)) == SaveOutcome.INVALIDATED;
+    }
+
+    @Override
+    public List<SessionRecord> findByPrincipal(String principal) {
+        try {
+            RspList<byte[]> answers = dispatcher.castMessage(
+                    null,
+                    new BytesMessage(null, request(FIND, out -> out.writeUTF(principal))),
+                    new RequestOptions(ResponseMode.GET_ALL, timeout.toMillis()));
+            Map<SessionId, SessionRecord> found = new HashMap<>();
+            for (Rsp<byte[]> rsp : answers.values()) {
+                if (rsp.wasReceived() && rsp.getValue() != null) {
+                    DataInputStream in = new DataInputStream(new ByteArrayInputStream(rsp.getValue()));
+                    int n = in.readInt();
+                    for (int i = 0; i < n; i++) {
+                        SessionRecord r = SessionRecord.create(ChangeSetWire.read(in));
+                        found.putIfAbsent(r.id(), r);
+                    }
+                }
+            }
+            return List.copyOf(found.values());
+        } catch (Exception e) {
+            throw new SessionStoreUnavailableException("the cluster did not answer a search: " + e.getMessage(), e);
+        }
+    }
+
+    /** Reclaims expired sessions on this node now (the sweeper does it in the background). */
+    public int expireDue() {
+        return local.expireDue();
+    }
+
+    /** Sessions this node holds, as owner or backup. */
+    public int size() {
+        return local.size();
+    }
+
+    /** Reads this node had to fetch from another node, and sessions it sent on view changes. */
+    public long[] hops() {
+        return new long[] {remoteReads.sum(), moved.sum()};
+    }
+
+    /** The nodes in the cluster now, this one included. */
+    public List<String> members() {
+        return members.stream().map(Address::toString).toList();
+    }
+
+    @Override
+    public void close() {
+        rebalancer.shutdownNow();
+        try {
+            dispatcher.close();
+        } catch (IOException e) {
+            LOG.debug("closing the dispatcher: {}", e.getMessage());
+        }
+        channel.close();
+        local.close();
+    }
+
+    private Object handle(Message message) throws IOException {
+        DataInputStream in = new DataInputStream(
+                new ByteArrayInputStream(message.getArray(), message.getOffset(), message.getLength()));
+        switch (in.readByte()) {
+            case SAVE -> {
+                return (byte) local.save(ChangeSetWire.read(in)).ordinal();
+            }
+            case GET -> {
+                Optional<SessionId> id = SessionId.parse(in.readUTF());
+                Optional<SessionRecord> r = id.flatMap(local::load);
+                return r.isEmpty() ? new byte[0] : encodeRecord(r.get());
+            }
+            case FETCH -> {
+                String joiner = in.readUTF();
+                List<SessionRecord> theirs = new ArrayList<>();
+                for (SessionRecord r : local.snapshot()) {
+                    if (replicas(r.id(), members).stream()
+                            .anyMatch(a -> a.toString().equals(joiner))) {
+                        theirs.add(r);
+                    }
+                }
+                return encodeRecords(theirs);
+            }
+            case FIND -> {
+                String principal = in.readUTF();
+                List<SessionRecord> owned = new ArrayList<>();
+                for (SessionRecord r : local.findByPrincipal(principal)) {
+                    if (replicas(r.id(), members).get(0).equals(channel.getAddress())) {
+                        owned.add(r); // each session answered once, by its owner
+                    }
+                }
+                return encodeRecords(owned);
+            }
+            default -> throw new IOException("unknown request");
+        }
+    }
+
+    /**
+     * After a view change: sends each held session to the nodes that now rank among its replicas
+     * and did not before, then drops those this node no longer ranks for.
+     */
+    private void rebalance(List<Address> before, List<Address> after) {
+        Set<Address> gone = new LinkedHashSet<>(before);
+        gone.removeAll(after);
+        int sent = 0;
+        for (SessionRecord r : local.snapshot()) {
+            List<Address> now = replicas(r.id(), after);
+            List<Address> then = replicas(r.id(), before);
+            List<Address> missing = new ArrayList<>(now);
+            missing.removeAll(then);
+            missing.remove(channel.getAddress());
+            try {
+                if (!missing.isEmpty()) {
+                    send(missing, ChangeSetWire.recreate(r));
+                    sent++;
+                }
+                if (!now.contains(channel.getAddress())) {
+                    local.delete(r.id()); // handed over: no longer one of its replicas
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("could not move session {} after a view change: {}", r.id(), e.getMessage());
+            }
+        }
+        moved.add(sent);
+        LOG.info("view change ({} left): sent {} sessions to their new replicas", gone.size(), sent);
+    }
+
+    private List<Address> replicas(SessionId id, List<Address> view) {
+        Map<String, Address> byName = new HashMap<>();
+        for (Address a : view) {
+            byName.put(a.toString(), a);
+        }
+        return Rendezvous.top(id.value(), byName.keySet(), copies).stream()
+                .map(byName::get)
+                .toList();
+    }
+
+    private static ChangeSet invalidation(SessionId id) {
+        return ChangeSet.builder(id, Instant.EPOCH, Instant.EPOCH).invalidated().build();
+    }
+
+    @FunctionalInterface
+    private interface Writer {
+        void write(DataOutputStream out) throws IOException;
+    }
+
+    private static byte[] request(byte op, Writer body) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(op);
+            body.write(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static byte[] encodeRecord(SessionRecord r) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            ChangeSetWire.write(ChangeSetWire.recreate(r), out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static byte[] encodeRecords(List<SessionRecord> records) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(records.size());
+            for (SessionRecord r : records) {
+                ChangeSetWire.write(ChangeSetWire.recreate(r), out);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static SessionRecord decodeRecord(byte[] bytes) throws IOException {
+        return SessionRecord.create(ChangeSetWire.read(new DataInputStream(new ByteArrayInputStream(bytes))));
+    }
+
+    /** Configures a {@link PrimaryBackupSessionStore}. Not thread-safe. */
+    public static final class Builder {
+        private final String clusterName;
+        private String config = "dev/satchel/cluster/tcp.xml";
+        private Optional<String> nodeName = Optional.empty();
+        private int backups = 1;
+        private Duration timeout = Duration.ofSeconds(2);
+        private Clock clock = Clock.systemUTC();
+
+        private Builder(String clusterName) {
+            if (clusterName == null || clusterName.isBlank()) {
+                throw new IllegalArgumentException("cluster name must not be blank");
+            }
+            this.clusterName = clusterName;
+        }
+
+        /** The JGroups stack, as for {@link ReplicatedSessionStore.Builder#config}. */
+        public Builder config(String resourceOrFile) {
+            this.config = Objects.requireNonNull(resourceOrFile, "resourceOrFile");
+            return this;
+        }
+
+        /** This node's name: also its name in the ranking, which the balancer must share. */
+        public Builder nodeName(String name) {
+            this.nodeName = Optional.of(name);
+            return this;
+        }
+
+        /** Copies besides the owner's (default 1). */
+        public Builder backups(int backups) {
+            if (backups < 0 || backups > 4) {
+                throw new IllegalArgumentException("backups must be 0 to 4: " + backups);
+            }
+            this.backups = backups;
+            return this;
+        }
+
+        /** How long a save or a remote read waits (default 2 s). */
+        public Builder timeout(Duration timeout) {
+            if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("timeout must be positive: " + timeout);
+            }
+            this.timeout = timeout;
+            return this;
+        }
+
+        /** The clock that decides expiry; tests pass a fake one. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * Joins the cluster.
+         *
+         * @throws SessionStoreUnavailableException if the node cannot join
+         */
+        public PrimaryBackupSessionStore build() {
+            try {
+                return new PrimaryBackupSessionStore(this);
+            } catch (SessionStoreUnavailableException | IllegalArgumentException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new SessionStoreUnavailableException(
+                        "cannot join session cluster " + clusterName + ": " + e.getMessage(), e);
+            }
+        }
+    }
+}

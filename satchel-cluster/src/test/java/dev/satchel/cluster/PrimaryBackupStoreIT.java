@@ -1,0 +1,135 @@
+package dev.satchel.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.satchel.core.SessionId;
+import dev.satchel.core.SessionRecord;
+import dev.satchel.core.SessionStore;
+import dev.satchel.core.SessionStoreContract;
+import dev.satchel.core.placement.Rendezvous;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The store contract on a three-node primary-backup cluster inside this JVM, the store under test
+ * being one of the three (so most sessions it saves live on other nodes); then ownership, hops and
+ * the loss of an owner.
+ */
+class PrimaryBackupStoreIT extends SessionStoreContract {
+    private final List<PrimaryBackupSessionStore> others = new ArrayList<>();
+    private String cluster;
+
+    private PrimaryBackupSessionStore node(Clock clock, String name) {
+        return PrimaryBackupSessionStore.builder(cluster)
+                .config("dev/satchel/cluster/loopback.xml")
+                .nodeName(name)
+                .clock(clock)
+                .build();
+    }
+
+    @Override
+    protected SessionStore createStore(Clock clock) {
+        cluster = "satchel-pb-" + UUID.randomUUID();
+        PrimaryBackupSessionStore a = node(clock, "a");
+        others.add(node(clock, "b"));
+        others.add(node(clock, "c"));
+        return a;
+    }
+
+    @AfterEach
+    void closeOthers() {
+        others.forEach(PrimaryBackupSessionStore::close);
+        others.clear();
+    }
+
+    @Override
+    protected void reclaimExpired(SessionStore store) {
+        ((PrimaryBackupSessionStore) store).expireDue();
+        others.forEach(PrimaryBackupSessionStore::expireDue);
+    }
+
+    @Override
+    protected boolean expectsEvents() {
+        return false;
+    }
+
+    @Test
+    void eachSessionLivesOnItsOwnerAndOneBackup_rankedLikeTheBalancer() throws Exception {
+        PrimaryBackupSessionStore a = (PrimaryBackupSessionStore) store;
+        awaitMembers(a, 3);
+        List<SessionRecord> sessions = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            sessions.add(create(Map.of("n", Integer.toString(i))));
+        }
+        List<PrimaryBackupSessionStore> all = List.of(a, others.get(0), others.get(1));
+        assertThat(all.stream().mapToInt(PrimaryBackupSessionStore::size).sum())
+                .as("two copies of each session in all")
+                .isEqualTo(120);
+        for (SessionRecord r : sessions) {
+            List<String> replicas = Rendezvous.top(r.id().value(), List.of("a", "b", "c"), 2);
+            assertThat(replicas).hasSize(2);
+        }
+        assertThat(a.hops()[0]).as("reads a had to fetch from an owner").isPositive();
+    }
+
+    @Test
+    void whenTheOwnerDies_theBackupServes_andTwoCopiesAreMadeAgain() throws Exception {
+        PrimaryBackupSessionStore a = (PrimaryBackupSessionStore) store;
+        awaitMembers(a, 3);
+        List<SessionId> ids = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            ids.add(create(Map.of("n", Integer.toString(i))).id());
+        }
+        PrimaryBackupSessionStore b = others.remove(0);
+        b.close(); // b leaves: its sessions' backups take over
+        awaitMembers(a, 2);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (a.size() + others.get(0).size() < 120 && System.nanoTime() < deadline) {
+            TimeUnit.MILLISECONDS.sleep(50);
+        }
+        for (int i = 0; i < ids.size(); i++) {
+            SessionRecord r = store.load(ids.get(i)).orElseThrow();
+            assertThat(text(r.attributes().get("n"))).isEqualTo(Integer.toString(i));
+        }
+        assertThat(a.size() + others.get(0).size())
+                .as("two copies again on the two nodes left")
+                .isEqualTo(120);
+    }
+
+    @Test
+    void aNodeThatJoins_takesOnlyTheSessionsThatNowRankToIt() throws Exception {
+        PrimaryBackupSessionStore a = (PrimaryBackupSessionStore) store;
+        awaitMembers(a, 3);
+        List<SessionId> ids = new ArrayList<>();
+        for (int i = 0; i < 90; i++) {
+            ids.add(create(Map.of("n", Integer.toString(i))).id());
+        }
+        try (PrimaryBackupSessionStore d = node(clock, "d")) {
+            long expected = ids.stream()
+                    .filter(id -> Rendezvous.top(id.value(), List.of("a", "b", "c", "d"), 2)
+                            .contains("d"))
+                    .count();
+            // At once, not eventually: the joiner pulls its sessions before it serves anything.
+            assertThat((long) d.size())
+                    .as("sessions the joiner holds as it starts")
+                    .isEqualTo(expected);
+            for (SessionId id : ids) {
+                assertThat(d.load(id)).as("readable from the new node").isPresent();
+            }
+        }
+    }
+
+    private static void awaitMembers(PrimaryBackupSessionStore s, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (s.members().size() != n && System.nanoTime() < deadline) {
+            TimeUnit.MILLISECONDS.sleep(20);
+        }
+        assertThat(s.members()).hasSize(n);
+    }
+}
