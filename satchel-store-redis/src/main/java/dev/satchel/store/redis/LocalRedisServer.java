@@ -29,23 +29,29 @@ public final class LocalRedisServer implements AutoCloseable {
      */
     public static LocalRedisServer start(Path workDir) throws IOException, InterruptedException {
         int port = freePort();
-        return launch(
-                workDir,
-                port,
-                List.of(
-                        "redis-server",
-                        "--port",
-                        Integer.toString(port),
-                        "--bind",
-                        "127.0.0.1",
-                        "--save",
-                        "",
-                        "--appendonly",
-                        "no",
-                        "--dir",
-                        workDir.toString(),
-                        "--notify-keyspace-events",
-                        "Ex")); // our own server: publish expiries, so sessionDestroyed fires for them
+        // Our own server: publish expiries, so sessionDestroyed fires for them.
+        return launch(workDir, port, command(workDir, port, "--notify-keyspace-events", "Ex"));
+    }
+
+    /**
+     * A redis-server command line on {@code port}, loopback only, keeping nothing on disk, with
+     * {@code extra} arguments appended.
+     */
+    static List<String> command(Path workDir, int port, String... extra) {
+        List<String> command = new java.util.ArrayList<>(List.of(
+                "redis-server",
+                "--port",
+                Integer.toString(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                workDir.toString()));
+        command.addAll(List.of(extra));
+        return command;
     }
 
     /** A free loopback port, for a server about to be started. */

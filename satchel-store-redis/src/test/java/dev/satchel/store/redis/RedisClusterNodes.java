@@ -27,18 +27,9 @@ final class RedisClusterNodes implements AutoCloseable {
                 nodes.add(LocalRedisServer.launch(
                         workDir,
                         port,
-                        List.of(
-                                "redis-server",
-                                "--port",
-                                Integer.toString(port),
-                                "--bind",
-                                "127.0.0.1",
-                                "--save",
-                                "",
-                                "--appendonly",
-                                "no",
-                                "--dir",
-                                workDir.toString(),
+                        LocalRedisServer.command(
+                                workDir,
+                                port,
                                 "--cluster-enabled",
                                 "yes",
                                 "--cluster-config-file",

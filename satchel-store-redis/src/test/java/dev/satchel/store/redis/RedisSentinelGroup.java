@@ -78,20 +78,8 @@ final class RedisSentinelGroup implements AutoCloseable {
     }
 
     private static List<String> server(Path workDir, int port) {
-        return List.of(
-                "redis-server",
-                "--port",
-                Integer.toString(port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                workDir.toString(),
-                "--repl-diskless-sync-delay",
-                "0"); // start the replica's first sync at once, not after the default 5 s
+        // Start a replica's first sync at once, not after the default 5 s.
+        return LocalRedisServer.command(workDir, port, "--repl-diskless-sync-delay", "0");
     }
 
     /** The Sentinel URI Lettuce follows to whichever server is master. */
