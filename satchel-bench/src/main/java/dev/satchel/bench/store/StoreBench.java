@@ -126,6 +126,14 @@ public final class StoreBench {
                 threads, sessions, Contender.ATTRIBUTES, warmup, seconds);
         try (LocalRedisServer redis = LocalRedisServer.start(work.resolve("redis"));
                 LocalPostgresServer postgres = LocalPostgresServer.start(work.resolve("postgres"))) {
+            // Ctrl-C or a timeout's SIGTERM must not leave the servers running: stop them on exit.
+            Thread stopServers = new Thread(
+                    () -> {
+                        postgres.close();
+                        redis.close();
+                    },
+                    "store-bench-servers");
+            Runtime.getRuntime().addShutdownHook(stopServers);
             int port = redis.port();
             String satchelSql = schema(postgres, "bench_satchel", null);
             String springSql =
