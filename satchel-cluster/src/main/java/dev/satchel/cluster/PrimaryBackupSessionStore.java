@@ -406,32 +406,12 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore {
         return SessionRecord.create(ChangeSetWire.read(new DataInputStream(new ByteArrayInputStream(bytes))));
     }
 
-    /** Configures a {@link PrimaryBackupSessionStore}. Not thread-safe. */
-    public static final class Builder {
-        private final String clusterName;
-        private String config = "dev/satchel/cluster/tcp.xml";
-        private Optional<String> nodeName = Optional.empty();
+    /** Configures a {@link PrimaryBackupSessionStore}: see {@link ClusterStoreBuilder}, and the backups. */
+    public static final class Builder extends ClusterStoreBuilder<Builder, PrimaryBackupSessionStore> {
         private int backups = 1;
-        private Duration timeout = Duration.ofSeconds(2);
-        private Clock clock = Clock.systemUTC();
 
         private Builder(String clusterName) {
-            if (clusterName == null || clusterName.isBlank()) {
-                throw new IllegalArgumentException("cluster name must not be blank");
-            }
-            this.clusterName = clusterName;
-        }
-
-        /** The JGroups stack, as for {@link ReplicatedSessionStore.Builder#config}. */
-        public Builder config(String resourceOrFile) {
-            this.config = Objects.requireNonNull(resourceOrFile, "resourceOrFile");
-            return this;
-        }
-
-        /** This node's name: also its name in the ranking, which the balancer must share. */
-        public Builder nodeName(String name) {
-            this.nodeName = Optional.of(name);
-            return this;
+            super(clusterName);
         }
 
         /** Copies besides the owner's (default 1). */
@@ -443,35 +423,9 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore {
             return this;
         }
 
-        /** How long a save or a remote read waits (default 2 s). */
-        public Builder timeout(Duration timeout) {
-            if (timeout == null || timeout.isNegative() || timeout.isZero()) {
-                throw new IllegalArgumentException("timeout must be positive: " + timeout);
-            }
-            this.timeout = timeout;
-            return this;
-        }
-
-        /** The clock that decides expiry; tests pass a fake one. */
-        public Builder clock(Clock clock) {
-            this.clock = Objects.requireNonNull(clock, "clock");
-            return this;
-        }
-
-        /**
-         * Joins the cluster.
-         *
-         * @throws SessionStoreUnavailableException if the node cannot join
-         */
-        public PrimaryBackupSessionStore build() {
-            try {
-                return new PrimaryBackupSessionStore(this);
-            } catch (SessionStoreUnavailableException | IllegalArgumentException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new SessionStoreUnavailableException(
-                        "cannot join session cluster " + clusterName + ": " + e.getMessage(), e);
-            }
+        @Override
+        PrimaryBackupSessionStore create() throws Exception {
+            return new PrimaryBackupSessionStore(this);
         }
     }
 }

@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -75,7 +74,7 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
         this.mode = b.mode;
         this.timeout = b.timeout;
         this.local = MemorySessionStore.builder().clock(b.clock).build();
-        this.channel = new JChannel(b.config());
+        this.channel = new JChannel(b.config);
         b.nodeName.ifPresent(channel::setName);
         this.dispatcher = new MessageDispatcher(channel, this::apply);
         dispatcher.setReceiver(new Receiver() {
@@ -234,36 +233,12 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
         return bytes.toByteArray();
     }
 
-    /** Configures a {@link ReplicatedSessionStore}. Not thread-safe. */
-    public static final class Builder {
-        private final String clusterName;
-        private String config = "dev/satchel/cluster/tcp.xml";
-        private Optional<String> nodeName = Optional.empty();
+    /** Configures a {@link ReplicatedSessionStore}: see {@link ClusterStoreBuilder}, and the mode. */
+    public static final class Builder extends ClusterStoreBuilder<Builder, ReplicatedSessionStore> {
         private Mode mode = Mode.SYNC;
-        private Duration timeout = Duration.ofSeconds(2);
-        private Clock clock = Clock.systemUTC();
 
         private Builder(String clusterName) {
-            if (clusterName == null || clusterName.isBlank()) {
-                throw new IllegalArgumentException("cluster name must not be blank");
-            }
-            this.clusterName = clusterName;
-        }
-
-        /**
-         * The JGroups stack: a class-path resource or a file. Default {@code
-         * dev/satchel/cluster/tcp.xml} (TCP, static members from {@code satchel.cluster.peers});
-         * {@code dev/satchel/cluster/loopback.xml} runs several nodes in one JVM.
-         */
-        public Builder config(String resourceOrFile) {
-            this.config = Objects.requireNonNull(resourceOrFile, "resourceOrFile");
-            return this;
-        }
-
-        /** This node's name in the cluster's views and logs. */
-        public Builder nodeName(String name) {
-            this.nodeName = Optional.of(name);
-            return this;
+            super(clusterName);
         }
 
         /** {@link Mode#SYNC} (default) or {@link Mode#ASYNC}. */
@@ -272,39 +247,9 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
             return this;
         }
 
-        /** How long a synchronous save waits for the other nodes (default 2 s). */
-        public Builder timeout(Duration timeout) {
-            if (timeout == null || timeout.isNegative() || timeout.isZero()) {
-                throw new IllegalArgumentException("timeout must be positive: " + timeout);
-            }
-            this.timeout = timeout;
-            return this;
-        }
-
-        /** The clock that decides expiry; tests pass a fake one. */
-        public Builder clock(Clock clock) {
-            this.clock = Objects.requireNonNull(clock, "clock");
-            return this;
-        }
-
-        private String config() {
-            return config;
-        }
-
-        /**
-         * Joins the cluster and receives its sessions.
-         *
-         * @throws SessionStoreUnavailableException if the node cannot join
-         */
-        public ReplicatedSessionStore build() {
-            try {
-                return new ReplicatedSessionStore(this);
-            } catch (SessionStoreUnavailableException | IllegalArgumentException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new SessionStoreUnavailableException(
-                        "cannot join session cluster " + clusterName + ": " + e.getMessage(), e);
-            }
+        @Override
+        ReplicatedSessionStore create() throws Exception {
+            return new ReplicatedSessionStore(this);
         }
     }
 }

@@ -1,0 +1,83 @@
+package dev.satchel.cluster;
+
+import dev.satchel.core.SessionStoreUnavailableException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What both clustering strategies are configured with: the cluster's name, the JGroups stack,
+ * this node's name, a timeout and a clock. Not thread-safe.
+ *
+ * @param <B> the concrete builder, so that every setter returns it
+ * @param <S> the store it builds
+ */
+public abstract class ClusterStoreBuilder<B extends ClusterStoreBuilder<B, S>, S> {
+    final String clusterName;
+    String config = "dev/satchel/cluster/tcp.xml";
+    Optional<String> nodeName = Optional.empty();
+    Duration timeout = Duration.ofSeconds(2);
+    Clock clock = Clock.systemUTC();
+
+    ClusterStoreBuilder(String clusterName) {
+        if (clusterName == null || clusterName.isBlank()) {
+            throw new IllegalArgumentException("cluster name must not be blank");
+        }
+        this.clusterName = clusterName;
+    }
+
+    /**
+     * The JGroups stack: a class-path resource or a file. Default {@code dev/satchel/cluster/tcp.xml}
+     * (TCP, static members from {@code satchel.cluster.peers}); {@code
+     * dev/satchel/cluster/loopback.xml} runs several nodes in one JVM.
+     */
+    public B config(String resourceOrFile) {
+        this.config = Objects.requireNonNull(resourceOrFile, "resourceOrFile");
+        return self();
+    }
+
+    /** This node's name in the cluster's views and logs (and, for primary-backup, its ranking). */
+    public B nodeName(String name) {
+        this.nodeName = Optional.of(Objects.requireNonNull(name, "name"));
+        return self();
+    }
+
+    /** How long a save, or a read from another node, waits for the others (default 2 s). */
+    public B timeout(Duration timeout) {
+        if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("timeout must be positive: " + timeout);
+        }
+        this.timeout = timeout;
+        return self();
+    }
+
+    /** The clock that decides expiry; tests pass a fake one. */
+    public B clock(Clock clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+        return self();
+    }
+
+    /**
+     * Joins the cluster.
+     *
+     * @throws SessionStoreUnavailableException if the node cannot join
+     */
+    public S build() {
+        try {
+            return create();
+        } catch (SessionStoreUnavailableException | IllegalArgumentException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new SessionStoreUnavailableException(
+                    "cannot join session cluster " + clusterName + ": " + e.getMessage(), e);
+        }
+    }
+
+    abstract S create() throws Exception;
+
+    @SuppressWarnings("unchecked")
+    private B self() {
+        return (B) this;
+    }
+}
