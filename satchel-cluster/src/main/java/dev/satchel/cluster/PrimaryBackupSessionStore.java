@@ -1,8 +1,12 @@
 package dev.satchel.cluster;
 
 import dev.satchel.core.ChangeSet;
+import dev.satchel.core.ObservableSessionStore;
 import dev.satchel.core.PrincipalIndexedStore;
+import dev.satchel.core.SessionEvent;
 import dev.satchel.core.SessionId;
+import dev.satchel.core.SessionListener;
+import dev.satchel.core.SessionListeners;
 import dev.satchel.core.SessionRecord;
 import dev.satchel.core.SessionStoreUnavailableException;
 import dev.satchel.core.memory.MemorySessionStore;
@@ -54,15 +58,17 @@ import org.slf4j.LoggerFactory;
  * the missing copy), then drops the ones it no longer ranks for. Only sessions whose ranking
  * changed move; reads are served throughout, from whoever still holds a copy.
  *
- * <p>Saves are synchronous: a save returns once every replica applied it. Timeout events (EXPIRED)
- * are not published in this first version; expiry itself is enforced on every read.
+ * <p>Saves are synchronous: a save returns once every replica applied it. Events: CREATED and
+ * DELETED on the node whose request caused them; EXPIRED on every node, announced by the owner
+ * when its copy expires (by a read or its sweep).
  */
-public final class PrimaryBackupSessionStore implements PrincipalIndexedStore {
+public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, ObservableSessionStore {
     private static final Logger LOG = LoggerFactory.getLogger(PrimaryBackupSessionStore.class);
     private static final byte SAVE = 1;
     private static final byte GET = 2;
     private static final byte FIND = 3;
     private static final byte FETCH = 4;
+    private static final byte EXPIRED = 5;
 
     private final MemorySessionStore local;
     private final JChannel channel;
@@ -78,6 +84,7 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore {
     private volatile List<Address> members = List.of();
     private final LongAdder remoteReads = new LongAdder();
     private final LongAdder moved = new LongAdder();
+    private final SessionListeners listeners = new SessionListeners();
 
     private PrimaryBackupSessionStore(Builder b) throws Exception {
         this.copies = 1 + b.backups;
@@ -96,6 +103,13 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore {
                 if (!before.isEmpty()) {
                     rebalancer.execute(() -> rebalance(before, members));
                 }
+            }
+        });
+        // A session expires on its owner (by read or sweep); the owner tells every node, so each
+        // node's listeners hear of it exactly once. Backups' copies expiring are not news.
+        local.subscribe(event -> {
+            if (event.type() == SessionEvent.Type.EXPIRED && isOwner(event.id())) {
+                announceExpiry(event);
             }
         });
         channel.connect(b.clusterName);
@@ -124,7 +138,7 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore {
                 DataInputStream in = new DataInputStream(new ByteArrayInputStream(rsp.getValue()));
                 int n = in.readInt();
                 for (int i = 0; i < n; i++) {
-                    local.save(ChangeSetWire.read(in));
+                    local.save(ChangeSetWire.recreate(readRecord(in)));
                     received++;
                 }
             }
@@ -169,7 +183,13 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore {
         }
         Collection<Address> targets = new LinkedHashSet<>(replicas(changes.id(), members));
         changes.previousId().ifPresent(previous -> targets.addAll(replicas(previous, members)));
-        return send(targets, changes);
+        SaveOutcome outcome = send(targets, changes);
+        if (outcome == SaveOutcome.CREATED) {
+            publish(new SessionEvent(SessionEvent.Type.CREATED, changes.id(), Optional.empty()));
+        } else if (outcome == SaveOutcome.INVALIDATED) {
+            publish(new SessionEvent(SessionEvent.Type.DELETED, changes.id(), Optional.empty()));
+        }
+        return outcome;
     }
 
     /** A new id ranks elsewhere: the renamed session is created on its new replicas, the old one ended. */
@@ -223,7 +243,42 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore {
         if (load(id).isEmpty()) {
             return false;
         }
-        return send(replicas(id, members), invalidation(id)) == SaveOutcome.INVALIDATED;
+        boolean deleted = send(replicas(id, members), invalidation(id)) == SaveOutcome.INVALIDATED;
+        if (deleted) {
+            publish(new SessionEvent(SessionEvent.Type.DELETED, id, Optional.empty()));
+        }
+        return deleted;
+    }
+
+    @Override
+    public AutoCloseable subscribe(SessionListener listener) {
+        return listeners.add(listener);
+    }
+
+    private void publish(SessionEvent event) {
+        if (!listeners.isEmpty()) {
+            listeners.publish(event);
+        }
+    }
+
+    private boolean isOwner(SessionId id) {
+        List<Address> replicas = replicas(id, members);
+        return !replicas.isEmpty() && replicas.get(0).equals(channel.getAddress());
+    }
+
+    private void announceExpiry(SessionEvent event) {
+        byte[] payload = request(EXPIRED, out -> {
+            out.writeUTF(event.id().value());
+            out.writeBoolean(event.lastState().isPresent());
+            if (event.lastState().isPresent()) {
+                ChangeSetWire.write(ChangeSetWire.recreate(event.lastState().get()), out);
+            }
+        });
+        try {
+            dispatcher.castMessage(null, new BytesMessage(null, payload), RequestOptions.ASYNC());
+        } catch (Exception e) {
+            LOG.warn("could not announce the expiry of {}: {}", event.id(), e.getMessage());
+        }
     }
 
     @Override
@@ -239,7 +294,7 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore {
                     DataInputStream in = new DataInputStream(new ByteArrayInputStream(rsp.getValue()));
                     int n = in.readInt();
                     for (int i = 0; i < n; i++) {
-                        SessionRecord r = SessionRecord.create(ChangeSetWire.read(in));
+                        SessionRecord r = readRecord(in);
                         found.putIfAbsent(r.id(), r);
                     }
                 }
@@ -293,6 +348,13 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore {
                 Optional<SessionId> id = SessionId.parse(in.readUTF());
                 Optional<SessionRecord> r = id.flatMap(local::load);
                 return r.isEmpty() ? new byte[0] : encodeRecord(r.get());
+            }
+            case EXPIRED -> {
+                Optional<SessionId> id = SessionId.parse(in.readUTF());
+                Optional<SessionRecord> last =
+                        in.readBoolean() ? Optional.of(SessionRecord.create(ChangeSetWire.read(in))) : Optional.empty();
+                id.ifPresent(expired -> publish(new SessionEvent(SessionEvent.Type.EXPIRED, expired, last)));
+                return null;
             }
             case FETCH -> {
                 String joiner = in.readUTF();
@@ -382,11 +444,30 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore {
     private static byte[] encodeRecord(SessionRecord r) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            ChangeSetWire.write(ChangeSetWire.recreate(r), out);
+            writeRecord(r, out);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return bytes.toByteArray();
+    }
+
+    /** A whole record: the change set that recreates it, then its version, which that would reset. */
+    private static void writeRecord(SessionRecord r, DataOutputStream out) throws IOException {
+        ChangeSetWire.write(ChangeSetWire.recreate(r), out);
+        out.writeLong(r.version());
+    }
+
+    private static SessionRecord readRecord(DataInputStream in) throws IOException {
+        SessionRecord r = SessionRecord.create(ChangeSetWire.read(in));
+        return new SessionRecord(
+                r.id(),
+                r.createdAt(),
+                r.lastAccessedAt(),
+                r.maxInactiveInterval(),
+                r.absoluteDeadline(),
+                r.attributes(),
+                r.principal(),
+                in.readLong());
     }
 
     private static byte[] encodeRecords(List<SessionRecord> records) {
@@ -394,7 +475,7 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore {
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeInt(records.size());
             for (SessionRecord r : records) {
-                ChangeSetWire.write(ChangeSetWire.recreate(r), out);
+                writeRecord(r, out);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -403,7 +484,7 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore {
     }
 
     private static SessionRecord decodeRecord(byte[] bytes) throws IOException {
-        return SessionRecord.create(ChangeSetWire.read(new DataInputStream(new ByteArrayInputStream(bytes))));
+        return readRecord(new DataInputStream(new ByteArrayInputStream(bytes)));
     }
 
     /** Configures a {@link PrimaryBackupSessionStore}: see {@link ClusterStoreBuilder}, and the backups. */

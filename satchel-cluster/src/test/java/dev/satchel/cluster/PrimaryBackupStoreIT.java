@@ -54,11 +54,6 @@ class PrimaryBackupStoreIT extends SessionStoreContract {
         others.forEach(PrimaryBackupSessionStore::expireDue);
     }
 
-    @Override
-    protected boolean expectsEvents() {
-        return false;
-    }
-
     @Test
     void eachSessionLivesOnItsOwnerAndOneBackup_rankedLikeTheBalancer() throws Exception {
         PrimaryBackupSessionStore a = (PrimaryBackupSessionStore) store;
