@@ -82,6 +82,10 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
         return t;
     });
     private volatile List<Address> members = List.of();
+    private volatile long lastViewChange = System.nanoTime();
+    /** How long after a view change a replica missing a session asks the others for it. */
+    private static final Duration HANDOVER_WINDOW = Duration.ofSeconds(60);
+
     private final LongAdder remoteReads = new LongAdder();
     private final LongAdder moved = new LongAdder();
     private final SessionListeners listeners = new SessionListeners();
@@ -99,6 +103,7 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
             public void viewAccepted(View view) {
                 List<Address> before = members;
                 members = List.copyOf(view.getMembers());
+                lastViewChange = System.nanoTime();
                 LOG.info("cluster view {}: {} nodes", view.getViewId(), view.size());
                 if (!before.isEmpty()) {
                     rebalancer.execute(() -> rebalance(before, members));
@@ -159,7 +164,9 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
         }
         List<Address> replicas = replicas(id, members);
         if (replicas.contains(channel.getAddress())) {
-            return Optional.empty(); // this node is a replica and has none: there is none
+            // A replica without the session: there is none, unless the view changed moments ago and
+            // its copy is still on the way; then it asks the others and keeps what they have.
+            return System.nanoTime() - lastViewChange < HANDOVER_WINDOW.toNanos() ? pullOnMiss(id) : Optional.empty();
         }
         remoteReads.increment();
         for (Address replica : replicas) { // the owner first; a backup if the owner is gone
@@ -173,6 +180,31 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
             }
         }
         throw new SessionStoreUnavailableException("no replica of the session answered within " + timeout, null);
+    }
+
+    private Optional<SessionRecord> pullOnMiss(SessionId id) {
+        List<Address> others = new ArrayList<>(members);
+        others.remove(channel.getAddress());
+        if (others.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            RspList<byte[]> answers = dispatcher.castMessage(
+                    others,
+                    new BytesMessage(null, request(GET, out -> out.writeUTF(id.value()))),
+                    new RequestOptions(ResponseMode.GET_ALL, timeout.toMillis()).anycasting(true));
+            for (Rsp<byte[]> rsp : answers.values()) {
+                if (rsp.wasReceived() && rsp.getValue() != null && rsp.getValue().length > 0) {
+                    SessionRecord found = decodeRecord(rsp.getValue());
+                    local.save(ChangeSetWire.recreate(found));
+                    remoteReads.increment();
+                    return Optional.of(found);
+                }
+            }
+            return Optional.empty();
+        } catch (Exception e) {
+            throw new SessionStoreUnavailableException("the cluster did not answer a read: " + e.getMessage(), e);
+        }
     }
 
     @Override
@@ -216,11 +248,13 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
                     new BytesMessage(null, payload),
                     new RequestOptions(ResponseMode.GET_ALL, timeout.toMillis()).anycasting(true));
             Optional<SaveOutcome> outcome = Optional.empty();
-            for (Address target : targets) { // the owner's answer decides; a dead owner's next replica's
-                Rsp<Byte> rsp = answers.get(target);
+            for (Address target : targets) { // the owner's answer decides, unless a replica that has
+                Rsp<Byte> rsp = answers.get(target); // the session says so while the owner's copy is on the way
                 if (rsp != null && rsp.wasReceived() && rsp.getValue() != null) {
-                    outcome = Optional.of(SaveOutcome.values()[rsp.getValue()]);
-                    break;
+                    SaveOutcome answer = SaveOutcome.values()[rsp.getValue()];
+                    if (outcome.isEmpty() || outcome.get() == SaveOutcome.GONE) {
+                        outcome = Optional.of(answer);
+                    }
                 }
             }
             for (Rsp<Byte> rsp : answers.values()) {
