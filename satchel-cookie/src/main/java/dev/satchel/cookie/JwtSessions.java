@@ -140,8 +140,7 @@ public final class JwtSessions implements SessionSealer {
             return refuse("expired");
         }
         if (revocations.isPresent()
-                && isRevoked(
-                        revocations.get(), record.get(), claims.getIssueTime().toInstant())) {
+                && revocations.get().refuses(record.get(), claims.getIssueTime().toInstant())) {
             return refuse("revoked");
         }
         opened.increment();
@@ -191,14 +190,6 @@ public final class JwtSessions implements SessionSealer {
         } catch (ParseException | RuntimeException e) {
             return Optional.empty();
         }
-    }
-
-    private static boolean isRevoked(RevocationList list, SessionRecord r, Instant sealedAt) {
-        return list.isDenied(r.id())
-                || r.principal()
-                        .flatMap(list::validAfter)
-                        .filter(sealedAt::isBefore)
-                        .isPresent();
     }
 
     private Optional<SessionRecord> refuse(String why) {

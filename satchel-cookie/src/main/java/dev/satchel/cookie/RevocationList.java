@@ -2,6 +2,7 @@ package dev.satchel.cookie;
 
 import dev.satchel.core.ChangeSet;
 import dev.satchel.core.SessionId;
+import dev.satchel.core.SessionRecord;
 import dev.satchel.core.SessionStore;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -62,6 +63,18 @@ public final class RevocationList {
     /** Whether the session {@code id} was denied. */
     public boolean isDenied(SessionId id) {
         return store.load(entryId("sid", id.value())).isPresent();
+    }
+
+    /**
+     * Whether a session sealed at {@code sealedAt} must be refused: it was denied by id, or its user
+     * logged out everywhere after it was sealed. The rule every client-side form shares.
+     */
+    public boolean refuses(SessionRecord record, Instant sealedAt) {
+        return isDenied(record.id())
+                || record.principal()
+                        .flatMap(this::validAfter)
+                        .filter(sealedAt::isBefore)
+                        .isPresent();
     }
 
     /** Refuses every session of {@code principal} sealed before now. */

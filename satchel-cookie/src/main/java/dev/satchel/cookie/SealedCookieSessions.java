@@ -152,24 +152,14 @@ public final class SealedCookieSessions implements SessionSealer {
             LOG.debug("sealed session {} has expired", record.id());
             return Optional.empty();
         }
-        if (revocations.isPresent() && isRevoked(revocations.get(), payload.get())) {
+        if (revocations.isPresent()
+                && revocations.get().refuses(record, payload.get().sealedAt())) {
             revoked.increment();
             LOG.debug("sealed session {} was revoked", record.id());
             return Optional.empty();
         }
         opened.increment();
         return Optional.of(record);
-    }
-
-    private static boolean isRevoked(RevocationList list, SealedPayload.Opened payload) {
-        SessionRecord r = payload.record();
-        if (list.isDenied(r.id())) {
-            return true;
-        }
-        return r.principal()
-                .flatMap(list::validAfter)
-                .filter(after -> payload.sealedAt().isBefore(after))
-                .isPresent();
     }
 
     /** Checks the cookie values' shape, then their seal; counts and logs what fails. */
