@@ -191,6 +191,11 @@ public final class SealedCookieSessions implements SessionSealer {
         } catch (IllegalArgumentException e) {
             return reject(malformed, "not base64url");
         }
+        // The decoder ignores a last character's unused bits, so two values could open as one;
+        // only the encoding this class writes is accepted.
+        if (!Base64.getUrlEncoder().withoutPadding().encodeToString(ciphertext).contentEquals(joined)) {
+            return reject(malformed, "not in canonical base64url");
+        }
         byte[] plaintext;
         try {
             plaintext = aead.decrypt(ciphertext, associatedData);

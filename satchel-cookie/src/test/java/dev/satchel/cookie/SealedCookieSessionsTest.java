@@ -90,6 +90,19 @@ class SealedCookieSessionsTest {
     }
 
     @Test
+    void aLastCharacterDifferingOnlyInUnusedBits_isNoSession() {
+        SealedCookieSessions sealer = sealer(KEYSET);
+        for (int i = 0; i < 20; i++) {
+            String value = sealer.seal(session(i, null)).get(0);
+            char last = value.charAt(value.length() - 1);
+            String sibling = value.substring(0, value.length() - 1) + BASE64URL.charAt(BASE64URL.indexOf(last) ^ 1);
+            assertThat(sealer.open(List.of(sibling)))
+                    .as("sibling of a value of length %d", value.length())
+                    .isEmpty();
+        }
+    }
+
+    @Test
     void everyTruncation_makesTheCookieNoSession() {
         SealedCookieSessions sealer = sealer(KEYSET);
         String value = sealer.seal(session(3, null)).get(0);
