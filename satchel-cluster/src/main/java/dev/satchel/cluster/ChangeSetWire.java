@@ -42,24 +42,25 @@ final class ChangeSetWire {
         if (c.previousId().isPresent()) {
             out.writeUTF(c.previousId().get().value());
         }
-        out.writeLong(c.createdAt().toEpochMilli());
-        out.writeLong(c.absoluteDeadline().toEpochMilli());
+        long created = c.createdAt().toEpochMilli();
+        writeVarLong(out, zigZag(created));
+        writeVarLong(out, zigZag(c.absoluteDeadline().toEpochMilli() - created));
         if (c.accessedAt().isPresent()) {
-            out.writeLong(c.accessedAt().get().toEpochMilli());
+            writeVarLong(out, zigZag(c.accessedAt().get().toEpochMilli() - created));
         }
         if (c.maxInactiveInterval().isPresent()) {
-            out.writeLong(c.maxInactiveInterval().get().toMillis());
+            writeVarLong(out, zigZag(c.maxInactiveInterval().get().toMillis()));
         }
         if (c.principal().flatMap(PrincipalChange::name).isPresent()) {
             writeString(out, c.principal().get().name().get());
         }
-        out.writeInt(c.setAttributes().size());
+        writeVarLong(out, c.setAttributes().size());
         for (Map.Entry<String, byte[]> e : c.setAttributes().entrySet()) {
             writeString(out, e.getKey());
-            out.writeInt(e.getValue().length);
+            writeVarLong(out, e.getValue().length);
             out.write(e.getValue());
         }
-        out.writeInt(c.removedAttributes().size());
+        writeVarLong(out, c.removedAttributes().size());
         for (String name : c.removedAttributes()) {
             writeString(out, name);
         }
@@ -69,8 +70,9 @@ final class ChangeSetWire {
         int flags = in.readUnsignedByte();
         SessionId id = id(in.readUTF());
         Optional<SessionId> previous = (flags & RENAMED) != 0 ? Optional.of(id(in.readUTF())) : Optional.empty();
-        Instant created = Instant.ofEpochMilli(in.readLong());
-        Instant deadline = Instant.ofEpochMilli(in.readLong());
+        long createdMillis = unZigZag(readVarLong(in));
+        Instant created = Instant.ofEpochMilli(createdMillis);
+        Instant deadline = Instant.ofEpochMilli(createdMillis + unZigZag(readVarLong(in)));
         ChangeSet.Builder b = ChangeSet.builder(previous.orElse(id), created, deadline);
         if (previous.isPresent()) {
             b.changeId(id);
@@ -82,23 +84,23 @@ final class ChangeSetWire {
             b.invalidated();
         }
         if ((flags & ACCESSED) != 0) {
-            b.accessedAt(Instant.ofEpochMilli(in.readLong()));
+            b.accessedAt(Instant.ofEpochMilli(createdMillis + unZigZag(readVarLong(in))));
         }
         if ((flags & IDLE) != 0) {
-            b.maxInactiveInterval(Duration.ofMillis(in.readLong()));
+            b.maxInactiveInterval(Duration.ofMillis(unZigZag(readVarLong(in))));
         }
         if ((flags & PRINCIPAL) != 0) {
             b.principal(
                     (flags & PRINCIPAL_CLEARED) != 0 ? PrincipalChange.cleared() : PrincipalChange.to(readString(in)));
         }
-        int set = in.readInt();
+        int set = count(in);
         for (int i = 0; i < set; i++) {
             String name = readString(in);
-            byte[] value = new byte[in.readInt()];
+            byte[] value = new byte[count(in)];
             in.readFully(value);
             b.set(name, value);
         }
-        int removed = in.readInt();
+        int removed = count(in);
         for (int i = 0; i < removed; i++) {
             b.remove(readString(in));
         }
@@ -122,13 +124,55 @@ final class ChangeSetWire {
 
     private static void writeString(DataOutput out, String s) throws IOException {
         byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
-        out.writeInt(utf8.length);
+        writeVarLong(out, utf8.length);
         out.write(utf8);
     }
 
     private static String readString(DataInput in) throws IOException {
-        byte[] utf8 = new byte[in.readInt()];
+        byte[] utf8 = new byte[count(in)];
         in.readFully(utf8);
         return new String(utf8, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Counts, lengths and times travel as variable-length integers (7 bits a byte): a one-attribute
+     * save is then about 30 bytes smaller than with fixed-width fields, on every copy.
+     */
+    static void writeVarLong(DataOutput out, long value) throws IOException {
+        long v = value;
+        while ((v & ~0x7FL) != 0) {
+            out.writeByte((int) ((v & 0x7F) | 0x80));
+            v >>>= 7;
+        }
+        out.writeByte((int) v);
+    }
+
+    static long readVarLong(DataInput in) throws IOException {
+        long value = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+            int b = in.readUnsignedByte();
+            value |= (long) (b & 0x7F) << shift;
+            if ((b & 0x80) == 0) {
+                return value;
+            }
+        }
+        throw new IOException("malformed variable-length integer on the wire");
+    }
+
+    /** A count or length, refused when it cannot be one (a corrupt or hostile message). */
+    private static int count(DataInput in) throws IOException {
+        long n = readVarLong(in);
+        if (n < 0 || n > 64L * 1024 * 1024) {
+            throw new IOException("implausible length on the wire: " + n);
+        }
+        return (int) n;
+    }
+
+    private static long zigZag(long v) {
+        return (v << 1) ^ (v >> 63);
+    }
+
+    private static long unZigZag(long v) {
+        return (v >>> 1) ^ -(v & 1);
     }
 }

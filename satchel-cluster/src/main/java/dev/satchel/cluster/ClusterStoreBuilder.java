@@ -19,6 +19,8 @@ public abstract class ClusterStoreBuilder<B extends ClusterStoreBuilder<B, S>, S
     Optional<String> nodeName = Optional.empty();
     Duration timeout = Duration.ofSeconds(2);
     Clock clock = Clock.systemUTC();
+    Duration peerWait = Duration.ofSeconds(10);
+    Replication mode = Replication.SYNC;
 
     ClusterStoreBuilder(String clusterName) {
         if (clusterName == null || clusterName.isBlank()) {
@@ -49,6 +51,25 @@ public abstract class ClusterStoreBuilder<B extends ClusterStoreBuilder<B, S>, S
             throw new IllegalArgumentException("timeout must be positive: " + timeout);
         }
         this.timeout = timeout;
+        return self();
+    }
+
+    /**
+     * How long a node that finds no peer at start waits for one before it serves alone, when the
+     * stack lists peers (default 10 s). A node that heard no answer within the join timeout would
+     * otherwise form a cluster of its own and answer "no session" until the merge.
+     */
+    public B peerWait(Duration wait) {
+        if (wait == null || wait.isNegative()) {
+            throw new IllegalArgumentException("peer wait must not be negative: " + wait);
+        }
+        this.peerWait = wait;
+        return self();
+    }
+
+    /** {@link Replication#SYNC} (default) or {@link Replication#ASYNC}. */
+    public B mode(Replication mode) {
+        this.mode = Objects.requireNonNull(mode, "mode");
         return self();
     }
 

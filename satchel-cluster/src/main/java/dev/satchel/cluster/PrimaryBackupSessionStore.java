@@ -3,6 +3,7 @@ package dev.satchel.cluster;
 import dev.satchel.core.ChangeSet;
 import dev.satchel.core.ObservableSessionStore;
 import dev.satchel.core.PrincipalIndexedStore;
+import dev.satchel.core.ReportingStore;
 import dev.satchel.core.SessionEvent;
 import dev.satchel.core.SessionId;
 import dev.satchel.core.SessionListener;
@@ -58,22 +59,26 @@ import org.slf4j.LoggerFactory;
  * the missing copy), then drops the ones it no longer ranks for. Only sessions whose ranking
  * changed move; reads are served throughout, from whoever still holds a copy.
  *
- * <p>Saves are synchronous: a save returns once every replica applied it. Events: CREATED and
+ * <p>Saves are synchronous by default: a save returns once every replica applied it. With {@link
+ * Replication#ASYNC} a save made on a replica returns once applied there. Events: CREATED and
  * DELETED on the node whose request caused them; EXPIRED on every node, announced by the owner
  * when its copy expires (by a read or its sweep).
  */
-public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, ObservableSessionStore {
+public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, ObservableSessionStore, ReportingStore {
     private static final Logger LOG = LoggerFactory.getLogger(PrimaryBackupSessionStore.class);
     private static final byte SAVE = 1;
     private static final byte GET = 2;
     private static final byte FIND = 3;
     private static final byte FETCH = 4;
     private static final byte EXPIRED = 5;
+    /** A save's answer from a node that holds it until its own copies arrive: it decides nothing. */
+    private static final byte HELD = 100;
 
     private final MemorySessionStore local;
     private final JChannel channel;
     private final MessageDispatcher dispatcher;
     private final int copies;
+    private final Replication mode;
     private final Duration timeout;
     private final Clock clock;
     private final ExecutorService rebalancer = Executors.newSingleThreadExecutor(r -> {
@@ -89,9 +94,16 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
     private final LongAdder remoteReads = new LongAdder();
     private final LongAdder moved = new LongAdder();
     private final SessionListeners listeners = new SessionListeners();
+    private final Membership membership = new Membership();
+    private final ExecutorService handover = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "satchel-handover");
+        t.setDaemon(true);
+        return t;
+    });
 
     private PrimaryBackupSessionStore(Builder b) throws Exception {
         this.copies = 1 + b.backups;
+        this.mode = b.mode;
         this.timeout = b.timeout;
         this.clock = b.clock;
         this.local = MemorySessionStore.builder().clock(b.clock).build();
@@ -102,6 +114,7 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
             @Override
             public void viewAccepted(View view) {
                 List<Address> before = members;
+                membership.viewInstalled(view);
                 members = List.copyOf(view.getMembers());
                 lastViewChange = System.nanoTime();
                 LOG.info("cluster view {}: {} nodes", view.getViewId(), view.size());
@@ -118,9 +131,14 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
             }
         });
         channel.connect(b.clusterName);
+        Membership.awaitPeers(channel, b.peerWait, LOG);
         members = List.copyOf(channel.getView().getMembers());
         if (members.size() > 1) {
             pullMySessions();
+        }
+        int early = membership.openGate(local::save);
+        if (early > 0) {
+            LOG.info("applied {} saves that reached this node before its sessions", early);
         }
     }
 
@@ -133,9 +151,15 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
         others.remove(channel.getAddress());
         RspList<byte[]> answers = dispatcher.castMessage(
                 others,
-                new BytesMessage(
-                        null,
-                        request(FETCH, out -> out.writeUTF(channel.getAddress().toString()))),
+                new BytesMessage(null, request(FETCH, out -> {
+                    // The joiner's view, not the answering node's: that node may not have
+                    // installed the view with the joiner yet, and would rank without it.
+                    out.writeUTF(channel.getAddress().toString());
+                    out.writeInt(members.size());
+                    for (Address member : members) {
+                        out.writeUTF(member.toString());
+                    }
+                })),
                 new RequestOptions(ResponseMode.GET_ALL, timeout.toMillis() * 5).anycasting(true));
         int received = 0;
         for (Rsp<byte[]> rsp : answers.values()) {
@@ -169,15 +193,22 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
             return System.nanoTime() - lastViewChange < HANDOVER_WINDOW.toNanos() ? pullOnMiss(id) : Optional.empty();
         }
         remoteReads.increment();
-        for (Address replica : replicas) { // the owner first; a backup if the owner is gone
-            try {
+        boolean answered = false;
+        for (Address replica : replicas) { // the owner first; a backup if the owner is gone or has
+            try { // not received its copy yet
                 byte[] answer = dispatcher.sendMessage(
                         new BytesMessage(replica, request(GET, out -> out.writeUTF(id.value()))),
                         RequestOptions.SYNC().timeout(timeout.toMillis()));
-                return answer == null || answer.length == 0 ? Optional.empty() : Optional.of(decodeRecord(answer));
+                answered = true;
+                if (answer != null && answer.length > 0) {
+                    return Optional.of(decodeRecord(answer));
+                }
             } catch (Exception e) {
                 LOG.debug("{} did not answer a read: {}", replica, e.getMessage());
             }
+        }
+        if (answered) {
+            return Optional.empty();
         }
         throw new SessionStoreUnavailableException("no replica of the session answered within " + timeout, null);
     }
@@ -215,7 +246,7 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
         }
         Collection<Address> targets = new LinkedHashSet<>(replicas(changes.id(), members));
         changes.previousId().ifPresent(previous -> targets.addAll(replicas(previous, members)));
-        SaveOutcome outcome = send(targets, changes);
+        SaveOutcome outcome = send(targets, changes, mode);
         if (outcome == SaveOutcome.CREATED) {
             publish(new SessionEvent(SessionEvent.Type.CREATED, changes.id(), Optional.empty()));
         } else if (outcome == SaveOutcome.INVALIDATED) {
@@ -237,39 +268,84 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
         return SaveOutcome.UPDATED;
     }
 
+    /**
+     * Applies a save on its replicas: here first when this node is one, then on the others, and
+     * waits for them. Sessions travel without JGroups' retransmission layers ({@code
+     * NO_RELIABILITY}): TCP delivers in order between live nodes and each connection's messages
+     * are applied in that order; {@link Membership} covers the nodes that join mid-save.
+     */
     private SaveOutcome send(Collection<Address> targets, ChangeSet changes) {
-        byte[] payload = request(SAVE, out -> ChangeSetWire.write(changes, out));
-        try {
-            // Unicast to the replicas only (anycast): the rest of the cluster never sees the bytes.
-            // Per-sender FIFO orders them; with the balancer's session-hash policy one node, the
-            // owner, makes all of a session's writes.
-            RspList<Byte> answers = dispatcher.castMessage(
-                    targets,
-                    new BytesMessage(null, payload),
-                    new RequestOptions(ResponseMode.GET_ALL, timeout.toMillis()).anycasting(true));
-            Optional<SaveOutcome> outcome = Optional.empty();
-            for (Address target : targets) { // the owner's answer decides, unless a replica that has
-                Rsp<Byte> rsp = answers.get(target); // the session says so while the owner's copy is on the way
-                if (rsp != null && rsp.wasReceived() && rsp.getValue() != null) {
-                    SaveOutcome answer = SaveOutcome.values()[rsp.getValue()];
-                    if (outcome.isEmpty() || outcome.get() == SaveOutcome.GONE) {
-                        outcome = Optional.of(answer);
+        return send(targets, changes, Replication.SYNC);
+    }
+
+    /**
+     * As {@link #send(Collection, ChangeSet)}; asynchronously when asked and this node is a
+     * replica, whose own copy's outcome is then the answer.
+     */
+    private SaveOutcome send(Collection<Address> targets, ChangeSet changes, Replication replication) {
+        Address self = channel.getAddress();
+        if (replication == Replication.ASYNC && targets.contains(self)) {
+            SaveOutcome here = local.save(changes);
+            List<Address> others = new ArrayList<>(targets);
+            others.remove(self);
+            if (!others.isEmpty()) {
+                try {
+                    dispatcher.castMessage(
+                            others,
+                            new BytesMessage(null, saveRequest(changes)),
+                            RequestOptions.ASYNC().anycasting(true).flags(Message.Flag.NO_RELIABILITY));
+                } catch (Exception e) {
+                    LOG.warn("could not send a save to the backups of {}: {}", changes.id(), e.getMessage());
+                }
+            }
+            return here;
+        }
+        Map<Address, SaveOutcome> outcomes = new HashMap<>();
+        boolean answered = targets.contains(self);
+        if (targets.contains(self)) {
+            outcomes.put(self, local.save(changes));
+        }
+        List<Address> others = new ArrayList<>(targets);
+        others.remove(self);
+        if (!others.isEmpty()) {
+            byte[] payload = saveRequest(changes);
+            try {
+                RspList<Byte> answers = dispatcher.castMessage(
+                        others,
+                        new BytesMessage(null, payload),
+                        new RequestOptions(ResponseMode.GET_ALL, timeout.toMillis())
+                                .anycasting(true)
+                                .flags(Message.Flag.NO_RELIABILITY));
+                for (Map.Entry<Address, Rsp<Byte>> e : answers.entrySet()) {
+                    Rsp<Byte> rsp = e.getValue();
+                    if (!rsp.wasReceived() && !rsp.wasSuspected()) {
+                        throw new SessionStoreUnavailableException(
+                                "a replica did not acknowledge the save within " + timeout, null);
+                    }
+                    answered |= rsp.wasReceived();
+                    if (rsp.wasReceived() && rsp.getValue() != null && rsp.getValue() != HELD) {
+                        outcomes.put(e.getKey(), SaveOutcome.values()[rsp.getValue()]);
                     }
                 }
+            } catch (SessionStoreUnavailableException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new SessionStoreUnavailableException("the cluster did not take the save: " + e.getMessage(), e);
             }
-            for (Rsp<Byte> rsp : answers.values()) {
-                if (!rsp.wasReceived() && !rsp.wasSuspected()) {
-                    throw new SessionStoreUnavailableException(
-                            "a replica did not acknowledge the save within " + timeout, null);
-                }
-            }
-            return outcome.orElseThrow(
-                    () -> new SessionStoreUnavailableException("no replica of the session answered", null));
-        } catch (SessionStoreUnavailableException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new SessionStoreUnavailableException("the cluster did not take the save: " + e.getMessage(), e);
         }
+        // The owner's answer decides, unless a replica that has the session says so while the
+        // owner's copy is on the way.
+        Optional<SaveOutcome> outcome = Optional.empty();
+        for (Address target : targets) {
+            SaveOutcome answer = outcomes.get(target);
+            if (answer != null && (outcome.isEmpty() || outcome.get() == SaveOutcome.GONE)) {
+                outcome = Optional.of(answer);
+            }
+        }
+        if (!answered) {
+            throw new SessionStoreUnavailableException("no replica of the session answered", null);
+        }
+        return outcome.orElse(SaveOutcome.UPDATED); // every replica is still receiving its copies
     }
 
     @Override
@@ -344,6 +420,11 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
         return local.expireDue();
     }
 
+    /** This node's own copy of a session, if it holds one (for tests: no hop, no hand-over pull). */
+    Optional<SessionRecord> heldCopy(SessionId id) {
+        return local.load(id);
+    }
+
     /** Sessions this node holds, as owner or backup. */
     public int size() {
         return local.size();
@@ -354,6 +435,24 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
         return new long[] {remoteReads.sum(), moved.sum()};
     }
 
+    /**
+     * {@code remote_reads} (reads fetched from another node: zero while the balancer routes each
+     * session to its owner), {@code sessions_moved} (sent to new replicas on view changes), {@code
+     * sessions_held} and {@code members}.
+     */
+    @Override
+    public Map<String, Long> counters() {
+        return Map.of(
+                "remote_reads",
+                remoteReads.sum(),
+                "sessions_moved",
+                moved.sum(),
+                "sessions_held",
+                (long) local.size(),
+                "members",
+                (long) members.size());
+    }
+
     /** The nodes in the cluster now, this one included. */
     public List<String> members() {
         return members.stream().map(Address::toString).toList();
@@ -362,6 +461,7 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
     @Override
     public void close() {
         rebalancer.shutdownNow();
+        handover.shutdownNow();
         try {
             dispatcher.close();
         } catch (IOException e) {
@@ -376,7 +476,21 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
                 new ByteArrayInputStream(message.getArray(), message.getOffset(), message.getLength()));
         switch (in.readByte()) {
             case SAVE -> {
-                return (byte) local.save(ChangeSetWire.read(in)).ordinal();
+                long sentIn = ChangeSetWire.readVarLong(in);
+                ChangeSet changes = ChangeSetWire.read(in);
+                SaveOutcome[] outcome = new SaveOutcome[1];
+                if (!membership.applyOrHold(changes, c -> outcome[0] = local.save(c))) {
+                    return HELD;
+                }
+                List<Address> joined = membership.missedBy(sentIn, message.getSrc(), channel.getAddress());
+                if (!joined.isEmpty()) {
+                    List<Address> missed = new ArrayList<>(replicas(changes.id(), members));
+                    missed.retainAll(joined);
+                    if (!missed.isEmpty()) {
+                        handover.execute(() -> passOn(changes.id(), missed));
+                    }
+                }
+                return (byte) outcome[0].ordinal();
             }
             case GET -> {
                 Optional<SessionId> id = SessionId.parse(in.readUTF());
@@ -392,10 +506,17 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
             }
             case FETCH -> {
                 String joiner = in.readUTF();
+                int size = in.readInt();
+                if (size < 1 || size > 10_000) {
+                    throw new IOException("implausible view size in a fetch: " + size);
+                }
+                List<String> joinersView = new ArrayList<>(size);
+                for (int i = 0; i < size; i++) {
+                    joinersView.add(in.readUTF());
+                }
                 List<SessionRecord> theirs = new ArrayList<>();
                 for (SessionRecord r : local.snapshot()) {
-                    if (replicas(r.id(), members).stream()
-                            .anyMatch(a -> a.toString().equals(joiner))) {
+                    if (Rendezvous.top(r.id().value(), joinersView, copies).contains(joiner)) {
                         theirs.add(r);
                     }
                 }
@@ -412,6 +533,27 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
                 return encodeRecords(owned);
             }
             default -> throw new IOException("unknown request");
+        }
+    }
+
+    private byte[] saveRequest(ChangeSet changes) {
+        return request(SAVE, out -> {
+            ChangeSetWire.writeVarLong(out, membership.currentViewId());
+            ChangeSetWire.write(changes, out);
+        });
+    }
+
+    /** Sends this node's copy of a session to replicas that joined after a save to it was sent. */
+    private void passOn(SessionId id, List<Address> targets) {
+        Optional<SessionRecord> copy = local.load(id);
+        if (copy.isEmpty()) {
+            return;
+        }
+        try {
+            send(targets, ChangeSetWire.recreate(copy.get()));
+            LOG.debug("passed session {} on to {} replicas that joined", id, targets.size());
+        } catch (RuntimeException e) {
+            LOG.warn("could not pass session {} on to {}: {}", id, targets, e.getMessage());
         }
     }
 

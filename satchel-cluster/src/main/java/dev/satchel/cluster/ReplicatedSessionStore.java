@@ -3,6 +3,7 @@ package dev.satchel.cluster;
 import dev.satchel.core.ChangeSet;
 import dev.satchel.core.ObservableSessionStore;
 import dev.satchel.core.PrincipalIndexedStore;
+import dev.satchel.core.ReportingStore;
 import dev.satchel.core.SessionId;
 import dev.satchel.core.SessionListener;
 import dev.satchel.core.SessionRecord;
@@ -17,13 +18,18 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.LongAdder;
 import org.jgroups.Address;
 import org.jgroups.BytesMessage;
 import org.jgroups.JChannel;
+import org.jgroups.MergeView;
 import org.jgroups.Message;
 import org.jgroups.Receiver;
 import org.jgroups.View;
@@ -38,37 +44,37 @@ import org.slf4j.LoggerFactory;
 /**
  * Session clustering, all to all: the {@code replicated} strategy. Every node holds every session
  * in memory, and every save is sent to every node as its change set only, as Tomcat's DeltaManager
- * does. No external server: membership, failure detection, ordering and reliable delivery come from
- * JGroups; a node that joins receives every session by state transfer while the others go on.
+ * does. No external server: membership and failure detection come from JGroups, delivery in order
+ * from TCP; a node that joins receives every session by state transfer while the others go on.
  *
- * <p><b>Modes.</b> {@link Mode#SYNC} (default): a save returns once every node applied it, so no
- * acknowledged write is lost when a node dies; the stack's SEQUENCER gives every node the same
- * order of saves. {@link Mode#ASYNC}: a save applies here and returns; the others apply it
- * shortly after, and the last writes of a node that dies may be lost.
+ * <p><b>Modes.</b> A save applies to this node's copy first, then goes to the others. {@link
+ * Replication#SYNC} (default): it returns once every other node applied it, so no acknowledged
+ * write is lost when a node dies. {@link Replication#ASYNC}: it returns at once; the others apply
+ * it shortly after, and the last writes of a node that dies may be lost. Each node's saves apply
+ * everywhere in the order it made them; two nodes changing the same attribute of one session at
+ * the same instant can leave copies that differ until its next write, which sticky routing avoids.
  *
  * <p><b>Reads</b> are local: no hop. Expiry runs on each node against its own copy; the copies
  * agree because every save carries the times. Last-access times travel only with the throttled
  * touches the servlet filter makes, so there are no access-time storms. The cost: memory that
  * grows with the number of sessions on every node, and one multicast per save.
  */
-public final class ReplicatedSessionStore implements PrincipalIndexedStore, ObservableSessionStore {
+public final class ReplicatedSessionStore implements PrincipalIndexedStore, ObservableSessionStore, ReportingStore {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicatedSessionStore.class);
-
-    /** Whether a save waits for the other nodes. */
-    public enum Mode {
-        /** Every node applied the save before it returns. */
-        SYNC,
-        /** The save returns once applied here; the others follow. */
-        ASYNC
-    }
 
     private final MemorySessionStore local;
     private final JChannel channel;
     private final MessageDispatcher dispatcher;
-    private final Mode mode;
+    private final Replication mode;
     private final Duration timeout;
     private final LongAdder bytesSent = new LongAdder();
     private final LongAdder messagesSent = new LongAdder();
+    private final Membership membership = new Membership();
+    private final ExecutorService handover = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "satchel-handover");
+        t.setDaemon(true);
+        return t;
+    });
 
     private ReplicatedSessionStore(Builder b) throws Exception {
         this.mode = b.mode;
@@ -80,7 +86,11 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
         dispatcher.setReceiver(new Receiver() {
             @Override
             public void viewAccepted(View view) {
+                membership.viewInstalled(view);
                 LOG.info("cluster view {}: {} nodes", view.getViewId(), view.size());
+                if (view instanceof MergeView merge) {
+                    handover.execute(() -> exchangeAfterMerge(merge));
+                }
             }
 
             @Override
@@ -94,8 +104,11 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
             }
         });
         channel.connect(b.clusterName);
-        if (channel.getView().size() > 1) {
+        Membership.awaitPeers(channel, b.peerWait, LOG);
+        if (channel.getView().size() > 1 && !channel.getView().getCoord().equals(channel.getAddress())) {
             channel.getState(null, b.timeout.toMillis() * 10); // every session, from the oldest member
+        } else {
+            membership.openGate(local::save);
         }
     }
 
@@ -112,31 +125,48 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
     @Override
     public SaveOutcome save(ChangeSet changes) {
         Objects.requireNonNull(changes, "changes");
-        byte[] payload = encode(changes);
+        SaveOutcome here = local.save(changes);
+        if (mode == Replication.ASYNC) {
+            send(changes, Optional.empty());
+        } else {
+            send(changes, Optional.of(timeout));
+        }
+        return here;
+    }
+
+    /**
+     * Sends a save applied here to the other nodes, stamped with this node's view. Sessions travel
+     * without JGroups' retransmission layers (flag {@code NO_RELIABILITY}): between two live nodes
+     * TCP already delivers every message once and in order, and each connection's messages are
+     * applied on its reader thread, in that order. What those layers added, copies for a node
+     * that joins mid-save, {@link Membership} provides. With a wait, every other node has applied
+     * the save when this returns.
+     */
+    private void send(ChangeSet changes, Optional<Duration> wait) {
+        byte[] payload = encode(membership.currentViewId(), changes);
         messagesSent.increment();
         bytesSent.add(payload.length);
+        Message message = new BytesMessage(null, payload).setFlag(Message.TransientFlag.DONT_LOOPBACK);
         try {
-            if (mode == Mode.ASYNC) {
-                SaveOutcome here = local.save(changes);
-                Message message = new BytesMessage(null, payload).setFlag(Message.TransientFlag.DONT_LOOPBACK);
-                dispatcher.castMessage(null, message, RequestOptions.ASYNC());
-                return here;
+            if (wait.isEmpty()) {
+                dispatcher.castMessage(null, message, RequestOptions.ASYNC().flags(Message.Flag.NO_RELIABILITY));
+                return;
             }
-            RspList<Byte> answers = dispatcher.castMessage(
-                    null,
-                    new BytesMessage(null, payload),
-                    new RequestOptions(ResponseMode.GET_ALL, timeout.toMillis()));
-            Rsp<Byte> mine = answers.get(channel.getAddress());
-            for (Rsp<Byte> answer : answers.values()) {
+            List<Address> others = new ArrayList<>(channel.getView().getMembers());
+            others.remove(channel.getAddress());
+            if (others.isEmpty()) {
+                return;
+            }
+            RspList<Object> answers = dispatcher.castMessage(
+                    others,
+                    message,
+                    new RequestOptions(ResponseMode.GET_ALL, wait.get().toMillis()).flags(Message.Flag.NO_RELIABILITY));
+            for (Rsp<Object> answer : answers.values()) {
                 if (!answer.wasReceived() && !answer.wasSuspected()) {
                     throw new SessionStoreUnavailableException(
-                            "a node did not acknowledge the save within " + timeout, null);
+                            "a node did not acknowledge the save within " + wait.get(), null);
                 }
             }
-            if (mine == null || !mine.wasReceived()) {
-                throw new SessionStoreUnavailableException("this node did not apply its own save", null);
-            }
-            return SaveOutcome.values()[mine.getValue()];
         } catch (SessionStoreUnavailableException e) {
             throw e;
         } catch (Exception e) {
@@ -170,6 +200,20 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
         return local.expireDue();
     }
 
+    /** {@code saves_sent}, {@code bytes_sent} (change sets, before JGroups' framing), {@code sessions_held}, {@code members}. */
+    @Override
+    public Map<String, Long> counters() {
+        return Map.of(
+                "saves_sent",
+                messagesSent.sum(),
+                "bytes_sent",
+                bytesSent.sum(),
+                "sessions_held",
+                (long) local.size(),
+                "members",
+                (long) channel.getView().size());
+    }
+
     /** The nodes in the cluster now, this one included. */
     public List<String> members() {
         return channel.getView().getMembers().stream().map(Address::toString).toList();
@@ -187,6 +231,7 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
 
     @Override
     public void close() {
+        handover.shutdownNow();
         try {
             dispatcher.close();
         } catch (IOException e) {
@@ -196,11 +241,67 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
         local.close();
     }
 
-    /** A save from any node, this one included, applied to this node's copy. */
+    /**
+     * A save from another node, applied to this node's copy (or held, while this node is still
+     * receiving its first copy). A save sent in an older view than this node's may not have
+     * reached the nodes that joined since: this node passes the session on to them.
+     */
     private Object apply(Message message) throws IOException {
-        ChangeSet changes = ChangeSetWire.read(new DataInputStream(
-                new java.io.ByteArrayInputStream(message.getArray(), message.getOffset(), message.getLength())));
-        return (byte) local.save(changes).ordinal();
+        DataInputStream in = new DataInputStream(
+                new java.io.ByteArrayInputStream(message.getArray(), message.getOffset(), message.getLength()));
+        long sentIn = ChangeSetWire.readVarLong(in);
+        ChangeSet changes = ChangeSetWire.read(in);
+        if (membership.applyOrHold(changes, local::save)) {
+            List<Address> missed = membership.missedBy(sentIn, message.getSrc(), channel.getAddress());
+            if (!missed.isEmpty()) {
+                handover.execute(() -> passOn(changes.id(), missed));
+            }
+        }
+        return null;
+    }
+
+    /** Sends this node's whole copy of a session (or its end) to nodes a save may have missed. */
+    private void passOn(SessionId id, List<Address> targets) {
+        ChangeSet copy = local.load(id).map(ChangeSetWire::recreate).orElseGet(() -> ChangeSet.builder(
+                        id, Instant.EPOCH, Instant.EPOCH)
+                .invalidated()
+                .build());
+        try {
+            RspList<Object> answers = dispatcher.castMessage(
+                    targets,
+                    new BytesMessage(null, encode(membership.currentViewId(), copy)),
+                    new RequestOptions(ResponseMode.GET_ALL, timeout.toMillis())
+                            .flags(Message.Flag.NO_RELIABILITY)
+                            .anycasting(true));
+            LOG.debug("passed session {} on to {} nodes that joined: {}", id, targets.size(), answers.numReceived());
+        } catch (Exception e) {
+            LOG.warn("could not pass session {} on to {}: {}", id, targets, e.getMessage());
+        }
+    }
+
+    /**
+     * After a partition heals (or a node that started alone is merged in), each side's first
+     * node sends every session it holds to the nodes of the other sides.
+     */
+    private void exchangeAfterMerge(MergeView merge) {
+        for (View subgroup : merge.getSubgroups()) {
+            if (subgroup.getMembers().contains(channel.getAddress())) {
+                if (!subgroup.getCoord().equals(channel.getAddress())) {
+                    return;
+                }
+                List<Address> others = new ArrayList<>(merge.getMembers());
+                others.removeAll(subgroup.getMembers());
+                if (others.isEmpty()) {
+                    return;
+                }
+                List<SessionRecord> sessions = local.snapshot();
+                for (SessionRecord r : sessions) {
+                    passOn(r.id(), others);
+                }
+                LOG.info("merged: sent {} sessions to {} nodes of the other side", sessions.size(), others.size());
+                return;
+            }
+        }
     }
 
     private void sendState(OutputStream out) throws IOException {
@@ -220,12 +321,14 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
         for (int i = 0; i < count; i++) {
             local.save(ChangeSetWire.read(data));
         }
-        LOG.info("received {} sessions on joining", count);
+        int early = membership.openGate(local::save);
+        LOG.info("received {} sessions on joining, and {} saves that came first", count, early);
     }
 
-    private static byte[] encode(ChangeSet changes) {
+    private static byte[] encode(long viewId, ChangeSet changes) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
+            ChangeSetWire.writeVarLong(out, viewId);
             ChangeSetWire.write(changes, out);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -233,18 +336,10 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
         return bytes.toByteArray();
     }
 
-    /** Configures a {@link ReplicatedSessionStore}: see {@link ClusterStoreBuilder}, and the mode. */
+    /** Configures a {@link ReplicatedSessionStore}: see {@link ClusterStoreBuilder}. */
     public static final class Builder extends ClusterStoreBuilder<Builder, ReplicatedSessionStore> {
-        private Mode mode = Mode.SYNC;
-
         private Builder(String clusterName) {
             super(clusterName);
-        }
-
-        /** {@link Mode#SYNC} (default) or {@link Mode#ASYNC}. */
-        public Builder mode(Mode mode) {
-            this.mode = Objects.requireNonNull(mode, "mode");
-            return this;
         }
 
         @Override

@@ -11,6 +11,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -26,9 +27,14 @@ class PrimaryBackupStoreIT extends SessionStoreContract {
     private String cluster;
 
     private PrimaryBackupSessionStore node(Clock clock, String name) {
+        return node(clock, name, Replication.SYNC);
+    }
+
+    private PrimaryBackupSessionStore node(Clock clock, String name, Replication mode) {
         return PrimaryBackupSessionStore.builder(cluster)
                 .config("dev/satchel/cluster/loopback.xml")
                 .nodeName(name)
+                .mode(mode)
                 .clock(clock)
                 .build();
     }
@@ -116,6 +122,85 @@ class PrimaryBackupStoreIT extends SessionStoreContract {
                     .isEqualTo(expected);
             for (SessionId id : ids) {
                 assertThat(d.load(id)).as("readable from the new node").isPresent();
+            }
+        }
+    }
+
+    @Test
+    void aNodeThatJoinsWhileSessionsChange_endsWithTheSameCopiesOnEveryReplica() throws Exception {
+        PrimaryBackupSessionStore a = (PrimaryBackupSessionStore) store;
+        awaitMembers(a, 3);
+        WritesDuringJoin writes = new WritesDuringJoin(
+                List.of(a, others.get(0)),
+                3,
+                20,
+                (r, value) -> change(r).set("n", bytes(value)).build(),
+                id -> newSession(id).set("n", bytes("0")).build());
+        PrimaryBackupSessionStore late;
+        try (writes) {
+            TimeUnit.MILLISECONDS.sleep(200);
+            late = node(clock, "late");
+            others.add(late);
+            TimeUnit.MILLISECONDS.sleep(300);
+        }
+        Map<String, PrimaryBackupSessionStore> byName =
+                Map.of("a", a, "b", others.get(0), "c", others.get(1), "late", late);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        List<String> wrong;
+        do {
+            wrong = new ArrayList<>();
+            for (Map.Entry<SessionId, String> e : writes.expected.entrySet()) {
+                List<String> replicas = Rendezvous.top(e.getKey().value(), byName.keySet(), 2);
+                for (Map.Entry<String, PrimaryBackupSessionStore> node : byName.entrySet()) {
+                    Optional<SessionRecord> copy = node.getValue().heldCopy(e.getKey());
+                    if (replicas.contains(node.getKey())) {
+                        String value = copy.map(r ->
+                                        WritesDuringJoin.text(r.attributes().get("n")))
+                                .orElse("<missing>");
+                        if (!value.equals(e.getValue())) {
+                            wrong.add(node.getKey() + " holds " + value + " instead of " + e.getValue());
+                        }
+                    } else if (copy.isPresent()) {
+                        wrong.add(node.getKey() + " still holds a session it no longer ranks for");
+                    }
+                }
+            }
+            if (!wrong.isEmpty()) {
+                TimeUnit.MILLISECONDS.sleep(50);
+            }
+        } while (!wrong.isEmpty() && System.nanoTime() < deadline);
+        assertThat(writes.expected).hasSize(120);
+        assertThat(wrong)
+                .as("replicas whose copy differs from the last acknowledged save")
+                .isEmpty();
+    }
+
+    @Test
+    void asyncMode_returnsOnceTheOwnerHasIt_andTheBackupCatchesUp() throws Exception {
+        cluster = "satchel-pb-async-" + UUID.randomUUID();
+        try (PrimaryBackupSessionStore x = node(clock, "x", Replication.ASYNC);
+                PrimaryBackupSessionStore y = node(clock, "y", Replication.ASYNC)) {
+            awaitMembers(x, 2);
+            awaitMembers(y, 2);
+            for (int i = 0; i < 20; i++) {
+                SessionId id = SessionId.random();
+                boolean xOwns = Rendezvous.owner(id.value(), List.of("x", "y"))
+                        .orElseThrow()
+                        .equals("x");
+                PrimaryBackupSessionStore owner = xOwns ? x : y;
+                PrimaryBackupSessionStore backup = xOwns ? y : x;
+                assertThat(owner.save(newSession(id).set("k", bytes("v" + i)).build()))
+                        .isEqualTo(SessionStore.SaveOutcome.CREATED);
+                assertThat(owner.heldCopy(id))
+                        .as("the owner applied it before answering")
+                        .isPresent();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                while (backup.heldCopy(id).isEmpty() && System.nanoTime() < deadline) {
+                    TimeUnit.MILLISECONDS.sleep(5);
+                }
+                assertThat(backup.heldCopy(id).map(r -> text(r.attributes().get("k"))))
+                        .as("the backup's copy, shortly after")
+                        .contains("v" + i);
             }
         }
     }

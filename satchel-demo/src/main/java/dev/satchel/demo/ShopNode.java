@@ -1,5 +1,6 @@
 package dev.satchel.demo;
 
+import dev.satchel.core.ReportingStore;
 import dev.satchel.core.SessionSealer;
 import dev.satchel.core.SessionStore;
 import dev.satchel.servlet.SatchelFilter;
@@ -8,7 +9,9 @@ import jakarta.servlet.DispatcherType;
 import java.net.URI;
 import java.nio.file.Files;
 import java.util.EnumSet;
+import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
@@ -42,7 +45,9 @@ public final class ShopNode implements AutoCloseable {
      * @throws IllegalStateException if the server cannot start (the port is taken, say)
      */
     public static ShopNode start(ShopConfig config, SessionStore store) {
-        return start(config, options -> new SatchelFilter(store, options));
+        Supplier<Map<String, Long>> counters =
+                store instanceof ReportingStore reporting ? reporting::counters : Map::of;
+        return start(config, options -> new SatchelFilter(store, options), counters);
     }
 
     /**
@@ -51,10 +56,13 @@ public final class ShopNode implements AutoCloseable {
      * @throws IllegalStateException if the server cannot start (the port is taken, say)
      */
     public static ShopNode start(ShopConfig config, SessionSealer sealer) {
-        return start(config, options -> SatchelFilter.sealed(sealer, options));
+        return start(config, options -> SatchelFilter.sealed(sealer, options), Map::of);
     }
 
-    private static ShopNode start(ShopConfig config, Function<SessionOptions, SatchelFilter> filter) {
+    private static ShopNode start(
+            ShopConfig config,
+            Function<SessionOptions, SatchelFilter> filter,
+            Supplier<Map<String, Long>> storeCounters) {
         UserStore users = null;
         Server server = new Server(new QueuedThreadPool(200, 8));
         server.setStopTimeout(2000); // Ctrl-C should not wait on idle keep-alive connections
@@ -83,7 +91,7 @@ public final class ShopNode implements AutoCloseable {
             context.addFilter(new FilterHolder(filter.apply(options)), "/*", requests);
             ShopApiServlet api = new ShopApiServlet(users, new PasswordHasher(), config.clock(), config.nodeName());
             context.addServlet(new ServletHolder(api), "/api/*");
-            context.addServlet(new ServletHolder(new HealthServlet(config.nodeName())), "/health");
+            context.addServlet(new ServletHolder(new HealthServlet(config.nodeName(), storeCounters)), "/health");
             context.addServlet(new ServletHolder(new PagesServlet()), "/");
             server.setHandler(context);
             server.start();

@@ -176,7 +176,9 @@ final class ClusterSupervisor implements NodeControl, AutoCloseable {
             try {
                 long left = deadline - System.nanoTime();
                 if (!p.waitFor(Math.max(0, left), TimeUnit.NANOSECONDS)) {
-                    p.destroyForcibly();
+                    // Gone for real before the demo exits: a node that still held its ports would
+                    // refuse the next demo started on them.
+                    p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
                 }
             } catch (InterruptedException e) {
                 p.destroyForcibly();

@@ -90,7 +90,7 @@ final class DemoCommand implements Callable<Integer> {
         try {
             String chosen = store.strip().toLowerCase(java.util.Locale.ROOT);
             // Cluster stores join their peers; checking one here would start a cluster of its own.
-            if (!StoreOption.isCookie(store) && !chosen.startsWith("replicated") && !chosen.equals("primary-backup")) {
+            if (!StoreOption.isCookie(store) && !StoreOption.isClustered(chosen)) {
                 StoreOption.open(nodeStore, spec.commandLine()).close(); // refuses a bad --store before any node starts
             }
         } catch (CommandLine.ParameterException e) {
@@ -125,7 +125,7 @@ final class DemoCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("satchel: " + e.getMessage());
             return 1;
         }
-        if (store.strip().equalsIgnoreCase("primary-backup")
+        if (store.strip().toLowerCase(java.util.Locale.ROOT).startsWith("primary-backup")
                 && !spec.commandLine().getParseResult().hasMatchedOption("--policy")) {
             // The balancer ranks sessions as the store places them: requests land on the owner.
             balancer.policy = "session-hash";
@@ -158,8 +158,7 @@ final class DemoCommand implements Callable<Integer> {
         if (kind.startsWith("redis")
                 || kind.startsWith("jdbc:")
                 || kind.equals("cookie")
-                || kind.startsWith("replicated")
-                || kind.equals("primary-backup")) {
+                || StoreOption.isClustered(kind)) {
             out.println("Sessions live in "
                     + (kind.startsWith("redis")
                             ? "Redis"
@@ -167,7 +166,7 @@ final class DemoCommand implements Callable<Integer> {
                                     ? "the browser's cookie"
                                     : kind.startsWith("replicated")
                                             ? "every node (replicated)"
-                                            : kind.equals("primary-backup")
+                                            : kind.startsWith("primary-backup")
                                                     ? "an owner and a backup node"
                                                     : "the database")
                     + ": a user whose node is killed keeps their cart and login.");

@@ -2,6 +2,7 @@ package dev.satchel.cli;
 
 import dev.satchel.cluster.PrimaryBackupSessionStore;
 import dev.satchel.cluster.ReplicatedSessionStore;
+import dev.satchel.cluster.Replication;
 import dev.satchel.cookie.RevocationList;
 import dev.satchel.cookie.SealedCookieSessions;
 import dev.satchel.core.SessionStore;
@@ -13,6 +14,7 @@ import dev.satchel.store.redis.RedisSessionStore;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 import picocli.CommandLine;
@@ -21,7 +23,8 @@ import picocli.CommandLine;
 final class StoreOption {
     static final String DESCRIPTION = "Where sessions live: memory (default, each node its own); replicated (every"
             + " node holds every session; replicated-async does not wait for the others); primary-backup (an"
-            + " owner and a backup per session, ranked like the session-hash policy); cookie (sealed in"
+            + " owner and a backup per session, ranked like the session-hash policy; primary-backup-async"
+            + " does not wait for the backup); cookie (sealed in"
             + " the client's cookie, key from " + SealedCookieSessions.KEYSET_VARIABLE + "); shared:"
             + " redis://HOST:PORT, redis-sentinel://HOST:PORT,HOST:PORT#MASTER, redis-cluster://HOST:PORT,HOST:PORT,"
             + " or a JDBC URL such as jdbc:postgresql://HOST/DB?user=U; or, for satchel demo only, redis (starts a"
@@ -30,6 +33,12 @@ final class StoreOption {
     private StoreOption() {}
 
     /** Whether {@code value} asks for sessions sealed in cookies rather than a store. */
+    /** Whether the store is one of the clustering strategies, which join their peers when opened. */
+    static boolean isClustered(String value) {
+        return List.of("replicated", "replicated-async", "primary-backup", "primary-backup-async")
+                .contains(value.strip().toLowerCase(Locale.ROOT));
+    }
+
     static boolean isCookie(String value) {
         return value.strip().equalsIgnoreCase("cookie");
     }
@@ -127,23 +136,22 @@ final class StoreOption {
             throw new CommandLine.ParameterException(
                     commandLine, "--store cookie keeps sessions in sealed cookies, not in a store");
         }
-        if (kind.equals("replicated") || kind.equals("replicated-async") || kind.equals("primary-backup")) {
+        if (isClustered(kind)) {
             // The stack reads its addresses from these properties (see dev/satchel/cluster/tcp.xml).
             System.setProperty("satchel.cluster.bind_addr", cluster.host());
             System.setProperty("satchel.cluster.port", Integer.toString(cluster.port()));
             System.setProperty("satchel.cluster.peers", cluster.peers());
+            Replication mode = kind.endsWith("-async") ? Replication.ASYNC : Replication.SYNC;
             try {
-                if (kind.equals("primary-backup")) {
+                if (kind.startsWith("primary-backup")) {
                     return PrimaryBackupSessionStore.builder("satchel")
                             .nodeName(cluster.nodeName())
+                            .mode(mode)
                             .build();
                 }
                 return ReplicatedSessionStore.builder("satchel")
                         .nodeName(cluster.nodeName())
-                        .mode(
-                                kind.endsWith("async")
-                                        ? ReplicatedSessionStore.Mode.ASYNC
-                                        : ReplicatedSessionStore.Mode.SYNC)
+                        .mode(mode)
                         .build();
             } catch (SessionStoreUnavailableException e) {
                 throw new CommandLine.ParameterException(commandLine, e.getMessage());

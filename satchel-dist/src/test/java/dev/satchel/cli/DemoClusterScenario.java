@@ -45,6 +45,10 @@ abstract class DemoClusterScenario {
     private static int port;
     private static int adminPort;
     private static int basePort;
+    private static Path dataDir;
+    private static final java.util.concurrent.atomic.AtomicInteger SCENARIOS =
+            new java.util.concurrent.atomic.AtomicInteger();
+    private static final List<String> demoOut = java.util.Collections.synchronizedList(new ArrayList<>());
 
     /** The demo's --store value. */
     abstract String store();
@@ -54,9 +58,12 @@ abstract class DemoClusterScenario {
 
     @BeforeAll
     void startDemo() throws Exception {
-        port = freePort();
-        adminPort = freePort();
-        basePort = freeRun(3);
+        // Nodes on base..base+2, their cluster traffic on base+100..+102 (ClusterSupervisor), the
+        // balancer on base+3 and base+4: all below the kernel's ephemeral range, where no outgoing
+        // connection of the demo's own can take one of them before the balancer binds it.
+        basePort = freeRun();
+        port = basePort + 3;
+        adminPort = basePort + 4;
         Path data = Files.createTempDirectory("satchel-cluster-it");
         demo = new ProcessBuilder(
                         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -75,14 +82,16 @@ abstract class DemoClusterScenario {
                         store(),
                         "--policy",
                         policy())
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(data.resolve("demo.err").toFile())
                 .start();
+        dataDir = data;
         LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
         Thread reader = new Thread(() -> {
             try (BufferedReader r =
                     new BufferedReader(new InputStreamReader(demo.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = r.readLine()) != null; ) {
                     lines.add(line);
+                    demoOut.add(line);
                 }
             } catch (IOException ignored) {
                 // the demo ended
@@ -96,9 +105,11 @@ abstract class DemoClusterScenario {
             if (line != null && line.contains("Satchel demo is serving")) {
                 return;
             }
-            assertThat(demo.isAlive()).as("the demo exited early").isTrue();
+            if (!demo.isAlive()) {
+                throw new AssertionError("the demo exited early with " + demo.exitValue() + "\n" + whatTheDemoSaid());
+            }
         }
-        throw new AssertionError("the demo did not start within 120 s");
+        throw new AssertionError("the demo did not start within 120 s\n" + whatTheDemoSaid());
     }
 
     @AfterAll
@@ -111,28 +122,60 @@ abstract class DemoClusterScenario {
             assertThat(isListening(basePort + i))
                     .as("node on port %d stopped with the demo", basePort + i)
                     .isFalse();
+            assertThat(isListening(basePort + 100 + i))
+                    .as("cluster port %d closed with the demo", basePort + 100 + i)
+                    .isFalse();
         }
     }
 
     // ---- helpers --------------------------------------------------------------------------------
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+    /** The demo's standard error and the tail of each node's log, for a failure's message. */
+    private static String whatTheDemoSaid() throws IOException {
+        StringBuilder said = new StringBuilder("--- demo stdout:\n");
+        demoOut.forEach(l -> said.append(l).append('\n'));
+        said.append("--- demo stderr:\n");
+        said.append(Files.readString(dataDir.resolve("demo.err")));
+        Path logs = dataDir.resolve("logs");
+        if (Files.isDirectory(logs)) {
+            try (var files = Files.list(logs)) {
+                for (Path log : files.sorted().toList()) {
+                    List<String> lines = Files.readAllLines(log);
+                    said.append("--- ").append(log.getFileName()).append(" (last 60 lines):\n");
+                    lines.subList(Math.max(0, lines.size() - 60), lines.size())
+                            .forEach(l -> said.append(l).append('\n'));
+                }
+            }
         }
+        return said.toString();
     }
 
-    private static int freeRun(int length) throws IOException {
-        for (int base = 20000 + (int) (ProcessHandle.current().pid() % 10000); base < 60000; base += 7) {
-            boolean free = true;
-            for (int i = 0; i < length && free; i++) {
-                free = !isListening(base + i);
-            }
+    private static int freeRun() {
+        // Each scenario class in this JVM starts further on, so it never reuses the ports of the
+        // demo that just stopped, whose processes may still be letting go of them.
+        int start = 20000 + (int) (ProcessHandle.current().pid() % 8000) + 211 * SCENARIOS.getAndIncrement();
+        for (int base = start; base < 32000; base += 7) {
+            int candidate = base;
+            boolean free = java.util.stream.IntStream.concat(
+                            java.util.stream.IntStream.range(candidate, candidate + 5),
+                            java.util.stream.IntStream.range(candidate + 100, candidate + 103))
+                    .allMatch(DemoClusterScenario::isFree);
             if (free) {
                 return base;
             }
         }
-        throw new IllegalStateException("no free port run");
+        throw new IllegalStateException("no free run of ports from " + start);
+    }
+
+    private static boolean isFree(int p) {
+        if (isListening(p)) {
+            return false;
+        }
+        try (ServerSocket s = new ServerSocket(p)) {
+            return true;
+        } catch (IOException taken) {
+            return false;
+        }
     }
 
     private static boolean isListening(int p) {
@@ -253,6 +296,51 @@ abstract class DemoClusterScenario {
                     .startsWith("1.")
                     .hasSizeLessThan(4096);
         }
+    }
+
+    @Test
+    @Order(1)
+    void withSessionHashRouting_noNodeReadsASessionFromAnother() throws Exception {
+        if (!balancerRoutesToOwner()) {
+            return;
+        }
+        List<Client> users = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            Client c = loggedIn("hash-" + i);
+            assertThat(c.send("POST", "/api/cart/items", "{\"sku\":\"HAT-01\",\"qty\":1}")
+                            .statusCode())
+                    .isEqualTo(200);
+            users.add(c);
+        }
+        for (int round = 0; round < 5; round++) {
+            for (Client c : users) {
+                assertThat(c.send("GET", "/api/cart", null).statusCode()).isEqualTo(200);
+            }
+        }
+        long remoteReads = 0;
+        long held = 0;
+        for (int i = 0; i < 3; i++) {
+            JsonNode store = JSON.readTree(HTTP.send(
+                                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + (basePort + i) + "/health"))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.ofString())
+                            .body())
+                    .path("store");
+            assertThat(store.has("remote_reads"))
+                    .as("node %d reports its hops: %s", i, store)
+                    .isTrue();
+            remoteReads += store.path("remote_reads").asLong();
+            held += store.path("sessions_held").asLong();
+        }
+        assertThat(held).as("session copies held by the three nodes").isGreaterThanOrEqualTo(12);
+        assertThat(remoteReads)
+                .as("reads a node fetched from the session's owner: the balancer ranks as the store does")
+                .isZero();
+    }
+
+    /** Whether the balancer sends each session's requests to the node that owns it in the store. */
+    boolean balancerRoutesToOwner() {
+        return false;
     }
 
     /** The balancer's policy for this store. */

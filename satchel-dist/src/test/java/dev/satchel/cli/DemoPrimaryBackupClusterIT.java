@@ -17,4 +17,9 @@ class DemoPrimaryBackupClusterIT extends DemoClusterScenario {
     String policy() {
         return "session-hash";
     }
+
+    @Override
+    boolean balancerRoutesToOwner() {
+        return true;
+    }
 }

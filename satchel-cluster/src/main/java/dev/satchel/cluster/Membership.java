@@ -1,0 +1,139 @@
+package dev.satchel.cluster;
+
+import dev.satchel.core.ChangeSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.jgroups.Address;
+import org.jgroups.Event;
+import org.jgroups.JChannel;
+import org.jgroups.PhysicalAddress;
+import org.jgroups.View;
+import org.jgroups.protocols.TCPPING;
+import org.slf4j.Logger;
+
+/**
+ * What both strategies need to keep copies right while nodes come and go, now that saves travel
+ * without JGroups' own retransmission (TCP between live nodes already delivers in order):
+ *
+ * <ul>
+ *   <li>the views seen lately, so a node that receives a save sent in an older view can pass the
+ *       session on to the nodes that joined since (the sender did not know them);
+ *   <li>a gate that holds the saves reaching a joining node before its first copy of the sessions
+ *       arrives, and replays them after it, in arrival order;
+ *   <li>a wait at start-up for the configured peers, so a node whose discovery answer came late
+ *       does not serve as a cluster of one.
+ * </ul>
+ */
+final class Membership {
+    private final Map<Long, List<Address>> recentViews = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, List<Address>> eldest) {
+            return size() > 16;
+        }
+    };
+    private volatile long currentViewId;
+    private final Object gateLock = new Object();
+    private List<ChangeSet> early = new ArrayList<>();
+    private volatile boolean gateOpen;
+
+    /** Records a view; returns the members it added to the last one (empty for the first view). */
+    synchronized List<Address> viewInstalled(View view) {
+        List<Address> joined = new ArrayList<>(view.getMembers());
+        recentViews.values().stream()
+                .reduce((first, second) -> second)
+                .ifPresentOrElse(joined::removeAll, joined::clear);
+        recentViews.put(view.getViewId().getId(), List.copyOf(view.getMembers()));
+        currentViewId = view.getViewId().getId();
+        return joined;
+    }
+
+    long currentViewId() {
+        return currentViewId;
+    }
+
+    /**
+     * The members of the current view that were not in view {@code sentIn}: those a save sent in
+     * that view did not reach. Empty when it was sent in the current view; every other member when
+     * the old view is no longer remembered.
+     */
+    List<Address> missedBy(long sentIn, Address sender, Address self) {
+        // Every received save asks; nearly all were sent in the current view. That answer needs
+        // no lock, so the connections' reader threads do not queue on this monitor.
+        if (sentIn >= currentViewId) {
+            return List.of();
+        }
+        return missedSince(sentIn, sender, self);
+    }
+
+    private synchronized List<Address> missedSince(long sentIn, Address sender, Address self) {
+        List<Address> missed = new ArrayList<>(recentViews.getOrDefault(currentViewId, List.of()));
+        missed.removeAll(recentViews.getOrDefault(sentIn, List.of()));
+        if (!recentViews.containsKey(sentIn)) {
+            missed.remove(sender);
+        }
+        missed.remove(self);
+        return missed;
+    }
+
+    /**
+     * Applies a save now, or holds it while this node is still receiving its first copy of the
+     * sessions. Returns whether it was applied.
+     */
+    boolean applyOrHold(ChangeSet changes, Consumer<ChangeSet> apply) {
+        if (!gateOpen) {
+            synchronized (gateLock) {
+                if (!gateOpen) {
+                    early.add(changes);
+                    return false;
+                }
+            }
+        }
+        apply.accept(changes);
+        return true;
+    }
+
+    /** This node has its sessions: replays what came early, then lets saves through. */
+    int openGate(Consumer<ChangeSet> apply) {
+        synchronized (gateLock) {
+            List<ChangeSet> held = early;
+            held.forEach(apply);
+            early = List.of();
+            gateOpen = true;
+            return held.size();
+        }
+    }
+
+    /**
+     * Waits, up to {@code limit}, until the channel's view holds another node, when the stack lists
+     * peers other than this node: a node that did not hear from them within the join timeout forms
+     * a cluster of its own, and would answer "no session" for every session until the merge.
+     */
+    static void awaitPeers(JChannel channel, Duration limit, Logger log) throws InterruptedException {
+        TCPPING discovery = channel.getProtocolStack().findProtocol(TCPPING.class);
+        if (discovery == null || channel.getView().size() > 1) {
+            return;
+        }
+        Object own = channel.down(new Event(Event.GET_PHYSICAL_ADDRESS, channel.getAddress()));
+        Optional<PhysicalAddress> self = own instanceof PhysicalAddress p ? Optional.of(p) : Optional.empty();
+        boolean othersListed = discovery.getInitialHosts().stream()
+                .anyMatch(h -> self.map(s -> !s.equals(h)).orElse(true));
+        if (!othersListed) {
+            return;
+        }
+        log.info("no peer answered at start; waiting up to {} for one before serving", limit);
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (channel.getView().size() == 1 && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        if (channel.getView().size() == 1) {
+            log.warn("no peer joined within {}: serving as a cluster of one node", limit);
+        } else {
+            log.info("joined {} nodes after waiting", channel.getView().size());
+        }
+    }
+}
