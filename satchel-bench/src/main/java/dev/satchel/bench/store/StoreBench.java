@@ -1,5 +1,6 @@
 package dev.satchel.bench.store;
 
+import dev.satchel.bench.BarChart;
 import dev.satchel.store.jdbc.JdbcSessionStore;
 import dev.satchel.store.jdbc.LocalPostgresServer;
 import dev.satchel.store.redis.LocalRedisServer;
@@ -632,35 +633,16 @@ public final class StoreBench {
 
     /** A horizontal bar chart of throughput, one bar per store and workload. */
     private static String chart(List<Result> results) {
-        double max = results.stream().mapToDouble(Result::opsPerSecond).max().orElse(1);
-        int rowHeight = 24;
-        int width = 1000;
-        int labelWidth = 420;
-        StringBuilder svg = new StringBuilder(String.format(
-                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\""
-                        + " font-size=\"13\">%n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>%n"
-                        + "<text x=\"10\" y=\"20\" font-weight=\"bold\">Session store requests per second"
-                        + " (more is better); green: Satchel, grey: Spring Session</text>%n",
-                width, 44 + rowHeight * results.size()));
-        int y = 36;
-        for (Result r : results) {
-            int bar = (int) ((width - labelWidth - 90) * r.opsPerSecond() / max);
-            String color = r.name().startsWith("Satchel") ? "#2b7a4b" : "#8a8f98";
-            svg.append(String.format(
-                    "<text x=\"10\" y=\"%d\">%s, %s</text><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"16\""
-                            + " fill=\"%s\"/><text x=\"%d\" y=\"%d\">%,.0f</text>%n",
-                    y + 13,
-                    r.name(),
-                    r.workload().name().toLowerCase(Locale.ROOT),
-                    labelWidth,
-                    y,
-                    bar,
-                    color,
-                    labelWidth + bar + 6,
-                    y + 13,
-                    r.opsPerSecond()));
-            y += rowHeight;
-        }
-        return svg.append("</svg>\n").toString();
+        return BarChart.svg(
+                "Session store requests per second (more is better); green: Satchel, grey: Spring Session",
+                results.stream()
+                        .map(r -> new BarChart.Bar(
+                                r.name() + ", " + r.workload().name().toLowerCase(Locale.ROOT),
+                                r.opsPerSecond(),
+                                String.format("%,.0f", r.opsPerSecond()),
+                                r.name().startsWith("Satchel")))
+                        .toList(),
+                1000,
+                420);
     }
 }

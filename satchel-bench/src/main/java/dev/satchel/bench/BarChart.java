@@ -1,0 +1,44 @@
+package dev.satchel.bench;
+
+import java.util.List;
+
+/** A horizontal bar chart as SVG, the one shape every report of this module draws. */
+public final class BarChart {
+    private static final int ROW_HEIGHT = 24;
+
+    private BarChart() {}
+
+    /** One bar: its label, its length, the text after it, and whether it is Satchel's (green). */
+    public record Bar(String label, double value, String text, boolean satchel) {}
+
+    public static String svg(String title, List<Bar> bars, int width, int labelWidth) {
+        double max = bars.stream().mapToDouble(Bar::value).max().orElse(1);
+        StringBuilder svg = new StringBuilder(String.format(
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\""
+                        + " font-size=\"13\">%n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>%n"
+                        + "<text x=\"10\" y=\"20\" font-weight=\"bold\">%s</text>%n",
+                width, 44 + ROW_HEIGHT * bars.size(), escape(title)));
+        int y = 36;
+        for (Bar b : bars) {
+            int length = (int) ((width - labelWidth - 170) * b.value() / max);
+            svg.append(String.format(
+                    "<text x=\"10\" y=\"%d\">%s</text><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"16\" fill=\"%s\"/>"
+                            + "<text x=\"%d\" y=\"%d\">%s</text>%n",
+                    y + 13,
+                    escape(b.label()),
+                    labelWidth,
+                    y,
+                    length,
+                    b.satchel() ? "#2b7a4b" : "#8a8f98",
+                    labelWidth + length + 6,
+                    y + 13,
+                    escape(b.text())));
+            y += ROW_HEIGHT;
+        }
+        return svg.append("</svg>\n").toString();
+    }
+
+    private static String escape(String text) {
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+}
