@@ -163,6 +163,100 @@ class ReplicatedStoreIT extends SessionStoreContract {
         }
     }
 
+    private ReplicatedSessionStore holdingNode(String name) {
+        return ReplicatedSessionStore.builder(cluster)
+                .config("dev/satchel/cluster/loopback-hold.xml")
+                .nodeName(name)
+                .mode(Replication.ASYNC)
+                .clock(clock)
+                .build();
+    }
+
+    private static String cart(ReplicatedSessionStore node, SessionId id) {
+        return node.load(id)
+                .map(r -> WritesDuringJoin.text(r.attributes().get("cart")))
+                .orElse("<missing>");
+    }
+
+    private static void awaitCart(ReplicatedSessionStore node, SessionId id, String expected, String why)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!cart(node, id).equals(expected) && System.nanoTime() < deadline) {
+            TimeUnit.MILLISECONDS.sleep(10);
+        }
+        assertThat(cart(node, id)).as(why).isEqualTo(expected);
+    }
+
+    /**
+     * The race of a save sent in one view and received in the next, made to happen: b's save leaves
+     * while c is not yet a member, so it goes to a alone; a receives it late, after it gave the
+     * joining c its state. a must pass the session on to c.
+     */
+    @Test
+    void aSaveSentBeforeAJoin_thatArrivesAfterTheJoinersState_isPassedOnToTheJoiner() throws Exception {
+        cluster = "satchel-race-" + UUID.randomUUID();
+        String a = "a-" + UUID.randomUUID();
+        String b = "b-" + UUID.randomUUID();
+        String c = "c-" + UUID.randomUUID();
+        try (ReplicatedSessionStore nodeA = holdingNode(a);
+                ReplicatedSessionStore nodeB = holdingNode(b)) {
+            SessionId id = SessionId.random();
+            nodeB.save(newSession(id).set("cart", bytes("1 item")).build());
+            awaitCart(nodeA, id, "1 item", "a's copy before the race");
+            HoldBack.of(a).hold(HoldBack.savesFrom(b));
+            nodeB.save(change(nodeB.load(id).orElseThrow())
+                    .set("cart", bytes("2 items"))
+                    .build());
+            HoldBack.of(a).awaitHeld(1, 5);
+            try (ReplicatedSessionStore nodeC = holdingNode(c)) {
+                assertThat(cart(nodeC, id))
+                        .as("the joiner's state, taken from a before b's save reached a")
+                        .isEqualTo("1 item");
+                HoldBack.of(a).release();
+                awaitCart(nodeC, id, "2 items", "the joiner's copy once a received the save sent before the join");
+                awaitCart(nodeA, id, "2 items", "a's copy");
+            }
+        }
+    }
+
+    /**
+     * The other side of a join: a save sent after the join reaches the joiner before the state it
+     * asked for, which was taken earlier. Applying the save first and the older state over it
+     * would undo the save; the joiner holds the save until its state is in.
+     */
+    @Test
+    void aSaveThatReachesAJoinerBeforeItsState_isAppliedAfterTheState() throws Exception {
+        cluster = "satchel-race-" + UUID.randomUUID();
+        String a = "a-" + UUID.randomUUID();
+        String c = "c-" + UUID.randomUUID();
+        java.util.concurrent.ExecutorService joiner = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try (ReplicatedSessionStore nodeA = holdingNode(a)) {
+            SessionId id = SessionId.random();
+            nodeA.save(newSession(id).set("cart", bytes("1 item")).build());
+            HoldBack.holdOnStart(c, HoldBack.state());
+            java.util.concurrent.Future<ReplicatedSessionStore> joining = joiner.submit(() -> holdingNode(c));
+            HoldBack atC = HoldBack.awaitStarted(c, 10);
+            atC.awaitHeld(1, 10); // a took its snapshot and sent it; c has not received it
+            assertThat(nodeA.members()).hasSize(2);
+            nodeA.save(change(nodeA.load(id).orElseThrow())
+                    .set("cart", bytes("2 items"))
+                    .build());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (atC.savesPassedFrom(a) == 0 && System.nanoTime() < deadline) {
+                TimeUnit.MILLISECONDS.sleep(5);
+            }
+            assertThat(atC.savesPassedFrom(a)).as("a's save reached c's store").isEqualTo(1);
+            atC.release();
+            try (ReplicatedSessionStore nodeC = joining.get(10, TimeUnit.SECONDS)) {
+                assertThat(cart(nodeC, id))
+                        .as("the joiner's copy: the save that came before the older state")
+                        .isEqualTo("2 items");
+            }
+        } finally {
+            joiner.shutdownNow();
+        }
+    }
+
     @Override
     protected Duration eventTimeout() {
         return Duration.ofSeconds(5);
