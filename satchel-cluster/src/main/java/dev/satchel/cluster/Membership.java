@@ -70,6 +70,16 @@ final class Membership {
         return missedSince(sentIn, sender, self);
     }
 
+    /** Whether a save sent in view {@code sentIn} was sent before the current view (lock-free). */
+    boolean isOlderThanCurrent(long sentIn) {
+        return sentIn < currentViewId;
+    }
+
+    /** The members of a recent view, if it is still remembered. */
+    synchronized Optional<List<Address>> membersOf(long viewId) {
+        return Optional.ofNullable(recentViews.get(viewId));
+    }
+
     private synchronized List<Address> missedSince(long sentIn, Address sender, Address self) {
         List<Address> missed = new ArrayList<>(recentViews.getOrDefault(currentViewId, List.of()));
         missed.removeAll(recentViews.getOrDefault(sentIn, List.of()));

@@ -24,18 +24,21 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.jgroups.Address;
 import org.jgroups.BytesMessage;
 import org.jgroups.JChannel;
+import org.jgroups.MergeView;
 import org.jgroups.Message;
 import org.jgroups.Receiver;
 import org.jgroups.View;
@@ -81,25 +84,33 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
     private final Replication mode;
     private final Duration timeout;
     private final Clock clock;
-    private final ExecutorService rebalancer = Executors.newSingleThreadExecutor(r -> {
+    /**
+     * Everything this node sends of its own accord (copies for new replicas after a view change,
+     * sessions passed on after a late save) leaves on this one thread: a copy sent later was read
+     * later, so the last copy a node receives from this one is this one's newest.
+     */
+    private final ScheduledExecutorService rebalancer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "satchel-rebalance");
         t.setDaemon(true);
         return t;
     });
+    /**
+     * Copies this node handed over when it stopped being one of their replicas, kept a while:
+     * a save sent to it in the older view may still arrive, and must still reach the new replicas.
+     */
+    private final Map<SessionId, SessionRecord> leaving = new java.util.concurrent.ConcurrentHashMap<>();
+
     private volatile List<Address> members = List.of();
     private volatile long lastViewChange = System.nanoTime();
     /** How long after a view change a replica missing a session asks the others for it. */
     private static final Duration HANDOVER_WINDOW = Duration.ofSeconds(60);
+    /** How long a handed-over copy is kept for saves sent before the view change. */
+    private static final Duration LEAVING_KEPT = Duration.ofSeconds(30);
 
     private final LongAdder remoteReads = new LongAdder();
     private final LongAdder moved = new LongAdder();
     private final SessionListeners listeners = new SessionListeners();
     private final Membership membership = new Membership();
-    private final ExecutorService handover = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "satchel-handover");
-        t.setDaemon(true);
-        return t;
-    });
 
     private PrimaryBackupSessionStore(Builder b) throws Exception {
         this.copies = 1 + b.backups;
@@ -119,7 +130,16 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
                 lastViewChange = System.nanoTime();
                 LOG.info("cluster view {}: {} nodes", view.getViewId(), view.size());
                 if (!before.isEmpty()) {
-                    rebalancer.execute(() -> rebalance(before, members));
+                    // Nodes that joined pull their sessions themselves, behind their gate; a copy
+                    // sent to them now could land after a newer save and undo it. After a merge
+                    // nobody pulls: each side sends the other what now ranks to it.
+                    List<Address> after = members;
+                    Set<Address> pulling = new HashSet<>(after);
+                    before.forEach(pulling::remove);
+                    if (view instanceof MergeView) {
+                        pulling.clear();
+                    }
+                    rebalancer.execute(() -> rebalance(before, after, pulling));
                 }
             }
         });
@@ -461,7 +481,6 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
     @Override
     public void close() {
         rebalancer.shutdownNow();
-        handover.shutdownNow();
         try {
             dispatcher.close();
         } catch (IOException e) {
@@ -479,16 +498,11 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
                 long sentIn = ChangeSetWire.readVarLong(in);
                 ChangeSet changes = ChangeSetWire.read(in);
                 SaveOutcome[] outcome = new SaveOutcome[1];
-                if (!membership.applyOrHold(changes, c -> outcome[0] = local.save(c))) {
+                if (!membership.applyOrHold(changes, c -> outcome[0] = applySave(c))) {
                     return HELD;
                 }
-                List<Address> joined = membership.missedBy(sentIn, message.getSrc(), channel.getAddress());
-                if (!joined.isEmpty()) {
-                    List<Address> missed = new ArrayList<>(replicas(changes.id(), members));
-                    missed.retainAll(joined);
-                    if (!missed.isEmpty()) {
-                        handover.execute(() -> passOn(changes.id(), missed));
-                    }
+                if (outcome[0] != SaveOutcome.GONE && membership.isOlderThanCurrent(sentIn)) {
+                    passOnAfterViewChange(changes.id(), sentIn);
                 }
                 return (byte) outcome[0].ordinal();
             }
@@ -514,6 +528,7 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
                 for (int i = 0; i < size; i++) {
                     joinersView.add(in.readUTF());
                 }
+                awaitInView(joiner);
                 List<SessionRecord> theirs = new ArrayList<>();
                 for (SessionRecord r : local.snapshot()) {
                     if (Rendezvous.top(r.id().value(), joinersView, copies).contains(joiner)) {
@@ -536,6 +551,23 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
         }
     }
 
+    /**
+     * Waits, up to the timeout, until this node's view holds a joining node. Then a save sent to
+     * this node in the view before either arrived first, and is in the answer to the joiner's
+     * pull, or arrives after, and is passed on to the joiner as a new replica.
+     */
+    private void awaitInView(String node) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (members.stream().noneMatch(m -> m.toString().equals(node)) && System.nanoTime() < deadline) {
+            try {
+                TimeUnit.MILLISECONDS.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for " + node + " to join", e);
+            }
+        }
+    }
+
     private byte[] saveRequest(ChangeSet changes) {
         return request(SAVE, out -> {
             ChangeSetWire.writeVarLong(out, membership.currentViewId());
@@ -543,17 +575,59 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
         });
     }
 
-    /** Sends this node's copy of a session to replicas that joined after a save to it was sent. */
-    private void passOn(SessionId id, List<Address> targets) {
-        Optional<SessionRecord> copy = local.load(id);
-        if (copy.isEmpty()) {
-            return;
+    /**
+     * A save from another node, applied to this node's copy; or, when this node handed its copy
+     * over on a view change moments ago, to that copy, so it can still be passed on.
+     */
+    private SaveOutcome applySave(ChangeSet changes) {
+        SaveOutcome outcome = local.save(changes);
+        if (outcome != SaveOutcome.GONE || changes.previousId().isPresent()) {
+            return outcome;
         }
+        if (changes.invalidated()) {
+            return leaving.remove(changes.id()) == null ? SaveOutcome.GONE : SaveOutcome.INVALIDATED;
+        }
+        return leaving.computeIfPresent(changes.id(), (id, copy) -> copy.apply(changes)) == null
+                ? SaveOutcome.GONE
+                : SaveOutcome.UPDATED;
+    }
+
+    /**
+     * A save sent in an older view went to the replicas of that view. Replicas of the current view
+     * that were not among them (a node that joined, or one that moved up when another left) get
+     * this node's copy, as it is now that the save is in.
+     */
+    private void passOnAfterViewChange(SessionId id, long sentIn) {
+        List<Address> missed = new ArrayList<>(replicas(id, members));
+        membership.membersOf(sentIn).ifPresent(then -> missed.removeAll(replicas(id, then)));
+        missed.remove(channel.getAddress());
+        if (!missed.isEmpty()) {
+            rebalancer.execute(() -> passOn(id, missed));
+        }
+    }
+
+    /** Sends this node's copy of a session as it is now (or its end, if it ended) to the targets. */
+    private void passOn(SessionId id, List<Address> targets) {
+        ChangeSet copy = local.load(id)
+                .or(() -> Optional.ofNullable(leaving.get(id)))
+                .map(ChangeSetWire::recreate)
+                .orElseGet(() -> invalidation(id));
+        sendInOrder(targets, copy);
+        LOG.debug("passed session {} on to {} new replicas", id, targets.size());
+    }
+
+    /**
+     * Sends without waiting for an answer, from the rebalancing thread only: TCP keeps what one
+     * thread sends to a node in order, and no copy waits behind a slow node's acknowledgement.
+     */
+    private void sendInOrder(List<Address> targets, ChangeSet changes) {
         try {
-            send(targets, ChangeSetWire.recreate(copy.get()));
-            LOG.debug("passed session {} on to {} replicas that joined", id, targets.size());
-        } catch (RuntimeException e) {
-            LOG.warn("could not pass session {} on to {}: {}", id, targets, e.getMessage());
+            dispatcher.castMessage(
+                    targets,
+                    new BytesMessage(null, saveRequest(changes)),
+                    RequestOptions.ASYNC().anycasting(true).flags(Message.Flag.NO_RELIABILITY));
+        } catch (Exception e) {
+            LOG.warn("could not send session {} to {}: {}", changes.id(), targets, e.getMessage());
         }
     }
 
@@ -561,27 +635,35 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
      * After a view change: sends each held session to the nodes that now rank among its replicas
      * and did not before, then drops those this node no longer ranks for.
      */
-    private void rebalance(List<Address> before, List<Address> after) {
+    private void rebalance(List<Address> before, List<Address> after, Set<Address> pulling) {
         Set<Address> gone = new LinkedHashSet<>(before);
         gone.removeAll(after);
         int sent = 0;
-        for (SessionRecord r : local.snapshot()) {
-            List<Address> now = replicas(r.id(), after);
-            List<Address> then = replicas(r.id(), before);
+        List<SessionId> handedOver = new ArrayList<>();
+        for (SessionRecord listed : local.snapshot()) {
+            SessionId id = listed.id();
+            List<Address> now = replicas(id, after);
             List<Address> missing = new ArrayList<>(now);
-            missing.removeAll(then);
+            missing.removeAll(replicas(id, before));
+            missing.removeAll(pulling);
             missing.remove(channel.getAddress());
-            try {
-                if (!missing.isEmpty()) {
-                    send(missing, ChangeSetWire.recreate(r));
-                    sent++;
-                }
-                if (!now.contains(channel.getAddress())) {
-                    local.delete(r.id()); // handed over: no longer one of its replicas
-                }
-            } catch (RuntimeException e) {
-                LOG.warn("could not move session {} after a view change: {}", r.id(), e.getMessage());
+            Optional<SessionRecord> current = local.load(id); // as it is now, not as listed
+            if (current.isEmpty()) {
+                continue;
             }
+            if (!missing.isEmpty()) {
+                sendInOrder(missing, ChangeSetWire.recreate(current.get()));
+                sent++;
+            }
+            if (!now.contains(channel.getAddress())) {
+                leaving.put(id, current.get()); // a save still on its way may need passing on
+                local.delete(id); // handed over: no longer one of its replicas
+                handedOver.add(id);
+            }
+        }
+        if (!handedOver.isEmpty()) {
+            rebalancer.schedule(
+                    () -> handedOver.forEach(leaving::remove), LEAVING_KEPT.toMillis(), TimeUnit.MILLISECONDS);
         }
         moved.add(sent);
         LOG.info("view change ({} left): sent {} sessions to their new replicas", gone.size(), sent);

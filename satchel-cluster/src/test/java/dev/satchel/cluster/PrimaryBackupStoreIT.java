@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -201,6 +202,134 @@ class PrimaryBackupStoreIT extends SessionStoreContract {
                 assertThat(backup.heldCopy(id).map(r -> text(r.attributes().get("k"))))
                         .as("the backup's copy, shortly after")
                         .contains("v" + i);
+            }
+        }
+    }
+
+    private PrimaryBackupSessionStore holdingNode(String name) {
+        return PrimaryBackupSessionStore.builder(cluster)
+                .config("dev/satchel/cluster/loopback-hold.xml")
+                .nodeName(name)
+                .mode(Replication.ASYNC)
+                .timeout(java.time.Duration.ofSeconds(5))
+                .clock(clock)
+                .build();
+    }
+
+    /** A session id whose two replicas among {@code view} are {@code replicas}. */
+    private static SessionId rankedFor(List<String> view, Set<String> replicas) {
+        for (int i = 0; i < 10_000; i++) {
+            SessionId id = SessionId.random();
+            if (Set.copyOf(Rendezvous.top(id.value(), view, 2)).equals(replicas)) {
+                return id;
+            }
+        }
+        throw new IllegalStateException("no session id ranks that way");
+    }
+
+    /** A session id whose two replicas are {@code before} among {@code view}, and {@code after} once {@code joiner} joins. */
+    private static SessionId rankedFor(List<String> view, Set<String> before, String joiner, Set<String> after) {
+        List<String> grown = new ArrayList<>(view);
+        grown.add(joiner);
+        for (int i = 0; i < 10_000; i++) {
+            SessionId id = SessionId.random();
+            if (Set.copyOf(Rendezvous.top(id.value(), view, 2)).equals(before)
+                    && Set.copyOf(Rendezvous.top(id.value(), grown, 2)).equals(after)) {
+                return id;
+            }
+        }
+        throw new IllegalStateException("no session id ranks that way");
+    }
+
+    private static String cart(PrimaryBackupSessionStore node, SessionId id) {
+        return node.heldCopy(id).map(r -> text(r.attributes().get("cart"))).orElse("<none>");
+    }
+
+    private static void awaitCart(PrimaryBackupSessionStore node, SessionId id, String expected, String why)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!cart(node, id).equals(expected) && System.nanoTime() < deadline) {
+            TimeUnit.MILLISECONDS.sleep(10);
+        }
+        assertThat(cart(node, id)).as(why).isEqualTo(expected);
+    }
+
+    /**
+     * A save on its way while a node leaves, made to happen. w saves to the session's replicas a
+     * and b; b leaves, so w itself becomes a replica and a sends it its copy, before the save
+     * reaches a. When it does, a must pass the session on to w, which was not a replica when the
+     * save was sent (nor its sender's own copy: w held none).
+     */
+    @Test
+    void aSaveSentBeforeALeave_reachesTheNodeThatBecameAReplica() throws Exception {
+        cluster = "satchel-pb-race-" + UUID.randomUUID();
+        String tag = "-" + UUID.randomUUID().toString().substring(0, 8);
+        String a = "a" + tag;
+        String b = "b" + tag;
+        String w = "w" + tag;
+        SessionId id = rankedFor(List.of(a, b, w), Set.of(a, b));
+        java.util.concurrent.ExecutorService background = java.util.concurrent.Executors.newCachedThreadPool();
+        try (PrimaryBackupSessionStore nodeA = holdingNode(a);
+                PrimaryBackupSessionStore nodeW = holdingNode(w)) {
+            PrimaryBackupSessionStore nodeB = holdingNode(b);
+            awaitMembers(nodeA, 3);
+            awaitMembers(nodeW, 3);
+            nodeW.save(newSession(id).set("cart", bytes("1 item")).build());
+            awaitCart(nodeA, id, "1 item", "a's copy before the race");
+            awaitCart(nodeB, id, "1 item", "b's copy before the race");
+            SessionRecord first = nodeW.load(id).orElseThrow();
+            HoldBack.of(a).hold(HoldBack.savesFrom(w));
+            java.util.concurrent.Future<?> save = background.submit(
+                    () -> nodeW.save(change(first).set("cart", bytes("2 items")).build())); // waits for a's answer
+            HoldBack.of(a).awaitHeld(1, 5);
+            awaitCart(nodeB, id, "2 items", "b received the save");
+            nodeB.close();
+            awaitMembers(nodeA, 2);
+            awaitCart(nodeW, id, "1 item", "w's copy from a, sent when b left");
+            HoldBack.of(a).release(); // the save reaches a only now
+            awaitCart(nodeA, id, "2 items", "a's copy");
+            awaitCart(nodeW, id, "2 items", "w's copy once a received the save sent before b left");
+            save.get(10, TimeUnit.SECONDS);
+        } finally {
+            background.shutdownNow();
+        }
+    }
+
+    /**
+     * A node that joins pulls its sessions behind its gate; the copy an older replica sends it when
+     * the view changes may land after a newer save and must not undo it. Made to happen by holding
+     * a's traffic to the joiner until b's next save is in.
+     */
+    @Test
+    void aCopySentToAJoinerOnTheViewChange_doesNotUndoALaterSave() throws Exception {
+        cluster = "satchel-pb-race-" + UUID.randomUUID();
+        String tag = "-" + UUID.randomUUID().toString().substring(0, 8);
+        String a = "a" + tag;
+        String b = "b" + tag;
+        String c = "c" + tag;
+        SessionId id = rankedFor(List.of(a, b), Set.of(a, b), c, Set.of(b, c));
+        try (PrimaryBackupSessionStore nodeA = holdingNode(a);
+                PrimaryBackupSessionStore nodeB = holdingNode(b)) {
+            awaitMembers(nodeA, 2);
+            awaitMembers(nodeB, 2);
+            nodeB.save(newSession(id).set("cart", bytes("1 item")).build());
+            awaitCart(nodeA, id, "1 item", "a's copy before the join");
+            HoldBack.holdOnStart(c, HoldBack.savesFrom(a));
+            try (PrimaryBackupSessionStore nodeC = holdingNode(c)) {
+                awaitMembers(nodeB, 3);
+                assertThat(cart(nodeC, id)).as("the joiner pulled the session").isEqualTo("1 item");
+                nodeB.save(change(nodeB.load(id).orElseThrow())
+                        .set("cart", bytes("2 items"))
+                        .build());
+                awaitCart(nodeC, id, "2 items", "the joiner's copy after b's next save");
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                while (nodeA.heldCopy(id).isPresent() && System.nanoTime() < deadline) {
+                    TimeUnit.MILLISECONDS.sleep(10);
+                }
+                assertThat(nodeA.heldCopy(id)).as("a handed its copy over").isEmpty();
+                HoldBack.of(c).release(); // whatever a sent c on the view change lands now
+                assertThat(cart(nodeC, id)).as("the joiner's copy").isEqualTo("2 items");
+                assertThat(cart(nodeB, id)).as("b's copy").isEqualTo("2 items");
             }
         }
     }
