@@ -241,19 +241,6 @@ class PrimaryBackupStoreIT extends SessionStoreContract {
         throw new IllegalStateException("no session id ranks that way");
     }
 
-    private static String cart(PrimaryBackupSessionStore node, SessionId id) {
-        return node.heldCopy(id).map(r -> text(r.attributes().get("cart"))).orElse("<none>");
-    }
-
-    private static void awaitCart(PrimaryBackupSessionStore node, SessionId id, String expected, String why)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!cart(node, id).equals(expected) && System.nanoTime() < deadline) {
-            TimeUnit.MILLISECONDS.sleep(10);
-        }
-        assertThat(cart(node, id)).as(why).isEqualTo(expected);
-    }
-
     /**
      * A save on its way while a node leaves, made to happen. w saves to the session's replicas a
      * and b; b leaves, so w itself becomes a replica and a sends it its copy, before the save
@@ -275,20 +262,21 @@ class PrimaryBackupStoreIT extends SessionStoreContract {
             awaitMembers(nodeA, 3);
             awaitMembers(nodeW, 3);
             nodeW.save(newSession(id).set("cart", bytes("1 item")).build());
-            awaitCart(nodeA, id, "1 item", "a's copy before the race");
-            awaitCart(nodeB, id, "1 item", "b's copy before the race");
+            CartCopies.awaitCart(() -> nodeA.heldCopy(id), "1 item", "a's copy before the race");
+            CartCopies.awaitCart(() -> nodeB.heldCopy(id), "1 item", "b's copy before the race");
             SessionRecord first = nodeW.load(id).orElseThrow();
             HoldBack.of(a).hold(HoldBack.savesFrom(w));
             java.util.concurrent.Future<?> save = background.submit(
                     () -> nodeW.save(change(first).set("cart", bytes("2 items")).build())); // waits for a's answer
             HoldBack.of(a).awaitHeld(1, 5);
-            awaitCart(nodeB, id, "2 items", "b received the save");
+            CartCopies.awaitCart(() -> nodeB.heldCopy(id), "2 items", "b received the save");
             nodeB.close();
             awaitMembers(nodeA, 2);
-            awaitCart(nodeW, id, "1 item", "w's copy from a, sent when b left");
+            CartCopies.awaitCart(() -> nodeW.heldCopy(id), "1 item", "w's copy from a, sent when b left");
             HoldBack.of(a).release(); // the save reaches a only now
-            awaitCart(nodeA, id, "2 items", "a's copy");
-            awaitCart(nodeW, id, "2 items", "w's copy once a received the save sent before b left");
+            CartCopies.awaitCart(() -> nodeA.heldCopy(id), "2 items", "a's copy");
+            CartCopies.awaitCart(
+                    () -> nodeW.heldCopy(id), "2 items", "w's copy once a received the save sent before b left");
             save.get(10, TimeUnit.SECONDS);
         } finally {
             background.shutdownNow();
@@ -313,23 +301,23 @@ class PrimaryBackupStoreIT extends SessionStoreContract {
             awaitMembers(nodeA, 2);
             awaitMembers(nodeB, 2);
             nodeB.save(newSession(id).set("cart", bytes("1 item")).build());
-            awaitCart(nodeA, id, "1 item", "a's copy before the join");
+            CartCopies.awaitCart(() -> nodeA.heldCopy(id), "1 item", "a's copy before the join");
             HoldBack.holdOnStart(c, HoldBack.savesFrom(a));
             try (PrimaryBackupSessionStore nodeC = holdingNode(c)) {
                 awaitMembers(nodeB, 3);
-                assertThat(cart(nodeC, id)).as("the joiner pulled the session").isEqualTo("1 item");
+                assertThat(CartCopies.cart(nodeC.heldCopy(id)))
+                        .as("the joiner pulled the session")
+                        .isEqualTo("1 item");
                 nodeB.save(change(nodeB.load(id).orElseThrow())
                         .set("cart", bytes("2 items"))
                         .build());
-                awaitCart(nodeC, id, "2 items", "the joiner's copy after b's next save");
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-                while (nodeA.heldCopy(id).isPresent() && System.nanoTime() < deadline) {
-                    TimeUnit.MILLISECONDS.sleep(10);
-                }
-                assertThat(nodeA.heldCopy(id)).as("a handed its copy over").isEmpty();
+                CartCopies.awaitCart(() -> nodeC.heldCopy(id), "2 items", "the joiner's copy after b's next save");
+                CartCopies.awaitGone(() -> nodeA.heldCopy(id), "a handed its copy over");
                 HoldBack.of(c).release(); // whatever a sent c on the view change lands now
-                assertThat(cart(nodeC, id)).as("the joiner's copy").isEqualTo("2 items");
-                assertThat(cart(nodeB, id)).as("b's copy").isEqualTo("2 items");
+                assertThat(CartCopies.cart(nodeC.heldCopy(id)))
+                        .as("the joiner's copy")
+                        .isEqualTo("2 items");
+                assertThat(CartCopies.cart(nodeB.heldCopy(id))).as("b's copy").isEqualTo("2 items");
             }
         }
     }

@@ -172,21 +172,6 @@ class ReplicatedStoreIT extends SessionStoreContract {
                 .build();
     }
 
-    private static String cart(ReplicatedSessionStore node, SessionId id) {
-        return node.load(id)
-                .map(r -> WritesDuringJoin.text(r.attributes().get("cart")))
-                .orElse("<missing>");
-    }
-
-    private static void awaitCart(ReplicatedSessionStore node, SessionId id, String expected, String why)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!cart(node, id).equals(expected) && System.nanoTime() < deadline) {
-            TimeUnit.MILLISECONDS.sleep(10);
-        }
-        assertThat(cart(node, id)).as(why).isEqualTo(expected);
-    }
-
     /**
      * The race of a save sent in one view and received in the next, made to happen: b's save leaves
      * while c is not yet a member, so it goes to a alone; a receives it late, after it gave the
@@ -202,19 +187,22 @@ class ReplicatedStoreIT extends SessionStoreContract {
                 ReplicatedSessionStore nodeB = holdingNode(b)) {
             SessionId id = SessionId.random();
             nodeB.save(newSession(id).set("cart", bytes("1 item")).build());
-            awaitCart(nodeA, id, "1 item", "a's copy before the race");
+            CartCopies.awaitCart(() -> nodeA.load(id), "1 item", "a's copy before the race");
             HoldBack.of(a).hold(HoldBack.savesFrom(b));
             nodeB.save(change(nodeB.load(id).orElseThrow())
                     .set("cart", bytes("2 items"))
                     .build());
             HoldBack.of(a).awaitHeld(1, 5);
             try (ReplicatedSessionStore nodeC = holdingNode(c)) {
-                assertThat(cart(nodeC, id))
+                assertThat(CartCopies.cart(nodeC.load(id)))
                         .as("the joiner's state, taken from a before b's save reached a")
                         .isEqualTo("1 item");
                 HoldBack.of(a).release();
-                awaitCart(nodeC, id, "2 items", "the joiner's copy once a received the save sent before the join");
-                awaitCart(nodeA, id, "2 items", "a's copy");
+                CartCopies.awaitCart(
+                        () -> nodeC.load(id),
+                        "2 items",
+                        "the joiner's copy once a received the save sent before the join");
+                CartCopies.awaitCart(() -> nodeA.load(id), "2 items", "a's copy");
             }
         }
     }
@@ -248,7 +236,7 @@ class ReplicatedStoreIT extends SessionStoreContract {
             assertThat(atC.savesPassedFrom(a)).as("a's save reached c's store").isEqualTo(1);
             atC.release();
             try (ReplicatedSessionStore nodeC = joining.get(10, TimeUnit.SECONDS)) {
-                assertThat(cart(nodeC, id))
+                assertThat(CartCopies.cart(nodeC.load(id)))
                         .as("the joiner's copy: the save that came before the older state")
                         .isEqualTo("2 items");
             }

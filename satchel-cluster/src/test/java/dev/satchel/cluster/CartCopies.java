@@ -1,0 +1,36 @@
+package dev.satchel.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.satchel.core.SessionRecord;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/** The race tests' view of one node's copy of a session: its "cart" attribute, waited for. */
+final class CartCopies {
+    private CartCopies() {}
+
+    static String cart(Optional<SessionRecord> copy) {
+        return copy.map(r -> WritesDuringJoin.text(r.attributes().get("cart"))).orElse("<none>");
+    }
+
+    /** Waits up to 5 s for the copy's cart to read {@code expected}, then asserts it does. */
+    static void awaitCart(Supplier<Optional<SessionRecord>> copy, String expected, String why)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!cart(copy.get()).equals(expected) && System.nanoTime() < deadline) {
+            TimeUnit.MILLISECONDS.sleep(10);
+        }
+        assertThat(cart(copy.get())).as(why).isEqualTo(expected);
+    }
+
+    /** Waits up to 5 s until the copy is gone (handed over), then asserts it is. */
+    static void awaitGone(Supplier<Optional<SessionRecord>> copy, String why) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (copy.get().isPresent() && System.nanoTime() < deadline) {
+            TimeUnit.MILLISECONDS.sleep(10);
+        }
+        assertThat(copy.get()).as(why).isEmpty();
+    }
+}
