@@ -322,6 +322,37 @@ class PrimaryBackupStoreIT extends SessionStoreContract {
         }
     }
 
+    /**
+     * Copies expire together: a touch made through one node moves the last access on every copy,
+     * so no node reclaims a session another keeps alive; once the idle window passes untouched,
+     * every node reclaims its copy.
+     */
+    @Test
+    void copiesExpireTogether_aTouchThroughOneNodeKeepsEveryCopyAlive() {
+        List<PrimaryBackupSessionStore> nodes = new ArrayList<>();
+        nodes.add((PrimaryBackupSessionStore) store);
+        nodes.addAll(others);
+        SessionRecord r = create(Map.of("cart", "1 item"));
+        java.time.Duration idle = r.maxInactiveInterval();
+        clock.advance(idle.multipliedBy(2).dividedBy(3));
+        PrimaryBackupSessionStore toucher = others.get(0);
+        toucher.save(change(toucher.load(r.id()).orElseThrow())
+                .accessedAt(clock.instant())
+                .build());
+        clock.advance(idle.multipliedBy(2).dividedBy(3)); // past the first window, within the touched one
+        int copies = 0;
+        for (PrimaryBackupSessionStore node : nodes) {
+            node.expireDue();
+            copies += node.heldCopy(r.id()).isPresent() ? 1 : 0;
+        }
+        assertThat(copies).as("copies alive after the touch").isEqualTo(2);
+        clock.advance(idle);
+        for (PrimaryBackupSessionStore node : nodes) {
+            node.expireDue();
+            assertThat(node.heldCopy(r.id())).as("a copy past the idle window").isEmpty();
+        }
+    }
+
     private static void awaitMembers(PrimaryBackupSessionStore s, int n) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (s.members().size() != n && System.nanoTime() < deadline) {

@@ -245,6 +245,37 @@ class ReplicatedStoreIT extends SessionStoreContract {
         }
     }
 
+    /**
+     * Copies expire together: a touch made through one node moves the last access on every copy,
+     * so no node reclaims a session another keeps alive; once the idle window passes untouched,
+     * every node reclaims its copy.
+     */
+    @Test
+    void copiesExpireTogether_aTouchThroughOneNodeKeepsEveryCopyAlive() {
+        List<ReplicatedSessionStore> nodes = new ArrayList<>();
+        nodes.add((ReplicatedSessionStore) store);
+        nodes.addAll(others);
+        SessionRecord r = create(Map.of("cart", "1 item"));
+        java.time.Duration idle = r.maxInactiveInterval();
+        clock.advance(idle.multipliedBy(2).dividedBy(3));
+        ReplicatedSessionStore toucher = others.get(0);
+        toucher.save(change(toucher.load(r.id()).orElseThrow())
+                .accessedAt(clock.instant())
+                .build());
+        clock.advance(idle.multipliedBy(2).dividedBy(3)); // past the first window, within the touched one
+        int copies = 0;
+        for (ReplicatedSessionStore node : nodes) {
+            node.expireDue();
+            copies += node.load(r.id()).isPresent() ? 1 : 0;
+        }
+        assertThat(copies).as("copies alive after the touch").isEqualTo(3);
+        clock.advance(idle);
+        for (ReplicatedSessionStore node : nodes) {
+            node.expireDue();
+            assertThat(node.load(r.id())).as("a copy past the idle window").isEmpty();
+        }
+    }
+
     @Override
     protected Duration eventTimeout() {
         return Duration.ofSeconds(5);
