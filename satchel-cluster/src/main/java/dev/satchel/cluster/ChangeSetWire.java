@@ -26,6 +26,9 @@ final class ChangeSetWire {
     private static final int IDLE = 16;
     private static final int PRINCIPAL = 32;
     private static final int PRINCIPAL_CLEARED = 64;
+    private static final java.util.Base64.Decoder ID_DECODER = java.util.Base64.getUrlDecoder();
+    private static final java.util.Base64.Encoder ID_ENCODER =
+            java.util.Base64.getUrlEncoder().withoutPadding();
 
     private ChangeSetWire() {}
 
@@ -38,9 +41,9 @@ final class ChangeSetWire {
                 | (c.principal().isPresent() ? PRINCIPAL : 0)
                 | (c.principal().flatMap(PrincipalChange::name).isEmpty() ? PRINCIPAL_CLEARED : 0);
         out.writeByte(flags);
-        out.writeUTF(c.id().value());
+        writeId(out, c.id());
         if (c.previousId().isPresent()) {
-            out.writeUTF(c.previousId().get().value());
+            writeId(out, c.previousId().get());
         }
         long created = c.createdAt().toEpochMilli();
         writeVarLong(out, zigZag(created));
@@ -68,8 +71,8 @@ final class ChangeSetWire {
 
     static ChangeSet read(DataInput in) throws IOException {
         int flags = in.readUnsignedByte();
-        SessionId id = id(in.readUTF());
-        Optional<SessionId> previous = (flags & RENAMED) != 0 ? Optional.of(id(in.readUTF())) : Optional.empty();
+        SessionId id = readId(in);
+        Optional<SessionId> previous = (flags & RENAMED) != 0 ? Optional.of(readId(in)) : Optional.empty();
         long createdMillis = unZigZag(readVarLong(in));
         Instant created = Instant.ofEpochMilli(createdMillis);
         Instant deadline = Instant.ofEpochMilli(createdMillis + unZigZag(readVarLong(in)));
@@ -118,8 +121,18 @@ final class ChangeSetWire {
         return b.build();
     }
 
-    private static SessionId id(String value) throws IOException {
-        return SessionId.parse(value).orElseThrow(() -> new IOException("malformed session id on the wire"));
+    /**
+     * An id travels as its 32 random bytes, not its 43 characters: 13 bytes less on every copy.
+     * SessionId admits only the canonical encoding, so the bytes give back the same text.
+     */
+    private static void writeId(DataOutput out, SessionId id) throws IOException {
+        out.write(ID_DECODER.decode(id.value()));
+    }
+
+    private static SessionId readId(DataInput in) throws IOException {
+        byte[] bytes = new byte[SessionId.RANDOM_BYTES];
+        in.readFully(bytes);
+        return new SessionId(ID_ENCODER.encodeToString(bytes));
     }
 
     private static void writeString(DataOutput out, String s) throws IOException {

@@ -56,6 +56,23 @@ class ChangeSetWireTest {
     }
 
     @Test
+    void idsTravelAsTheirBytes() throws IOException {
+        SessionId id = SessionId.random();
+        SessionId previous = SessionId.random();
+        Instant now = Instant.now();
+        ChangeSet renamed = ChangeSet.builder(previous, now, now.plus(Duration.ofHours(1)))
+                .changeId(id)
+                .build();
+        byte[] wire = write(renamed);
+        ChangeSet back = read(wire);
+        assertThat(back.id()).isEqualTo(id);
+        assertThat(back.previousId()).contains(previous);
+        assertThat(wire.length)
+                .as("flags, two ids of 32 bytes, two times (6 and 4 bytes), two empty counts")
+                .isLessThanOrEqualTo(1 + 32 + 32 + 6 + 4 + 2);
+    }
+
+    @Test
     void aOneAttributeChange_isSmall() throws IOException {
         Instant now = Instant.now();
         ChangeSet c = ChangeSet.builder(SessionId.random(), now, now.plus(Duration.ofHours(8)))
