@@ -227,10 +227,10 @@ class PrimaryBackupStoreIT extends SessionStoreContract {
         throw new IllegalStateException("no session id ranks that way");
     }
 
-    /** A session id whose two replicas are {@code before} among {@code view}, and {@code after} once {@code joiner} joins. */
-    private static SessionId rankedFor(List<String> view, Set<String> before, String joiner, Set<String> after) {
+    /** A session id whose two replicas are {@code before} among {@code view}, and {@code after} once the joiners join. */
+    private static SessionId rankedFor(List<String> view, Set<String> before, List<String> joiners, Set<String> after) {
         List<String> grown = new ArrayList<>(view);
-        grown.add(joiner);
+        grown.addAll(joiners);
         for (int i = 0; i < 10_000; i++) {
             SessionId id = SessionId.random();
             if (Set.copyOf(Rendezvous.top(id.value(), view, 2)).equals(before)
@@ -284,6 +284,55 @@ class PrimaryBackupStoreIT extends SessionStoreContract {
     }
 
     /**
+     * Two joins push both of a session's replicas out while a save to them is on its way, made to
+     * happen: w saves to a and b, both receive it late; c and then d join, and the session ranks
+     * to c and d. Only a and b ever held the save, and both handed their copies over before it
+     * arrived: they keep those copies a while, apply the save to them and pass them on.
+     */
+    @Test
+    void aSaveReachingReplicasThatHandedTheSessionOver_stillReachesTheNewReplicas() throws Exception {
+        cluster = "satchel-pb-race-" + UUID.randomUUID();
+        String tag = "-" + UUID.randomUUID().toString().substring(0, 8);
+        String a = "a" + tag;
+        String b = "b" + tag;
+        String w = "w" + tag;
+        String c = "c" + tag;
+        String d = "d" + tag;
+        SessionId id = rankedFor(List.of(a, b, w), Set.of(a, b), List.of(c, d), Set.of(c, d));
+        java.util.concurrent.ExecutorService background = java.util.concurrent.Executors.newCachedThreadPool();
+        try (PrimaryBackupSessionStore nodeA = holdingNode(a);
+                PrimaryBackupSessionStore nodeB = holdingNode(b);
+                PrimaryBackupSessionStore nodeW = holdingNode(w)) {
+            awaitMembers(nodeW, 3);
+            nodeW.save(newSession(id).set("cart", bytes("1 item")).build());
+            CartCopies.awaitCart(() -> nodeA.heldCopy(id), "1 item", "a's copy before the race");
+            CartCopies.awaitCart(() -> nodeB.heldCopy(id), "1 item", "b's copy before the race");
+            SessionRecord first = nodeW.load(id).orElseThrow();
+            HoldBack.of(a).hold(HoldBack.savesFrom(w));
+            HoldBack.of(b).hold(HoldBack.savesFrom(w));
+            background.submit(
+                    () -> nodeW.save(change(first).set("cart", bytes("2 items")).build())); // waits for their answers
+            HoldBack.of(a).awaitHeld(1, 5);
+            HoldBack.of(b).awaitHeld(1, 5);
+            try (PrimaryBackupSessionStore nodeC = holdingNode(c);
+                    PrimaryBackupSessionStore nodeD = holdingNode(d)) {
+                awaitMembers(nodeA, 5);
+                CartCopies.awaitGone(() -> nodeA.heldCopy(id), "a handed its copy over");
+                CartCopies.awaitGone(() -> nodeB.heldCopy(id), "b handed its copy over");
+                assertThat(CartCopies.cart(nodeC.heldCopy(id)))
+                        .as("c's copy, pulled before the save arrived anywhere")
+                        .isEqualTo("1 item");
+                HoldBack.of(a).release();
+                HoldBack.of(b).release();
+                CartCopies.awaitCart(() -> nodeC.heldCopy(id), "2 items", "c's copy once the save landed");
+                CartCopies.awaitCart(() -> nodeD.heldCopy(id), "2 items", "d's copy once the save landed");
+            }
+        } finally {
+            background.shutdownNow();
+        }
+    }
+
+    /**
      * A node that joins pulls its sessions behind its gate; the copy an older replica sends it when
      * the view changes may land after a newer save and must not undo it. Made to happen by holding
      * a's traffic to the joiner until b's next save is in.
@@ -295,7 +344,7 @@ class PrimaryBackupStoreIT extends SessionStoreContract {
         String a = "a" + tag;
         String b = "b" + tag;
         String c = "c" + tag;
-        SessionId id = rankedFor(List.of(a, b), Set.of(a, b), c, Set.of(b, c));
+        SessionId id = rankedFor(List.of(a, b), Set.of(a, b), List.of(c), Set.of(b, c));
         try (PrimaryBackupSessionStore nodeA = holdingNode(a);
                 PrimaryBackupSessionStore nodeB = holdingNode(b)) {
             awaitMembers(nodeA, 2);
