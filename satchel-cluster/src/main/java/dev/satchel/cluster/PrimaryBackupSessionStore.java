@@ -104,6 +104,8 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
     private volatile long lastViewChange = System.nanoTime();
     /** How long after a view change a replica missing a session asks the others for it. */
     private static final Duration HANDOVER_WINDOW = Duration.ofSeconds(60);
+    /** Pages a joiner pulls its sessions in. */
+    private static final int PULL_PAGES = 64;
     /** How long a handed-over copy is kept for saves sent before the view change. */
     private static final Duration LEAVING_KEPT = Duration.ofSeconds(30);
 
@@ -169,26 +171,33 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
     private void pullMySessions() throws Exception {
         List<Address> others = new ArrayList<>(members);
         others.remove(channel.getAddress());
-        RspList<byte[]> answers = dispatcher.castMessage(
-                others,
-                new BytesMessage(null, request(FETCH, out -> {
-                    // The joiner's view, not the answering node's: that node may not have
-                    // installed the view with the joiner yet, and would rank without it.
-                    out.writeUTF(channel.getAddress().toString());
-                    out.writeInt(members.size());
-                    for (Address member : members) {
-                        out.writeUTF(member.toString());
-                    }
-                })),
-                new RequestOptions(ResponseMode.GET_ALL, timeout.toMillis() * 5).anycasting(true));
         int received = 0;
-        for (Rsp<byte[]> rsp : answers.values()) {
-            if (rsp.wasReceived() && rsp.getValue() != null) {
-                DataInputStream in = new DataInputStream(new ByteArrayInputStream(rsp.getValue()));
-                int n = in.readInt();
-                for (int i = 0; i < n; i++) {
-                    local.save(ChangeSetWire.recreate(readRecord(in)));
-                    received++;
+        // In pages, by a hash of the id: one answer of every session at once would hold up, on
+        // the same connection, every save sent behind it (1.2 s at 100,000 sessions).
+        for (int page = 0; page < PULL_PAGES; page++) {
+            int thisPage = page;
+            RspList<byte[]> answers = dispatcher.castMessage(
+                    others,
+                    new BytesMessage(null, request(FETCH, out -> {
+                        // The joiner's view, not the answering node's: that node may not have
+                        // installed the view with the joiner yet, and would rank without it.
+                        out.writeUTF(channel.getAddress().toString());
+                        out.writeInt(members.size());
+                        for (Address member : members) {
+                            out.writeUTF(member.toString());
+                        }
+                        out.writeInt(thisPage);
+                        out.writeInt(PULL_PAGES);
+                    })),
+                    new RequestOptions(ResponseMode.GET_ALL, timeout.toMillis() * 5).anycasting(true));
+            for (Rsp<byte[]> rsp : answers.values()) {
+                if (rsp.wasReceived() && rsp.getValue() != null) {
+                    DataInputStream in = new DataInputStream(new ByteArrayInputStream(rsp.getValue()));
+                    int n = in.readInt();
+                    for (int i = 0; i < n; i++) {
+                        local.save(ChangeSetWire.recreate(readRecord(in)));
+                        received++;
+                    }
                 }
             }
         }
@@ -528,10 +537,17 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
                 for (int i = 0; i < size; i++) {
                     joinersView.add(in.readUTF());
                 }
+                int page = in.readInt();
+                int pages = in.readInt();
+                if (pages < 1 || pages > 4096 || page < 0 || page >= pages) {
+                    throw new IOException("implausible page in a fetch: " + page + " of " + pages);
+                }
                 awaitInView(joiner);
                 List<SessionRecord> theirs = new ArrayList<>();
                 for (SessionRecord r : local.snapshot()) {
-                    if (Rendezvous.top(r.id().value(), joinersView, copies).contains(joiner)) {
+                    if (Math.floorMod(r.id().value().hashCode(), pages) == page
+                            && Rendezvous.top(r.id().value(), joinersView, copies)
+                                    .contains(joiner)) {
                         theirs.add(r);
                     }
                 }
