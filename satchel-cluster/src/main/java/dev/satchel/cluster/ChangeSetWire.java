@@ -16,7 +16,7 @@ import java.util.Optional;
 /**
  * Change sets on the wire between nodes: only what changed, in a compact binary form, so a save
  * costs the changed bytes plus a few dozen bytes of framing. A whole session travels as the change
- * set that would create it (state transfer to a joining node).
+ * set that would create it (to a joining node, or a new replica).
  */
 final class ChangeSetWire {
     private static final int CREATED = 1;
@@ -110,7 +110,7 @@ final class ChangeSetWire {
         return b.build();
     }
 
-    /** The change set that recreates {@code r} as it is (for state transfer). */
+    /** The change set that recreates {@code r} as it is (for a joining node or a new replica). */
     static ChangeSet recreate(SessionRecord r) {
         ChangeSet.Builder b = ChangeSet.builder(r.id(), r.createdAt(), r.absoluteDeadline())
                 .created()

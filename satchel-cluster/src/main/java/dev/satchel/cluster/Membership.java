@@ -75,6 +75,28 @@ final class Membership {
         return sentIn < currentViewId;
     }
 
+    /**
+     * Waits, up to {@code limit}, until the current view holds the node of that name. A joiner's
+     * pull is answered in the view it joined: a save sent to this node in the view before then
+     * either arrived first, and is in the answer, or arrives after, and is passed on to the joiner.
+     */
+    void awaitMember(String node, Duration limit) throws java.io.IOException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!holds(node) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.IOException("interrupted while waiting for " + node + " to join", e);
+            }
+        }
+    }
+
+    private synchronized boolean holds(String node) {
+        return recentViews.getOrDefault(currentViewId, List.of()).stream()
+                .anyMatch(m -> m.toString().equals(node));
+    }
+
     /** The members of a recent view, if it is still remembered. */
     synchronized Optional<List<Address>> membersOf(long viewId) {
         return Optional.ofNullable(recentViews.get(viewId));

@@ -542,7 +542,7 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
                 if (pages < 1 || pages > 4096 || page < 0 || page >= pages) {
                     throw new IOException("implausible page in a fetch: " + page + " of " + pages);
                 }
-                awaitInView(joiner);
+                membership.awaitMember(joiner, timeout);
                 List<SessionRecord> theirs = new ArrayList<>();
                 for (SessionRecord r : local.snapshot()) {
                     if (Math.floorMod(r.id().value().hashCode(), pages) == page
@@ -564,23 +564,6 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
                 return encodeRecords(owned);
             }
             default -> throw new IOException("unknown request");
-        }
-    }
-
-    /**
-     * Waits, up to the timeout, until this node's view holds a joining node. Then a save sent to
-     * this node in the view before either arrived first, and is in the answer to the joiner's
-     * pull, or arrives after, and is passed on to the joiner as a new replica.
-     */
-    private void awaitInView(String node) throws IOException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (members.stream().noneMatch(m -> m.toString().equals(node)) && System.nanoTime() < deadline) {
-            try {
-                TimeUnit.MILLISECONDS.sleep(1);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while waiting for " + node + " to join", e);
-            }
         }
     }
 

@@ -8,8 +8,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.jgroups.BytesMessage;
 import org.jgroups.Message;
-import org.jgroups.conf.ClassConfigurator;
-import org.jgroups.protocols.pbcast.STATE_TRANSFER;
 import org.jgroups.stack.Protocol;
 import org.jgroups.util.MessageBatch;
 
@@ -17,8 +15,8 @@ import org.jgroups.util.MessageBatch;
  * A JGroups protocol for tests: holds back, on their way up to one node, the messages a test
  * names, and lets them go later in the order they came. That is a slow connection, which TCP can
  * be; JGroups' own {@code DELAY} protocol delays each message on its own and so reorders them,
- * which TCP never does. Sits just below {@code STATE_TRANSFER} in {@code loopback-hold.xml}, where
- * what arrives is a store's own traffic and the state a joining node asked for.
+ * which TCP never does. Sits on top of {@code loopback-hold.xml}, where what arrives is the stores'
+ * own traffic.
  */
 public final class HoldBack extends Protocol {
     private static final Map<String, HoldBack> NODES = new ConcurrentHashMap<>();
@@ -36,10 +34,12 @@ public final class HoldBack extends Protocol {
                 && m.getSrc().toString().equals(node);
     }
 
-    /** The state a joining node asked for (STATE_TRANSFER's answer). */
-    static Predicate<Message> state() {
-        short id = ClassConfigurator.getProtocolId(STATE_TRANSFER.class);
-        return m -> m.getHeader(id) != null;
+    /** Answers from {@code node} to requests sent with reliability, as a joiner's pull is. */
+    static Predicate<Message> pullAnswersFrom(String node) {
+        return m -> m instanceof BytesMessage
+                && !m.isFlagSet(Message.Flag.NO_RELIABILITY)
+                && m.getSrc() != null
+                && m.getSrc().toString().equals(node);
     }
 
     /** The protocol in the stack of the node of that name. */

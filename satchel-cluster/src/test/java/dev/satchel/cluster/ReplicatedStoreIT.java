@@ -207,24 +207,34 @@ class ReplicatedStoreIT extends SessionStoreContract {
         }
     }
 
+    /** A session id in the first page of a joiner's pull: the one page the test can hold back. */
+    private static SessionId inFirstPage() {
+        while (true) {
+            SessionId id = SessionId.random();
+            if (Math.floorMod(id.value().hashCode(), ReplicatedSessionStore.PULL_PAGES) == 0) {
+                return id;
+            }
+        }
+    }
+
     /**
-     * The other side of a join: a save sent after the join reaches the joiner before the state it
-     * asked for, which was taken earlier. Applying the save first and the older state over it
-     * would undo the save; the joiner holds the save until its state is in.
+     * The other side of a join: a save sent after the join reaches the joiner before the page of
+     * its pull that holds the session, which was read earlier. Applying the save first and the
+     * older copy over it would undo the save; the joiner holds the save until its pull is done.
      */
     @Test
-    void aSaveThatReachesAJoinerBeforeItsState_isAppliedAfterTheState() throws Exception {
+    void aSaveThatReachesAJoinerBeforeItsPull_isAppliedAfterThePull() throws Exception {
         cluster = "satchel-race-" + UUID.randomUUID();
         String a = "a-" + UUID.randomUUID();
         String c = "c-" + UUID.randomUUID();
         java.util.concurrent.ExecutorService joiner = java.util.concurrent.Executors.newSingleThreadExecutor();
         try (ReplicatedSessionStore nodeA = holdingNode(a)) {
-            SessionId id = SessionId.random();
+            SessionId id = inFirstPage();
             nodeA.save(newSession(id).set("cart", bytes("1 item")).build());
-            HoldBack.holdOnStart(c, HoldBack.state());
+            HoldBack.holdOnStart(c, HoldBack.pullAnswersFrom(a));
             java.util.concurrent.Future<ReplicatedSessionStore> joining = joiner.submit(() -> holdingNode(c));
             HoldBack atC = HoldBack.awaitStarted(c, 10);
-            atC.awaitHeld(1, 10); // a took its snapshot and sent it; c has not received it
+            atC.awaitHeld(1, 10); // a answered the first page of the pull; c has not received it
             assertThat(nodeA.members()).hasSize(2);
             nodeA.save(change(nodeA.load(id).orElseThrow())
                     .set("cart", bytes("2 items"))
@@ -237,7 +247,7 @@ class ReplicatedStoreIT extends SessionStoreContract {
             atC.release();
             try (ReplicatedSessionStore nodeC = joining.get(10, TimeUnit.SECONDS)) {
                 assertThat(CartCopies.cart(nodeC.load(id)))
-                        .as("the joiner's copy: the save that came before the older state")
+                        .as("the joiner's copy: the save that came before the older page")
                         .isEqualTo("2 items");
             }
         } finally {
