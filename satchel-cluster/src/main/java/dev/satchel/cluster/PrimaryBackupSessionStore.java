@@ -104,8 +104,6 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
     private volatile long lastViewChange = System.nanoTime();
     /** How long after a view change a replica missing a session asks the others for it. */
     private static final Duration HANDOVER_WINDOW = Duration.ofSeconds(60);
-    /** Pages a joiner pulls its sessions in. */
-    private static final int PULL_PAGES = 64;
     /** How long a handed-over copy is kept for saves sent before the view change. */
     private static final Duration LEAVING_KEPT = Duration.ofSeconds(30);
 
@@ -172,10 +170,9 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
         List<Address> others = new ArrayList<>(members);
         others.remove(channel.getAddress());
         int received = 0;
-        // In pages, by a hash of the id: one answer of every session at once would hold up, on
-        // the same connection, every save sent behind it (1.2 s at 100,000 sessions).
-        for (int page = 0; page < PULL_PAGES; page++) {
-            int thisPage = page;
+        // In pages (PullPage): one answer of every session would hold up the saves behind it.
+        for (int p = 0; p < PullPage.COUNT; p++) {
+            PullPage page = new PullPage(p, PullPage.COUNT);
             RspList<byte[]> answers = dispatcher.castMessage(
                     others,
                     new BytesMessage(null, request(FETCH, out -> {
@@ -186,8 +183,7 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
                         for (Address member : members) {
                             out.writeUTF(member.toString());
                         }
-                        out.writeInt(thisPage);
-                        out.writeInt(PULL_PAGES);
+                        page.write(out);
                     })),
                     new RequestOptions(ResponseMode.GET_ALL, timeout.toMillis() * 5).anycasting(true));
             for (Rsp<byte[]> rsp : answers.values()) {
@@ -537,15 +533,11 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
                 for (int i = 0; i < size; i++) {
                     joinersView.add(in.readUTF());
                 }
-                int page = in.readInt();
-                int pages = in.readInt();
-                if (pages < 1 || pages > 4096 || page < 0 || page >= pages) {
-                    throw new IOException("implausible page in a fetch: " + page + " of " + pages);
-                }
+                PullPage page = PullPage.read(in);
                 membership.awaitMember(joiner, timeout);
                 List<SessionRecord> theirs = new ArrayList<>();
                 for (SessionRecord r : local.snapshot()) {
-                    if (Math.floorMod(r.id().value().hashCode(), pages) == page
+                    if (page.holds(r.id())
                             && Rendezvous.top(r.id().value(), joinersView, copies)
                                     .contains(joiner)) {
                         theirs.add(r);

@@ -61,8 +61,6 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
     private static final Logger LOG = LoggerFactory.getLogger(ReplicatedSessionStore.class);
     /** In the view-id slot of a request, marks a joiner's pull rather than a save. */
     private static final long PULL = Long.MAX_VALUE;
-    /** Pages a joining node pulls the sessions in. */
-    static final int PULL_PAGES = 64;
 
     private final MemorySessionStore local;
     private final JChannel channel;
@@ -309,13 +307,12 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
      */
     private void pullEverySession(Address from) throws Exception {
         int received = 0;
-        for (int page = 0; page < PULL_PAGES; page++) {
+        for (int p = 0; p < PullPage.COUNT; p++) {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
             try (DataOutputStream out = new DataOutputStream(bytes)) {
                 ChangeSetWire.writeVarLong(out, PULL);
                 out.writeUTF(channel.getAddress().toString());
-                out.writeInt(page);
-                out.writeInt(PULL_PAGES);
+                new PullPage(p, PullPage.COUNT).write(out);
             }
             byte[] answer = dispatcher.sendMessage(
                     new BytesMessage(from, bytes.toByteArray()),
@@ -337,15 +334,11 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
      */
     private byte[] answerPull(DataInputStream in) throws IOException {
         String joiner = in.readUTF();
-        int page = in.readInt();
-        int pages = in.readInt();
-        if (pages < 1 || pages > 4096 || page < 0 || page >= pages) {
-            throw new IOException("implausible page in a pull: " + page + " of " + pages);
-        }
+        PullPage page = PullPage.read(in);
         membership.awaitMember(joiner, timeout);
         List<SessionRecord> sessions = new ArrayList<>();
         for (SessionRecord r : local.snapshot()) {
-            if (Math.floorMod(r.id().value().hashCode(), pages) == page) {
+            if (page.holds(r.id())) {
                 sessions.add(r);
             }
         }
