@@ -125,11 +125,11 @@ final class ChangeSetWire {
      * An id travels as its 32 random bytes, not its 43 characters: 13 bytes less on every copy.
      * SessionId admits only the canonical encoding, so the bytes give back the same text.
      */
-    private static void writeId(DataOutput out, SessionId id) throws IOException {
+    static void writeId(DataOutput out, SessionId id) throws IOException {
         out.write(ID_DECODER.decode(id.value()));
     }
 
-    private static SessionId readId(DataInput in) throws IOException {
+    static SessionId readId(DataInput in) throws IOException {
         byte[] bytes = new byte[SessionId.RANDOM_BYTES];
         in.readFully(bytes);
         return new SessionId(ID_ENCODER.encodeToString(bytes));
@@ -173,7 +173,7 @@ final class ChangeSetWire {
     }
 
     /** A count or length, refused when it cannot be one (a corrupt or hostile message). */
-    private static int count(DataInput in) throws IOException {
+    static int count(DataInput in) throws IOException {
         long n = readVarLong(in);
         if (n < 0 || n > 64L * 1024 * 1024) {
             throw new IOException("implausible length on the wire: " + n);

@@ -1,13 +1,11 @@
 package dev.satchel.cluster;
 
-import dev.satchel.core.ChangeSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Consumer;
 import org.jgroups.Address;
 import org.jgroups.Event;
 import org.jgroups.JChannel;
@@ -38,7 +36,7 @@ final class Membership {
     };
     private volatile long currentViewId;
     private final Object gateLock = new Object();
-    private List<ChangeSet> early = new ArrayList<>();
+    private List<Runnable> early = new ArrayList<>();
     private volatile boolean gateOpen;
 
     /** Records a view; returns the members it added to the last one (empty for the first view). */
@@ -73,6 +71,11 @@ final class Membership {
     /** Whether a save sent in view {@code sentIn} was sent before the current view (lock-free). */
     boolean isOlderThanCurrent(long sentIn) {
         return sentIn < currentViewId;
+    }
+
+    /** Whether a message was sent in a view this node has not installed yet (lock-free). */
+    boolean isNewerThanCurrent(long sentIn) {
+        return sentIn > currentViewId;
     }
 
     /**
@@ -116,28 +119,33 @@ final class Membership {
      * Applies a save now, or holds it while this node is still receiving its first copy of the
      * sessions. Returns whether it was applied.
      */
-    boolean applyOrHold(ChangeSet changes, Consumer<ChangeSet> apply) {
+    boolean applyOrHold(Runnable apply) {
         if (!gateOpen) {
             synchronized (gateLock) {
                 if (!gateOpen) {
-                    early.add(changes);
+                    early.add(apply);
                     return false;
                 }
             }
         }
-        apply.accept(changes);
+        apply.run();
         return true;
     }
 
     /** This node has its sessions: replays what came early, then lets saves through. */
-    int openGate(Consumer<ChangeSet> apply) {
+    int openGate() {
         synchronized (gateLock) {
-            List<ChangeSet> held = early;
-            held.forEach(apply);
+            List<Runnable> held = early;
+            held.forEach(Runnable::run);
             early = List.of();
             gateOpen = true;
             return held.size();
         }
+    }
+
+    /** Whether this node has received its first copy of the sessions. */
+    boolean gateOpen() {
+        return gateOpen;
     }
 
     /**

@@ -18,11 +18,9 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -31,6 +29,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -59,13 +58,19 @@ import org.slf4j.LoggerFactory;
  *
  * <p>When the view changes, each node walks the sessions it holds: it sends each one to the nodes
  * that newly rank among its replicas (a dead owner's first backup is the new owner, and re-creates
- * the missing copy), then drops the ones it no longer ranks for. Only sessions whose ranking
- * changed move; reads are served throughout, from whoever still holds a copy.
+ * the missing copy), then hands over the ones it no longer ranks for, keeping them a while for
+ * saves and pulls still on their way. After a partition heals, every node sends every copy and
+ * tombstone to the session's replicas; copies carry stamps ({@link VersionedCopies}), so the newest
+ * wins wherever copies meet, whatever order they arrive in, and a deletion is never undone.
  *
  * <p>Saves are synchronous by default: a save returns once every replica applied it. With {@link
- * Replication#ASYNC} a save made on a replica returns once applied there. Events: CREATED and
- * DELETED on the node whose request caused them; EXPIRED on every node, announced by the owner
- * when its copy expires (by a read or its sweep).
+ * Replication#ASYNC} a save made on a replica returns once applied there. A node's saves of one
+ * session reach every replica in the order it applied them. Events: CREATED and DELETED on the
+ * node whose request caused them; EXPIRED on every node, announced by the owner when its copy
+ * expires (by a read or its sweep).
+ *
+ * <p>One file, over 500 lines: the request kinds below and their handlers are one protocol, each
+ * side of which reads best beside the other.
  */
 public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, ObservableSessionStore, ReportingStore {
     private static final Logger LOG = LoggerFactory.getLogger(PrimaryBackupSessionStore.class);
@@ -74,16 +79,20 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
     private static final byte FIND = 3;
     private static final byte FETCH = 4;
     private static final byte EXPIRED = 5;
+    private static final byte COPIES = 6;
+    private static final byte TAKE = 7;
     /** A save's answer from a node that holds it until its own copies arrive: it decides nothing. */
     private static final byte HELD = 100;
+    /** How often a joiner asks again for a page of its sessions that did not come. */
+    private static final int PULL_ATTEMPTS = 3;
 
+    private final VersionedCopies copies;
     private final MemorySessionStore local;
     private final JChannel channel;
     private final MessageDispatcher dispatcher;
-    private final int copies;
+    private final int copyCount;
     private final Replication mode;
     private final Duration timeout;
-    private final Clock clock;
     /**
      * Everything this node sends of its own accord (copies for new replicas after a view change,
      * sessions passed on after a late save) leaves on this one thread: a copy sent later was read
@@ -95,12 +104,15 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
         return t;
     });
     /**
-     * Copies this node handed over when it stopped being one of their replicas, kept a while:
-     * a save sent to it in the older view may still arrive, and must still reach the new replicas.
+     * Copies this node handed over when it stopped being one of their replicas, kept a while: a
+     * save sent to it in the older view may still arrive and must reach the new replicas, and a
+     * joiner that pulls after the hand-over must still find them.
      */
-    private final Map<SessionId, SessionRecord> leaving = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<SessionId, Copy> leaving = new ConcurrentHashMap<>();
 
-    private volatile List<Address> members = List.of();
+    /** The view and its id, set together, so a save's targets and its view stamp always match. */
+    private volatile CurrentView view = new CurrentView(0, List.of());
+
     private volatile long lastViewChange = System.nanoTime();
     /** How long after a view change a replica missing a session asks the others for it. */
     private static final Duration HANDOVER_WINDOW = Duration.ofSeconds(60);
@@ -112,34 +124,38 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
     private final SessionListeners listeners = new SessionListeners();
     private final Membership membership = new Membership();
 
+    private record CurrentView(long id, List<Address> members) {}
+
     private PrimaryBackupSessionStore(Builder b) throws Exception {
-        this.copies = 1 + b.backups;
+        this.copyCount = 1 + b.backups;
         this.mode = b.mode;
         this.timeout = b.timeout;
-        this.clock = b.clock;
-        this.local = MemorySessionStore.builder().clock(b.clock).build();
+        this.copies = new VersionedCopies(b.clock);
+        this.local = copies.local();
         this.channel = new JChannel(b.config);
         b.nodeName.ifPresent(channel::setName);
         this.dispatcher = new MessageDispatcher(channel, this::handle);
         dispatcher.setReceiver(new Receiver() {
             @Override
-            public void viewAccepted(View view) {
-                List<Address> before = members;
-                membership.viewInstalled(view);
-                members = List.copyOf(view.getMembers());
+            public void viewAccepted(View installed) {
+                List<Address> before = view.members();
+                membership.viewInstalled(installed);
+                view = new CurrentView(installed.getViewId().getId(), List.copyOf(installed.getMembers()));
                 lastViewChange = System.nanoTime();
-                LOG.info("cluster view {}: {} nodes", view.getViewId(), view.size());
+                LOG.info("cluster view {}: {} nodes", installed.getViewId(), installed.size());
                 if (!before.isEmpty()) {
-                    // Nodes that joined pull their sessions themselves, behind their gate; a copy
-                    // sent to them now could land after a newer save and undo it. After a merge
-                    // nobody pulls: each side sends the other what now ranks to it.
-                    List<Address> after = members;
+                    // Nodes that joined pull their sessions themselves, behind their gate. After a
+                    // merge nobody pulls: every node sends every copy to its replicas, newest wins.
+                    List<Address> after = view.members();
+                    boolean merge = installed instanceof MergeView;
                     Set<Address> pulling = new HashSet<>(after);
                     before.forEach(pulling::remove);
-                    if (view instanceof MergeView) {
+                    if (merge) {
                         pulling.clear();
                     }
-                    rebalancer.execute(() -> rebalance(before, after, pulling));
+                    if (!rebalancer.isShutdown()) { // a view installed while closing needs no rebalance
+                        rebalancer.execute(() -> rebalance(before, after, pulling, merge));
+                    }
                 }
             }
         });
@@ -150,54 +166,81 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
                 announceExpiry(event);
             }
         });
-        channel.connect(b.clusterName);
-        Membership.awaitPeers(channel, b.peerWait, LOG);
-        members = List.copyOf(channel.getView().getMembers());
-        if (members.size() > 1) {
-            pullMySessions();
-        }
-        int early = membership.openGate(local::save);
-        if (early > 0) {
-            LOG.info("applied {} saves that reached this node before its sessions", early);
+        try {
+            channel.connect(b.clusterName);
+            Membership.awaitPeers(channel, b.peerWait, LOG);
+            view = new CurrentView(
+                    channel.getView().getViewId().getId(),
+                    List.copyOf(channel.getView().getMembers()));
+            if (view.members().size() > 1) {
+                pullMySessions();
+            }
+            int early = membership.openGate();
+            if (early > 0) {
+                LOG.info("applied {} saves that reached this node before its sessions", early);
+            }
+        } catch (Exception | Error e) {
+            close(); // a member that never opens its gate would hold every save sent to it
+            throw e;
         }
     }
 
     /**
      * A joining (or restarting) node takes the sessions that now rank to it before it serves any
-     * request, so it never answers "no such session" for one it owns but has not received yet.
+     * request, so it never answers "no such session" for one it owns but has not received yet. A
+     * page no node could answer is asked again, and a join that still misses one fails.
      */
     private void pullMySessions() throws Exception {
-        List<Address> others = new ArrayList<>(members);
+        List<Address> joinView = view.members();
+        List<Address> others = new ArrayList<>(joinView);
         others.remove(channel.getAddress());
         int received = 0;
         // In pages (PullPage): one answer of every session would hold up the saves behind it.
         for (int p = 0; p < PullPage.COUNT; p++) {
             PullPage page = new PullPage(p, PullPage.COUNT);
-            RspList<byte[]> answers = dispatcher.castMessage(
-                    others,
-                    new BytesMessage(null, request(FETCH, out -> {
-                        // The joiner's view, not the answering node's: that node may not have
-                        // installed the view with the joiner yet, and would rank without it.
-                        out.writeUTF(channel.getAddress().toString());
-                        out.writeInt(members.size());
-                        for (Address member : members) {
-                            out.writeUTF(member.toString());
-                        }
-                        page.write(out);
-                    })),
-                    new RequestOptions(ResponseMode.GET_ALL, timeout.toMillis() * 5).anycasting(true));
-            for (Rsp<byte[]> rsp : answers.values()) {
-                if (rsp.wasReceived() && rsp.getValue() != null) {
-                    DataInputStream in = new DataInputStream(new ByteArrayInputStream(rsp.getValue()));
-                    int n = in.readInt();
-                    for (int i = 0; i < n; i++) {
-                        local.save(ChangeSetWire.recreate(readRecord(in)));
-                        received++;
-                    }
+            byte[] request = request(FETCH, out -> {
+                // The joiner's view, not the answering node's: that node may not have
+                // installed the view with the joiner yet, and would rank without it.
+                out.writeUTF(channel.getAddress().toString());
+                out.writeInt(joinView.size());
+                for (Address member : joinView) {
+                    out.writeUTF(member.toString());
                 }
-            }
+                page.write(out);
+            });
+            received += pullPage(others, page, request);
         }
         LOG.info("joined with {} session copies from {} nodes", received, others.size());
+    }
+
+    private int pullPage(List<Address> others, PullPage page, byte[] request) throws Exception {
+        String failure = "";
+        for (int attempt = 1; attempt <= PULL_ATTEMPTS; attempt++) {
+            RspList<byte[]> answers = dispatcher.castMessage(
+                    others,
+                    new BytesMessage(null, request),
+                    new RequestOptions(ResponseMode.GET_ALL, timeout.toMillis() * 5).anycasting(true));
+            List<String> missing = new ArrayList<>();
+            int applied = 0;
+            for (Map.Entry<Address, Rsp<byte[]>> e : answers.entrySet()) {
+                Rsp<byte[]> rsp = e.getValue();
+                if (rsp.wasReceived() && !rsp.hasException() && rsp.getValue() != null) {
+                    for (Copy copy : CopyWire.readAll(in(rsp.getValue()))) {
+                        copies.apply(copy);
+                        applied++;
+                    }
+                } else if (!rsp.wasSuspected()) {
+                    missing.add(e.getKey()
+                            + (rsp.hasException() ? " (" + rsp.getException().getMessage() + ")" : ""));
+                }
+            }
+            if (missing.isEmpty()) {
+                return applied;
+            }
+            failure = "page " + page + " not answered by " + missing;
+            LOG.warn("joining: {}; attempt {} of {}", failure, attempt, PULL_ATTEMPTS);
+        }
+        throw new SessionStoreUnavailableException("could not receive this node's sessions: " + failure, null);
     }
 
     /** Starts a configuration for a cluster named {@code clusterName}. */
@@ -208,38 +251,40 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
     @Override
     public Optional<SessionRecord> load(SessionId id) {
         Optional<SessionRecord> here = local.load(id);
-        if (here.isPresent()) {
-            return here;
-        }
-        List<Address> replicas = replicas(id, members);
+        List<Address> replicas = replicas(id, view.members());
         if (replicas.contains(channel.getAddress())) {
+            if (here.isPresent()) {
+                return here;
+            }
             // A replica without the session: there is none, unless the view changed moments ago and
             // its copy is still on the way; then it asks the others and keeps what they have.
             return System.nanoTime() - lastViewChange < HANDOVER_WINDOW.toNanos() ? pullOnMiss(id) : Optional.empty();
         }
+        // Not a replica: a copy held here is one the rebalance has not handed over yet, and may
+        // miss saves made since; the replicas decide, and this copy serves only if none has one.
         remoteReads.increment();
         boolean answered = false;
         for (Address replica : replicas) { // the owner first; a backup if the owner is gone or has
             try { // not received its copy yet
                 byte[] answer = dispatcher.sendMessage(
-                        new BytesMessage(replica, request(GET, out -> out.writeUTF(id.value()))),
+                        new BytesMessage(replica, request(GET, out -> ChangeSetWire.writeId(out, id))),
                         RequestOptions.SYNC().timeout(timeout.toMillis()));
                 answered = true;
                 if (answer != null && answer.length > 0) {
-                    return Optional.of(decodeRecord(answer));
+                    return CopyWire.read(in(answer)).record();
                 }
             } catch (Exception e) {
                 LOG.debug("{} did not answer a read: {}", replica, e.getMessage());
             }
         }
-        if (answered) {
-            return Optional.empty();
+        if (answered || here.isPresent()) {
+            return here;
         }
         throw new SessionStoreUnavailableException("no replica of the session answered within " + timeout, null);
     }
 
     private Optional<SessionRecord> pullOnMiss(SessionId id) {
-        List<Address> others = new ArrayList<>(members);
+        List<Address> others = new ArrayList<>(view.members());
         others.remove(channel.getAddress());
         if (others.isEmpty()) {
             return Optional.empty();
@@ -247,17 +292,18 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
         try {
             RspList<byte[]> answers = dispatcher.castMessage(
                     others,
-                    new BytesMessage(null, request(GET, out -> out.writeUTF(id.value()))),
+                    new BytesMessage(null, request(GET, out -> ChangeSetWire.writeId(out, id))),
                     new RequestOptions(ResponseMode.GET_ALL, timeout.toMillis()).anycasting(true));
+            boolean found = false;
             for (Rsp<byte[]> rsp : answers.values()) {
                 if (rsp.wasReceived() && rsp.getValue() != null && rsp.getValue().length > 0) {
-                    SessionRecord found = decodeRecord(rsp.getValue());
-                    local.save(ChangeSetWire.recreate(found));
-                    remoteReads.increment();
-                    return Optional.of(found);
+                    found |= copies.apply(CopyWire.read(in(rsp.getValue()))); // the newest of them stays
                 }
             }
-            return Optional.empty();
+            if (found) {
+                remoteReads.increment();
+            }
+            return local.load(id);
         } catch (Exception e) {
             throw new SessionStoreUnavailableException("the cluster did not answer a read: " + e.getMessage(), e);
         }
@@ -269,9 +315,7 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
         if (changes.previousId().isPresent() && !changes.invalidated()) {
             return rename(changes);
         }
-        Collection<Address> targets = new LinkedHashSet<>(replicas(changes.id(), members));
-        changes.previousId().ifPresent(previous -> targets.addAll(replicas(previous, members)));
-        SaveOutcome outcome = send(targets, changes, mode);
+        SaveOutcome outcome = replicate(changes, mode);
         if (outcome == SaveOutcome.CREATED) {
             publish(new SessionEvent(SessionEvent.Type.CREATED, changes.id(), Optional.empty()));
         } else if (outcome == SaveOutcome.INVALIDATED) {
@@ -280,97 +324,123 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
         return outcome;
     }
 
-    /** A new id ranks elsewhere: the renamed session is created on its new replicas, the old one ended. */
+    /**
+     * An id change, decided by the old id's owner: it ends the old session and hands back its last
+     * state in one step, so of two logins racing on one session only one gets it, and a save to
+     * the old id after that is refused (GONE) rather than acknowledged and lost. The renamed
+     * session is then created on its own replicas, and the old id's other copies are ended.
+     */
     private SaveOutcome rename(ChangeSet changes) {
         SessionId previous = changes.previousId().orElseThrow();
-        Optional<SessionRecord> old = load(previous);
-        if (old.isEmpty()) {
+        List<Address> oldReplicas = replicas(previous, view.members());
+        if (oldReplicas.isEmpty()) {
+            throw new SessionStoreUnavailableException("no cluster view yet", null);
+        }
+        Optional<SessionRecord> taken = oldReplicas.get(0).equals(channel.getAddress())
+                ? takeHere(previous)
+                : takeFrom(oldReplicas.get(0), previous);
+        if (taken.isEmpty()) {
             return SaveOutcome.GONE;
         }
-        SessionRecord renamed = old.get().apply(changes);
-        send(replicas(renamed.id(), members), ChangeSetWire.recreate(renamed));
-        send(replicas(previous, members), invalidation(previous));
+        replicate(ChangeSetWire.recreate(taken.get().apply(changes)), Replication.SYNC);
+        replicate(invalidation(previous), Replication.SYNC);
         return SaveOutcome.UPDATED;
     }
 
-    /**
-     * Applies a save on its replicas: here first when this node is one, then on the others, and
-     * waits for them. Sessions travel without JGroups' retransmission layers ({@code
-     * NO_RELIABILITY}): TCP delivers in order between live nodes and each connection's messages
-     * are applied in that order; {@link Membership} covers the nodes that join mid-save.
-     */
-    private SaveOutcome send(Collection<Address> targets, ChangeSet changes) {
-        return send(targets, changes, Replication.SYNC);
+    private Optional<SessionRecord> takeHere(SessionId id) {
+        Optional<SessionRecord> held = copies.take(id);
+        return held.isPresent() ? held : Optional.ofNullable(leaving.remove(id)).flatMap(Copy::record);
+    }
+
+    private Optional<SessionRecord> takeFrom(Address owner, SessionId id) {
+        try {
+            byte[] answer = dispatcher.sendMessage(
+                    new BytesMessage(owner, request(TAKE, out -> ChangeSetWire.writeId(out, id))),
+                    RequestOptions.SYNC().timeout(timeout.toMillis()));
+            return answer == null || answer.length == 0
+                    ? Optional.empty()
+                    : CopyWire.read(in(answer)).record();
+        } catch (Exception e) {
+            throw new SessionStoreUnavailableException(
+                    "the session's owner did not answer a rename: " + e.getMessage(), e);
+        }
     }
 
     /**
-     * As {@link #send(Collection, ChangeSet)}; asynchronously when asked and this node is a
-     * replica, whose own copy's outcome is then the answer.
+     * Applies a save on its replicas: here first when this node is one, then on the others. Under
+     * the session's lock the save is stamped, applied here and handed to the network, so every
+     * replica applies this node's saves of it in one order; the answers are awaited after.
+     * Sessions travel without JGroups' retransmission layers ({@code NO_RELIABILITY}): TCP delivers
+     * in order between live nodes; {@link Membership} covers the nodes that join mid-save.
      */
-    private SaveOutcome send(Collection<Address> targets, ChangeSet changes, Replication replication) {
+    private SaveOutcome replicate(ChangeSet changes, Replication replication) {
         Address self = channel.getAddress();
-        if (replication == Replication.ASYNC && targets.contains(self)) {
-            SaveOutcome here = local.save(changes);
-            List<Address> others = new ArrayList<>(targets);
+        SaveOutcome[] here = new SaveOutcome[1];
+        List<Address> targets = new ArrayList<>();
+        PendingSave pending = copies.locked(changes, () -> {
+            CurrentView v = view;
+            Set<Address> chosen = new LinkedHashSet<>(replicas(changes.id(), v.members()));
+            changes.previousId().ifPresent(previous -> chosen.addAll(replicas(previous, v.members())));
+            targets.addAll(chosen);
+            long stamp = copies.nextStamp(changes.id());
+            if (chosen.contains(self)) {
+                here[0] = applyHere(changes, stamp);
+            }
+            List<Address> others = new ArrayList<>(chosen);
             others.remove(self);
-            if (!others.isEmpty()) {
-                try {
-                    dispatcher.castMessage(
-                            others,
-                            new BytesMessage(null, saveRequest(changes)),
-                            RequestOptions.ASYNC().anycasting(true).flags(Message.Flag.NO_RELIABILITY));
-                } catch (Exception e) {
-                    LOG.warn("could not send a save to the backups of {}: {}", changes.id(), e.getMessage());
-                }
-            }
-            return here;
-        }
-        Map<Address, SaveOutcome> outcomes = new HashMap<>();
-        boolean answered = targets.contains(self);
-        if (targets.contains(self)) {
-            outcomes.put(self, local.save(changes));
-        }
-        List<Address> others = new ArrayList<>(targets);
-        others.remove(self);
-        if (!others.isEmpty()) {
-            byte[] payload = saveRequest(changes);
-            try {
-                RspList<Byte> answers = dispatcher.castMessage(
-                        others,
-                        new BytesMessage(null, payload),
-                        new RequestOptions(ResponseMode.GET_ALL, timeout.toMillis())
-                                .anycasting(true)
-                                .flags(Message.Flag.NO_RELIABILITY));
-                for (Map.Entry<Address, Rsp<Byte>> e : answers.entrySet()) {
-                    Rsp<Byte> rsp = e.getValue();
-                    if (!rsp.wasReceived() && !rsp.wasSuspected()) {
-                        throw new SessionStoreUnavailableException(
-                                "a replica did not acknowledge the save within " + timeout, null);
-                    }
-                    answered |= rsp.wasReceived();
-                    if (rsp.wasReceived() && rsp.getValue() != null && rsp.getValue() != HELD) {
-                        outcomes.put(e.getKey(), SaveOutcome.values()[rsp.getValue()]);
-                    }
-                }
-            } catch (SessionStoreUnavailableException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new SessionStoreUnavailableException("the cluster did not take the save: " + e.getMessage(), e);
-            }
+            return send(others, v.id(), stamp, changes, replication == Replication.ASYNC && chosen.contains(self));
+        });
+        Map<Address, Optional<Object>> answers = pending.await();
+        if (here[0] != null && replication == Replication.ASYNC) {
+            return here[0];
         }
         // The owner's answer decides, unless a replica that has the session says so while the
         // owner's copy is on the way.
         Optional<SaveOutcome> outcome = Optional.empty();
         for (Address target : targets) {
-            SaveOutcome answer = outcomes.get(target);
-            if (answer != null && (outcome.isEmpty() || outcome.get() == SaveOutcome.GONE)) {
-                outcome = Optional.of(answer);
+            Optional<SaveOutcome> answer = target.equals(self)
+                    ? Optional.ofNullable(here[0])
+                    : answers.getOrDefault(target, Optional.empty()).flatMap(v -> PendingSave.outcome(v, HELD));
+            if (answer.isPresent() && (outcome.isEmpty() || outcome.get() == SaveOutcome.GONE)) {
+                outcome = answer;
             }
         }
-        if (!answered) {
+        if (here[0] == null && answers.isEmpty()) {
             throw new SessionStoreUnavailableException("no replica of the session answered", null);
         }
         return outcome.orElse(SaveOutcome.UPDATED); // every replica is still receiving its copies
+    }
+
+    private PendingSave send(List<Address> others, long viewId, long stamp, ChangeSet changes, boolean async) {
+        if (others.isEmpty()) {
+            return PendingSave.done();
+        }
+        BytesMessage message = new BytesMessage(null, request(SAVE, out -> {
+            ChangeSetWire.writeVarLong(out, viewId);
+            ChangeSetWire.writeVarLong(out, stamp);
+            ChangeSetWire.write(changes, out);
+        }));
+        try {
+            if (async) {
+                dispatcher.castMessage(
+                        others, message, RequestOptions.ASYNC().anycasting(true).flags(Message.Flag.NO_RELIABILITY));
+                return PendingSave.done();
+            }
+            return PendingSave.awaiting(
+                    dispatcher.castMessageWithFuture(
+                            others,
+                            message,
+                            new RequestOptions(ResponseMode.GET_ALL, timeout.toMillis())
+                                    .anycasting(true)
+                                    .flags(Message.Flag.NO_RELIABILITY)),
+                    timeout);
+        } catch (Exception e) {
+            if (async) {
+                LOG.warn("could not send a save to the backups of {}: {}", changes.id(), e.getMessage());
+                return PendingSave.done();
+            }
+            throw new SessionStoreUnavailableException("the cluster did not take the save: " + e.getMessage(), e);
+        }
     }
 
     @Override
@@ -378,7 +448,7 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
         if (load(id).isEmpty()) {
             return false;
         }
-        boolean deleted = send(replicas(id, members), invalidation(id)) == SaveOutcome.INVALIDATED;
+        boolean deleted = replicate(invalidation(id), Replication.SYNC) == SaveOutcome.INVALIDATED;
         if (deleted) {
             publish(new SessionEvent(SessionEvent.Type.DELETED, id, Optional.empty()));
         }
@@ -397,13 +467,17 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
     }
 
     private boolean isOwner(SessionId id) {
-        List<Address> replicas = replicas(id, members);
+        List<Address> replicas = replicas(id, view.members());
         return !replicas.isEmpty() && replicas.get(0).equals(channel.getAddress());
+    }
+
+    private boolean isReplica(SessionId id, CurrentView v) {
+        return replicas(id, v.members()).contains(channel.getAddress());
     }
 
     private void announceExpiry(SessionEvent event) {
         byte[] payload = request(EXPIRED, out -> {
-            out.writeUTF(event.id().value());
+            ChangeSetWire.writeId(out, event.id());
             out.writeBoolean(event.lastState().isPresent());
             if (event.lastState().isPresent()) {
                 ChangeSetWire.write(ChangeSetWire.recreate(event.lastState().get()), out);
@@ -426,11 +500,8 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
             Map<SessionId, SessionRecord> found = new HashMap<>();
             for (Rsp<byte[]> rsp : answers.values()) {
                 if (rsp.wasReceived() && rsp.getValue() != null) {
-                    DataInputStream in = new DataInputStream(new ByteArrayInputStream(rsp.getValue()));
-                    int n = in.readInt();
-                    for (int i = 0; i < n; i++) {
-                        SessionRecord r = readRecord(in);
-                        found.putIfAbsent(r.id(), r);
+                    for (Copy copy : CopyWire.readAll(in(rsp.getValue()))) {
+                        copy.record().ifPresent(r -> found.putIfAbsent(r.id(), r));
                     }
                 }
             }
@@ -463,7 +534,8 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
     /**
      * {@code remote_reads} (reads fetched from another node: zero while the balancer routes each
      * session to its owner), {@code sessions_moved} (sent to new replicas on view changes), {@code
-     * sessions_held} and {@code members}.
+     * sessions_held}, {@code tombstones} (deletions remembered so no late copy undoes them) and
+     * {@code members}.
      */
     @Override
     public Map<String, Long> counters() {
@@ -474,13 +546,20 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
                 moved.sum(),
                 "sessions_held",
                 (long) local.size(),
+                "tombstones",
+                (long) copies.tombstones(),
                 "members",
-                (long) members.size());
+                (long) view.members().size());
+    }
+
+    /** The channel, for tests that install views of their own (a partition, a merge). */
+    JChannel channel() {
+        return channel;
     }
 
     /** The nodes in the cluster now, this one included. */
     public List<String> members() {
-        return members.stream().map(Address::toString).toList();
+        return view.members().stream().map(Address::toString).toList();
     }
 
     @Override
@@ -492,7 +571,7 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
             LOG.debug("closing the dispatcher: {}", e.getMessage());
         }
         channel.close();
-        local.close();
+        copies.close();
     }
 
     private Object handle(Message message) throws IOException {
@@ -501,86 +580,138 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
         switch (in.readByte()) {
             case SAVE -> {
                 long sentIn = ChangeSetWire.readVarLong(in);
+                long stamp = ChangeSetWire.readVarLong(in);
                 ChangeSet changes = ChangeSetWire.read(in);
                 SaveOutcome[] outcome = new SaveOutcome[1];
-                if (!membership.applyOrHold(changes, c -> outcome[0] = applySave(c))) {
+                if (!membership.applyOrHold(() -> outcome[0] = applyHere(changes, stamp))) {
                     return HELD;
                 }
                 if (outcome[0] != SaveOutcome.GONE && membership.isOlderThanCurrent(sentIn)) {
                     passOnAfterViewChange(changes.id(), sentIn);
                 }
+                if (!membership.isNewerThanCurrent(sentIn)) {
+                    handOverIfNotReplica(changes.id());
+                }
                 return (byte) outcome[0].ordinal();
             }
+            case COPIES -> {
+                long sentIn = ChangeSetWire.readVarLong(in);
+                CurrentView v = view;
+                boolean judge =
+                        !membership.isNewerThanCurrent(sentIn) && !v.members().isEmpty();
+                for (Copy copy : CopyWire.readAll(in)) {
+                    applyCopy(copy, judge && !isReplica(copy.id(), v));
+                }
+                return null;
+            }
             case GET -> {
-                Optional<SessionId> id = SessionId.parse(in.readUTF());
-                Optional<SessionRecord> r = id.flatMap(local::load);
-                return r.isEmpty() ? new byte[0] : encodeRecord(r.get());
+                SessionId id = ChangeSetWire.readId(in);
+                Optional<Copy> copy =
+                        copies.copyOf(id).filter(c -> !c.isTombstone()).or(() -> Optional.ofNullable(leaving.get(id)));
+                return copy.isEmpty() ? new byte[0] : encode(List.of(copy.get()), true);
+            }
+            case TAKE -> {
+                Optional<SessionRecord> taken = takeHere(ChangeSetWire.readId(in));
+                return taken.isEmpty() ? new byte[0] : encode(List.of(Copy.live(taken.get(), 0)), true);
             }
             case EXPIRED -> {
-                Optional<SessionId> id = SessionId.parse(in.readUTF());
+                SessionId expired = ChangeSetWire.readId(in);
                 Optional<SessionRecord> last =
                         in.readBoolean() ? Optional.of(SessionRecord.create(ChangeSetWire.read(in))) : Optional.empty();
-                id.ifPresent(expired -> publish(new SessionEvent(SessionEvent.Type.EXPIRED, expired, last)));
+                publish(new SessionEvent(SessionEvent.Type.EXPIRED, expired, last));
                 return null;
             }
             case FETCH -> {
-                String joiner = in.readUTF();
-                int size = in.readInt();
-                if (size < 1 || size > 10_000) {
-                    throw new IOException("implausible view size in a fetch: " + size);
-                }
-                List<String> joinersView = new ArrayList<>(size);
-                for (int i = 0; i < size; i++) {
-                    joinersView.add(in.readUTF());
-                }
-                PullPage page = PullPage.read(in);
-                membership.awaitMember(joiner, timeout);
-                List<SessionRecord> theirs = new ArrayList<>();
-                for (SessionRecord r : local.snapshot()) {
-                    if (page.holds(r.id())
-                            && Rendezvous.top(r.id().value(), joinersView, copies)
-                                    .contains(joiner)) {
-                        theirs.add(r);
-                    }
-                }
-                return encodeRecords(theirs);
+                return answerFetch(in);
             }
             case FIND -> {
                 String principal = in.readUTF();
-                List<SessionRecord> owned = new ArrayList<>();
+                List<Copy> owned = new ArrayList<>();
                 for (SessionRecord r : local.findByPrincipal(principal)) {
-                    if (replicas(r.id(), members).get(0).equals(channel.getAddress())) {
-                        owned.add(r); // each session answered once, by its owner
+                    if (isOwner(r.id())) {
+                        owned.add(Copy.live(r, 0)); // each session answered once, by its owner
                     }
                 }
-                return encodeRecords(owned);
+                return encode(owned, false);
             }
             default -> throw new IOException("unknown request");
         }
     }
 
-    private byte[] saveRequest(ChangeSet changes) {
-        return request(SAVE, out -> {
-            ChangeSetWire.writeVarLong(out, membership.currentViewId());
-            ChangeSetWire.write(changes, out);
-        });
+    /** The joiner's sessions, ranked by the joiner's view: held copies, handed-over ones, tombstones. */
+    private byte[] answerFetch(DataInputStream in) throws IOException {
+        String joiner = in.readUTF();
+        int size = in.readInt();
+        if (size < 1 || size > 10_000) {
+            throw new IOException("implausible view size in a fetch: " + size);
+        }
+        List<String> joinersView = new ArrayList<>(size);
+        for (int i = 0; i < size; i++) {
+            joinersView.add(in.readUTF());
+        }
+        PullPage page = PullPage.read(in);
+        membership.awaitMember(joiner, timeout);
+        java.util.function.Predicate<SessionId> theirs = id -> page.holds(id)
+                && Rendezvous.top(id.value(), joinersView, copyCount).contains(joiner);
+        List<Copy> answer = new ArrayList<>(copies.copies(theirs));
+        for (Copy handedOver : leaving.values()) {
+            if (theirs.test(handedOver.id())) {
+                answer.add(handedOver);
+            }
+        }
+        return encode(answer, false);
     }
 
     /**
      * A save from another node, applied to this node's copy; or, when this node handed its copy
      * over on a view change moments ago, to that copy, so it can still be passed on.
      */
-    private SaveOutcome applySave(ChangeSet changes) {
-        SaveOutcome outcome = local.save(changes);
+    private SaveOutcome applyHere(ChangeSet changes, long stamp) {
+        SaveOutcome outcome = copies.apply(changes, stamp);
         if (outcome != SaveOutcome.GONE || changes.previousId().isPresent()) {
             return outcome;
         }
         if (changes.invalidated()) {
             return leaving.remove(changes.id()) == null ? SaveOutcome.GONE : SaveOutcome.INVALIDATED;
         }
-        return leaving.computeIfPresent(changes.id(), (id, copy) -> copy.apply(changes)) == null
-                ? SaveOutcome.GONE
-                : SaveOutcome.UPDATED;
+        Copy updated = leaving.computeIfPresent(
+                changes.id(),
+                (id, copy) -> Copy.live(copy.record().orElseThrow().apply(changes), Math.max(copy.stamp() + 1, stamp)));
+        return updated == null ? SaveOutcome.GONE : SaveOutcome.UPDATED;
+    }
+
+    /**
+     * A whole copy from another node. A node that is not one of the session's replicas keeps no
+     * copy of it (one it kept would be served, and miss the saves that go to the replicas), unless
+     * it is holding the session's handed-over copy a while, which then takes the newer one.
+     */
+    private void applyCopy(Copy copy, boolean notAReplica) {
+        if (!notAReplica || copy.isTombstone()) {
+            copies.apply(copy);
+            return;
+        }
+        leaving.computeIfPresent(copy.id(), (id, held) -> copy.stamp() > held.stamp() ? copy : held);
+    }
+
+    /**
+     * A save reached this node although it is not one of the session's replicas in its view (sent
+     * in an older one): the replicas get this node's copy, and this node keeps it only as handed
+     * over, so it is never served as the truth.
+     */
+    private void handOverIfNotReplica(SessionId id) {
+        CurrentView v = view;
+        if (v.members().isEmpty() || isReplica(id, v) || local.load(id).isEmpty()) {
+            return;
+        }
+        rebalancer.execute(() -> {
+            List<Address> targets = replicas(id, view.members());
+            copies.copyOf(id).filter(c -> !c.isTombstone()).ifPresent(copy -> {
+                sendCopies(targets, List.of(copy));
+                leaving.put(id, copy);
+                copies.handOver(id);
+                rebalancer.schedule(() -> leaving.remove(id, copy), LEAVING_KEPT.toMillis(), TimeUnit.MILLISECONDS);
+            });
+        });
     }
 
     /**
@@ -589,7 +720,7 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
      * this node's copy, as it is now that the save is in.
      */
     private void passOnAfterViewChange(SessionId id, long sentIn) {
-        List<Address> missed = new ArrayList<>(replicas(id, members));
+        List<Address> missed = new ArrayList<>(replicas(id, view.members()));
         membership.membersOf(sentIn).ifPresent(then -> missed.removeAll(replicas(id, then)));
         missed.remove(channel.getAddress());
         if (!missed.isEmpty()) {
@@ -597,81 +728,120 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
         }
     }
 
-    /** Sends this node's copy of a session as it is now (or its end, if it ended) to the targets. */
+    /** Sends this node's copy of a session as it is now (or its tombstone) to the targets. */
     private void passOn(SessionId id, List<Address> targets) {
-        ChangeSet copy = local.load(id)
+        copies.copyOf(id)
                 .or(() -> Optional.ofNullable(leaving.get(id)))
-                .map(ChangeSetWire::recreate)
-                .orElseGet(() -> invalidation(id));
-        sendInOrder(targets, copy);
+                .ifPresent(copy -> sendCopies(targets, List.of(copy)));
         LOG.debug("passed session {} on to {} new replicas", id, targets.size());
     }
 
     /**
-     * Sends without waiting for an answer, from the rebalancing thread only: TCP keeps what one
-     * thread sends to a node in order, and no copy waits behind a slow node's acknowledgement.
+     * Sends copies without waiting for an answer, from the rebalancing thread only: TCP keeps what
+     * one thread sends to a node in order, and no copy waits behind a slow node's acknowledgement.
+     * The receiver keeps each only if it is newer than its own.
      */
-    private void sendInOrder(List<Address> targets, ChangeSet changes) {
+    private void sendCopies(List<Address> targets, List<Copy> batch) {
         try {
+            byte[] payload = CopyWire.encode(
+                    out -> {
+                        out.writeByte(COPIES);
+                        ChangeSetWire.writeVarLong(out, view.id());
+                    },
+                    batch);
             dispatcher.castMessage(
                     targets,
-                    new BytesMessage(null, saveRequest(changes)),
+                    new BytesMessage(null, payload),
                     RequestOptions.ASYNC().anycasting(true).flags(Message.Flag.NO_RELIABILITY));
         } catch (Exception e) {
-            LOG.warn("could not send session {} to {}: {}", changes.id(), targets, e.getMessage());
+            LOG.warn("could not send {} session copies to {}: {}", batch.size(), targets, e.getMessage());
         }
     }
 
     /**
-     * After a view change: sends each held session to the nodes that now rank among its replicas
-     * and did not before, then drops those this node no longer ranks for.
+     * After a view change: sends each held session (and tombstone) to the nodes that now rank
+     * among its replicas and did not before, or after a merge to all of its replicas; then hands
+     * over those this node no longer ranks for.
      */
-    private void rebalance(List<Address> before, List<Address> after, Set<Address> pulling) {
-        Set<Address> gone = new LinkedHashSet<>(before);
-        gone.removeAll(after);
-        int sent = 0;
+    private void rebalance(List<Address> before, List<Address> after, Set<Address> pulling, boolean merge) {
+        Address self = channel.getAddress();
+        Map<List<Address>, List<Copy>> outgoing = new HashMap<>();
         List<SessionId> handedOver = new ArrayList<>();
-        for (SessionRecord listed : local.snapshot()) {
-            SessionId id = listed.id();
+        int sent = 0;
+        for (Copy copy : copies.copies(id -> true)) {
+            SessionId id = copy.id();
             List<Address> now = replicas(id, after);
-            List<Address> missing = new ArrayList<>(now);
-            missing.removeAll(replicas(id, before));
-            missing.removeAll(pulling);
-            missing.remove(channel.getAddress());
-            Optional<SessionRecord> current = local.load(id); // as it is now, not as listed
-            if (current.isEmpty()) {
-                continue;
+            List<Address> targets = new ArrayList<>(now);
+            if (!merge) {
+                targets.removeAll(replicas(id, before));
+                targets.removeAll(pulling);
             }
-            if (!missing.isEmpty()) {
-                sendInOrder(missing, ChangeSetWire.recreate(current.get()));
+            targets.remove(self);
+            if (!targets.isEmpty()) {
+                List<Copy> batch = outgoing.computeIfAbsent(targets, t -> new ArrayList<>());
+                batch.add(copy);
                 sent++;
+                if (batch.size() >= CopyWire.BATCH) {
+                    sendCopies(targets, List.copyOf(batch));
+                    batch.clear();
+                }
             }
-            if (!now.contains(channel.getAddress())) {
-                leaving.put(id, current.get()); // a save still on its way may need passing on
-                local.delete(id); // handed over: no longer one of its replicas
+            if (!copy.isTombstone() && !now.contains(self)) {
                 handedOver.add(id);
             }
+        }
+        outgoing.forEach((targets, batch) -> {
+            if (!batch.isEmpty()) {
+                sendCopies(targets, batch);
+            }
+        });
+        for (SessionId id : handedOver) {
+            // Read again: a save may have landed since the walk; the joiners' pulls find it here.
+            copies.copyOf(id).filter(c -> !c.isTombstone()).ifPresent(c -> leaving.put(id, c));
+            copies.handOver(id);
         }
         if (!handedOver.isEmpty()) {
             rebalancer.schedule(
                     () -> handedOver.forEach(leaving::remove), LEAVING_KEPT.toMillis(), TimeUnit.MILLISECONDS);
         }
         moved.add(sent);
-        LOG.info("view change ({} left): sent {} sessions to their new replicas", gone.size(), sent);
+        LOG.info(
+                "view change{}: sent {} copies to their replicas, handed over {}",
+                merge ? " (merge)" : "",
+                sent,
+                handedOver.size());
     }
 
-    private List<Address> replicas(SessionId id, List<Address> view) {
+    private List<Address> replicas(SessionId id, List<Address> members) {
         Map<String, Address> byName = new HashMap<>();
-        for (Address a : view) {
+        for (Address a : members) {
             byName.put(a.toString(), a);
         }
-        return Rendezvous.top(id.value(), byName.keySet(), copies).stream()
+        return Rendezvous.top(id.value(), byName.keySet(), copyCount).stream()
                 .map(byName::get)
                 .toList();
     }
 
     private static ChangeSet invalidation(SessionId id) {
         return ChangeSet.builder(id, Instant.EPOCH, Instant.EPOCH).invalidated().build();
+    }
+
+    private static DataInputStream in(byte[] bytes) {
+        return new DataInputStream(new ByteArrayInputStream(bytes));
+    }
+
+    private static byte[] encode(List<Copy> list, boolean single) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            if (single) {
+                CopyWire.write(list.get(0), out);
+            } else {
+                CopyWire.writeAll(list, out);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
     }
 
     @FunctionalInterface
@@ -688,52 +858,6 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
             throw new UncheckedIOException(e);
         }
         return bytes.toByteArray();
-    }
-
-    private static byte[] encodeRecord(SessionRecord r) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            writeRecord(r, out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
-    }
-
-    /** A whole record: the change set that recreates it, then its version, which that would reset. */
-    private static void writeRecord(SessionRecord r, DataOutputStream out) throws IOException {
-        ChangeSetWire.write(ChangeSetWire.recreate(r), out);
-        out.writeLong(r.version());
-    }
-
-    private static SessionRecord readRecord(DataInputStream in) throws IOException {
-        SessionRecord r = SessionRecord.create(ChangeSetWire.read(in));
-        return new SessionRecord(
-                r.id(),
-                r.createdAt(),
-                r.lastAccessedAt(),
-                r.maxInactiveInterval(),
-                r.absoluteDeadline(),
-                r.attributes(),
-                r.principal(),
-                in.readLong());
-    }
-
-    private static byte[] encodeRecords(List<SessionRecord> records) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeInt(records.size());
-            for (SessionRecord r : records) {
-                writeRecord(r, out);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
-    }
-
-    private static SessionRecord decodeRecord(byte[] bytes) throws IOException {
-        return readRecord(new DataInputStream(new ByteArrayInputStream(bytes)));
     }
 
     /** Configures a {@link PrimaryBackupSessionStore}: see {@link ClusterStoreBuilder}, and the backups. */

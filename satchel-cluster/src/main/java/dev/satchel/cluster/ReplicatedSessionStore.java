@@ -34,8 +34,6 @@ import org.jgroups.View;
 import org.jgroups.blocks.MessageDispatcher;
 import org.jgroups.blocks.RequestOptions;
 import org.jgroups.blocks.ResponseMode;
-import org.jgroups.util.Rsp;
-import org.jgroups.util.RspList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,9 +57,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class ReplicatedSessionStore implements PrincipalIndexedStore, ObservableSessionStore, ReportingStore {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicatedSessionStore.class);
-    /** In the view-id slot of a request, marks a joiner's pull rather than a save. */
-    private static final long PULL = Long.MAX_VALUE;
+    private static final byte SAVE = 1;
+    private static final byte COPIES = 2;
+    private static final byte PULL = 3;
 
+    private final VersionedCopies copies;
     private final MemorySessionStore local;
     private final JChannel channel;
     private final MessageDispatcher dispatcher;
@@ -79,7 +79,8 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
     private ReplicatedSessionStore(Builder b) throws Exception {
         this.mode = b.mode;
         this.timeout = b.timeout;
-        this.local = MemorySessionStore.builder().clock(b.clock).build();
+        this.copies = new VersionedCopies(b.clock);
+        this.local = copies.local();
         this.channel = new JChannel(b.config);
         b.nodeName.ifPresent(channel::setName);
         this.dispatcher = new MessageDispatcher(channel, this::apply);
@@ -88,19 +89,24 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
             public void viewAccepted(View view) {
                 membership.viewInstalled(view);
                 LOG.info("cluster view {}: {} nodes", view.getViewId(), view.size());
-                if (view instanceof MergeView merge) {
+                if (view instanceof MergeView merge && !handover.isShutdown()) {
                     handover.execute(() -> exchangeAfterMerge(merge));
                 }
             }
         });
-        channel.connect(b.clusterName);
-        Membership.awaitPeers(channel, b.peerWait, LOG);
-        if (channel.getView().size() > 1 && !channel.getView().getCoord().equals(channel.getAddress())) {
-            pullEverySession(channel.getView().getCoord()); // from the oldest member
-        }
-        int early = membership.openGate(local::save);
-        if (early > 0) {
-            LOG.info("applied {} saves that reached this node before its sessions", early);
+        try {
+            channel.connect(b.clusterName);
+            Membership.awaitPeers(channel, b.peerWait, LOG);
+            if (channel.getView().size() > 1 && !channel.getView().getCoord().equals(channel.getAddress())) {
+                pullEverySession(channel.getView().getCoord()); // from the oldest member
+            }
+            int early = membership.openGate();
+            if (early > 0) {
+                LOG.info("applied {} saves that reached this node before its sessions", early);
+            }
+        } catch (Exception | Error e) {
+            close(); // a member that never opens its gate would hold every save sent to it
+            throw e;
         }
     }
 
@@ -114,16 +120,26 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
         return local.load(id);
     }
 
+    /**
+     * Applies a save here, then sends it to the others. Under the session's lock it is stamped,
+     * applied and handed to the network, so every node applies this node's saves of a session in
+     * the order they were made here; the answers are awaited after the lock is released. A save
+     * refused here (the session is gone) is not sent, but an invalidation always is.
+     */
     @Override
     public SaveOutcome save(ChangeSet changes) {
         Objects.requireNonNull(changes, "changes");
-        SaveOutcome here = local.save(changes);
-        if (mode == Replication.ASYNC) {
-            send(changes, Optional.empty());
-        } else {
-            send(changes, Optional.of(timeout));
-        }
-        return here;
+        SaveOutcome[] here = new SaveOutcome[1];
+        PendingSave pending = copies.locked(changes, () -> {
+            long stamp = copies.nextStamp(changes.id());
+            here[0] = copies.apply(changes, stamp);
+            if (here[0] == SaveOutcome.GONE && !changes.invalidated()) {
+                return PendingSave.done();
+            }
+            return send(changes, stamp, mode == Replication.ASYNC ? Optional.empty() : Optional.of(timeout));
+        });
+        pending.await();
+        return here[0];
     }
 
     /**
@@ -131,37 +147,40 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
      * without JGroups' retransmission layers (flag {@code NO_RELIABILITY}): between two live nodes
      * TCP already delivers every message once and in order, and each connection's messages are
      * applied on its reader thread, in that order. What those layers added, copies for a node
-     * that joins mid-save, {@link Membership} provides. With a wait, every other node has applied
-     * the save when this returns.
+     * that joins mid-save, {@link Membership} provides. With a wait, the returned save completes
+     * once every other node has applied it.
      */
-    private void send(ChangeSet changes, Optional<Duration> wait) {
-        byte[] payload = encode(membership.currentViewId(), changes);
+    private PendingSave send(ChangeSet changes, long stamp, Optional<Duration> wait) {
+        byte[] payload = request(SAVE, out -> {
+            ChangeSetWire.writeVarLong(out, membership.currentViewId());
+            ChangeSetWire.writeVarLong(out, stamp);
+            ChangeSetWire.write(changes, out);
+        });
         messagesSent.increment();
         bytesSent.add(payload.length);
         Message message = new BytesMessage(null, payload).setFlag(Message.TransientFlag.DONT_LOOPBACK);
         try {
             if (wait.isEmpty()) {
                 dispatcher.castMessage(null, message, RequestOptions.ASYNC().flags(Message.Flag.NO_RELIABILITY));
-                return;
+                return PendingSave.done();
             }
             List<Address> others = new ArrayList<>(channel.getView().getMembers());
             others.remove(channel.getAddress());
             if (others.isEmpty()) {
-                return;
+                return PendingSave.done();
             }
-            RspList<Object> answers = dispatcher.castMessage(
-                    others,
-                    message,
-                    new RequestOptions(ResponseMode.GET_ALL, wait.get().toMillis()).flags(Message.Flag.NO_RELIABILITY));
-            for (Rsp<Object> answer : answers.values()) {
-                if (!answer.wasReceived() && !answer.wasSuspected()) {
-                    throw new SessionStoreUnavailableException(
-                            "a node did not acknowledge the save within " + wait.get(), null);
-                }
-            }
-        } catch (SessionStoreUnavailableException e) {
-            throw e;
+            return PendingSave.awaiting(
+                    dispatcher.castMessageWithFuture(
+                            others,
+                            message,
+                            new RequestOptions(ResponseMode.GET_ALL, wait.get().toMillis())
+                                    .flags(Message.Flag.NO_RELIABILITY)),
+                    wait.get());
         } catch (Exception e) {
+            if (wait.isEmpty()) {
+                LOG.warn("could not send a save of {}: {}", changes.id(), e.getMessage());
+                return PendingSave.done();
+            }
             throw new SessionStoreUnavailableException("the cluster did not take the save: " + e.getMessage(), e);
         }
     }
@@ -192,7 +211,11 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
         return local.expireDue();
     }
 
-    /** {@code saves_sent}, {@code bytes_sent} (change sets, before JGroups' framing), {@code sessions_held}, {@code members}. */
+    /**
+     * {@code saves_sent}, {@code bytes_sent} (change sets, before JGroups' framing), {@code
+     * sessions_held}, {@code tombstones} (deletions remembered so no late copy undoes them), {@code
+     * members}.
+     */
     @Override
     public Map<String, Long> counters() {
         return Map.of(
@@ -202,8 +225,15 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
                 bytesSent.sum(),
                 "sessions_held",
                 (long) local.size(),
+                "tombstones",
+                (long) copies.tombstones(),
                 "members",
                 (long) channel.getView().size());
+    }
+
+    /** The channel, for tests that install views of their own (a partition, a merge). */
+    JChannel channel() {
+        return channel;
     }
 
     /** The nodes in the cluster now, this one included. */
@@ -230,53 +260,78 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
             LOG.debug("closing the dispatcher: {}", e.getMessage());
         }
         channel.close();
-        local.close();
+        copies.close();
     }
 
     /**
      * A save from another node, applied to this node's copy (or held, while this node is still
      * receiving its first copy). A save sent in an older view than this node's may not have
-     * reached the nodes that joined since: this node passes the session on to them.
+     * reached the nodes that joined since: this node passes the session on to them. Whole copies
+     * (a merge, a pass-on) are kept only if newer than this node's.
      */
     private Object apply(Message message) throws IOException {
         DataInputStream in = new DataInputStream(
                 new java.io.ByteArrayInputStream(message.getArray(), message.getOffset(), message.getLength()));
-        long sentIn = ChangeSetWire.readVarLong(in);
-        if (sentIn == PULL) {
-            return answerPull(in);
-        }
-        ChangeSet changes = ChangeSetWire.read(in);
-        if (membership.applyOrHold(changes, local::save)) {
-            List<Address> missed = membership.missedBy(sentIn, message.getSrc(), channel.getAddress());
-            if (!missed.isEmpty()) {
-                handover.execute(() -> passOn(changes.id(), missed));
+        switch (in.readByte()) {
+            case SAVE -> {
+                long sentIn = ChangeSetWire.readVarLong(in);
+                long stamp = ChangeSetWire.readVarLong(in);
+                ChangeSet changes = ChangeSetWire.read(in);
+                if (membership.applyOrHold(() -> copies.apply(changes, stamp))) {
+                    List<Address> missed = membership.missedBy(sentIn, message.getSrc(), channel.getAddress());
+                    if (!missed.isEmpty()) {
+                        handover.execute(() -> passOn(List.of(changes.id()), missed));
+                    }
+                }
+                return null;
             }
+            case COPIES -> {
+                ChangeSetWire.readVarLong(in); // the sender's view: every node keeps every session
+                for (Copy copy : CopyWire.readAll(in)) {
+                    copies.apply(copy);
+                }
+                return null;
+            }
+            case PULL -> {
+                return answerPull(in);
+            }
+            default -> throw new IOException("unknown request");
         }
-        return null;
     }
 
-    /** Sends this node's whole copy of a session (or its end) to nodes a save may have missed. */
-    private void passOn(SessionId id, List<Address> targets) {
-        ChangeSet copy = local.load(id).map(ChangeSetWire::recreate).orElseGet(() -> ChangeSet.builder(
-                        id, Instant.EPOCH, Instant.EPOCH)
-                .invalidated()
-                .build());
-        try {
-            RspList<Object> answers = dispatcher.castMessage(
-                    targets,
-                    new BytesMessage(null, encode(membership.currentViewId(), copy)),
-                    new RequestOptions(ResponseMode.GET_ALL, timeout.toMillis())
-                            .flags(Message.Flag.NO_RELIABILITY)
-                            .anycasting(true));
-            LOG.debug("passed session {} on to {} nodes that joined: {}", id, targets.size(), answers.numReceived());
-        } catch (Exception e) {
-            LOG.warn("could not pass session {} on to {}: {}", id, targets, e.getMessage());
+    /**
+     * Sends this node's copies of sessions (or their tombstones) to nodes a save may have missed,
+     * in batches, without waiting: from the hand-over thread only, so what it sends a node arrives
+     * in the order it was read. The receivers keep each only if it is newer than theirs.
+     */
+    private void passOn(List<SessionId> ids, List<Address> targets) {
+        List<Copy> batch = new ArrayList<>();
+        for (SessionId id : ids) {
+            copies.copyOf(id).ifPresent(batch::add);
+        }
+        for (List<Copy> part : CopyWire.batches(batch)) {
+            try {
+                dispatcher.castMessage(
+                        targets,
+                        new BytesMessage(
+                                null,
+                                CopyWire.encode(
+                                        out -> {
+                                            out.writeByte(COPIES);
+                                            ChangeSetWire.writeVarLong(out, membership.currentViewId());
+                                        },
+                                        part)),
+                        RequestOptions.ASYNC().anycasting(true).flags(Message.Flag.NO_RELIABILITY));
+            } catch (Exception e) {
+                LOG.warn("could not pass {} sessions on to {}: {}", part.size(), targets, e.getMessage());
+            }
         }
     }
 
     /**
      * After a partition heals (or a node that started alone is merged in), each side's first
-     * node sends every session it holds to the nodes of the other sides.
+     * node sends every session and tombstone it holds to the nodes of the other sides; each node
+     * keeps the newer of two copies, and a deletion on either side stands.
      */
     private void exchangeAfterMerge(MergeView merge) {
         for (View subgroup : merge.getSubgroups()) {
@@ -289,11 +344,12 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
                 if (others.isEmpty()) {
                     return;
                 }
-                List<SessionRecord> sessions = local.snapshot();
-                for (SessionRecord r : sessions) {
-                    passOn(r.id(), others);
-                }
-                LOG.info("merged: sent {} sessions to {} nodes of the other side", sessions.size(), others.size());
+                List<Copy> all = copies.copies(id -> true);
+                passOn(all.stream().map(Copy::id).toList(), others);
+                LOG.info(
+                        "merged: sent {} sessions and tombstones to {} nodes of the other side",
+                        all.size(),
+                        others.size());
                 return;
             }
         }
@@ -308,55 +364,51 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
     private void pullEverySession(Address from) throws Exception {
         int received = 0;
         for (int p = 0; p < PullPage.COUNT; p++) {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
-            try (DataOutputStream out = new DataOutputStream(bytes)) {
-                ChangeSetWire.writeVarLong(out, PULL);
-                out.writeUTF(channel.getAddress().toString());
-                new PullPage(p, PullPage.COUNT).write(out);
-            }
+            PullPage page = new PullPage(p, PullPage.COUNT);
             byte[] answer = dispatcher.sendMessage(
-                    new BytesMessage(from, bytes.toByteArray()),
+                    new BytesMessage(from, request(PULL, out -> {
+                        out.writeUTF(channel.getAddress().toString());
+                        page.write(out);
+                    })),
                     RequestOptions.SYNC().timeout(timeout.toMillis() * 5));
-            DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(answer));
-            int count = in.readInt();
-            for (int i = 0; i < count; i++) {
-                local.save(ChangeSetWire.read(in));
+            if (answer == null) {
+                throw new IOException("no answer to the pull of page " + page + " from " + from);
             }
-            received += count;
+            for (Copy copy : CopyWire.readAll(new DataInputStream(new java.io.ByteArrayInputStream(answer)))) {
+                copies.apply(copy);
+                received++;
+            }
         }
         LOG.info("received {} sessions on joining, from {}", received, from);
     }
 
     /**
-     * One page of every session, for a joining node. Answered once this node's view holds the
-     * joiner: a save sent in the view before then either arrived first, and is in a page, or
-     * arrives after, and this node passes it on to the joiner.
+     * One page of every session and tombstone, for a joining node. Answered once this node's view
+     * holds the joiner: a save sent in the view before then either arrived first, and is in a
+     * page, or arrives after, and this node passes it on to the joiner.
      */
     private byte[] answerPull(DataInputStream in) throws IOException {
         String joiner = in.readUTF();
         PullPage page = PullPage.read(in);
         membership.awaitMember(joiner, timeout);
-        List<SessionRecord> sessions = new ArrayList<>();
-        for (SessionRecord r : local.snapshot()) {
-            if (page.holds(r.id())) {
-                sessions.add(r);
-            }
-        }
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 * sessions.size() + 4);
+        List<Copy> answer = copies.copies(page::holds);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 * answer.size() + 4);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeInt(sessions.size());
-            for (SessionRecord r : sessions) {
-                ChangeSetWire.write(ChangeSetWire.recreate(r), out);
-            }
+            CopyWire.writeAll(answer, out);
         }
         return bytes.toByteArray();
     }
 
-    private static byte[] encode(long viewId, ChangeSet changes) {
+    @FunctionalInterface
+    private interface Writer {
+        void write(DataOutputStream out) throws IOException;
+    }
+
+    private static byte[] request(byte kind, Writer body) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            ChangeSetWire.writeVarLong(out, viewId);
-            ChangeSetWire.write(changes, out);
+            out.writeByte(kind);
+            body.write(out);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -189,6 +189,26 @@ public final class MemorySessionStore implements PrincipalIndexedStore, Observab
         return live;
     }
 
+    /**
+     * Stores exactly this copy of a session, in place of whatever version is held: for a replica
+     * taking a newer copy from another node, where merging would keep attributes the newer copy
+     * no longer has. Publishes CREATED only when no copy was held. Not capped by {@link
+     * Builder#maxSessions}: a replica refusing a copy would lose the session.
+     */
+    public void replace(SessionRecord copy) {
+        Objects.requireNonNull(copy, "copy");
+        SessionRecord[] before = new SessionRecord[1];
+        sessions.compute(copy.id(), (id, old) -> {
+            before[0] = old;
+            return copy;
+        });
+        reindex(before[0], copy);
+        expiry.schedule(copy.id(), copy.expiresAt());
+        if (before[0] == null) {
+            publish(SessionEvent.Type.CREATED, copy);
+        }
+    }
+
     /** Number of sessions held, expired ones not yet reclaimed included. */
     public int size() {
         return sessions.size();

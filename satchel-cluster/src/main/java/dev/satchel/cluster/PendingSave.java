@@ -1,0 +1,86 @@
+package dev.satchel.cluster;
+
+import dev.satchel.core.SessionStore.SaveOutcome;
+import dev.satchel.core.SessionStoreUnavailableException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.jgroups.Address;
+import org.jgroups.util.Rsp;
+import org.jgroups.util.RspList;
+
+/**
+ * A save handed to the network, whose answers are awaited after the session's lock is released:
+ * the lock orders what a node sends, and holding it through the wait would stall every other save
+ * of the session (and two nodes saving one session at once would each wait on the other).
+ */
+final class PendingSave {
+    private final Optional<CompletableFuture<RspList<Object>>> answers;
+    private final Duration timeout;
+
+    private PendingSave(Optional<CompletableFuture<RspList<Object>>> answers, Duration timeout) {
+        this.answers = answers;
+        this.timeout = timeout;
+    }
+
+    /** Nothing to wait for: no other node, or an asynchronous save. */
+    static PendingSave done() {
+        return new PendingSave(Optional.empty(), Duration.ZERO);
+    }
+
+    static PendingSave awaiting(CompletableFuture<RspList<Object>> answers, Duration timeout) {
+        return new PendingSave(Optional.of(answers), timeout);
+    }
+
+    /**
+     * Waits for every node's answer. A node that did not answer in time fails the save; so does
+     * one that answered with an error (JGroups marks such an answer received, with no value): a
+     * replica that refused the save does not hold it. A node suspected of having died is skipped.
+     *
+     * @return each node that answered, with its value if it had one
+     * @throws SessionStoreUnavailableException if a node failed the save, or none answered in time
+     */
+    Map<Address, Optional<Object>> await() {
+        if (answers.isEmpty()) {
+            return Map.of();
+        }
+        RspList<Object> rsps;
+        try {
+            // JGroups ends the wait at the request's own timeout; the margin only guards a lost wake-up.
+            rsps = answers.get().get(timeout.toMillis() * 2 + 1_000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SessionStoreUnavailableException("interrupted while the cluster took a save", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new SessionStoreUnavailableException("the cluster did not take the save: " + e.getMessage(), e);
+        }
+        Map<Address, Optional<Object>> values = new java.util.HashMap<>();
+        for (Map.Entry<Address, Rsp<Object>> e : rsps.entrySet()) {
+            Rsp<Object> rsp = e.getValue();
+            if (rsp.hasException()) {
+                throw new SessionStoreUnavailableException(
+                        e.getKey() + " refused the save: " + rsp.getException().getMessage(), rsp.getException());
+            }
+            if (!rsp.wasReceived() && !rsp.wasSuspected()) {
+                throw new SessionStoreUnavailableException(
+                        e.getKey() + " did not acknowledge the save within " + timeout, null);
+            }
+            if (rsp.wasReceived()) {
+                values.put(e.getKey(), Optional.ofNullable(rsp.getValue()));
+            }
+        }
+        return values;
+    }
+
+    /** Whether a value answered by a node is a save outcome (not "held, decides nothing"). */
+    static Optional<SaveOutcome> outcome(Object value, byte held) {
+        if (value instanceof Byte b && b != held && b >= 0 && b < SaveOutcome.values().length) {
+            return Optional.of(SaveOutcome.values()[b]);
+        }
+        return Optional.empty();
+    }
+}

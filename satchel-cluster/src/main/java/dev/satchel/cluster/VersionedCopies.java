@@ -1,0 +1,258 @@
+package dev.satchel.cluster;
+
+import dev.satchel.core.ChangeSet;
+import dev.satchel.core.SessionId;
+import dev.satchel.core.SessionRecord;
+import dev.satchel.core.SessionStore.SaveOutcome;
+import dev.satchel.core.memory.MemorySessionStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+/**
+ * A node's copies of the cluster's sessions, each with the stamp of the last save in it, and the
+ * tombstones of sessions deleted lately. What both cluster strategies rely on to stay right
+ * whatever order copies arrive in:
+ *
+ * <ul>
+ *   <li>a save (a change set) merges into the copy, as in one store, and moves its stamp on;
+ *   <li>a whole copy (to a joiner, a new replica, the other side of a healed partition, a late
+ *       pass-on) replaces the held one only if its stamp is newer, so a late or stale copy never
+ *       undoes a save;
+ *   <li>a deletion leaves a tombstone until the session could no longer be alive anyway; while it
+ *       stands, no save and no copy brings the session back: a logout wins.
+ * </ul>
+ *
+ * Every operation on one session runs under that session's lock, which a store also holds while
+ * it hands its own save to the network, so replicas apply one node's saves in the same order.
+ */
+final class VersionedCopies implements AutoCloseable {
+    /** The least a tombstone stands, for deletions of sessions this node held no copy of. */
+    static final Duration TOMBSTONE_MIN = Duration.ofMinutes(2);
+
+    private final MemorySessionStore local;
+    private final Clock clock;
+    private final HybridClock stamps;
+    private final SessionLocks locks = new SessionLocks();
+    private final Map<SessionId, Long> stampOf = new ConcurrentHashMap<>();
+    private final Map<SessionId, Copy> tombstones = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService cleaner = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "satchel-tombstones");
+        t.setDaemon(true);
+        return t;
+    });
+
+    VersionedCopies(Clock clock) {
+        this.clock = clock;
+        this.local = MemorySessionStore.builder().clock(clock).build();
+        this.stamps = new HybridClock(clock);
+        cleaner.scheduleWithFixedDelay(this::forgetOld, 10, 10, TimeUnit.SECONDS);
+    }
+
+    /** The copies themselves, for reads, searches, events and expiry. */
+    MemorySessionStore local() {
+        return local;
+    }
+
+    Optional<SessionRecord> load(SessionId id) {
+        return local.load(id);
+    }
+
+    <T> T locked(SessionId id, Supplier<T> action) {
+        return locks.with(id, action);
+    }
+
+    /** Runs under the locks of a change set's session, and of its previous id if it renames. */
+    <T> T locked(ChangeSet changes, Supplier<T> action) {
+        return changes.previousId().isPresent()
+                ? locks.with(changes.previousId().get(), changes.id(), action)
+                : locks.with(changes.id(), action);
+    }
+
+    /** The stamp for a new save of this session made on this node. */
+    long nextStamp(SessionId id) {
+        return stamps.after(heldStamp(id));
+    }
+
+    /** Applies a save (this node's own or another's) carrying {@code stamp}. */
+    SaveOutcome apply(ChangeSet changes, long stamp) {
+        return locked(changes, () -> {
+            if (changes.invalidated()) {
+                boolean deleted = changes.previousId().map(p -> bury(p, stamp)).orElse(false);
+                deleted |= bury(changes.id(), stamp);
+                return deleted ? SaveOutcome.INVALIDATED : SaveOutcome.GONE;
+            }
+            if (tombstones.containsKey(changes.id())
+                    || changes.previousId().map(tombstones::containsKey).orElse(false)) {
+                return SaveOutcome.GONE; // deleted here already: a save never brings it back
+            }
+            long held = changes.previousId().map(this::heldStamp).orElseGet(() -> heldStamp(changes.id()));
+            SaveOutcome outcome = local.save(changes);
+            if (outcome != SaveOutcome.GONE) {
+                stampOf.put(changes.id(), Math.max(held + 1, stamp));
+                changes.previousId().ifPresent(previous -> {
+                    stampOf.remove(previous);
+                    tombstones.put(previous, Copy.tombstone(previous, stamp, keptUntil(local.load(changes.id()))));
+                });
+            }
+            return outcome;
+        });
+    }
+
+    /**
+     * Applies a whole copy if it is newer than what this node holds, and returns whether it did. A
+     * tombstone deletes the held copy; a live copy never replaces a tombstone.
+     */
+    boolean apply(Copy copy) {
+        return locks.with(copy.id(), () -> {
+            Copy buried = tombstones.get(copy.id());
+            if (copy.isTombstone()) {
+                boolean held = local.load(copy.id()).isPresent();
+                if (held) {
+                    local.delete(copy.id());
+                }
+                stampOf.remove(copy.id());
+                if (buried == null || copy.until().isAfter(buried.until())) {
+                    tombstones.put(copy.id(), copy);
+                }
+                return held;
+            }
+            if (buried != null) {
+                return false;
+            }
+            SessionRecord record = copy.record().orElseThrow();
+            if (record.isExpired(clock.instant())) {
+                return false;
+            }
+            Optional<SessionRecord> held = local.load(copy.id());
+            if (held.isPresent() && !newer(copy, held.get())) {
+                return false;
+            }
+            local.replace(record);
+            stampOf.put(copy.id(), copy.stamp());
+            return true;
+        });
+    }
+
+    /** This node's copy of a session, or its tombstone, to send whole. */
+    Optional<Copy> copyOf(SessionId id) {
+        return locks.with(id, () -> local.load(id)
+                .map(r -> Copy.live(r, heldStamp(id)))
+                .or(() -> Optional.ofNullable(tombstones.get(id))));
+    }
+
+    /** Every live copy and tombstone whose session {@code which} accepts, each read under its lock. */
+    List<Copy> copies(Predicate<SessionId> which) {
+        List<Copy> out = new ArrayList<>();
+        for (SessionRecord r : local.snapshot()) {
+            if (which.test(r.id())) {
+                copyOf(r.id()).ifPresent(out::add);
+            }
+        }
+        for (Copy t : tombstones.values()) {
+            if (which.test(t.id())) {
+                out.add(t);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Ends a session here and returns it as it was, in one step: the source of a rename, so that
+     * of two renames of one session only one gets it, and no save lands on the old id after.
+     */
+    Optional<SessionRecord> take(SessionId id) {
+        return locks.with(id, () -> {
+            Optional<SessionRecord> held = local.load(id);
+            if (held.isPresent()) {
+                bury(id, nextStamp(id));
+            }
+            return held;
+        });
+    }
+
+    /** Drops this node's copy without a tombstone: it was handed over to the session's replicas. */
+    void handOver(SessionId id) {
+        locks.with(id, () -> {
+            local.delete(id);
+            stampOf.remove(id);
+            return null;
+        });
+    }
+
+    int size() {
+        return local.size();
+    }
+
+    int tombstones() {
+        return tombstones.size();
+    }
+
+    @Override
+    public void close() {
+        cleaner.shutdownNow();
+        local.close();
+    }
+
+    private boolean bury(SessionId id, long stamp) {
+        Optional<SessionRecord> held = local.load(id);
+        boolean deleted = held.isPresent() && local.delete(id);
+        stampOf.remove(id);
+        tombstones.merge(
+                id,
+                Copy.tombstone(id, stamp, keptUntil(held)),
+                (old, now) -> now.until().isAfter(old.until()) ? now : old);
+        return deleted;
+    }
+
+    /** A tombstone stands until the deleted copy would have expired, and at least a little while. */
+    private Instant keptUntil(Optional<SessionRecord> deleted) {
+        Instant least = clock.instant().plus(TOMBSTONE_MIN);
+        return deleted.map(SessionRecord::expiresAt).filter(least::isBefore).orElse(least);
+    }
+
+    /**
+     * Whether a copy is newer than the held one: by stamp, and for two copies with one stamp
+     * (two sides of a partition writing in the same millisecond) by a digest of their contents,
+     * so that every node keeps the same one.
+     */
+    private boolean newer(Copy copy, SessionRecord held) {
+        long mine = heldStamp(held.id());
+        if (copy.stamp() != mine) {
+            return copy.stamp() > mine;
+        }
+        return digest(copy.record().orElseThrow()) > digest(held);
+    }
+
+    private static long digest(SessionRecord r) {
+        long h = r.lastAccessedAt().toEpochMilli() * 31 + r.principal().hashCode();
+        for (Map.Entry<String, byte[]> e : new java.util.TreeMap<>(r.attributes()).entrySet()) {
+            h = h * 31 + e.getKey().hashCode();
+            h = h * 31 + java.util.Arrays.hashCode(e.getValue());
+        }
+        return h;
+    }
+
+    private long heldStamp(SessionId id) {
+        return local.load(id).isPresent() ? stampOf.getOrDefault(id, 0L) : 0L;
+    }
+
+    /** Forgets tombstones past their time, and stamps of copies that expired. */
+    private void forgetOld() {
+        Instant now = clock.instant();
+        tombstones.values().removeIf(t -> t.until().isBefore(now));
+        for (SessionId id : List.copyOf(stampOf.keySet())) {
+            locks.with(id, () -> local.load(id).isEmpty() ? stampOf.remove(id) : null);
+        }
+    }
+}
