@@ -8,6 +8,7 @@ import dev.satchel.core.PrincipalChange;
 import dev.satchel.core.SessionId;
 import dev.satchel.core.SessionRecord;
 import dev.satchel.core.SessionStore;
+import dev.satchel.core.SessionStore.SaveOutcome;
 import dev.satchel.core.SessionStoreContract;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -15,9 +16,19 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -26,6 +37,16 @@ abstract class JdbcStoreContract extends SessionStoreContract {
 
     /** JDBC URL of a database (or schema) this test class owns. */
     protected abstract String jdbcUrl();
+
+    /** How this database tells which connection waits for whose lock. */
+    protected abstract RowLockHolder.LockQueries lockQueries();
+
+    private final ExecutorService racers = Executors.newFixedThreadPool(2);
+
+    @AfterEach
+    void stopRacers() {
+        racers.shutdownNow();
+    }
 
     @Override
     protected SessionStore createStore(Clock clock) {
@@ -121,6 +142,101 @@ abstract class JdbcStoreContract extends SessionStoreContract {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("longer than 255");
         assertThat(store.load(id)).isEmpty();
+    }
+
+    // ---- races, made to happen with a row lock held by a second connection ----------------------
+
+    @Test
+    void twoIdChanges_waitingOnTheSessionsLock_leaveExactlyOneLiveId() throws Exception {
+        SessionRecord r = create(Map.of("cart", "[1]"));
+        SessionId a = SessionId.random();
+        SessionId b = SessionId.random();
+        try (JdbcSessionStore other = patientStore();
+                RowLockHolder lock = new RowLockHolder(jdbcUrl(), lockQueries())) {
+            lock.execute("SELECT pk FROM satchel_sessions WHERE session_id = ? FOR UPDATE", r.id().value());
+            // One with attributes (PostgreSQL's one-statement path), one without.
+            Future<SaveOutcome> toA = racers.submit(() -> other.save(change(r)
+                    .changeId(a)
+                    .principal(PrincipalChange.to("alice"))
+                    .set("login", bytes("a"))
+                    .build()));
+            Future<SaveOutcome> toB = racers.submit(() -> other.save(
+                    change(r).changeId(b).principal(PrincipalChange.to("alice")).build()));
+            lock.awaitWaiters(2, List.of(toA, toB));
+            assertThat(lock.waiters()).as("both id changes wait").isEqualTo(2);
+            lock.commit();
+            assertThat(List.of(toA.get(60, TimeUnit.SECONDS), toB.get(60, TimeUnit.SECONDS)))
+                    .containsExactlyInAnyOrder(SaveOutcome.UPDATED, SaveOutcome.GONE);
+        }
+        assertThat(liveIds(r.id(), a, b)).hasSize(1);
+        assertThat(((JdbcSessionStore) store).findByPrincipal("alice")).hasSize(1);
+    }
+
+    @Test
+    void idChangeAndDelete_waitingOnTheSessionsLock_exactlyOneWins() throws Exception {
+        SessionRecord r = create(Map.of("cart", "[1]"));
+        SessionId renamed = SessionId.random();
+        try (JdbcSessionStore other = patientStore();
+                RowLockHolder lock = new RowLockHolder(jdbcUrl(), lockQueries())) {
+            lock.execute("SELECT pk FROM satchel_sessions WHERE session_id = ? FOR UPDATE", r.id().value());
+            Future<SaveOutcome> rename = racers.submit(() -> other.save(
+                    change(r).changeId(renamed).set("login", bytes("a")).build()));
+            Future<Boolean> delete = racers.submit(() -> other.delete(r.id()));
+            lock.awaitWaiters(2, List.of(rename, delete));
+            assertThat(lock.waiters()).as("both wait").isEqualTo(2);
+            lock.commit();
+            boolean renameWon = rename.get(60, TimeUnit.SECONDS) == SaveOutcome.UPDATED;
+            boolean deleteWon = delete.get(60, TimeUnit.SECONDS);
+            assertThat(renameWon).as("exactly one of rename and delete wins").isNotEqualTo(deleteWon);
+            assertThat(liveIds(r.id(), renamed)).hasSize(renameWon ? 1 : 0);
+        }
+    }
+
+    @Test
+    void doubleSubmittedLogin_200Times_leavesOneLiveIdEachTime() throws Exception {
+        int wrong = 0;
+        for (int i = 0; i < 200; i++) {
+            SessionRecord r = create(Map.of("cart", "[1]"));
+            SessionId a = SessionId.random();
+            SessionId b = SessionId.random();
+            String user = "user-" + i;
+            ChangeSet toA =
+                    change(r).changeId(a).principal(PrincipalChange.to(user)).build();
+            ChangeSet toB = change(r)
+                    .changeId(b)
+                    .principal(PrincipalChange.to(user))
+                    .set("login", bytes("b"))
+                    .build();
+            List<SaveOutcome> outcomes = race(() -> store.save(toA), () -> store.save(toB));
+            boolean oneWinner = outcomes.contains(SaveOutcome.UPDATED) && outcomes.contains(SaveOutcome.GONE);
+            if (!oneWinner
+                    || liveIds(r.id(), a, b).size() != 1
+                    || ((JdbcSessionStore) store).findByPrincipal(user).size() != 1) {
+                wrong++;
+            }
+        }
+        assertThat(wrong).as("logins not leaving exactly one live, indexed id").isZero();
+    }
+
+    /** A second store on the same tables whose calls may wait on a lock longer than the default. */
+    private JdbcSessionStore patientStore() {
+        return newStore(clock, b -> b.timeout(Duration.ofSeconds(60)));
+    }
+
+    private List<SessionId> liveIds(SessionId... ids) {
+        return Stream.of(ids).filter(id -> store.load(id).isPresent()).toList();
+    }
+
+    private <T> List<T> race(Callable<T> first, Callable<T> second) throws Exception {
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<T>> both = Stream.of(first, second)
+                .map(work -> racers.submit(() -> {
+                    start.await();
+                    return work.call();
+                }))
+                .toList();
+        start.countDown();
+        return List.of(both.get(0).get(60, TimeUnit.SECONDS), both.get(1).get(60, TimeUnit.SECONDS));
     }
 
     private long internalKey(SessionId id) throws SQLException {
