@@ -506,8 +506,7 @@ public final class JdbcSessionStore implements PrincipalIndexedStore, Observable
         for (int batch = 0; batch < maxSweepBatches; batch++) {
             List<SessionId> expired = withConnection(c -> {
                 try (PreparedStatement s = c.prepareStatement(dialect.sweepBatch)) {
-                    s.setLong(1, now);
-                    s.setInt(2, sweepBatchSize);
+                    dialect.bindSweep(s, now, sweepBatchSize);
                     List<SessionId> ids = new ArrayList<>();
                     try (ResultSet rs = s.executeQuery()) { // DELETE ... RETURNING answers with rows
                         while (rs.next()) {

@@ -147,6 +147,31 @@ abstract class JdbcStoreContract extends SessionStoreContract {
     // ---- races, made to happen with a row lock held by a second connection ----------------------
 
     @Test
+    void sweep_waitingForATouchThatExtendsTheSession_leavesItAlive() throws Exception {
+        SessionRecord r = create(Map.of("cart", "[1]"));
+        clock.advance(IDLE.plusSeconds(1));
+        long now = clock.millis();
+        try (JdbcSessionStore sweeper = patientStore();
+                RowLockHolder touch = new RowLockHolder(jdbcUrl(), lockQueries())) {
+            // What a touch does, not committed yet: last access now, expiry one idle timeout later.
+            assertThat(touch.execute(
+                            "UPDATE satchel_sessions SET last_access = ?, expires_at = ? WHERE session_id = ?",
+                            now,
+                            now + IDLE.toMillis(),
+                            r.id().value()))
+                    .isEqualTo(1);
+            Future<Integer> swept = racers.submit(sweeper::sweep);
+            touch.awaitWaiters(1, List.of(swept));
+            assertThat(touch.waiters())
+                    .as("the sweep waits for the touch's row lock")
+                    .isEqualTo(1);
+            touch.commit();
+            assertThat(swept.get(60, TimeUnit.SECONDS)).as("sessions swept").isZero();
+        }
+        assertThat(store.load(r.id())).as("the session the touch extended").isPresent();
+    }
+
+    @Test
     void twoIdChanges_waitingOnTheSessionsLock_leaveExactlyOneLiveId() throws Exception {
         SessionRecord r = create(Map.of("cart", "[1]"));
         SessionId a = SessionId.random();
