@@ -10,6 +10,7 @@ import dev.satchel.core.SessionRecord;
 import dev.satchel.core.SessionStore;
 import dev.satchel.core.SessionStore.SaveOutcome;
 import dev.satchel.core.SessionStoreContract;
+import dev.satchel.core.SessionStoreUnavailableException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -31,6 +32,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The store contract plus what is particular to SQL, run against one real database per subclass. */
 abstract class JdbcStoreContract extends SessionStoreContract {
@@ -172,6 +175,33 @@ abstract class JdbcStoreContract extends SessionStoreContract {
     }
 
     @Test
+    void removal_waitingForTheSaveThatAddedTheAttribute_stillRemovesIt() throws Exception {
+        SessionRecord r = create(Map.of("seed", "0"));
+        try (JdbcSessionStore remover = patientStore();
+                RowLockHolder earlier = new RowLockHolder(jdbcUrl(), lockQueries())) {
+            // What an earlier save that sets "coupon" does, not committed yet: row, then attribute.
+            earlier.execute("UPDATE satchel_sessions SET version = version + 1 WHERE session_id = ?", r.id().value());
+            earlier.execute(
+                    "INSERT INTO satchel_attributes (session_pk, name, attr_value)"
+                            + " SELECT pk, ?, ? FROM satchel_sessions WHERE session_id = ?",
+                    "coupon",
+                    bytes("SAVE10"),
+                    r.id().value());
+            Future<SaveOutcome> removed =
+                    racers.submit(() -> remover.save(change(r).remove("coupon").build()));
+            earlier.awaitWaiters(1, List.of(removed));
+            assertThat(earlier.waiters())
+                    .as("the removal waits for the earlier save")
+                    .isEqualTo(1);
+            earlier.commit();
+            assertThat(removed.get(60, TimeUnit.SECONDS)).isEqualTo(SaveOutcome.UPDATED);
+        }
+        SessionRecord after = store.load(r.id()).orElseThrow();
+        assertThat(after.version()).as("both saves applied").isEqualTo(r.version() + 2);
+        assertThat(after.attributes()).as("the later save removed coupon").containsOnlyKeys("seed");
+    }
+
+    @Test
     void twoIdChanges_waitingOnTheSessionsLock_leaveExactlyOneLiveId() throws Exception {
         SessionRecord r = create(Map.of("cart", "[1]"));
         SessionId a = SessionId.random();
@@ -243,6 +273,84 @@ abstract class JdbcStoreContract extends SessionStoreContract {
         assertThat(wrong).as("logins not leaving exactly one live, indexed id").isZero();
     }
 
+    // ---- an application's own DataSource -----------------------------------------------------
+
+    @ParameterizedTest(name = "lent with autocommit {0}")
+    @ValueSource(booleans = {true, false})
+    void applicationDataSource_getsEveryConnectionBackAsLent_withItsWritesCommitted(boolean autoCommit) {
+        CheckedDataSource app = new CheckedDataSource(jdbcUrl(), autoCommit);
+        SessionId id = SessionId.random();
+        SessionId renamed = SessionId.random();
+        SessionId doomed = SessionId.random();
+        try (JdbcSessionStore s = overApplicationPool(app)) {
+            assertThat(s.save(newSession(id)
+                            .set("a", bytes("1"))
+                            .set("b", bytes("2"))
+                            .principal(PrincipalChange.to("carol"))
+                            .build()))
+                    .isEqualTo(SaveOutcome.CREATED);
+            // A second first save meets the duplicate key, rolls back and merges in.
+            assertThat(s.save(newSession(id).set("c", bytes("3")).build())).isEqualTo(SaveOutcome.UPDATED);
+            assertThat(s.save(change(id).set("a", bytes("10")).remove("b").build()))
+                    .isEqualTo(SaveOutcome.UPDATED);
+            assertThat(s.save(change(id).accessedAt(clock.instant()).build())).isEqualTo(SaveOutcome.UPDATED);
+            assertThat(s.save(change(id).changeId(renamed).build())).isEqualTo(SaveOutcome.UPDATED);
+            assertThat(s.save(newSession(doomed).build())).isEqualTo(SaveOutcome.CREATED);
+            assertThat(s.delete(doomed)).isTrue();
+            assertThat(s.findByPrincipal("carol")).hasSize(1);
+
+            // Read through the store's own pool: only committed writes are there.
+            SessionRecord saved = store.load(renamed).orElseThrow();
+            assertThat(saved.attributes()).containsOnlyKeys("a", "c");
+            assertThat(text(saved.attributes().get("a"))).isEqualTo("10");
+            assertThat(store.load(id)).isEmpty();
+            assertThat(store.load(doomed)).isEmpty();
+
+            clock.advance(IDLE.plusSeconds(1));
+            assertThat(s.sweep()).isEqualTo(1);
+        }
+        assertThat(rows()).as("rows left after the sweep").isZero();
+        assertThat(app.lent()).isPositive();
+        assertThat(app.misreturned()).isEmpty();
+    }
+
+    @ParameterizedTest(name = "lent with autocommit {0}")
+    @ValueSource(booleans = {true, false})
+    void applicationDataSource_afterFailedSaves_getsItsConnectionsBackAsLent_andNothingOfThem(boolean autoCommit) {
+        CheckedDataSource app = new CheckedDataSource(jdbcUrl(), autoCommit);
+        SessionRecord r = create(Map.of("a", "1", "b", "2"));
+        SessionId fresh = SessionId.random();
+        try (JdbcSessionStore s = overApplicationPool(app)) {
+            app.failStatementsContaining("DELETE FROM satchel_attributes");
+            assertThatThrownBy(() ->
+                            s.save(change(r).set("a", bytes("10")).remove("b").build()))
+                    .isInstanceOf(SessionStoreUnavailableException.class);
+            app.failStatementsContaining("satchel_attributes");
+            assertThatThrownBy(
+                            () -> s.save(newSession(fresh).set("x", bytes("1")).build()))
+                    .isInstanceOf(SessionStoreUnavailableException.class);
+            app.stopFailing();
+        }
+        assertThat(app.misreturned()).isEmpty();
+        SessionRecord after = store.load(r.id()).orElseThrow();
+        assertThat(after.version()).as("the failed save changed nothing").isEqualTo(r.version());
+        assertThat(text(after.attributes().get("a"))).isEqualTo("1");
+        assertThat(after.attributes()).containsOnlyKeys("a", "b");
+        assertThat(store.load(fresh)).as("the failed create left no row").isEmpty();
+    }
+
+    private JdbcSessionStore overApplicationPool(CheckedDataSource app) {
+        return JdbcSessionStore.builder(app)
+                .clock(clock)
+                .sweepInBackground(false)
+                .migrate(false)
+                .build();
+    }
+
+    private ChangeSet.Builder change(SessionId id) {
+        return ChangeSet.builder(id, clock.instant(), clock.instant().plus(ABSOLUTE));
+    }
+
     /** A second store on the same tables whose calls may wait on a lock longer than the default. */
     private JdbcSessionStore patientStore() {
         return newStore(clock, b -> b.timeout(Duration.ofSeconds(60)));
@@ -262,6 +370,16 @@ abstract class JdbcStoreContract extends SessionStoreContract {
                 .toList();
         start.countDown();
         return List.of(both.get(0).get(60, TimeUnit.SECONDS), both.get(1).get(60, TimeUnit.SECONDS));
+    }
+
+    private int rows() {
+        try (Connection c = DriverManager.getConnection(jdbcUrl());
+                ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM satchel_sessions")) {
+            rs.next();
+            return rs.getInt(1);
+        } catch (SQLException e) {
+            throw new AssertionError(e);
+        }
     }
 
     private long internalKey(SessionId id) throws SQLException {
