@@ -21,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * Sessions in this JVM's heap: the {@code local} strategy. Fast, and lost with the process; it needs
@@ -34,7 +35,10 @@ import java.util.concurrent.TimeUnit;
  * the servlet filter answers with 503. Live sessions are never evicted to make room, because that
  * would silently log a user out.
  *
- * <p>Thread-safe: saves to one session are atomic, and saves of different attributes merge.
+ * <p>Thread-safe: saves to one session are atomic, and saves of different attributes merge. Every
+ * change to a session, its principal index entry and its expiry check included, happens inside
+ * the map's {@code compute} for its id, so a delete racing a save either sees the save or makes
+ * it find nothing; it never leaves the session, or an index entry of it, behind.
  */
 public final class MemorySessionStore implements PrincipalIndexedStore, ObservableSessionStore {
 
@@ -106,32 +110,40 @@ public final class MemorySessionStore implements PrincipalIndexedStore, Observab
 
     private SaveOutcome update(ChangeSet changes) {
         Instant now = clock.instant();
-        SessionRecord[] before = new SessionRecord[1];
+        SessionRecord[] expired = new SessionRecord[1];
         SessionRecord after = sessions.computeIfPresent(changes.id(), (id, old) -> {
-            before[0] = old;
-            return old.isExpired(now) ? null : old.apply(changes);
+            if (old.isExpired(now)) {
+                expired[0] = old;
+                forget(old);
+                return null;
+            }
+            SessionRecord next = old.apply(changes);
+            reindex(old, next);
+            if (changes.maxInactiveInterval().isPresent()) {
+                expiry.schedule(id, next.expiresAt());
+            }
+            return next;
         });
         if (after == null) {
-            if (before[0] != null) {
-                forget(before[0], SessionEvent.Type.EXPIRED);
+            if (expired[0] != null) {
+                publish(SessionEvent.Type.EXPIRED, expired[0]);
             }
             return SaveOutcome.GONE;
-        }
-        reindex(before[0], after);
-        if (changes.maxInactiveInterval().isPresent()) {
-            expiry.schedule(after.id(), after.expiresAt());
         }
         return SaveOutcome.UPDATED;
     }
 
     @Override
     public boolean delete(SessionId id) {
-        SessionRecord record = sessions.get(id);
-        if (record == null) {
+        Instant now = clock.instant();
+        // Whatever version is there: a save that swapped it a moment ago must not save the session.
+        Optional<SessionRecord> removed = remove(id, any -> true);
+        if (removed.isEmpty()) {
             return false;
         }
-        boolean expired = record.isExpired(clock.instant());
-        return reclaim(record, expired ? SessionEvent.Type.EXPIRED : SessionEvent.Type.DELETED) && !expired;
+        boolean expired = removed.get().isExpired(now);
+        publish(expired ? SessionEvent.Type.EXPIRED : SessionEvent.Type.DELETED, removed.get());
+        return !expired;
     }
 
     @Override
@@ -214,6 +226,16 @@ public final class MemorySessionStore implements PrincipalIndexedStore, Observab
         return sessions.size();
     }
 
+    /** Entries in the principal index, for tests that check no dead entry is left behind. */
+    int indexedIds() {
+        return byPrincipal.values().stream().mapToInt(Set::size).sum();
+    }
+
+    /** Sessions with a pending expiry check, for tests that check no dead entry is left behind. */
+    int scheduledChecks() {
+        return expiry.size();
+    }
+
     @Override
     public void close() {
         sweeper.ifPresent(ScheduledExecutorService::shutdownNow);
@@ -227,49 +249,83 @@ public final class MemorySessionStore implements PrincipalIndexedStore, Observab
             }
         }
         SessionRecord record = SessionRecord.create(changes);
-        if (sessions.putIfAbsent(record.id(), record) != null) {
+        if (!insert(record)) {
             // Ids are too random to collide, so this is a second first save of the same session
             // (two requests racing): it merges in. If the one there had expired, it is gone now.
             SaveOutcome merged = update(changes);
             return merged == SaveOutcome.GONE ? create(changes) : merged;
         }
-        reindex(null, record);
-        expiry.schedule(record.id(), record.expiresAt());
         publish(SessionEvent.Type.CREATED, record);
         return SaveOutcome.CREATED;
     }
 
+    /**
+     * Takes the old id away first, so of two racing renames, or a rename and a delete, exactly one
+     * finds the session. The new id is random and not yet known to anyone, so nobody misses it
+     * between the two steps.
+     */
     private SaveOutcome rename(SessionId previousId, ChangeSet changes) {
-        SessionRecord old = sessions.remove(previousId);
-        if (old == null) {
+        Optional<SessionRecord> old = remove(previousId, any -> true);
+        if (old.isEmpty()) {
             return SaveOutcome.GONE;
         }
-        expiry.cancel(previousId);
-        unindex(old);
-        if (old.isExpired(clock.instant())) {
-            publish(SessionEvent.Type.EXPIRED, old);
+        if (old.get().isExpired(clock.instant())) {
+            publish(SessionEvent.Type.EXPIRED, old.get());
             return SaveOutcome.GONE;
         }
-        SessionRecord renamed = old.apply(changes);
-        sessions.put(renamed.id(), renamed);
-        reindex(null, renamed);
-        expiry.schedule(renamed.id(), renamed.expiresAt());
+        SessionRecord renamed = old.get().apply(changes);
+        sessions.compute(renamed.id(), (id, taken) -> {
+            if (taken != null) {
+                forget(taken); // as before: the new id is the caller's choice, and it wins
+            }
+            reindex(null, renamed);
+            expiry.schedule(id, renamed.expiresAt());
+            return renamed;
+        });
         return SaveOutcome.UPDATED;
+    }
+
+    /** Stores a session under an id nobody holds, with its index entry and expiry check. */
+    private boolean insert(SessionRecord record) {
+        boolean[] inserted = new boolean[1];
+        sessions.computeIfAbsent(record.id(), id -> {
+            inserted[0] = true;
+            reindex(null, record);
+            expiry.schedule(id, record.expiresAt());
+            return record;
+        });
+        return inserted[0];
     }
 
     /** Removes exactly this version of a session; the one caller that wins fires the event. */
     private boolean reclaim(SessionRecord record, SessionEvent.Type type) {
-        if (!sessions.remove(record.id(), record)) {
-            return false;
-        }
-        forget(record, type);
-        return true;
+        Optional<SessionRecord> removed = remove(record.id(), current -> current == record);
+        removed.ifPresent(r -> publish(type, r));
+        return removed.isPresent();
     }
 
-    private void forget(SessionRecord record, SessionEvent.Type type) {
+    /**
+     * Removes the session if {@code which} accepts the version there, with its index entry and
+     * expiry check, atomically with respect to every other change to that id. Events are left to
+     * the caller: listeners may call the store, which they must not do inside the map's lock.
+     */
+    private Optional<SessionRecord> remove(SessionId id, Predicate<SessionRecord> which) {
+        SessionRecord[] removed = new SessionRecord[1];
+        sessions.computeIfPresent(id, (key, current) -> {
+            if (!which.test(current)) {
+                return current;
+            }
+            removed[0] = current;
+            forget(current);
+            return null;
+        });
+        return Optional.ofNullable(removed[0]);
+    }
+
+    /** Drops a session's index entry and expiry check; runs inside the map's lock for its id. */
+    private void forget(SessionRecord record) {
         expiry.cancel(record.id());
         unindex(record);
-        publish(type, record);
     }
 
     private void reindex(SessionRecord before, SessionRecord after) {
@@ -280,9 +336,13 @@ public final class MemorySessionStore implements PrincipalIndexedStore, Observab
         if (before != null) {
             unindex(before);
         }
-        after.principal().ifPresent(p -> byPrincipal
-                .computeIfAbsent(p, k -> ConcurrentHashMap.newKeySet())
-                .add(after.id()));
+        // Added inside compute, so it cannot land in a set that unindex just dropped as empty.
+        after.principal()
+                .ifPresent(p -> byPrincipal.compute(p, (k, ids) -> {
+                    Set<SessionId> set = ids == null ? ConcurrentHashMap.newKeySet() : ids;
+                    set.add(after.id());
+                    return set;
+                }));
     }
 
     private void unindex(SessionRecord record) {

@@ -1,5 +1,7 @@
 package dev.satchel.store.jdbc;
 
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -12,8 +14,11 @@ enum Dialect {
             "postgresql",
             "INSERT INTO satchel_attributes (session_pk, name, attr_value) SELECT pk, ?, ? FROM satchel_sessions"
                     + " WHERE session_id = ? ON CONFLICT (session_pk, name) DO UPDATE SET attr_value = EXCLUDED.attr_value",
+            // After waiting for a row lock, PostgreSQL rechecks only the outer WHERE on the new row
+            // version: the expiry test is repeated there, so a touch that just extended the session
+            // keeps it. The plan stays a nested loop on pk, with the recheck as a filter.
             "DELETE FROM satchel_sessions WHERE pk IN (SELECT pk FROM satchel_sessions WHERE expires_at <= ?"
-                    + " ORDER BY expires_at LIMIT ?) RETURNING session_id"),
+                    + " ORDER BY expires_at LIMIT ?) AND expires_at <= ? RETURNING session_id"),
     MARIADB(
             "mariadb",
             "INSERT INTO satchel_attributes (session_pk, name, attr_value) SELECT pk, ?, ? FROM satchel_sessions"
@@ -33,13 +38,22 @@ enum Dialect {
     /** Writes one attribute by session id; parameters: name, value, session id. */
     final String upsertAttribute;
 
-    /** Deletes one bounded batch of expired sessions, returning their ids; parameters: now, limit. */
+    /** Deletes one bounded batch of expired sessions, returning their ids; see {@link #bindSweep}. */
     final String sweepBatch;
 
     Dialect(String migrations, String upsertAttribute, String sweepBatch) {
         this.migrations = migrations;
         this.upsertAttribute = upsertAttribute;
         this.sweepBatch = sweepBatch;
+    }
+
+    /** Binds {@link #sweepBatch}: the cutoff, the batch size, and the cutoff again where it is repeated. */
+    void bindSweep(PreparedStatement s, long now, int limit) throws SQLException {
+        s.setLong(1, now);
+        s.setInt(2, limit);
+        if (this == POSTGRESQL) {
+            s.setLong(3, now);
+        }
     }
 
     /** The dialect of a JDBC URL, if Satchel supports that database. */

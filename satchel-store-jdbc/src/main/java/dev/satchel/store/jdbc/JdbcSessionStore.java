@@ -52,8 +52,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Round trips.</b> A load is one query (the session joined to its attributes). A save is one
  * statement when it only moves the access time or the idle timeout, and otherwise one transaction:
- * the session row, then every attribute upsert in one batch, then every removal in one batch. Two
- * first saves of one session racing each other do not fail on the duplicate key: the later merges in.
+ * the session row, then every attribute upsert in one batch, then every removal in one batch. On
+ * PostgreSQL a save is one statement with data-modifying CTEs, except one that removes attributes:
+ * it locks the session row first, in a transaction of two statements. Two first saves of one
+ * session racing each other do not fail on the duplicate key: the later merges in.
+ *
+ * <p><b>Over an application's {@code DataSource}</b>, every connection goes back in the autocommit
+ * mode it was lent in, with no transaction of the store's left open, whether the call succeeded or
+ * failed.
  *
  * <p><b>Expiry</b> is enforced on every read. Rows are reclaimed by a sweep that runs on one node at
  * a time: the node holding a lease row in {@code satchel_sweeper} deletes expired sessions through
@@ -84,6 +90,8 @@ public final class JdbcSessionStore implements PrincipalIndexedStore, Observable
             + " max_inactive, absolute_deadline, expires_at, principal, version) VALUES (?, ?, ?, ?, ?, ?, ?, 1)";
     private static final String REMOVE_ATTRIBUTE = "DELETE FROM satchel_attributes WHERE session_pk ="
             + " (SELECT pk FROM satchel_sessions WHERE session_id = ?) AND name = ?";
+    private static final String LOCK_LIVE =
+            "SELECT pk FROM satchel_sessions WHERE session_id = ? AND expires_at > ? FOR UPDATE";
     private static final String DELETE_LIVE = "DELETE FROM satchel_sessions WHERE session_id = ? AND expires_at > ?";
     private static final String DELETE_EXPIRED = "DELETE FROM satchel_sessions WHERE pk = ? AND expires_at <= ?";
     private static final String DELETE_EXPIRED_BY_ID =
@@ -210,28 +218,28 @@ public final class JdbcSessionStore implements PrincipalIndexedStore, Observable
         if (dialect == Dialect.POSTGRESQL && !changes.setAttributes().isEmpty()) {
             return insertInOneStatement(c, record, changes);
         }
-        boolean transaction = !changes.setAttributes().isEmpty();
-        if (transaction) {
-            c.setAutoCommit(false);
+        if (changes.setAttributes().isEmpty()) {
+            return insertRow(c, record) ? Optional.of(SaveOutcome.CREATED) : Optional.empty();
         }
-        try {
-            try (PreparedStatement s = c.prepareStatement(INSERT)) {
-                bindInsert(s, record);
-                s.executeUpdate();
-            } catch (SQLException e) {
-                if (isDuplicateKey(e)) {
-                    rollback(c, transaction);
-                    return Optional.empty();
-                }
-                throw e;
+        return Transactions.inTransaction(c, tx -> {
+            if (!insertRow(tx, record)) {
+                return Transactions.Outcome.rollback(Optional.<SaveOutcome>empty());
             }
-            upsertAttributes(c, changes.id(), changes.setAttributes());
-            if (transaction) {
-                c.commit();
+            upsertAttributes(tx, changes.id(), changes.setAttributes());
+            return Transactions.Outcome.commit(Optional.of(SaveOutcome.CREATED));
+        });
+    }
+
+    /** Inserts the session row; false if its id is already taken. */
+    private static boolean insertRow(Connection c, SessionRecord record) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(INSERT)) {
+            bindInsert(s, record);
+            s.executeUpdate();
+            return true;
+        } catch (SQLException e) {
+            if (isDuplicateKey(e)) {
+                return false;
             }
-            return Optional.of(SaveOutcome.CREATED);
-        } catch (SQLException | RuntimeException e) {
-            rollback(c, transaction);
             throw e;
         }
     }
@@ -316,42 +324,64 @@ public final class JdbcSessionStore implements PrincipalIndexedStore, Observable
 
     /** Applies a change set to an existing live session, renaming it first if asked. */
     private SaveOutcome update(Connection c, ChangeSet changes) throws SQLException {
-        boolean transaction = !changes.setAttributes().isEmpty()
+        boolean attributes = !changes.setAttributes().isEmpty()
                 || !changes.removedAttributes().isEmpty();
-        if (transaction && dialect == Dialect.POSTGRESQL) {
+        if (!attributes) {
+            return updateRow(c, changes) ? SaveOutcome.UPDATED : SaveOutcome.GONE;
+        }
+        if (dialect == Dialect.POSTGRESQL && changes.removedAttributes().isEmpty()) {
             return updateInOneStatement(c, changes);
         }
-        if (transaction) {
-            c.setAutoCommit(false);
+        if (dialect == Dialect.POSTGRESQL) {
+            // A statement that waited for the row lock still reads with the snapshot it started
+            // with, so its removal would miss an attribute the save it waited for inserted. Taking
+            // the lock first gives the statement that removes a snapshot taken after that save.
+            return Transactions.inTransaction(
+                    c,
+                    tx -> lockLive(tx, changes)
+                            ? Transactions.Outcome.commit(updateInOneStatement(tx, changes))
+                            : Transactions.Outcome.rollback(SaveOutcome.GONE));
         }
-        try {
-            int updated;
-            try (PreparedStatement s = c.prepareStatement(updateStatement(changes))) {
-                bindUpdate(s, changes, clock.millis());
-                updated = s.executeUpdate();
+        return Transactions.inTransaction(c, tx -> {
+            if (!updateRow(tx, changes)) {
+                return Transactions.Outcome.rollback(SaveOutcome.GONE);
             }
-            if (updated == 0) {
-                rollback(c, transaction);
-                return SaveOutcome.GONE;
+            upsertAttributes(tx, changes.id(), changes.setAttributes());
+            removeAttributes(tx, changes);
+            return Transactions.Outcome.commit(SaveOutcome.UPDATED);
+        });
+    }
+
+    /** Updates the session row (renaming it if asked); false if the session is gone. */
+    private boolean updateRow(Connection c, ChangeSet changes) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(updateStatement(changes))) {
+            bindUpdate(s, changes, clock.millis());
+            return s.executeUpdate() > 0;
+        }
+    }
+
+    /** Locks the live session's row until the transaction ends; false if the session is gone. */
+    private boolean lockLive(Connection c, ChangeSet changes) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(LOCK_LIVE)) {
+            s.setString(1, changes.previousId().orElse(changes.id()).value());
+            s.setLong(2, clock.millis());
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.next();
             }
-            upsertAttributes(c, changes.id(), changes.setAttributes());
-            if (!changes.removedAttributes().isEmpty()) {
-                try (PreparedStatement s = c.prepareStatement(REMOVE_ATTRIBUTE)) {
-                    for (String name : changes.removedAttributes()) {
-                        s.setString(1, changes.id().value());
-                        s.setString(2, name);
-                        s.addBatch();
-                    }
-                    s.executeBatch();
-                }
+        }
+    }
+
+    private static void removeAttributes(Connection c, ChangeSet changes) throws SQLException {
+        if (changes.removedAttributes().isEmpty()) {
+            return;
+        }
+        try (PreparedStatement s = c.prepareStatement(REMOVE_ATTRIBUTE)) {
+            for (String name : changes.removedAttributes()) {
+                s.setString(1, changes.id().value());
+                s.setString(2, name);
+                s.addBatch();
             }
-            if (transaction) {
-                c.commit();
-            }
-            return SaveOutcome.UPDATED;
-        } catch (SQLException | RuntimeException e) {
-            rollback(c, transaction);
-            throw e;
+            s.executeBatch();
         }
     }
 
@@ -506,8 +536,7 @@ public final class JdbcSessionStore implements PrincipalIndexedStore, Observable
         for (int batch = 0; batch < maxSweepBatches; batch++) {
             List<SessionId> expired = withConnection(c -> {
                 try (PreparedStatement s = c.prepareStatement(dialect.sweepBatch)) {
-                    s.setLong(1, now);
-                    s.setInt(2, sweepBatchSize);
+                    dialect.bindSweep(s, now, sweepBatchSize);
                     List<SessionId> ids = new ArrayList<>();
                     try (ResultSet rs = s.executeQuery()) { // DELETE ... RETURNING answers with rows
                         while (rs.next()) {
@@ -625,9 +654,9 @@ public final class JdbcSessionStore implements PrincipalIndexedStore, Observable
         }
     }
 
-    private <T> T withConnection(SqlWork<T> work) {
+    private <T> T withConnection(Transactions.Work<T> work) {
         try (Connection c = dataSource.getConnection()) {
-            return work.run(c);
+            return Transactions.autoCommitted(c, work);
         } catch (SQLException e) {
             throw unavailable(e);
         }
@@ -651,17 +680,6 @@ public final class JdbcSessionStore implements PrincipalIndexedStore, Observable
         String state = e.getSQLState();
         // 23505: unique violation (PostgreSQL, H2); 23000: integrity constraint (MariaDB, code 1062)
         return "23505".equals(state) || ("23000".equals(state) && e.getErrorCode() == 1062);
-    }
-
-    private static void rollback(Connection c, boolean transaction) {
-        if (!transaction) {
-            return;
-        }
-        try {
-            c.rollback();
-        } catch (SQLException e) {
-            LOG.debug("rollback failed; the pool discards the connection: {}", e.getMessage());
-        }
     }
 
     private static void setNullableString(PreparedStatement s, int index, Optional<String> value) throws SQLException {
@@ -697,11 +715,6 @@ public final class JdbcSessionStore implements PrincipalIndexedStore, Observable
             throw new SessionStoreUnavailableException(
                     "could not create or migrate the session tables: " + e.getMessage(), e);
         }
-    }
-
-    @FunctionalInterface
-    private interface SqlWork<T> {
-        T run(Connection c) throws SQLException;
     }
 
     private record Row(

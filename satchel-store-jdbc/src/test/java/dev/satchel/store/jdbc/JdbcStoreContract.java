@@ -8,24 +8,48 @@ import dev.satchel.core.PrincipalChange;
 import dev.satchel.core.SessionId;
 import dev.satchel.core.SessionRecord;
 import dev.satchel.core.SessionStore;
+import dev.satchel.core.SessionStore.SaveOutcome;
 import dev.satchel.core.SessionStoreContract;
+import dev.satchel.core.SessionStoreUnavailableException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The store contract plus what is particular to SQL, run against one real database per subclass. */
 abstract class JdbcStoreContract extends SessionStoreContract {
 
     /** JDBC URL of a database (or schema) this test class owns. */
     protected abstract String jdbcUrl();
+
+    /** How this database tells which connection waits for whose lock. */
+    protected abstract RowLockHolder.LockQueries lockQueries();
+
+    private final ExecutorService racers = Executors.newFixedThreadPool(2);
+
+    @AfterEach
+    void stopRacers() {
+        racers.shutdownNow();
+    }
 
     @Override
     protected SessionStore createStore(Clock clock) {
@@ -121,6 +145,241 @@ abstract class JdbcStoreContract extends SessionStoreContract {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("longer than 255");
         assertThat(store.load(id)).isEmpty();
+    }
+
+    // ---- races, made to happen with a row lock held by a second connection ----------------------
+
+    @Test
+    void sweep_waitingForATouchThatExtendsTheSession_leavesItAlive() throws Exception {
+        SessionRecord r = create(Map.of("cart", "[1]"));
+        clock.advance(IDLE.plusSeconds(1));
+        long now = clock.millis();
+        try (JdbcSessionStore sweeper = patientStore();
+                RowLockHolder touch = new RowLockHolder(jdbcUrl(), lockQueries())) {
+            // What a touch does, not committed yet: last access now, expiry one idle timeout later.
+            assertThat(touch.execute(
+                            "UPDATE satchel_sessions SET last_access = ?, expires_at = ? WHERE session_id = ?",
+                            now,
+                            now + IDLE.toMillis(),
+                            r.id().value()))
+                    .isEqualTo(1);
+            Future<Integer> swept = racers.submit(sweeper::sweep);
+            touch.awaitWaiters(1, List.of(swept));
+            assertThat(touch.waiters())
+                    .as("the sweep waits for the touch's row lock")
+                    .isEqualTo(1);
+            touch.commit();
+            assertThat(swept.get(60, TimeUnit.SECONDS)).as("sessions swept").isZero();
+        }
+        assertThat(store.load(r.id())).as("the session the touch extended").isPresent();
+    }
+
+    @Test
+    void removal_waitingForTheSaveThatAddedTheAttribute_stillRemovesIt() throws Exception {
+        SessionRecord r = create(Map.of("seed", "0"));
+        try (JdbcSessionStore remover = patientStore();
+                RowLockHolder earlier = new RowLockHolder(jdbcUrl(), lockQueries())) {
+            // What an earlier save that sets "coupon" does, not committed yet: row, then attribute.
+            earlier.execute("UPDATE satchel_sessions SET version = version + 1 WHERE session_id = ?", r.id().value());
+            earlier.execute(
+                    "INSERT INTO satchel_attributes (session_pk, name, attr_value)"
+                            + " SELECT pk, ?, ? FROM satchel_sessions WHERE session_id = ?",
+                    "coupon",
+                    bytes("SAVE10"),
+                    r.id().value());
+            Future<SaveOutcome> removed =
+                    racers.submit(() -> remover.save(change(r).remove("coupon").build()));
+            earlier.awaitWaiters(1, List.of(removed));
+            assertThat(earlier.waiters())
+                    .as("the removal waits for the earlier save")
+                    .isEqualTo(1);
+            earlier.commit();
+            assertThat(removed.get(60, TimeUnit.SECONDS)).isEqualTo(SaveOutcome.UPDATED);
+        }
+        SessionRecord after = store.load(r.id()).orElseThrow();
+        assertThat(after.version()).as("both saves applied").isEqualTo(r.version() + 2);
+        assertThat(after.attributes()).as("the later save removed coupon").containsOnlyKeys("seed");
+    }
+
+    @Test
+    void twoIdChanges_waitingOnTheSessionsLock_leaveExactlyOneLiveId() throws Exception {
+        SessionRecord r = create(Map.of("cart", "[1]"));
+        SessionId a = SessionId.random();
+        SessionId b = SessionId.random();
+        try (JdbcSessionStore other = patientStore();
+                RowLockHolder lock = new RowLockHolder(jdbcUrl(), lockQueries())) {
+            lock.execute("SELECT pk FROM satchel_sessions WHERE session_id = ? FOR UPDATE", r.id().value());
+            // One with attributes (PostgreSQL's one-statement path), one without.
+            Future<SaveOutcome> toA = racers.submit(() -> other.save(change(r)
+                    .changeId(a)
+                    .principal(PrincipalChange.to("alice"))
+                    .set("login", bytes("a"))
+                    .build()));
+            Future<SaveOutcome> toB = racers.submit(() -> other.save(
+                    change(r).changeId(b).principal(PrincipalChange.to("alice")).build()));
+            lock.awaitWaiters(2, List.of(toA, toB));
+            assertThat(lock.waiters()).as("both id changes wait").isEqualTo(2);
+            lock.commit();
+            assertThat(List.of(toA.get(60, TimeUnit.SECONDS), toB.get(60, TimeUnit.SECONDS)))
+                    .containsExactlyInAnyOrder(SaveOutcome.UPDATED, SaveOutcome.GONE);
+        }
+        assertThat(liveIds(r.id(), a, b)).hasSize(1);
+        assertThat(((JdbcSessionStore) store).findByPrincipal("alice")).hasSize(1);
+    }
+
+    @Test
+    void idChangeAndDelete_waitingOnTheSessionsLock_exactlyOneWins() throws Exception {
+        SessionRecord r = create(Map.of("cart", "[1]"));
+        SessionId renamed = SessionId.random();
+        try (JdbcSessionStore other = patientStore();
+                RowLockHolder lock = new RowLockHolder(jdbcUrl(), lockQueries())) {
+            lock.execute("SELECT pk FROM satchel_sessions WHERE session_id = ? FOR UPDATE", r.id().value());
+            Future<SaveOutcome> rename = racers.submit(() -> other.save(
+                    change(r).changeId(renamed).set("login", bytes("a")).build()));
+            Future<Boolean> delete = racers.submit(() -> other.delete(r.id()));
+            lock.awaitWaiters(2, List.of(rename, delete));
+            assertThat(lock.waiters()).as("both wait").isEqualTo(2);
+            lock.commit();
+            boolean renameWon = rename.get(60, TimeUnit.SECONDS) == SaveOutcome.UPDATED;
+            boolean deleteWon = delete.get(60, TimeUnit.SECONDS);
+            assertThat(renameWon).as("exactly one of rename and delete wins").isNotEqualTo(deleteWon);
+            assertThat(liveIds(r.id(), renamed)).hasSize(renameWon ? 1 : 0);
+        }
+    }
+
+    @Test
+    void doubleSubmittedLogin_200Times_leavesOneLiveIdEachTime() throws Exception {
+        int wrong = 0;
+        for (int i = 0; i < 200; i++) {
+            SessionRecord r = create(Map.of("cart", "[1]"));
+            SessionId a = SessionId.random();
+            SessionId b = SessionId.random();
+            String user = "user-" + i;
+            ChangeSet toA =
+                    change(r).changeId(a).principal(PrincipalChange.to(user)).build();
+            ChangeSet toB = change(r)
+                    .changeId(b)
+                    .principal(PrincipalChange.to(user))
+                    .set("login", bytes("b"))
+                    .build();
+            List<SaveOutcome> outcomes = race(() -> store.save(toA), () -> store.save(toB));
+            boolean oneWinner = outcomes.contains(SaveOutcome.UPDATED) && outcomes.contains(SaveOutcome.GONE);
+            if (!oneWinner
+                    || liveIds(r.id(), a, b).size() != 1
+                    || ((JdbcSessionStore) store).findByPrincipal(user).size() != 1) {
+                wrong++;
+            }
+        }
+        assertThat(wrong).as("logins not leaving exactly one live, indexed id").isZero();
+    }
+
+    // ---- an application's own DataSource -----------------------------------------------------
+
+    @ParameterizedTest(name = "lent with autocommit {0}")
+    @ValueSource(booleans = {true, false})
+    void applicationDataSource_getsEveryConnectionBackAsLent_withItsWritesCommitted(boolean autoCommit) {
+        CheckedDataSource app = new CheckedDataSource(jdbcUrl(), autoCommit);
+        SessionId id = SessionId.random();
+        SessionId renamed = SessionId.random();
+        SessionId doomed = SessionId.random();
+        try (JdbcSessionStore s = overApplicationPool(app)) {
+            assertThat(s.save(newSession(id)
+                            .set("a", bytes("1"))
+                            .set("b", bytes("2"))
+                            .principal(PrincipalChange.to("carol"))
+                            .build()))
+                    .isEqualTo(SaveOutcome.CREATED);
+            // A second first save meets the duplicate key, rolls back and merges in.
+            assertThat(s.save(newSession(id).set("c", bytes("3")).build())).isEqualTo(SaveOutcome.UPDATED);
+            assertThat(s.save(change(id).set("a", bytes("10")).remove("b").build()))
+                    .isEqualTo(SaveOutcome.UPDATED);
+            assertThat(s.save(change(id).accessedAt(clock.instant()).build())).isEqualTo(SaveOutcome.UPDATED);
+            assertThat(s.save(change(id).changeId(renamed).build())).isEqualTo(SaveOutcome.UPDATED);
+            assertThat(s.save(newSession(doomed).build())).isEqualTo(SaveOutcome.CREATED);
+            assertThat(s.delete(doomed)).isTrue();
+            assertThat(s.findByPrincipal("carol")).hasSize(1);
+
+            // Read through the store's own pool: only committed writes are there.
+            SessionRecord saved = store.load(renamed).orElseThrow();
+            assertThat(saved.attributes()).containsOnlyKeys("a", "c");
+            assertThat(text(saved.attributes().get("a"))).isEqualTo("10");
+            assertThat(store.load(id)).isEmpty();
+            assertThat(store.load(doomed)).isEmpty();
+
+            clock.advance(IDLE.plusSeconds(1));
+            assertThat(s.sweep()).isEqualTo(1);
+        }
+        assertThat(rows()).as("rows left after the sweep").isZero();
+        assertThat(app.lent()).isPositive();
+        assertThat(app.misreturned()).isEmpty();
+    }
+
+    @ParameterizedTest(name = "lent with autocommit {0}")
+    @ValueSource(booleans = {true, false})
+    void applicationDataSource_afterFailedSaves_getsItsConnectionsBackAsLent_andNothingOfThem(boolean autoCommit) {
+        CheckedDataSource app = new CheckedDataSource(jdbcUrl(), autoCommit);
+        SessionRecord r = create(Map.of("a", "1", "b", "2"));
+        SessionId fresh = SessionId.random();
+        try (JdbcSessionStore s = overApplicationPool(app)) {
+            app.failStatementsContaining("DELETE FROM satchel_attributes");
+            assertThatThrownBy(() ->
+                            s.save(change(r).set("a", bytes("10")).remove("b").build()))
+                    .isInstanceOf(SessionStoreUnavailableException.class);
+            app.failStatementsContaining("satchel_attributes");
+            assertThatThrownBy(
+                            () -> s.save(newSession(fresh).set("x", bytes("1")).build()))
+                    .isInstanceOf(SessionStoreUnavailableException.class);
+            app.stopFailing();
+        }
+        assertThat(app.misreturned()).isEmpty();
+        SessionRecord after = store.load(r.id()).orElseThrow();
+        assertThat(after.version()).as("the failed save changed nothing").isEqualTo(r.version());
+        assertThat(text(after.attributes().get("a"))).isEqualTo("1");
+        assertThat(after.attributes()).containsOnlyKeys("a", "b");
+        assertThat(store.load(fresh)).as("the failed create left no row").isEmpty();
+    }
+
+    private JdbcSessionStore overApplicationPool(CheckedDataSource app) {
+        return JdbcSessionStore.builder(app)
+                .clock(clock)
+                .sweepInBackground(false)
+                .migrate(false)
+                .build();
+    }
+
+    private ChangeSet.Builder change(SessionId id) {
+        return ChangeSet.builder(id, clock.instant(), clock.instant().plus(ABSOLUTE));
+    }
+
+    /** A second store on the same tables whose calls may wait on a lock longer than the default. */
+    private JdbcSessionStore patientStore() {
+        return newStore(clock, b -> b.timeout(Duration.ofSeconds(60)));
+    }
+
+    private List<SessionId> liveIds(SessionId... ids) {
+        return Stream.of(ids).filter(id -> store.load(id).isPresent()).toList();
+    }
+
+    private <T> List<T> race(Callable<T> first, Callable<T> second) throws Exception {
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<T>> both = Stream.of(first, second)
+                .map(work -> racers.submit(() -> {
+                    start.await();
+                    return work.call();
+                }))
+                .toList();
+        start.countDown();
+        return List.of(both.get(0).get(60, TimeUnit.SECONDS), both.get(1).get(60, TimeUnit.SECONDS));
+    }
+
+    private int rows() {
+        try (Connection c = DriverManager.getConnection(jdbcUrl());
+                ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM satchel_sessions")) {
+            rs.next();
+            return rs.getInt(1);
+        } catch (SQLException e) {
+            throw new AssertionError(e);
+        }
     }
 
     private long internalKey(SessionId id) throws SQLException {

@@ -32,4 +32,12 @@ class MariaDbSessionStoreIT extends JdbcStoreContract {
     protected String jdbcUrl() {
         return SERVER + DATABASE + USER;
     }
+
+    @Override
+    protected RowLockHolder.LockQueries lockQueries() {
+        return new RowLockHolder.LockQueries(
+                "SELECT CONNECTION_ID()",
+                "SELECT trx_id FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = ?",
+                "SELECT requesting_trx_id, blocking_trx_id FROM information_schema.INNODB_LOCK_WAITS");
+    }
 }

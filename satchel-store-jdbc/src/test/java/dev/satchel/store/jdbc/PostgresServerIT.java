@@ -74,14 +74,28 @@ class PostgresServerIT {
                     .accessedAt(now.plusSeconds(120))
                     .set("attr1", "changed".getBytes(StandardCharsets.UTF_8))
                     .set("attr2", "changed".getBytes(StandardCharsets.UTF_8))
-                    .remove("attr3")
                     .build());
-            // One statement: the session row, the upserts and the removal as data-modifying CTEs,
-            // atomic on its own, so no BEGIN and no COMMIT.
+            // One statement: the session row and the upserts as data-modifying CTEs, atomic on its
+            // own, so no BEGIN and no COMMIT.
             assertThat(statements())
-                    .as("a save that changes attributes")
+                    .as("a save that sets attributes")
                     .containsOnlyKeys("WITH")
                     .containsEntry("WITH", 1L);
+
+            resetStatistics();
+            store.save(ChangeSet.builder(id, record.createdAt(), record.absoluteDeadline())
+                    .accessedAt(now.plusSeconds(180))
+                    .set("attr4", "changed".getBytes(StandardCharsets.UTF_8))
+                    .remove("attr3")
+                    .build());
+            // A removal locks the row first, so the statement that removes reads after the lock.
+            Map<String, Long> removal = statements();
+            assertThat(removal)
+                    .as("a save that removes attributes")
+                    .containsEntry("SELECT", 1L)
+                    .containsEntry("WITH", 1L);
+            // The driver's BEGIN and COMMIT may or may not be counted; nothing else may be there.
+            assertThat(removal.keySet()).isSubsetOf("BEGIN", "SELECT", "WITH", "COMMIT");
             SessionRecord saved = store.load(id).orElseThrow();
             assertThat(saved.attributes()).hasSize(9).doesNotContainKey("attr3");
             assertThat(new String(saved.attributes().get("attr2"), StandardCharsets.UTF_8))

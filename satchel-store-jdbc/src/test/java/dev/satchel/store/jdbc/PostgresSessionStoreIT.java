@@ -32,4 +32,12 @@ class PostgresSessionStoreIT extends JdbcStoreContract {
     protected String jdbcUrl() {
         return SERVER + "&currentSchema=" + SCHEMA;
     }
+
+    @Override
+    protected RowLockHolder.LockQueries lockQueries() {
+        return new RowLockHolder.LockQueries(
+                "SELECT pg_backend_pid()",
+                "SELECT CAST(? AS BIGINT)",
+                "SELECT pid, unnest(pg_blocking_pids(pid)) FROM pg_stat_activity");
+    }
 }
