@@ -205,12 +205,18 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
         } else {
             long epoch = nearCache.map(NearCache::epoch).orElse(0L);
             long ticket = nearCache.map(cache -> cache.beforeRead(key)).orElse(0L);
-            Map<String, byte[]> hash = call(() -> redis.hgetall(key));
-            if (hash.isEmpty()) {
-                return Optional.empty();
+            try {
+                Map<String, byte[]> hash = call(() -> redis.hgetall(key));
+                if (hash.isEmpty()) {
+                    return Optional.empty();
+                }
+                SessionRecord read = decode(id, hash);
+                nearCache.ifPresent(cache -> cache.afterRead(key, ticket, epoch, read));
+                record = read;
+            } finally {
+                // An absent session or a failed read caches nothing, but must give its ticket back.
+                nearCache.ifPresent(cache -> cache.release(key, ticket));
             }
-            record = decode(id, hash);
-            nearCache.ifPresent(cache -> cache.afterRead(key, ticket, epoch, record));
         }
         if (record.isExpired(clock.instant())) {
             // Redis's TTL follows its own clock; expiry is enforced here on read, whatever that says.
@@ -428,6 +434,16 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
     /** Near-cache hits and misses since start, as {@code [hits, misses]}; zeros without a near-cache. */
     public long[] nearCacheCounts() {
         return nearCache.map(c -> new long[] {c.hits(), c.misses()}).orElse(new long[] {0, 0});
+    }
+
+    /** Read tickets the near-cache holds for reads in flight; for tests. */
+    int nearCacheTickets() {
+        return nearCache.map(NearCache::tickets).orElse(0);
+    }
+
+    /** The key of a session's hash; for tests that look at Redis directly. */
+    String keyOf(SessionId id) {
+        return key(id);
     }
 
     private static <C extends StatefulConnection<String, byte[]>> C connectOrFail(
