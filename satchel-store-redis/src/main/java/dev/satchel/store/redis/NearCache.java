@@ -3,6 +3,7 @@ package dev.satchel.store.redis;
 import dev.satchel.core.SessionRecord;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -16,7 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class NearCache {
     private final int maxEntries;
-    private final ConcurrentHashMap<String, SessionRecord> entries = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, SessionRecord> entries;
     private final ConcurrentHashMap<String, Long> tickets = new ConcurrentHashMap<>();
     private final AtomicLong nextTicket = new AtomicLong();
     private volatile boolean tracking;
@@ -25,7 +26,13 @@ final class NearCache {
     private final AtomicLong misses = new AtomicLong();
 
     NearCache(int maxEntries) {
+        this(maxEntries, new ConcurrentHashMap<>());
+    }
+
+    /** With the map that holds the entries; tests pass one that interleaves an invalidation. */
+    NearCache(int maxEntries, ConcurrentMap<String, SessionRecord> entries) {
         this.maxEntries = maxEntries;
+        this.entries = entries;
     }
 
     Optional<SessionRecord> get(String key) {
@@ -50,13 +57,23 @@ final class NearCache {
         return ticket;
     }
 
-    /** Caches what a read returned, unless the key was invalidated (or tracking lost) meanwhile. */
+    /**
+     * Caches what a read returned, unless the key was invalidated (or tracking lost) meanwhile, and
+     * gives the ticket back either way. The entry goes in first and the ticket is checked after:
+     * checking first would let an invalidation land between the check and the put, and the stale
+     * entry would stay for good (relaxed hits never ask Redis, so nothing would ever correct it).
+     * This way an invalidation removes either the ticket, and the entry is taken back here, or the
+     * entry itself. A relaxed hit on another thread may see the entry in that instant, which is the
+     * window relaxed mode accepts anyway.
+     */
     void afterRead(String key, long ticket, long epochAtRead, SessionRecord record) {
-        if (tickets.remove(key, ticket) && tracking && epoch == epochAtRead && entries.size() < maxEntries) {
-            entries.put(key, record);
-            if (!tracking || epoch != epochAtRead) {
-                entries.remove(key, record); // tracking was lost while this was put
-            }
+        if (!tracking || epoch != epochAtRead || entries.size() >= maxEntries) {
+            tickets.remove(key, ticket);
+            return;
+        }
+        entries.put(key, record);
+        if (!tickets.remove(key, ticket) || !tracking || epoch != epochAtRead) {
+            entries.remove(key, record);
         }
     }
 
@@ -90,6 +107,16 @@ final class NearCache {
 
     long misses() {
         return misses.get();
+    }
+
+    /** Gives a ticket back when its read caches nothing: the key was absent or the read failed. */
+    void release(String key, long ticket) {
+        tickets.remove(key, ticket);
+    }
+
+    /** Tickets of reads not yet finished; each read gives its own back, whatever its outcome. */
+    int tickets() {
+        return tickets.size();
     }
 
     int size() {

@@ -6,6 +6,7 @@ import dev.satchel.core.PrincipalChange;
 import dev.satchel.core.PrincipalIndexedStore;
 import dev.satchel.core.SessionDataException;
 import dev.satchel.core.SessionEvent;
+import dev.satchel.core.SessionException;
 import dev.satchel.core.SessionId;
 import dev.satchel.core.SessionListener;
 import dev.satchel.core.SessionListeners;
@@ -15,6 +16,7 @@ import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisNoScriptException;
@@ -71,12 +73,21 @@ import org.slf4j.LoggerFactory;
  * principal, {@code _v} version, all in milliseconds) and one field {@code a:<name>} per attribute.
  * The {@code {id}} hash tag keeps every key of a session in one slot, so the layout works on Redis
  * Cluster. The key's TTL is the session's own expiry, so Redis reclaims space without any scan. The
- * principal index is a set per user, {@code <prefix>p:{<principal>}}, cleaned lazily when read.
+ * principal index is a set per user, {@code <prefix>p:{<principal>}}: an id joins it on login and
+ * leaves it on logout, delete, a change of owner or of id, and the set lives until the absolute
+ * deadline of its longest-lived session. Ids of sessions that merely timed out are cleaned when read.
  *
  * <p><b>Round trips.</b> A load is one {@code HGETALL}. A save is one {@code EVALSHA} of a script
- * that applies the change set, refuses to bring back a session that is gone, moves the TTL, and
- * bumps the version, atomically. A login adds one {@code SADD} to the index. An id change copies the
- * session to the new key and deletes the old one (never {@code RENAME}, which fails across slots).
+ * that applies the change set, refuses to bring back a session that is gone, moves the TTL, keeps
+ * the index, and bumps the version, atomically. An id change (login) is that same script, which
+ * {@code RENAME}s the hash first, so no interleaving can leave two live ids.
+ *
+ * <p><b>Redis Cluster</b> puts the old and the new id, and the index, in different slots, which no
+ * script can span. There an id change is two scripts: one takes the session out of its old key
+ * (reads and deletes it at once), the next writes it under the new key. Still never two live ids, and
+ * a save under the old id is carried along or GONE; but between the two steps the session is under
+ * neither id, and if the node or Redis fails there, the session is lost (the user signs in again).
+ * The index is kept by separate commands after each save, new owner first.
  *
  * <p><b>Topologies</b>, by URI: {@code redis://host:port} (standalone), {@code
  * redis-sentinel://host:port,host:port#master} (follows Sentinel to the current master after a
@@ -111,11 +122,15 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
     private final Optional<StatefulRedisClusterConnection<String, byte[]>> cluster;
     private final Clock clock;
     private final String prefix;
-    private final Duration indexTtl;
+    /** The index prefix the scripts get: empty on Redis Cluster, where the index is in another slot. */
+    private final byte[] scriptIndex;
+
     private final int waitReplicas;
     private final Duration waitTimeout;
-    private final String saveScript;
-    private final String saveSha;
+    private final Script saveScript;
+    private final Script takeScript;
+    private final Script deleteScript;
+    private final Script indexScript;
     private final SessionListeners listeners = new SessionListeners();
     private final Optional<NearCache> nearCache;
     /** The version the save script answered on this thread, for the near-cache. */
@@ -127,7 +142,6 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
     private RedisSessionStore(Builder b) {
         this.clock = b.clock;
         this.prefix = b.prefix;
-        this.indexTtl = b.indexTtl;
         this.waitReplicas = b.waitReplicas;
         this.waitTimeout = b.waitTimeout;
         this.nearCache = b.nearCacheEntries > 0 ? Optional.of(new NearCache(b.nearCacheEntries)) : Optional.empty();
@@ -185,8 +199,11 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
             this.cluster = Optional.empty();
             nearCache.ifPresent(cache -> keepTracking(single, c, cache, validateHits));
         }
-        this.saveScript = resource("save.lua");
-        this.saveSha = call(() -> redis.scriptLoad(saveScript));
+        this.scriptIndex = (isCluster ? "" : prefix + "p:").getBytes(StandardCharsets.UTF_8);
+        this.saveScript = loadScript("save.lua");
+        this.takeScript = loadScript("take.lua");
+        this.deleteScript = loadScript("delete.lua");
+        this.indexScript = loadScript("index.lua");
         this.expiryFeed = subscribeToExpiry(b.enableKeyspaceEvents);
     }
 
@@ -205,17 +222,23 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
         } else {
             long epoch = nearCache.map(NearCache::epoch).orElse(0L);
             long ticket = nearCache.map(cache -> cache.beforeRead(key)).orElse(0L);
-            Map<String, byte[]> hash = call(() -> redis.hgetall(key));
-            if (hash.isEmpty()) {
-                return Optional.empty();
+            try {
+                Map<String, byte[]> hash = call(() -> redis.hgetall(key));
+                if (hash.isEmpty()) {
+                    return Optional.empty();
+                }
+                SessionRecord read = decode(id, hash);
+                nearCache.ifPresent(cache -> cache.afterRead(key, ticket, epoch, read));
+                record = read;
+            } finally {
+                // An absent session or a failed read caches nothing, but must give its ticket back.
+                nearCache.ifPresent(cache -> cache.release(key, ticket));
             }
-            record = decode(id, hash);
-            nearCache.ifPresent(cache -> cache.afterRead(key, ticket, epoch, record));
         }
         if (record.isExpired(clock.instant())) {
             // Redis's TTL follows its own clock; expiry is enforced here on read, whatever that says.
             nearCache.ifPresent(cache -> cache.invalidate(key));
-            if (call(() -> redis.del(key(id))) == 1) {
+            if (remove(id)) {
                 publish(SessionEvent.Type.EXPIRED, id, Optional.of(record));
             }
             return Optional.empty();
@@ -287,59 +310,112 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
             return deleted ? SaveOutcome.INVALIDATED : SaveOutcome.GONE;
         }
         if (changes.previousId().isPresent()) {
-            return rename(changes.previousId().get(), changes);
+            return cluster.isPresent()
+                    ? renameAcrossSlots(changes.previousId().get(), changes)
+                    : rename(changes.previousId().get(), changes);
         }
-        Instant now = clock.instant();
-        long result =
-                runSave(changes.id(), changes.created() ? "create" : "update", now, changes, changes.setAttributes());
-        lastVersion.set(result);
-        if (result == -1) {
+        Saved saved = runSave(
+                changes.created() ? "create" : "update",
+                Optional.empty(),
+                clock.instant(),
+                changes,
+                changes.setAttributes());
+        lastVersion.set(saved.version());
+        if (saved.version() == -1) {
             return SaveOutcome.GONE;
         }
-        changes.principal().flatMap(PrincipalChange::name).ifPresent(p -> index(p, changes.id()));
-        if (changes.created() && result == 1) {
+        reindex(changes.id(), saved, changes.principal().flatMap(PrincipalChange::name));
+        if (changes.created() && saved.version() == 1) {
             publish(SessionEvent.Type.CREATED, changes.id(), Optional.empty());
             return SaveOutcome.CREATED;
         }
         return SaveOutcome.UPDATED;
     }
 
+    /**
+     * An id change on one server: one script renames the hash and applies the change set, so the
+     * old id dies in the step that gives birth to the new one. Of two concurrent logins from one
+     * id, one wins and the other is GONE; a save or logout under the old id comes wholly before it
+     * or finds the old id gone.
+     */
     private SaveOutcome rename(SessionId previous, ChangeSet changes) {
-        Optional<SessionRecord> old = load(previous);
-        if (old.isEmpty()) {
+        Saved saved = runSave("rename", Optional.of(previous), clock.instant(), changes, changes.setAttributes());
+        return saved.version() < 0 ? SaveOutcome.GONE : SaveOutcome.UPDATED;
+    }
+
+    /**
+     * An id change on Redis Cluster, where the old and the new key hash to different slots and no
+     * script can reach both. First one script takes the session out of its old key (reads and
+     * deletes it in one step): only one renamer can win, and a save to the old id comes wholly
+     * before (and is carried along) or finds it gone. Then the session is written under the new id.
+     * Never two live ids; but between the two steps the session is under neither id, and if this
+     * node dies or Redis fails between them, it is lost and the user signs in again.
+     */
+    private SaveOutcome renameAcrossSlots(SessionId previous, ChangeSet changes) {
+        String oldKey = key(previous);
+        RedisClusterCommands<String, byte[]> writer = waitReplicas > 0 ? writerFor(oldKey) : redis;
+        Instant now = clock.instant();
+        List<Object> taken = call(
+                previous,
+                () -> run(
+                        writer, takeScript, ScriptOutputType.MULTI, new String[] {oldKey}, new byte[][] {millis(now)}));
+        if (taken.isEmpty()) {
             return SaveOutcome.GONE;
         }
-        SessionRecord renamed = old.get().apply(changes);
+        // Unless replicas have the removal, a failover could bring the old id back: write no new one.
+        awaitReplicas(writer, "the removal of the old id");
+        SessionRecord old = decode(previous, pairs(taken));
+        SessionRecord renamed = old.apply(changes);
         ChangeSet copy = ChangeSet.builder(renamed.id(), renamed.createdAt(), renamed.absoluteDeadline())
                 .created()
                 .accessedAt(renamed.lastAccessedAt())
                 .maxInactiveInterval(renamed.maxInactiveInterval())
                 .principal(new PrincipalChange(renamed.principal()))
                 .build();
-        long result = runSave(renamed.id(), "create", clock.instant(), copy, renamed.attributes());
-        if (result < 0) {
-            throw new IllegalStateException("could not write the renamed session " + renamed.id());
+        Saved saved;
+        try {
+            saved = runSave("create", Optional.empty(), now, copy, renamed.attributes());
+        } catch (RuntimeException e) {
+            LOG.warn(
+                    "an id change took the session from its old id but could not write it under the new one;"
+                            + " the session is lost",
+                    e);
+            throw e;
         }
-        call(() -> redis.del(key(previous))); // the old id dies now; a late save to it finds nothing
-        renamed.principal().ifPresent(p -> index(p, renamed.id()));
+        renamed.principal().ifPresent(p -> index(p, renamed.id(), saved.deadline()));
+        old.principal().ifPresent(p -> unindex(p, previous, saved.deadline()));
         return SaveOutcome.UPDATED;
     }
 
-    private long runSave(SessionId id, String mode, Instant now, ChangeSet c, Map<String, byte[]> attributes) {
+    /** What the save script answered: the new version (-1: gone), and what the index needs. */
+    private record Saved(long version, Optional<String> unindex, long deadline) {}
+
+    /**
+     * Runs the save script. {@code previous} is the old id of a rename on one server, whose key
+     * the script reaches as its second key.
+     */
+    private Saved runSave(
+            String mode, Optional<SessionId> previous, Instant now, ChangeSet c, Map<String, byte[]> attributes) {
         List<byte[]> args = new ArrayList<>(
-                12 + 2 * attributes.size() + c.removedAttributes().size());
+                13 + 2 * attributes.size() + c.removedAttributes().size());
         args.add(ascii(mode));
-        args.add(ascii(Long.toString(now.toEpochMilli())));
-        args.add(ascii(Long.toString(c.createdAt().toEpochMilli())));
-        args.add(ascii(Long.toString(c.absoluteDeadline().toEpochMilli())));
+        args.add(millis(now));
+        args.add(millis(c.createdAt()));
+        args.add(millis(c.absoluteDeadline()));
         args.add(ascii(
                 c.maxInactiveInterval().map(d -> Long.toString(d.toMillis())).orElse("")));
-        args.add(ascii(c.accessedAt().map(t -> Long.toString(t.toEpochMilli())).orElse("")));
+        // A new session was last accessed when it was created unless the change set says when;
+        // the script refuses a create without an access time rather than guess.
+        Optional<Instant> accessed = c.created() ? Optional.of(c.accessedAt().orElse(c.createdAt())) : c.accessedAt();
+        args.add(accessed.map(RedisSessionStore::millis).orElse(new byte[0]));
         args.add(c.principal()
                 .map(p -> p.name()
                         .map(n -> ("=" + n).getBytes(StandardCharsets.UTF_8))
                         .orElse(ascii("-")))
-                .orElse(ascii("")));
+                .orElse(new byte[0]));
+        args.add(scriptIndex);
+        args.add(ascii(c.id().value()));
+        args.add(ascii(previous.map(SessionId::value).orElse("")));
         args.add(ascii(Integer.toString(attributes.size())));
         attributes.forEach((name, value) -> {
             args.add(name.getBytes(StandardCharsets.UTF_8));
@@ -348,28 +424,79 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
         args.add(ascii(Integer.toString(c.removedAttributes().size())));
         c.removedAttributes().forEach(name -> args.add(name.getBytes(StandardCharsets.UTF_8)));
         byte[][] values = args.toArray(new byte[0][]);
-        String[] keys = {key(id)};
+        String[] keys =
+                previous.isPresent() ? new String[] {key(c.id()), key(previous.get())} : new String[] {key(c.id())};
         // With WAIT, the script and the WAIT go to the key's own master over one connection, since
         // WAIT counts the replicas that acknowledged that connection's writes.
         RedisClusterCommands<String, byte[]> writer = waitReplicas > 0 ? writerFor(keys[0]) : redis;
-        long result = call(() -> {
-            try {
-                return writer.<Long>evalsha(saveSha, ScriptOutputType.INTEGER, keys, values);
-            } catch (RedisNoScriptException e) {
-                return writer.<Long>eval(
-                        saveScript, ScriptOutputType.INTEGER, keys, values); // after SCRIPT FLUSH or failover
-            }
-        });
-        if (waitReplicas > 0 && result >= 0) {
-            long acknowledged = call(() -> writer.waitForReplication(waitReplicas, waitTimeout.toMillis()));
-            if (acknowledged < waitReplicas) {
-                throw new SessionStoreUnavailableException(
-                        "the save reached " + acknowledged + " of " + waitReplicas + " replicas within " + waitTimeout
-                                + "; it is on the master but could be lost in a failover",
-                        null);
-            }
+        List<Object> answer = call(c.id(), () -> run(writer, saveScript, ScriptOutputType.MULTI, keys, values));
+        long version = (Long) answer.get(0);
+        if (version >= 0) {
+            awaitReplicas(writer, "the save");
         }
-        return result;
+        return new Saved(
+                version,
+                Optional.ofNullable((byte[]) answer.get(1)).map(p -> new String(p, StandardCharsets.UTF_8)),
+                (Long) answer.get(2));
+    }
+
+    /** Runs a script by its digest, sending its source only if the server lacks it. */
+    private static <T> T run(
+            RedisClusterCommands<String, byte[]> on,
+            Script script,
+            ScriptOutputType type,
+            String[] keys,
+            byte[][] args) {
+        try {
+            return on.evalsha(script.sha(), type, keys, args);
+        } catch (RedisNoScriptException e) {
+            return on.eval(script.source(), type, keys, args); // after SCRIPT FLUSH or failover
+        }
+    }
+
+    private void awaitReplicas(RedisClusterCommands<String, byte[]> writer, String what) {
+        if (waitReplicas == 0) {
+            return;
+        }
+        long acknowledged = call(() -> writer.waitForReplication(waitReplicas, waitTimeout.toMillis()));
+        if (acknowledged < waitReplicas) {
+            throw new SessionStoreUnavailableException(
+                    what + " reached " + acknowledged + " of " + waitReplicas + " replicas within " + waitTimeout
+                            + "; it is on the master but could be lost in a failover",
+                    null);
+        }
+    }
+
+    /**
+     * On Redis Cluster the scripts cannot reach the index (another slot), so it is kept here after
+     * the save: the new owner is listed first, then the old one unlisted, so a live session is never
+     * missing from its owner's set for longer than the save itself.
+     */
+    private void reindex(SessionId id, Saved saved, Optional<String> owner) {
+        if (scriptIndex.length > 0) {
+            return; // the script did it
+        }
+        owner.ifPresent(p -> index(p, id, saved.deadline()));
+        saved.unindex().ifPresent(p -> unindex(p, id, saved.deadline()));
+    }
+
+    /** Lists a session under its owner, in a set that lives at least until the session's deadline. */
+    private void index(String principal, SessionId id, long deadline) {
+        long life = deadline - clock.millis();
+        call(() -> run(redis, indexScript, ScriptOutputType.INTEGER, new String[] {indexKey(principal)}, new byte[][] {
+            ascii(id.value()), ascii(Long.toString(life))
+        }));
+    }
+
+    /** Unlists a session from its former owner's set (Redis Cluster only). */
+    private void unindex(String principal, SessionId id, long deadline) {
+        call(() -> redis.srem(indexKey(principal), ascii(id.value())));
+        // A concurrent save may have given the session back to this owner between its script and
+        // this SREM: list it again, so the index never misses a live session.
+        byte[] owner = call(() -> redis.hget(key(id), "_p"));
+        if (owner != null && principal.equals(new String(owner, StandardCharsets.UTF_8))) {
+            index(principal, id, deadline);
+        }
     }
 
     private RedisClusterCommands<String, byte[]> writerFor(String key) {
@@ -386,7 +513,7 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
     @Override
     public boolean delete(SessionId id) {
         nearCache.ifPresent(cache -> cache.invalidate(key(id)));
-        boolean deleted = call(() -> redis.del(key(id))) == 1;
+        boolean deleted = remove(id);
         nearCache.ifPresent(cache -> cache.invalidate(key(id)));
         if (deleted) {
             publish(SessionEvent.Type.DELETED, id, Optional.empty());
@@ -394,9 +521,23 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
         return deleted;
     }
 
+    /** Deletes a session's hash and unlists it from its owner's index; true if there was a hash. */
+    private boolean remove(SessionId id) {
+        List<Object> answer = call(
+                id,
+                () -> run(redis, deleteScript, ScriptOutputType.MULTI, new String[] {key(id)}, new byte[][] {
+                    scriptIndex, ascii(id.value())
+                }));
+        if (answer.get(1) instanceof byte[] principal) {
+            // Redis Cluster: the script left the index to us. The id is dead, so nothing can list it again.
+            call(() -> redis.srem(indexKey(new String(principal, StandardCharsets.UTF_8)), ascii(id.value())));
+        }
+        return (Long) answer.get(0) == 1;
+    }
+
     @Override
     public List<SessionRecord> findByPrincipal(String principal) {
-        String indexKey = prefix + "p:{" + principal + "}";
+        String indexKey = indexKey(principal);
         Set<byte[]> members = call(() -> redis.smembers(indexKey));
         List<SessionRecord> found = new ArrayList<>(members.size());
         for (byte[] member : members) {
@@ -428,6 +569,16 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
     /** Near-cache hits and misses since start, as {@code [hits, misses]}; zeros without a near-cache. */
     public long[] nearCacheCounts() {
         return nearCache.map(c -> new long[] {c.hits(), c.misses()}).orElse(new long[] {0, 0});
+    }
+
+    /** Read tickets the near-cache holds for reads in flight; for tests. */
+    int nearCacheTickets() {
+        return nearCache.map(NearCache::tickets).orElse(0);
+    }
+
+    /** The key of a session's hash; for tests that look at Redis directly. */
+    String keyOf(SessionId id) {
+        return key(id);
     }
 
     private static <C extends StatefulConnection<String, byte[]>> C connectOrFail(
@@ -574,14 +725,6 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
         return Optional.of(pubsub);
     }
 
-    private void index(String principal, SessionId id) {
-        String indexKey = prefix + "p:{" + principal + "}";
-        call(() -> {
-            redis.sadd(indexKey, ascii(id.value()));
-            return redis.pexpire(indexKey, indexTtl.toMillis());
-        });
-    }
-
     private SessionRecord decode(SessionId id, Map<String, byte[]> hash) {
         try {
             Map<String, byte[]> attributes = new HashMap<>();
@@ -616,6 +759,23 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
         return prefix + "s:{" + id.value() + "}";
     }
 
+    private String indexKey(String principal) {
+        return prefix + "p:{" + principal + "}";
+    }
+
+    /** A flat list of field names and values, as HGETALL in a script answers, as a map. */
+    private static Map<String, byte[]> pairs(List<Object> flat) {
+        Map<String, byte[]> hash = new HashMap<>();
+        for (int i = 0; i + 1 < flat.size(); i += 2) {
+            hash.put(new String((byte[]) flat.get(i), StandardCharsets.UTF_8), (byte[]) flat.get(i + 1));
+        }
+        return hash;
+    }
+
+    private static byte[] millis(Instant t) {
+        return ascii(Long.toString(t.toEpochMilli()));
+    }
+
     private void publish(SessionEvent.Type type, SessionId id, Optional<SessionRecord> last) {
         if (!listeners.isEmpty()) {
             listeners.publish(new SessionEvent(type, id, last));
@@ -625,9 +785,38 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
     private static <T> T call(Supplier<T> command) {
         try {
             return command.get();
+        } catch (RedisCommandExecutionException e) {
+            if (isRefusal(e)) {
+                throw new SessionException("Redis refused the command: " + e.getMessage(), e);
+            }
+            throw new SessionStoreUnavailableException("Redis could not serve the command: " + e.getMessage(), e);
         } catch (RedisException e) {
             throw new SessionStoreUnavailableException("Redis did not answer: " + e.getMessage(), e);
         }
+    }
+
+    /** Like {@link #call(Supplier)}, naming the session a refusal concerns. */
+    private static <T> T call(SessionId id, Supplier<T> command) {
+        try {
+            return command.get();
+        } catch (RedisCommandExecutionException e) {
+            if (isRefusal(e)) {
+                throw new SessionException(id, "Redis refused the command: " + e.getMessage(), e);
+            }
+            throw new SessionStoreUnavailableException("Redis could not serve the command: " + e.getMessage(), e);
+        } catch (RedisException e) {
+            throw new SessionStoreUnavailableException("Redis did not answer: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Whether Redis answered that the command itself cannot work, so retrying will not help: a
+     * script's own refusal or runtime error, or a key of the wrong type. Other error answers
+     * (LOADING, READONLY, OOM, CLUSTERDOWN, BUSY, ...) pass, and stay "unavailable" (503).
+     */
+    private static boolean isRefusal(RedisCommandExecutionException e) {
+        String m = String.valueOf(e.getMessage());
+        return m.startsWith("WRONGTYPE") || m.startsWith("ERR user_script:") || m.startsWith("ERR satchel ");
     }
 
     private static byte[] ascii(String s) {
@@ -636,6 +825,14 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
 
     private static String redacted(String uri) {
         return uri.replaceAll("//[^@/]*@", "//***@"); // never log a password
+    }
+
+    /** A script this store runs by its digest. */
+    private record Script(String source, String sha) {}
+
+    private Script loadScript(String name) {
+        String source = resource(name);
+        return new Script(source, call(() -> redis.scriptLoad(source)));
     }
 
     private static String resource(String name) {
@@ -655,7 +852,6 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
         private Clock clock = Clock.systemUTC();
         private String prefix = "satchel:";
         private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
-        private Duration indexTtl = Duration.ofHours(24);
         private boolean enableKeyspaceEvents;
         private int waitReplicas;
         private Duration waitTimeout = Duration.ofMillis(100);
@@ -741,15 +937,6 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
                 throw new IllegalArgumentException("command timeout must be positive: " + timeout);
             }
             this.commandTimeout = timeout;
-            return this;
-        }
-
-        /** How long a user's session index lives after their last login (default 24 h). */
-        public Builder principalIndexTtl(Duration ttl) {
-            if (ttl == null || ttl.isNegative() || ttl.isZero()) {
-                throw new IllegalArgumentException("index TTL must be positive: " + ttl);
-            }
-            this.indexTtl = ttl;
             return this;
         }
 

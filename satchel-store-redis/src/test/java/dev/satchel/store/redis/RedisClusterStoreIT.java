@@ -74,6 +74,108 @@ class RedisClusterStoreIT extends SessionStoreContract {
         assertThat(((RedisSessionStore) store).findByPrincipal("user1")).hasSize(10);
     }
 
+    /** Two stores on one key prefix, standing in for two app nodes. */
+    private IdChangeRaces races(String prefix) {
+        return new IdChangeRaces(
+                RedisSessionStore.builder(cluster.uri())
+                        .clock(clock)
+                        .keyPrefix(prefix)
+                        .build(),
+                RedisSessionStore.builder(cluster.uri())
+                        .clock(clock)
+                        .keyPrefix(prefix)
+                        .build(),
+                clock);
+    }
+
+    private static long scard(String key) {
+        io.lettuce.core.cluster.RedisClusterClient client = io.lettuce.core.cluster.RedisClusterClient.create(
+                "redis://127.0.0.1:" + cluster.nodes.get(0).port());
+        try (var c = client.connect()) {
+            return c.sync().scard(key);
+        } finally {
+            client.shutdown();
+        }
+    }
+
+    // Old and new id hash to different slots here, so an id change is two scripts (see
+    // RedisSessionStore): the promises are the same as on one server.
+
+    @Test
+    void idChange_aLoginSubmittedTwice_leavesExactlyOneLiveId_andOneIndexedId() throws Exception {
+        String prefix = "race" + System.nanoTime() + ":";
+        int trials = 200;
+        try (IdChangeRaces races = races(prefix)) {
+            IdChangeRaces.DoubleLogins got = races.doubleLogins(trials, "ann");
+            long indexed = scard(prefix + "p:{ann}");
+            System.out.printf(
+                    "cluster double login: %d of %d left two live ids, %d none; %d ids indexed for ann%n",
+                    got.withTwoLiveIds(), trials, got.withNoLiveId(), indexed);
+            assertThat(got.withTwoLiveIds()).as("trials that left two live ids").isZero();
+            assertThat(got.withNoLiveId()).as("trials that left no live id").isZero();
+            assertThat(indexed).as("ids indexed for the user").isEqualTo(trials);
+        }
+    }
+
+    @Test
+    void idChange_aSaveToTheOldIdDuringARename_isMovedAlongOrGone() throws Exception {
+        int trials = 200;
+        try (IdChangeRaces races = races("race" + System.nanoTime() + ":")) {
+            IdChangeRaces.SavesDuringRename got = races.savesToTheOldIdDuringARename(trials, 8);
+            System.out.printf(
+                    "cluster saves to the old id during a rename: %d of %d acknowledged saves lost, in %d of %d trials%n",
+                    got.lost(), got.acknowledged(), got.trialsWithALoss(), trials);
+            assertThat(got.lost())
+                    .as("acknowledged saves missing from the renamed session")
+                    .isZero();
+        }
+    }
+
+    @Test
+    void idChange_aLogoutDuringARename_isNeverUndone() throws Exception {
+        int trials = 200;
+        try (IdChangeRaces races = races("race" + System.nanoTime() + ":")) {
+            IdChangeRaces.LogoutsDuringRename got = races.logoutsDuringARename(trials);
+            System.out.printf(
+                    "cluster logout during a rename: %d of %d logouts undone, %d sessions lost; the logout came first in %d%n",
+                    got.logoutsUndone(), trials, got.sessionsLost(), got.logoutsThatWon());
+            assertThat(got.logoutsUndone())
+                    .as("logouts that reported a deletion, yet the session lives on")
+                    .isZero();
+            assertThat(got.sessionsLost())
+                    .as("renames that reported success, yet no id is live")
+                    .isZero();
+        }
+    }
+
+    @Test
+    void index_loginLogoutCycles_andPrincipalChanges_leaveNoDeadMember() {
+        String prefix = "idx" + System.nanoTime() + ":";
+        int cycles = 200;
+        try (RedisSessionStore s = RedisSessionStore.builder(cluster.uri())
+                .clock(clock)
+                .keyPrefix(prefix)
+                .build()) {
+            for (int i = 0; i < cycles; i++) {
+                SessionId id = SessionId.random();
+                s.save(newSession(id).principal(PrincipalChange.to("bea")).build());
+                s.delete(id);
+            }
+            long dead = scard(prefix + "p:{bea}");
+            System.out.printf("cluster index after %d login/logout cycles: %d dead members%n", cycles, dead);
+            assertThat(dead).as("members left in the index").isZero();
+            SessionId id = SessionId.random();
+            s.save(newSession(id).principal(PrincipalChange.to("bea")).build());
+            SessionRecord r = s.load(id).orElseThrow();
+            s.save(change(r).principal(PrincipalChange.to("cy")).build());
+            SessionId renamed = SessionId.random();
+            s.save(change(r).changeId(renamed).build());
+            assertThat(scard(prefix + "p:{bea}")).isZero();
+            assertThat(scard(prefix + "p:{cy}")).isEqualTo(1);
+            assertThat(s.findByPrincipal("cy")).extracting(SessionRecord::id).containsExactly(renamed);
+        }
+    }
+
     @Test
     void zz_killedMaster_itsReplicaTakesOver_andEverySessionWrittenWithWaitStaysReadable() throws Exception {
         try (RedisSessionStore durable = RedisSessionStore.builder(cluster.uri())

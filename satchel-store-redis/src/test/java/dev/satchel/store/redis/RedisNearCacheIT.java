@@ -194,6 +194,31 @@ class RedisNearCacheIT extends SessionStoreContract {
         }
     }
 
+    @Test
+    void loadsOfAbsentAndUnreadableSessions_leaveNoReadTicketBehind() {
+        RedisSessionStore near = (RedisSessionStore) store;
+        int absent = 10_000;
+        for (int i = 0; i < absent; i++) {
+            assertThat(near.load(SessionId.random())).isEmpty();
+        }
+        int unreadable = 100;
+        RedisClient client = RedisClient.create(server.uri());
+        try (StatefulRedisConnection<String, String> c = client.connect()) {
+            for (int i = 0; i < unreadable; i++) {
+                SessionId id = SessionId.random();
+                c.sync().hset(near.keyOf(id), "a:x", "a hash with no metadata");
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> near.load(id))
+                        .isInstanceOf(dev.satchel.core.SessionDataException.class);
+            }
+        } finally {
+            client.shutdown();
+        }
+        System.out.printf(
+                "near-cache: %d tickets held after %d loads of absent and %d of unreadable sessions%n",
+                near.nearCacheTickets(), absent, unreadable);
+        assertThat(near.nearCacheTickets()).as("read tickets still held").isZero();
+    }
+
     /** Commands the server executed so far, by name, from {@code INFO commandstats}. */
     private static Map<String, Long> calls() {
         RedisClient client = RedisClient.create(server.uri());
