@@ -562,6 +562,14 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
         return view.members().stream().map(Address::toString).toList();
     }
 
+    /** The view JGroups installed on this node: its id and its members, as {@link #members()} names them. */
+    public dev.satchel.core.ClusterView view() {
+        View now = channel.getView();
+        return new dev.satchel.core.ClusterView(
+                now.getViewId().getCreator() + "|" + now.getViewId().getId(),
+                now.getMembers().stream().map(Address::toString).toList());
+    }
+
     @Override
     public void close() {
         rebalancer.shutdownNow();

@@ -241,6 +241,14 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
         return channel.getView().getMembers().stream().map(Address::toString).toList();
     }
 
+    /** The view JGroups installed on this node: its id and its members, as {@link #members()} names them. */
+    public dev.satchel.core.ClusterView view() {
+        View now = channel.getView();
+        return new dev.satchel.core.ClusterView(
+                now.getViewId().getCreator() + "|" + now.getViewId().getId(),
+                now.getMembers().stream().map(Address::toString).toList());
+    }
+
     /** Sessions this node holds. */
     public int size() {
         return local.size();

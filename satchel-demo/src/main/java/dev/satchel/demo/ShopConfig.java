@@ -13,8 +13,10 @@ import java.util.Objects;
  * @param port the port to bind; 0 picks a free one
  * @param dataDir where the user database lives
  * @param clock the clock for sessions and login throttling
+ * @param usersDbPort the port on which this node serves the users database to the others when it is
+ *     the one serving it; 0 picks a free one
  */
-public record ShopConfig(String nodeName, String host, int port, Path dataDir, Clock clock) {
+public record ShopConfig(String nodeName, String host, int port, Path dataDir, Clock clock, int usersDbPort) {
 
     /** Validates the configuration. */
     public ShopConfig {
@@ -28,6 +30,14 @@ public record ShopConfig(String nodeName, String host, int port, Path dataDir, C
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be 0 to 65535: " + port);
         }
+        if (usersDbPort < 0 || usersDbPort > 65535) {
+            throw new IllegalArgumentException("users database port must be 0 to 65535: " + usersDbPort);
+        }
+    }
+
+    /** A node whose users database, when it serves it, takes any free port. */
+    public ShopConfig(String nodeName, String host, int port, Path dataDir, Clock clock) {
+        this(nodeName, host, port, dataDir, clock, 0);
     }
 
     /** A node on loopback with the system clock. */

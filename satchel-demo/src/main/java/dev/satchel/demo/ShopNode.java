@@ -1,5 +1,6 @@
 package dev.satchel.demo;
 
+import dev.satchel.core.ClusterView;
 import dev.satchel.core.ReportingStore;
 import dev.satchel.core.SessionSealer;
 import dev.satchel.core.SessionStore;
@@ -10,6 +11,8 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.util.EnumSet;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
@@ -45,9 +48,22 @@ public final class ShopNode implements AutoCloseable {
      * @throws IllegalStateException if the server cannot start (the port is taken, say)
      */
     public static ShopNode start(ShopConfig config, SessionStore store) {
-        Supplier<Map<String, Long>> counters =
-                store instanceof ReportingStore reporting ? reporting::counters : Map::of;
-        return start(config, options -> new SatchelFilter(store, options), counters);
+        return start(config, options -> new SatchelFilter(store, options), counters(store), Optional::empty);
+    }
+
+    /**
+     * Starts a node over a clustered store; {@code /health} shows {@code view}, read on each request.
+     *
+     * @throws IllegalStateException if the server cannot start (the port is taken, say)
+     */
+    public static ShopNode start(ShopConfig config, SessionStore store, Supplier<ClusterView> view) {
+        Objects.requireNonNull(view, "view");
+        return start(
+                config, options -> new SatchelFilter(store, options), counters(store), () -> Optional.of(view.get()));
+    }
+
+    private static Supplier<Map<String, Long>> counters(SessionStore store) {
+        return store instanceof ReportingStore reporting ? reporting::counters : Map::of;
     }
 
     /**
@@ -56,19 +72,20 @@ public final class ShopNode implements AutoCloseable {
      * @throws IllegalStateException if the server cannot start (the port is taken, say)
      */
     public static ShopNode start(ShopConfig config, SessionSealer sealer) {
-        return start(config, options -> SatchelFilter.sealed(sealer, options), Map::of);
+        return start(config, options -> SatchelFilter.sealed(sealer, options), Map::of, Optional::empty);
     }
 
     private static ShopNode start(
             ShopConfig config,
             Function<SessionOptions, SatchelFilter> filter,
-            Supplier<Map<String, Long>> storeCounters) {
+            Supplier<Map<String, Long>> storeCounters,
+            Supplier<Optional<ClusterView>> view) {
         UserStore users = null;
         Server server = new Server(new QueuedThreadPool(200, 8));
         server.setStopTimeout(2000); // Ctrl-C should not wait on idle keep-alive connections
         try {
             Files.createDirectories(config.dataDir());
-            users = new UserStore(config.dataDir());
+            users = new UserStore(config.dataDir(), config.usersDbPort());
             HttpConfiguration http = new HttpConfiguration();
             http.setRequestHeaderSize(MAX_REQUEST_HEADER_BYTES);
             http.setSendServerVersion(false);
@@ -91,7 +108,7 @@ public final class ShopNode implements AutoCloseable {
             context.addFilter(new FilterHolder(filter.apply(options)), "/*", requests);
             ShopApiServlet api = new ShopApiServlet(users, new PasswordHasher(), config.clock(), config.nodeName());
             context.addServlet(new ServletHolder(api), "/api/*");
-            context.addServlet(new ServletHolder(new HealthServlet(config.nodeName(), storeCounters)), "/health");
+            context.addServlet(new ServletHolder(new HealthServlet(config.nodeName(), storeCounters, view)), "/health");
             context.addServlet(new ServletHolder(new PagesServlet()), "/");
             server.setHandler(context);
             server.start();

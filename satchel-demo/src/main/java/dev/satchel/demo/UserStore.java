@@ -14,7 +14,9 @@ import org.h2.jdbcx.JdbcConnectionPool;
 
 /**
  * The shop's users, in an embedded H2 database file, apart from any session store. AUTO_SERVER lets
- * several node processes on one machine share the file. Thread-safe.
+ * several node processes share the file: on one machine, or on several hosts that see the same
+ * directory, when H2 announces an address they reach (h2.bindAddress, set by {@code satchel node
+ * --host}). Thread-safe.
  */
 final class UserStore implements AutoCloseable {
     private final JdbcConnectionPool pool;
@@ -22,12 +24,15 @@ final class UserStore implements AutoCloseable {
     /** Opening attempts before giving up: nodes started together race for the file's lock. */
     private static final int OPEN_ATTEMPTS = 20;
 
-    UserStore(Path dataDir) {
+    /** {@code serverPort}: where this process serves the file when it is the first to open it; 0 for any. */
+    UserStore(Path dataDir, int serverPort) {
         Path file = dataDir.toAbsolutePath().resolve("users");
         // AUTO_SERVER: the first process serves the file to the others; AUTO_RECONNECT: when that
         // process dies (the demo kills nodes), another one takes over instead of every node failing.
-        this.pool =
-                JdbcConnectionPool.create("jdbc:h2:file:" + file + ";AUTO_SERVER=TRUE;AUTO_RECONNECT=TRUE", "sa", "");
+        // A fixed port lets a firewall between hosts name it.
+        String port = serverPort == 0 ? "" : ";AUTO_SERVER_PORT=" + serverPort;
+        this.pool = JdbcConnectionPool.create(
+                "jdbc:h2:file:" + file + ";AUTO_SERVER=TRUE;AUTO_RECONNECT=TRUE" + port, "sa", "");
         SQLException last = null;
         for (int attempt = 1; attempt <= OPEN_ATTEMPTS; attempt++) {
             try (Connection c = pool.getConnection();

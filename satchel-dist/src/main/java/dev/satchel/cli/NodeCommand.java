@@ -3,19 +3,38 @@ package dev.satchel.cli;
 import dev.satchel.core.SessionStore;
 import dev.satchel.demo.ShopConfig;
 import dev.satchel.demo.ShopNode;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code satchel node}: runs one shop node in the foreground until interrupted. */
 @Command(
         name = "node",
         mixinStandardHelpOptions = true,
-        description = {"Runs one shop node: the demo application with the Satchel session filter."})
+        description = {"Runs one shop node: the demo application with the Satchel session filter."},
+        footer = {
+            "",
+            "Flags by --store: every store uses --name, --host, --port, --data-dir and",
+            "--users-db-port; the cluster stores (replicated, replicated-async,",
+            "primary-backup, primary-backup-async) also use --cluster-port and",
+            "--cluster-peers; the others ignore those two.",
+            "",
+            "Across hosts, give --host the address the other hosts reach (not 0.0.0.0):",
+            "every socket binds to it and is announced with it. Open between hosts:",
+            "  --port: HTTP, from the balancer;",
+            "  --cluster-port, and --cluster-port + 100 for failure detection: between",
+            "    the nodes of a cluster store;",
+            "  --users-db-port: the users database, which the first node to open it",
+            "    serves to the others; --data-dir must then be one directory that",
+            "    every host sees (a shared file system)."
+        })
 final class NodeCommand implements Callable<Integer> {
 
     @Spec
@@ -30,7 +49,8 @@ final class NodeCommand implements Callable<Integer> {
     @Option(
             names = "--host",
             defaultValue = "127.0.0.1",
-            description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+            description = "Address to listen on and to announce to peers: HTTP, the cluster and failure-detection"
+                    + " ports, and the users database's server (default: ${DEFAULT-VALUE}).")
     String host;
 
     @Option(names = "--port", defaultValue = "9001", description = "Port to listen on (default: ${DEFAULT-VALUE}).")
@@ -42,14 +62,16 @@ final class NodeCommand implements Callable<Integer> {
     @Option(
             names = "--cluster-port",
             defaultValue = "7800",
-            description = "With --store replicated: the port nodes talk to each other on (default: ${DEFAULT-VALUE}).")
+            description = "Cluster stores only: the port nodes talk to each other on; failure detection listens on"
+                    + " this port + 100 (default: ${DEFAULT-VALUE}).")
     int clusterPort;
 
     @Option(
             names = "--cluster-peers",
             defaultValue = "127.0.0.1[7800]",
             description =
-                    "With --store replicated: every node's host[port], comma-separated (default: ${DEFAULT-VALUE}).")
+                    "Cluster stores only: every node's host[port], comma-separated, each as that node's --host and"
+                            + " --cluster-port (default: ${DEFAULT-VALUE}).")
     String clusterPeers;
 
     @Option(
@@ -57,6 +79,13 @@ final class NodeCommand implements Callable<Integer> {
             defaultValue = ".satchel-data",
             description = "Where the user database lives (default: ${DEFAULT-VALUE}).")
     Path dataDir;
+
+    @Option(
+            names = "--users-db-port",
+            defaultValue = "0",
+            description = "Port of the users database's server, when this node is the one serving it; 0 picks"
+                    + " any free port, which suits one host but not a firewall (default: ${DEFAULT-VALUE}).")
+    int usersDbPort;
 
     @Option(names = "--parent-pid", hidden = true, description = "Exit when this process exits (set by satchel demo).")
     Long parentPid;
@@ -66,8 +95,35 @@ final class NodeCommand implements Callable<Integer> {
         if (parentPid != null) {
             watchParent(parentPid);
         }
+        if (StoreOption.isClustered(store) && isWildcard(host)) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--host " + host + " cannot be announced to peers; give this host's address that the others reach");
+        }
+        announceUsersDatabaseOn(host);
         StoreOption.Cluster cluster = new StoreOption.Cluster(name, host, clusterPort, clusterPeers);
-        return NodeRunner.run(spec, new ShopConfig(name, host, port, dataDir, Clock.systemUTC()), store, cluster);
+        ShopConfig config = new ShopConfig(name, host, port, dataDir, Clock.systemUTC(), usersDbPort);
+        return NodeRunner.run(spec, config, store, cluster);
+    }
+
+    /**
+     * H2's auto-server writes the address other processes must connect to into the database's lock
+     * file, and binds its server there. Without this it writes whatever the host name resolves to,
+     * often a loopback address, and nodes on other hosts cannot reach the users. H2 reads the
+     * property once, when its classes load, so this must run before anything opens a database.
+     */
+    private static void announceUsersDatabaseOn(String host) {
+        if (!isWildcard(host) && System.getProperty("h2.bindAddress") == null) {
+            System.setProperty("h2.bindAddress", host);
+        }
+    }
+
+    private static boolean isWildcard(String host) {
+        try {
+            return InetAddress.getByName(host).isAnyLocalAddress();
+        } catch (UnknownHostException e) {
+            return false; // the listeners will report the bad name themselves
+        }
     }
 
     /** A node the demo started must not outlive it, even if the demo was killed with SIGKILL. */
@@ -95,7 +151,9 @@ final class NodeCommand implements Callable<Integer> {
                 } else {
                     SessionStore store = StoreOption.open(storeValue, spec.commandLine(), cluster);
                     sessions = store;
-                    node = startOrClose(store, () -> ShopNode.start(config, store));
+                    node = startOrClose(store, () -> StoreOption.viewOf(store)
+                            .map(view -> ShopNode.start(config, store, view))
+                            .orElseGet(() -> ShopNode.start(config, store)));
                 }
             } catch (IllegalStateException e) {
                 spec.commandLine().getErr().println("satchel: " + e.getMessage());

@@ -5,6 +5,7 @@ import dev.satchel.cluster.ReplicatedSessionStore;
 import dev.satchel.cluster.Replication;
 import dev.satchel.cookie.RevocationList;
 import dev.satchel.cookie.SealedCookieSessions;
+import dev.satchel.core.ClusterView;
 import dev.satchel.core.SessionStore;
 import dev.satchel.core.SessionStoreUnavailableException;
 import dev.satchel.core.memory.MemorySessionStore;
@@ -16,7 +17,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 
 /** Turns a {@code --store} value into a running store, or refuses it with a reason. */
@@ -94,7 +97,18 @@ final class StoreOption {
         }
     }
 
-    /** Where a node of a replicated cluster listens, and where its peers are. */
+    /** The cluster view of a store that has one, for the node's {@code /health}. */
+    static Optional<Supplier<ClusterView>> viewOf(SessionStore store) {
+        if (store instanceof PrimaryBackupSessionStore primaryBackup) {
+            return Optional.of(primaryBackup::view);
+        }
+        if (store instanceof ReplicatedSessionStore replicated) {
+            return Optional.of(replicated::view);
+        }
+        return Optional.empty();
+    }
+
+    /** Where a node of a cluster store listens, and where its peers are. */
     record Cluster(String nodeName, String host, int port, String peers) {
         static Cluster standalone() {
             return new Cluster("node", "127.0.0.1", 7800, "127.0.0.1[7800]");

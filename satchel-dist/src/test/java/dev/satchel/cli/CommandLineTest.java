@@ -28,6 +28,22 @@ class CommandLineTest {
     }
 
     @Test
+    void nodeHelp_saysWhichFlagsEachStoreUsesAndWhichPortsToOpen() {
+        assertThat(run(0, "node", "--help"))
+                .contains("primary-backup, primary-backup-async) also use --cluster-port and")
+                .contains("--cluster-port + 100 for failure detection")
+                .contains("--users-db-port")
+                .contains("shared file system");
+    }
+
+    @Test
+    void aClusterNodeOnEveryAddress_isRefused() {
+        // Peers would be told 0.0.0.0 as this node's address.
+        assertThat(run(2, "node", "--store", "primary-backup", "--host", "0.0.0.0"))
+                .contains("cannot be announced to peers");
+    }
+
+    @Test
     void badArguments_areRefusedWithAReason() {
         assertThat(run(2, "demo", "--store", "floppy")).contains("unknown --store 'floppy'");
         assertThat(run(2, "node", "--store", "redis")).contains("only in satchel demo");

@@ -158,7 +158,10 @@ abstract class DemoClusterScenario {
             int candidate = base;
             boolean free = java.util.stream.IntStream.concat(
                             java.util.stream.IntStream.range(candidate, candidate + 5),
-                            java.util.stream.IntStream.range(candidate + 100, candidate + 103))
+                            java.util.stream.IntStream.concat(
+                                    // cluster ports, and failure detection's at cluster port + 100
+                                    java.util.stream.IntStream.range(candidate + 100, candidate + 103),
+                                    java.util.stream.IntStream.range(candidate + 200, candidate + 203)))
                     .allMatch(DemoClusterScenario::isFree);
             if (free) {
                 return base;
