@@ -149,6 +149,21 @@ final class Membership {
     }
 
     /**
+     * Whether a view of {@code viewSize} nodes may serve: at least half of the nodes listed as
+     * peers (the stack's TCPPING hosts, this node's own included). A node cut off from most of
+     * the cluster holds copies that the others may have moved past. With no list (loopback, or
+     * discovery by other means) every view may serve.
+     */
+    static boolean holdsEnoughOf(JChannel channel, int viewSize) {
+        TCPPING discovery = channel.getProtocolStack().findProtocol(TCPPING.class);
+        if (discovery == null) {
+            return true;
+        }
+        long listed = discovery.getInitialHosts().stream().distinct().count();
+        return listed == 0 || viewSize * 2L >= listed;
+    }
+
+    /**
      * Waits, up to {@code limit}, until the channel's view holds another node, when the stack lists
      * peers other than this node: a node that did not hear from them within the join timeout forms
      * a cluster of its own, and would answer "no session" for every session until the merge.

@@ -123,6 +123,8 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
     private final LongAdder moved = new LongAdder();
     private final SessionListeners listeners = new SessionListeners();
     private final Membership membership = new Membership();
+    /** Set from a merge until this node has sent its copies to the other side. */
+    private volatile boolean merging;
 
     private record CurrentView(long id, List<Address> members) {}
 
@@ -154,7 +156,13 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
                         pulling.clear();
                     }
                     if (!rebalancer.isShutdown()) { // a view installed while closing needs no rebalance
-                        rebalancer.execute(() -> rebalance(before, after, pulling, merge));
+                        merging |= merge;
+                        rebalancer.execute(() -> {
+                            rebalance(before, after, pulling, merge);
+                            if (merge) {
+                                merging = false;
+                            }
+                        });
                     }
                 }
             }
@@ -567,7 +575,8 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
         View now = channel.getView();
         return new dev.satchel.core.ClusterView(
                 now.getViewId().getCreator() + "|" + now.getViewId().getId(),
-                now.getMembers().stream().map(Address::toString).toList());
+                now.getMembers().stream().map(Address::toString).toList(),
+                membership.gateOpen() && !merging && Membership.holdsEnoughOf(channel, now.size()));
     }
 
     @Override

@@ -70,6 +70,9 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
     private final LongAdder bytesSent = new LongAdder();
     private final LongAdder messagesSent = new LongAdder();
     private final Membership membership = new Membership();
+    /** Set from a merge until this node has sent its copies to the other side. */
+    private volatile boolean merging;
+
     private final ExecutorService handover = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "satchel-handover");
         t.setDaemon(true);
@@ -90,7 +93,11 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
                 membership.viewInstalled(view);
                 LOG.info("cluster view {}: {} nodes", view.getViewId(), view.size());
                 if (view instanceof MergeView merge && !handover.isShutdown()) {
-                    handover.execute(() -> exchangeAfterMerge(merge));
+                    merging = true;
+                    handover.execute(() -> {
+                        exchangeAfterMerge(merge);
+                        merging = false;
+                    });
                 }
             }
         });
@@ -246,7 +253,8 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
         View now = channel.getView();
         return new dev.satchel.core.ClusterView(
                 now.getViewId().getCreator() + "|" + now.getViewId().getId(),
-                now.getMembers().stream().map(Address::toString).toList());
+                now.getMembers().stream().map(Address::toString).toList(),
+                membership.gateOpen() && !merging && Membership.holdsEnoughOf(channel, now.size()));
     }
 
     /** Sessions this node holds. */

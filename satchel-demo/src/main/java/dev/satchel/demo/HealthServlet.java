@@ -13,7 +13,8 @@ import java.util.TreeMap;
 import java.util.function.Supplier;
 
 /**
- * {@code GET /health}: 200 while the node serves, for the balancer's active checks, with the
+ * {@code GET /health}: 200 while the node serves, 503 while its clustered store is not ready (see
+ * {@link ClusterView#ready}), for the balancer's active checks, with the
  * session store's counters when it keeps any (remote reads of a primary-backup cluster, say), and
  * the cluster view of a clustered store, so an operator can see which nodes agree on whom.
  */
@@ -32,14 +33,20 @@ final class HealthServlet extends HttpServlet {
 
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse res) throws IOException {
-        ObjectNode body = JsonIo.MAPPER.createObjectNode().put("status", "up").put("node", nodeName);
+        Optional<ClusterView> now = view.get();
+        boolean ready = now.map(ClusterView::ready).orElse(true);
+        // 503 while not ready: the balancer's checks then keep this node's users elsewhere.
+        ObjectNode body = JsonIo.MAPPER
+                .createObjectNode()
+                .put("status", ready ? "up" : "not ready")
+                .put("node", nodeName);
         ObjectNode store = body.putObject("store");
         new TreeMap<>(storeCounters.get()).forEach(store::put);
-        view.get().ifPresent(v -> {
-            ObjectNode out = body.putObject("view").put("id", v.id());
+        now.ifPresent(v -> {
+            ObjectNode out = body.putObject("view").put("id", v.id()).put("ready", v.ready());
             ArrayNode members = out.putArray("members");
             v.members().forEach(members::add);
         });
-        JsonIo.write(res, 200, body);
+        JsonIo.write(res, ready ? 200 : 503, body);
     }
 }

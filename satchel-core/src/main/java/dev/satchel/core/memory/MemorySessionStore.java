@@ -212,10 +212,10 @@ public final class MemorySessionStore implements PrincipalIndexedStore, Observab
         SessionRecord[] before = new SessionRecord[1];
         sessions.compute(copy.id(), (id, old) -> {
             before[0] = old;
+            reindex(old, copy);
+            expiry.schedule(id, copy.expiresAt());
             return copy;
         });
-        reindex(before[0], copy);
-        expiry.schedule(copy.id(), copy.expiresAt());
         if (before[0] == null) {
             publish(SessionEvent.Type.CREATED, copy);
         }
