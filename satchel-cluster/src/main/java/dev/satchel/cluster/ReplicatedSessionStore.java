@@ -60,6 +60,11 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
     private static final byte SAVE = 1;
     private static final byte COPIES = 2;
     private static final byte PULL = 3;
+    private static final byte TAKE = 4;
+    /** A save's answer from a node that holds it until its own copies arrive: it decides nothing. */
+    private static final byte HELD = 100;
+    /** A save's answer from a node that holds a tombstone for the session: it was ended there. */
+    private static final byte REFUSED = 101;
 
     private final VersionedCopies copies;
     private final MemorySessionStore local;
@@ -136,6 +141,9 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
     @Override
     public SaveOutcome save(ChangeSet changes) {
         Objects.requireNonNull(changes, "changes");
+        if (changes.previousId().isPresent() && !changes.invalidated()) {
+            return rename(changes);
+        }
         SaveOutcome[] here = new SaveOutcome[1];
         PendingSave pending = copies.locked(changes, () -> {
             long stamp = copies.nextStamp(changes.id());
@@ -145,8 +153,52 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
             }
             return send(changes, stamp, mode == Replication.ASYNC ? Optional.empty() : Optional.of(timeout));
         });
-        pending.await();
-        return here[0];
+        // A node that refused the save (a tombstone there: the session was logged out, or renamed
+        // by a login on another node) makes it refused here too; this node's copy ends with the
+        // invalidation that tombstone came from.
+        boolean refused = pending.await().values().stream()
+                .flatMap(Optional::stream)
+                .anyMatch(v -> v instanceof Byte b && b == REFUSED);
+        return refused && here[0] == SaveOutcome.UPDATED ? SaveOutcome.GONE : here[0];
+    }
+
+    /**
+     * An id change, decided by one node for the old id (the first by rendezvous ranking over the
+     * view): it ends the old session and hands back its last state in one step, so of two logins
+     * made on two nodes at once only one gets it, and a save to the old id after that finds a
+     * tombstone. The renamed session is then created everywhere, and the old id ended everywhere.
+     */
+    private SaveOutcome rename(ChangeSet changes) {
+        SessionId previous = changes.previousId().orElseThrow();
+        Map<String, Address> byName = new java.util.HashMap<>();
+        channel.getView().getMembers().forEach(m -> byName.put(m.toString(), m));
+        Address decider = byName.get(dev.satchel.core.placement.Rendezvous.owner(previous.value(), byName.keySet())
+                .orElseThrow(() -> new SessionStoreUnavailableException("no cluster view yet", null)));
+        Optional<SessionRecord> taken =
+                decider.equals(channel.getAddress()) ? copies.take(previous) : takeFrom(decider, previous);
+        if (taken.isEmpty()) {
+            return SaveOutcome.GONE;
+        }
+        save(ChangeSetWire.recreate(taken.get().apply(changes)));
+        save(ChangeSet.builder(previous, Instant.EPOCH, Instant.EPOCH)
+                .invalidated()
+                .build());
+        return SaveOutcome.UPDATED;
+    }
+
+    private Optional<SessionRecord> takeFrom(Address decider, SessionId id) {
+        try {
+            byte[] answer = dispatcher.sendMessage(
+                    new BytesMessage(decider, request(TAKE, out -> ChangeSetWire.writeId(out, id))),
+                    RequestOptions.SYNC().timeout(timeout.toMillis()));
+            if (answer == null || answer.length == 0) {
+                return Optional.empty();
+            }
+            return CopyWire.read(new DataInputStream(new java.io.ByteArrayInputStream(answer)))
+                    .record();
+        } catch (Exception e) {
+            throw new SessionStoreUnavailableException("the cluster did not answer a rename: " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -293,13 +345,17 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
                 long sentIn = ChangeSetWire.readVarLong(in);
                 long stamp = ChangeSetWire.readVarLong(in);
                 ChangeSet changes = ChangeSetWire.read(in);
-                if (membership.applyOrHold(() -> copies.apply(changes, stamp))) {
-                    List<Address> missed = membership.missedBy(sentIn, message.getSrc(), channel.getAddress());
-                    if (!missed.isEmpty()) {
-                        handover.execute(() -> passOn(List.of(changes.id()), missed));
-                    }
+                SaveOutcome[] outcome = new SaveOutcome[1];
+                if (!membership.applyOrHold(() -> outcome[0] = copies.apply(changes, stamp))) {
+                    return HELD;
                 }
-                return null;
+                List<Address> missed = membership.missedBy(sentIn, message.getSrc(), channel.getAddress());
+                if (!missed.isEmpty()) {
+                    handover.execute(() -> passOn(List.of(changes.id()), missed));
+                }
+                return outcome[0] == SaveOutcome.GONE && copies.buried(changes.id())
+                        ? REFUSED
+                        : (byte) outcome[0].ordinal();
             }
             case COPIES -> {
                 ChangeSetWire.readVarLong(in); // the sender's view: every node keeps every session
@@ -310,6 +366,17 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
             }
             case PULL -> {
                 return answerPull(in);
+            }
+            case TAKE -> {
+                Optional<SessionRecord> taken = copies.take(ChangeSetWire.readId(in));
+                if (taken.isEmpty()) {
+                    return new byte[0];
+                }
+                ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+                try (DataOutputStream out = new DataOutputStream(bytes)) {
+                    CopyWire.write(Copy.live(taken.get(), 0), out);
+                }
+                return bytes.toByteArray();
             }
             default -> throw new IOException("unknown request");
         }

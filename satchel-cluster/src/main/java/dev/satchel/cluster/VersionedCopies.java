@@ -190,6 +190,11 @@ final class VersionedCopies implements AutoCloseable {
         });
     }
 
+    /** Whether a deletion of this session is remembered here. */
+    boolean buried(SessionId id) {
+        return tombstones.containsKey(id);
+    }
+
     int size() {
         return local.size();
     }

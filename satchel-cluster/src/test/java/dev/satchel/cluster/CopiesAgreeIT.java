@@ -152,6 +152,73 @@ class CopiesAgreeIT {
         }
     }
 
+    /**
+     * A login submitted twice, each landing on a different node (round-robin routing): both
+     * change the same session's id at once. Exactly one new id may live (before, primary-backup:
+     * 177 of 200 left two authenticated sessions).
+     */
+    @Test
+    void aDoubleSubmittedLoginOnTwoNodes_leavesOneLiveSession_primaryBackup() throws Exception {
+        try (PrimaryBackupSessionStore a = primaryBackup("a", 1);
+                PrimaryBackupSessionStore b = primaryBackup("b", 1);
+                PrimaryBackupSessionStore c = primaryBackup("c", 1)) {
+            awaitMembers(a, 3);
+            awaitMembers(c, 3);
+            assertOneLiveIdAfterDoubleLogins(a, b);
+        }
+    }
+
+    /** As above, all to all. */
+    @Test
+    void aDoubleSubmittedLoginOnTwoNodes_leavesOneLiveSession_replicated() throws Exception {
+        try (ReplicatedSessionStore a = replicated("a");
+                ReplicatedSessionStore b = replicated("b");
+                ReplicatedSessionStore c = replicated("c")) {
+            awaitView(a::members, 3);
+            awaitView(c::members, 3);
+            assertOneLiveIdAfterDoubleLogins(a, b);
+        }
+    }
+
+    private static void assertOneLiveIdAfterDoubleLogins(SessionStore one, SessionStore two) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        List<String> wrong = new ArrayList<>();
+        int trials = 200;
+        try {
+            for (int i = 0; i < trials; i++) {
+                SessionId old = SessionId.random();
+                one.save(create(old));
+                SessionId first = SessionId.random();
+                SessionId second = SessionId.random();
+                Future<SessionStore.SaveOutcome> x = pool.submit(() -> one.save(login(old, first)));
+                Future<SessionStore.SaveOutcome> y = pool.submit(() -> two.save(login(old, second)));
+                int renamed = (x.get(10, TimeUnit.SECONDS) == SessionStore.SaveOutcome.UPDATED ? 1 : 0)
+                        + (y.get(10, TimeUnit.SECONDS) == SessionStore.SaveOutcome.UPDATED ? 1 : 0);
+                int live = (one.load(first).isPresent() ? 1 : 0)
+                        + (one.load(second).isPresent() ? 1 : 0);
+                if (renamed != 1
+                        || live != 1
+                        || one.load(old).isPresent()
+                        || two.load(old).isPresent()) {
+                    wrong.add("trial " + i + ": " + renamed + " renames answered, " + live + " ids live");
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(wrong)
+                .as("double logins that did not leave exactly one live id: %d of %d", wrong.size(), trials)
+                .isEmpty();
+    }
+
+    private static ChangeSet login(SessionId old, SessionId fresh) {
+        Instant now = Instant.now();
+        return ChangeSet.builder(old, now, now.plus(Duration.ofHours(8)))
+                .changeId(fresh)
+                .principal(dev.satchel.core.PrincipalChange.to("alice"))
+                .build();
+    }
+
     private static List<SessionId> writeInParallel(SessionStore through) throws Exception {
         List<SessionId> ids = new ArrayList<>();
         for (int i = 0; i < SESSIONS; i++) {
