@@ -21,6 +21,7 @@ public abstract class ClusterStoreBuilder<B extends ClusterStoreBuilder<B, S>, S
     Clock clock = Clock.systemUTC();
     Duration peerWait = Duration.ofSeconds(10);
     Replication mode = Replication.SYNC;
+    long maxSessions = dev.satchel.core.memory.MemorySessionStore.DEFAULT_MAX_SESSIONS;
 
     ClusterStoreBuilder(String clusterName) {
         if (clusterName == null || clusterName.isBlank()) {
@@ -70,6 +71,20 @@ public abstract class ClusterStoreBuilder<B extends ClusterStoreBuilder<B, S>, S
     /** {@link Replication#SYNC} (default) or {@link Replication#ASYNC}. */
     public B mode(Replication mode) {
         this.mode = Objects.requireNonNull(mode, "mode");
+        return self();
+    }
+
+    /**
+     * The most sessions this node creates copies of (default 1,000,000). A node at its cap
+     * refuses a new session, and a save that would create one there fails (503) rather than being
+     * acknowledged with a copy missing. Copies moved to it whole (joins, view changes) are not
+     * refused, since refusing them would lose sessions.
+     */
+    public B maxSessions(long maxSessions) {
+        if (maxSessions < 1) {
+            throw new IllegalArgumentException("maxSessions must be at least 1: " + maxSessions);
+        }
+        this.maxSessions = maxSessions;
         return self();
     }
 

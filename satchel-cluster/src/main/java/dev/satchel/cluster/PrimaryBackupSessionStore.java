@@ -132,7 +132,7 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
         this.copyCount = 1 + b.backups;
         this.mode = b.mode;
         this.timeout = b.timeout;
-        this.copies = new VersionedCopies(b.clock);
+        this.copies = new VersionedCopies(b.clock, b.maxSessions);
         this.local = copies.local();
         this.channel = new JChannel(b.config);
         b.nodeName.ifPresent(channel::setName);

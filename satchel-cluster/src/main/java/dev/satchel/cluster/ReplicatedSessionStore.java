@@ -87,7 +87,7 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
     private ReplicatedSessionStore(Builder b) throws Exception {
         this.mode = b.mode;
         this.timeout = b.timeout;
-        this.copies = new VersionedCopies(b.clock);
+        this.copies = new VersionedCopies(b.clock, b.maxSessions);
         this.local = copies.local();
         this.channel = new JChannel(b.config);
         b.nodeName.ifPresent(channel::setName);

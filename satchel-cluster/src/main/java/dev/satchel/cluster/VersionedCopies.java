@@ -53,8 +53,15 @@ final class VersionedCopies implements AutoCloseable {
     });
 
     VersionedCopies(Clock clock) {
+        this(clock, MemorySessionStore.DEFAULT_MAX_SESSIONS);
+    }
+
+    VersionedCopies(Clock clock, long maxSessions) {
         this.clock = clock;
-        this.local = MemorySessionStore.builder().clock(clock).build();
+        this.local = MemorySessionStore.builder()
+                .clock(clock)
+                .maxSessions(maxSessions)
+                .build();
         this.stamps = new HybridClock(clock);
         cleaner.scheduleWithFixedDelay(this::forgetOld, 10, 10, TimeUnit.SECONDS);
     }

@@ -219,6 +219,41 @@ class CopiesAgreeIT {
                 .build();
     }
 
+    /**
+     * Issue 11 item 6: a replica that refuses a save (here: at its session cap) must fail it. JGroups
+     * marks an answer carrying an exception received, with no value; before, that counted as an
+     * acknowledgement, and the save was acknowledged with one copy.
+     */
+    @Test
+    void aReplicaThatRefusesASave_failsIt() throws Exception {
+        try (PrimaryBackupSessionStore a = primaryBackup("a", 1);
+                PrimaryBackupSessionStore small = PrimaryBackupSessionStore.builder(cluster)
+                        .config("dev/satchel/cluster/loopback.xml")
+                        .nodeName("b")
+                        .maxSessions(3)
+                        .build()) {
+            awaitMembers(a, 2);
+            awaitMembers(small, 2);
+            int acknowledged = 0;
+            int failed = 0;
+            for (int i = 0; i < 10; i++) {
+                SessionId id = SessionId.random();
+                try {
+                    a.save(create(id));
+                    acknowledged++;
+                    assertThat(small.heldCopy(id))
+                            .as("the backup's copy of acknowledged session " + i)
+                            .isPresent();
+                } catch (dev.satchel.core.SessionStoreUnavailableException e) {
+                    failed++;
+                    assertThat(e.getMessage()).contains("refused");
+                }
+            }
+            assertThat(acknowledged).as("sessions the small node took").isEqualTo(3);
+            assertThat(failed).as("saves it refused, failed").isEqualTo(7);
+        }
+    }
+
     private static List<SessionId> writeInParallel(SessionStore through) throws Exception {
         List<SessionId> ids = new ArrayList<>();
         for (int i = 0; i < SESSIONS; i++) {

@@ -1,0 +1,153 @@
+package dev.satchel.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.satchel.core.ChangeSet;
+import dev.satchel.core.SessionId;
+import dev.satchel.core.SessionRecord;
+import dev.satchel.core.SessionStore.SaveOutcome;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The rules that keep copies right whatever order they arrive in, one node's side of them: a
+ * late or stale copy never undoes a save, a deletion is never undone, and two nodes that see the
+ * same two copies keep the same one.
+ */
+class VersionedCopiesTest {
+    private static final Instant NOW = Instant.parse("2026-12-02T10:00:00Z");
+    private final VersionedCopies here = new VersionedCopies(Clock.fixed(NOW, ZoneOffset.UTC));
+    private final VersionedCopies there = new VersionedCopies(Clock.fixed(NOW, ZoneOffset.UTC));
+
+    @AfterEach
+    void close() {
+        here.close();
+        there.close();
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static ChangeSet create(SessionId id, String cart) {
+        return ChangeSet.builder(id, NOW, NOW.plus(Duration.ofHours(8)))
+                .created()
+                .accessedAt(NOW)
+                .maxInactiveInterval(Duration.ofMinutes(30))
+                .set("cart", bytes(cart))
+                .build();
+    }
+
+    private static ChangeSet setCart(SessionId id, String cart) {
+        return ChangeSet.builder(id, NOW, NOW.plus(Duration.ofHours(8)))
+                .set("cart", bytes(cart))
+                .build();
+    }
+
+    private static ChangeSet invalidate(SessionId id) {
+        return ChangeSet.builder(id, Instant.EPOCH, Instant.EPOCH).invalidated().build();
+    }
+
+    private static String cart(Optional<SessionRecord> r) {
+        return CartCopies.cart(r);
+    }
+
+    /** Issue 11 item 3: a copy read before a save and sent after it must not undo it. */
+    @Test
+    void aCopyOlderThanTheLastSave_isNotApplied() {
+        SessionId id = SessionId.random();
+        here.apply(create(id, "1 item"), here.nextStamp(id));
+        here.apply(setCart(id, "2 items"), here.nextStamp(id));
+        Copy late = here.copyOf(id).orElseThrow(); // "2 items", read now, sent later
+        here.apply(setCart(id, "3 items"), here.nextStamp(id)); // acknowledged after the read
+
+        assertThat(here.apply(late)).as("the late copy applied").isFalse();
+        assertThat(cart(here.load(id))).isEqualTo("3 items");
+    }
+
+    @Test
+    void aNewerCopy_replacesTheHeldOne_attributesItNoLongerHasIncluded() {
+        SessionId id = SessionId.random();
+        here.apply(create(id, "1 item"), here.nextStamp(id));
+        there.apply(create(id, "1 item"), 1);
+        ChangeSet withCoupon = ChangeSet.builder(id, NOW, NOW.plus(Duration.ofHours(8)))
+                .set("coupon", bytes("SAVE10"))
+                .build();
+        there.apply(withCoupon, 2);
+        here.apply(
+                ChangeSet.builder(id, NOW, NOW.plus(Duration.ofHours(8)))
+                        .set("cart", bytes("2 items"))
+                        .build(),
+                here.nextStamp(id));
+
+        assertThat(there.apply(here.copyOf(id).orElseThrow())).isTrue();
+        assertThat(cart(there.load(id))).isEqualTo("2 items");
+        assertThat(there.load(id).orElseThrow().attributes())
+                .as("a whole copy replaces; it does not merge")
+                .doesNotContainKey("coupon");
+    }
+
+    /** A logout on one side of a partition stands against a copy written later on the other. */
+    @Test
+    void aTombstone_beatsEveryLiveCopy_evenOneStampedLater() {
+        SessionId id = SessionId.random();
+        here.apply(create(id, "1 item"), 1);
+        there.apply(create(id, "1 item"), 1);
+        assertThat(here.apply(invalidate(id), 2)).isEqualTo(SaveOutcome.INVALIDATED);
+        there.apply(setCart(id, "written on the other side, later"), Long.MAX_VALUE / 2);
+
+        assertThat(here.apply(there.copyOf(id).orElseThrow()))
+                .as("the later copy applied")
+                .isFalse();
+        assertThat(here.load(id)).isEmpty();
+        assertThat(here.apply(setCart(id, "a save after the logout"), Long.MAX_VALUE / 2 + 1))
+                .isEqualTo(SaveOutcome.GONE);
+        assertThat(there.apply(here.copyOf(id).orElseThrow()))
+                .as("the tombstone ends the other side's copy")
+                .isTrue();
+        assertThat(there.load(id)).isEmpty();
+    }
+
+    @Test
+    void twoCopiesWithOneStamp_everyNodeKeepsTheSameOne() {
+        SessionId id = SessionId.random();
+        here.apply(create(id, "left"), 7);
+        there.apply(create(id, "right"), 7);
+        Copy left = here.copyOf(id).orElseThrow();
+        Copy right = there.copyOf(id).orElseThrow();
+
+        here.apply(right);
+        there.apply(left);
+
+        assertThat(cart(here.load(id))).isEqualTo(cart(there.load(id)));
+    }
+
+    /** Issue 11 item 14: of two id changes of one session, one gets it; a later save is refused. */
+    @Test
+    void take_givesTheSessionOnce_andLeavesATombstone() {
+        SessionId id = SessionId.random();
+        here.apply(create(id, "1 item"), here.nextStamp(id));
+
+        assertThat(here.take(id)).map(r -> cart(Optional.of(r))).contains("1 item");
+        assertThat(here.take(id)).as("a second rename of the same session").isEmpty();
+        assertThat(here.apply(setCart(id, "2 items"), here.nextStamp(id))).isEqualTo(SaveOutcome.GONE);
+        assertThat(here.buried(id)).isTrue();
+    }
+
+    @Test
+    void aSave_movesTheStampOnEvenWhenItsOwnIsOlder() {
+        SessionId id = SessionId.random();
+        here.apply(create(id, "1 item"), 100);
+        here.apply(setCart(id, "2 items"), 50); // from a node whose clock lags
+        Copy copy = here.copyOf(id).orElseThrow();
+
+        assertThat(copy.stamp()).as("stamp after a lagging save").isEqualTo(101);
+        assertThat(here.nextStamp(id)).isGreaterThan(101);
+    }
+}
