@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.StringReader;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -20,7 +18,6 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,13 +29,7 @@ import org.junit.jupiter.api.Test;
  * from the other hosts. About a minute.
  */
 class MultiHostClusterIT {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static final int HOSTS = 3;
-    private static final int HTTP_PORT = 9001;
-    private static final int CLUSTER_PORT = 7800;
-    private static final int USERS_DB_PORT = 9092;
     /** JGroups' words when a member is suspected, at the levels multihost-logback.xml sets. */
     private static final Pattern SUSPICION = Pattern.compile("(?i)suspecting|broadcasting suspect|verifying that");
 
@@ -48,43 +39,35 @@ class MultiHostClusterIT {
         assumeTrue(why.isEmpty(), () -> "network namespaces are not available (needs root and iproute2): " + why.get());
         Path data = Files.createTempDirectory("satchel-multihost");
         try (NamespaceNetwork net = NamespaceNetwork.create(HOSTS)) {
-            String peers = String.join(
-                    ",",
-                    IntStream.rangeClosed(1, HOSTS)
-                            .mapToObj(i -> net.address(i) + "[" + CLUSTER_PORT + "]")
-                            .toList());
+            NamespaceNodes cluster = new NamespaceNodes(net, HOSTS, data, "primary-backup");
             List<Process> nodes = new ArrayList<>();
             long started = System.nanoTime();
             for (int i = 1; i <= HOSTS; i++) {
-                nodes.add(net.start(i, nodeCommand(i, net.address(i), peers, data), log(data, i)));
+                nodes.add(cluster.start(i));
             }
 
-            List<JsonNode> formed = awaitViews(net, data, List.of(1, 2, 3), Duration.ofSeconds(90));
+            // Returns only once every node reports the same view id with all three members.
+            List<JsonNode> formed = cluster.awaitViews(List.of(1, 2, 3), false, Duration.ofSeconds(90));
             long formedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
             String viewId = formed.get(0).path("id").asText();
-            for (JsonNode view : formed) {
-                assertThat(view.path("id").asText())
-                        .as("every node is in one view")
-                        .isEqualTo(viewId);
-            }
 
             for (int i = 1; i <= HOSTS; i++) {
-                assertThat(listeningOn(net, i, CLUSTER_PORT + 100))
+                assertThat(listeningOn(net, i, NamespaceNodes.CLUSTER_PORT + 100))
                         .as("failure detection listens on host %d's address, not on every one", i)
                         .containsExactly(net.address(i));
             }
 
             // The users: signed up on one host, known on the others, through the one H2 server.
             String user = "{\"username\":\"wanda\",\"password\":\"a long enough phrase\"}";
-            assertThat(post(net.address(1), "/api/signup", user).statusCode()).isEqualTo(201);
+            assertThat(post(cluster.uri(1, "/api/signup"), user).statusCode()).isEqualTo(201);
             for (int i = 2; i <= HOSTS; i++) {
-                HttpResponse<String> login = post(net.address(i), "/api/login", user);
+                HttpResponse<String> login = post(cluster.uri(i, "/api/login"), user);
                 assertThat(login.statusCode())
                         .as("login on host %d: %s", i, login.body())
                         .isEqualTo(200);
             }
             String wrong = "{\"username\":\"wanda\",\"password\":\"not the right phrase\"}";
-            assertThat(post(net.address(HOSTS), "/api/login", wrong).statusCode())
+            assertThat(post(cluster.uri(HOSTS, "/api/login"), wrong).statusCode())
                     .as("the same database refuses a wrong password")
                     .isEqualTo(401);
             Properties lock = new Properties();
@@ -92,20 +75,20 @@ class MultiHostClusterIT {
             assertThat(lock.getProperty("server"))
                     .as("H2 announces a host's address, not a loopback one")
                     .startsWith(net.address(1).substring(0, net.address(1).lastIndexOf('.') + 1))
-                    .endsWith(":" + USERS_DB_PORT);
+                    .endsWith(":" + NamespaceNodes.USERS_DB_PORT);
 
             // The view holds for 30 s after it formed: every node keeps it, nobody is suspected.
             long holdUntil = started + TimeUnit.MILLISECONDS.toNanos(formedMillis) + TimeUnit.SECONDS.toNanos(30);
             while (System.nanoTime() < holdUntil) {
                 for (int i = 1; i <= HOSTS; i++) {
-                    assertThat(health(net.address(i)).path("view").path("id").asText())
+                    assertThat(cluster.health(i).path("view").path("id").asText())
                             .as("host %d keeps the view", i)
                             .isEqualTo(viewId);
                 }
                 Thread.sleep(1000);
             }
             for (int i = 1; i <= HOSTS; i++) {
-                assertThat(suspicions(data, i))
+                assertThat(suspicions(cluster, i))
                         .as("suspicions in node n%d's log", i)
                         .isEmpty();
             }
@@ -114,11 +97,11 @@ class MultiHostClusterIT {
             // timeout, must be what tells the others.
             long killed = System.nanoTime();
             nodes.get(HOSTS - 1).destroyForcibly();
-            awaitViews(net, data, List.of(1, 2), Duration.ofSeconds(30));
+            cluster.awaitViews(List.of(1, 2), false, Duration.ofSeconds(30));
             long noticedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
             List<String> detected = new ArrayList<>();
             for (int i = 1; i < HOSTS; i++) {
-                Files.readAllLines(log(data, i)).stream()
+                Files.readAllLines(cluster.log(i)).stream()
                         .filter(l -> l.contains("FD_SOCK2") && l.contains("broadcasting suspect([n" + HOSTS + "])"))
                         .forEach(detected::add);
             }
@@ -130,76 +113,6 @@ class MultiHostClusterIT {
                             + " (new view on both survivors) within %d ms%n",
                     HOSTS, formedMillis, noticedMillis);
         }
-    }
-
-    private static List<String> nodeCommand(int i, String address, String peers, Path data) {
-        Path logback =
-                Path.of("target", "test-classes", "multihost-logback.xml").toAbsolutePath();
-        return List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m",
-                "-Dlogback.configurationFile=" + logback,
-                "-jar",
-                Path.of("target", "satchel.jar").toAbsolutePath().toString(),
-                "node",
-                "--name",
-                "n" + i,
-                "--host",
-                address,
-                "--port",
-                Integer.toString(HTTP_PORT),
-                "--store",
-                "primary-backup",
-                "--cluster-port",
-                Integer.toString(CLUSTER_PORT),
-                "--cluster-peers",
-                peers,
-                "--data-dir",
-                data.toString(),
-                "--users-db-port",
-                Integer.toString(USERS_DB_PORT),
-                "--parent-pid",
-                Long.toString(ProcessHandle.current().pid()));
-    }
-
-    /**
-     * Waits until every one of {@code hosts} reports a view of exactly those nodes, and returns the
-     * views; fails with the nodes' logs if that does not happen within {@code limit}.
-     */
-    private static List<JsonNode> awaitViews(NamespaceNetwork net, Path data, List<Integer> hosts, Duration limit)
-            throws Exception {
-        List<String> expected = hosts.stream().map(i -> "n" + i).sorted().toList();
-        long deadline = System.nanoTime() + limit.toNanos();
-        List<String> last = new ArrayList<>();
-        while (System.nanoTime() < deadline) {
-            List<JsonNode> views = new ArrayList<>();
-            last.clear();
-            for (int i : hosts) {
-                try {
-                    JsonNode view = health(net.address(i)).path("view");
-                    last.add("n" + i + ": " + view);
-                    List<String> members = new ArrayList<>();
-                    view.path("members").forEach(m -> members.add(m.asText()));
-                    if (members.stream().sorted().toList().equals(expected)) {
-                        views.add(view);
-                    }
-                } catch (IOException notYet) {
-                    last.add("n" + i + ": " + notYet);
-                }
-            }
-            if (views.size() == hosts.size()) {
-                return views;
-            }
-            Thread.sleep(200);
-        }
-        StringBuilder said = new StringBuilder("no view of " + expected + " within " + limit + "; last seen " + last);
-        for (int i : hosts) {
-            List<String> lines = Files.readAllLines(log(data, i));
-            said.append("\n--- n").append(i).append(" (last 40 lines):\n");
-            lines.subList(Math.max(0, lines.size() - 40), lines.size())
-                    .forEach(l -> said.append(l).append('\n'));
-        }
-        throw new AssertionError(said.toString());
     }
 
     /** The addresses a socket in host {@code host} listens on {@code port} at, as {@code ss} shows them. */
@@ -215,28 +128,15 @@ class MultiHostClusterIT {
         return addresses;
     }
 
-    private static List<String> suspicions(Path data, int host) throws IOException {
-        return Files.readAllLines(log(data, host)).stream()
+    private static List<String> suspicions(NamespaceNodes cluster, int host) throws IOException {
+        return Files.readAllLines(cluster.log(host)).stream()
                 .filter(l -> SUSPICION.matcher(l).find())
                 .toList();
     }
 
-    private static Path log(Path data, int host) {
-        return data.resolve("n" + host + ".log");
-    }
-
-    private static JsonNode health(String address) throws IOException, InterruptedException {
-        HttpResponse<String> r = HTTP.send(
-                HttpRequest.newBuilder(URI.create("http://" + address + ":" + HTTP_PORT + "/health"))
-                        .timeout(Duration.ofSeconds(2))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        return JSON.readTree(r.body());
-    }
-
-    private static HttpResponse<String> post(String address, String path, String body) throws Exception {
-        return HTTP.send(
-                HttpRequest.newBuilder(URI.create("http://" + address + ":" + HTTP_PORT + path))
+    private static HttpResponse<String> post(URI uri, String body) throws Exception {
+        return NamespaceNodes.HTTP.send(
+                HttpRequest.newBuilder(uri)
                         .timeout(Duration.ofSeconds(20))
                         .header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(body))
