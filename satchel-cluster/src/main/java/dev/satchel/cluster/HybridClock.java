@@ -23,6 +23,15 @@ final class HybridClock {
         return Math.max(clock.millis() << LOGICAL_BITS, last + 1);
     }
 
+    /**
+     * Whether a stamp from another node can be real: not more than an hour ahead of this clock. A
+     * stamp far in the future (a corrupt or hostile message, a node whose clock is badly wrong)
+     * would win over every later save of its session.
+     */
+    boolean plausible(long stamp) {
+        return stamp >= 0 && stamp <= (clock.millis() + 3_600_000L) << LOGICAL_BITS;
+    }
+
     /** The wall-clock millisecond a stamp was taken at (for logs and tests). */
     static long millisOf(long stamp) {
         return stamp >>> LOGICAL_BITS;

@@ -83,6 +83,10 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
     private static final byte TAKE = 7;
     /** A save's answer from a node that holds it until its own copies arrive: it decides nothing. */
     private static final byte HELD = 100;
+    /** A save's answer from a node holding a tombstone for the session: refused, and final. */
+    private static final byte REFUSED = 101;
+    /** A save's answer from a node whose copy is behind the sender's: it wants the whole copy. */
+    private static final byte STALE = 102;
     /** How often a joiner asks again for a page of its sessions that did not come. */
     private static final int PULL_ATTEMPTS = 3;
 
@@ -125,6 +129,14 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
     private final Membership membership = new Membership();
     /** Set from a merge until this node has sent its copies to the other side. */
     private volatile boolean merging;
+    /** When copies last arrived (System.nanoTime): after a merge, the node is ready once they stop. */
+    private volatile long lastCopiesAt = System.nanoTime() - MERGE_SETTLE.toNanos();
+    /** When this node last installed a merge view; copies count toward readiness only soon after. */
+    private volatile long lastMergeAt = System.nanoTime() - MERGE_WINDOW.toNanos();
+
+    private static final Duration MERGE_WINDOW = Duration.ofSeconds(30);
+    /** How long after the last copy from the other side a merged node waits before it says ready. */
+    private static final Duration MERGE_SETTLE = Duration.ofSeconds(1);
 
     private record CurrentView(long id, List<Address> members) {}
 
@@ -157,6 +169,9 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
                     }
                     if (!rebalancer.isShutdown()) { // a view installed while closing needs no rebalance
                         merging |= merge;
+                        if (merge) {
+                            lastMergeAt = System.nanoTime();
+                        }
                         rebalancer.execute(() -> {
                             rebalance(before, after, pulling, merge);
                             if (merge) {
@@ -279,7 +294,7 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
                         RequestOptions.SYNC().timeout(timeout.toMillis()));
                 answered = true;
                 if (answer != null && answer.length > 0) {
-                    return CopyWire.read(in(answer)).record();
+                    return CopyWire.read(in(answer)).record(); // empty for a tombstone: ended
                 }
             } catch (Exception e) {
                 LOG.debug("{} did not answer a read: {}", replica, e.getMessage());
@@ -390,17 +405,23 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
             Set<Address> chosen = new LinkedHashSet<>(replicas(changes.id(), v.members()));
             changes.previousId().ifPresent(previous -> chosen.addAll(replicas(previous, v.members())));
             targets.addAll(chosen);
+            long base = copies.heldStampOf(changes.id());
             long stamp = copies.nextStamp(changes.id());
             if (chosen.contains(self)) {
                 here[0] = applyHere(changes, stamp);
             }
             List<Address> others = new ArrayList<>(chosen);
             others.remove(self);
-            return send(others, v.id(), stamp, changes, replication == Replication.ASYNC && chosen.contains(self));
+            return send(
+                    others, v.id(), stamp, base, changes, replication == Replication.ASYNC && chosen.contains(self));
         });
         Map<Address, Optional<Object>> answers = pending.await();
+        repairStale(changes.id(), answers);
         if (here[0] != null && replication == Replication.ASYNC) {
             return here[0];
+        }
+        if (answers.values().stream().flatMap(Optional::stream).anyMatch(v -> v instanceof Byte b && b == REFUSED)) {
+            return SaveOutcome.GONE; // a node that ended the session (a logout, a login's rename) decides
         }
         // The owner's answer decides, unless a replica that has the session says so while the
         // owner's copy is on the way.
@@ -419,13 +440,34 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
         return outcome.orElse(SaveOutcome.UPDATED); // every replica is still receiving its copies
     }
 
-    private PendingSave send(List<Address> others, long viewId, long stamp, ChangeSet changes, boolean async) {
+    /**
+     * Replicas whose copy was behind this node's (back from a partition, or new and still waiting
+     * for their copy) applied nothing: they get this node's whole copy, read and sent under the
+     * session's lock so no later save of this node overtakes it, and the save waits for them.
+     */
+    private void repairStale(SessionId id, Map<Address, Optional<Object>> answers) {
+        List<Address> stale = new ArrayList<>();
+        answers.forEach((node, value) -> {
+            if (value.isPresent() && value.get() instanceof Byte b && b == STALE) {
+                stale.add(node);
+            }
+        });
+        if (stale.isEmpty()) {
+            return;
+        }
+        copies.locked(id, () -> copies.copyOf(id).map(copy -> sendCopies(stale, List.of(copy), true)))
+                .ifPresent(PendingSave::await);
+    }
+
+    private PendingSave send(
+            List<Address> others, long viewId, long stamp, long base, ChangeSet changes, boolean async) {
         if (others.isEmpty()) {
             return PendingSave.done();
         }
         BytesMessage message = new BytesMessage(null, request(SAVE, out -> {
             ChangeSetWire.writeVarLong(out, viewId);
             ChangeSetWire.writeVarLong(out, stamp);
+            ChangeSetWire.writeVarLong(out, base);
             ChangeSetWire.write(changes, out);
         }));
         try {
@@ -477,6 +519,13 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
     private boolean isOwner(SessionId id) {
         List<Address> replicas = replicas(id, view.members());
         return !replicas.isEmpty() && replicas.get(0).equals(channel.getAddress());
+    }
+
+    /** A node still receiving its sessions has no answer yet; "none" would be wrong. */
+    private void requireGateOpen() throws IOException {
+        if (!membership.gateOpen()) {
+            throw new IOException("this node is still receiving its sessions");
+        }
     }
 
     private boolean isReplica(SessionId id, CurrentView v) {
@@ -576,7 +625,11 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
         return new dev.satchel.core.ClusterView(
                 now.getViewId().getCreator() + "|" + now.getViewId().getId(),
                 now.getMembers().stream().map(Address::toString).toList(),
-                membership.gateOpen() && !merging && Membership.holdsEnoughOf(channel, now.size()));
+                membership.gateOpen()
+                        && !merging
+                        && (System.nanoTime() - lastMergeAt > MERGE_WINDOW.toNanos()
+                                || System.nanoTime() - lastCopiesAt > MERGE_SETTLE.toNanos())
+                        && Membership.holdsEnoughOf(channel, now.size()));
     }
 
     @Override
@@ -598,18 +651,31 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
             case SAVE -> {
                 long sentIn = ChangeSetWire.readVarLong(in);
                 long stamp = ChangeSetWire.readVarLong(in);
+                long base = ChangeSetWire.readVarLong(in);
                 ChangeSet changes = ChangeSetWire.read(in);
-                SaveOutcome[] outcome = new SaveOutcome[1];
-                if (!membership.applyOrHold(() -> outcome[0] = applyHere(changes, stamp))) {
+                if (!copies.plausible(stamp)) {
+                    throw new IOException("a save stamped implausibly far ahead of this node's clock");
+                }
+                java.util.concurrent.atomic.AtomicReference<Optional<SaveOutcome>> outcome =
+                        new java.util.concurrent.atomic.AtomicReference<>(Optional.empty());
+                // Replayed after a join's pull, a held save merges as it always did: the pulled copy
+                // was read before the save reached the node that answered (see Membership).
+                if (!membership.applyOrHold(
+                        () -> outcome.set(applyHere(changes, stamp, membership.gateOpen() ? base : 0)))) {
                     return HELD;
                 }
-                if (outcome[0] != SaveOutcome.GONE && membership.isOlderThanCurrent(sentIn)) {
+                if (outcome.get().isEmpty()) {
+                    return STALE;
+                }
+                if (outcome.get().get() != SaveOutcome.GONE && membership.isOlderThanCurrent(sentIn)) {
                     passOnAfterViewChange(changes.id(), sentIn);
                 }
                 if (!membership.isNewerThanCurrent(sentIn)) {
                     handOverIfNotReplica(changes.id());
                 }
-                return (byte) outcome[0].ordinal();
+                return outcome.get().get() == SaveOutcome.GONE && copies.buried(changes.id())
+                        ? REFUSED
+                        : (byte) outcome.get().get().ordinal();
             }
             case COPIES -> {
                 long sentIn = ChangeSetWire.readVarLong(in);
@@ -617,18 +683,27 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
                 boolean judge =
                         !membership.isNewerThanCurrent(sentIn) && !v.members().isEmpty();
                 for (Copy copy : CopyWire.readAll(in)) {
-                    applyCopy(copy, judge && !isReplica(copy.id(), v));
+                    if (copies.plausible(copy.stamp())) {
+                        applyCopy(copy, judge && !isReplica(copy.id(), v));
+                    }
                 }
+                lastCopiesAt = System.nanoTime();
                 return null;
             }
             case GET -> {
+                requireGateOpen();
                 SessionId id = ChangeSetWire.readId(in);
-                Optional<Copy> copy =
-                        copies.copyOf(id).filter(c -> !c.isTombstone()).or(() -> Optional.ofNullable(leaving.get(id)));
+                // A tombstone answers too: "ended" is an answer, where "no copy" is not.
+                Optional<Copy> copy = copies.copyOf(id).or(() -> Optional.ofNullable(leaving.get(id)));
                 return copy.isEmpty() ? new byte[0] : encode(List.of(copy.get()), true);
             }
             case TAKE -> {
-                Optional<SessionRecord> taken = takeHere(ChangeSetWire.readId(in));
+                requireGateOpen();
+                SessionId id = ChangeSetWire.readId(in);
+                if (!isOwner(id)) { // two nodes with different views must not each decide a rename
+                    throw new IOException("not the owner of the session in view " + view.id());
+                }
+                Optional<SessionRecord> taken = takeHere(id);
                 return taken.isEmpty() ? new byte[0] : encode(List.of(Copy.live(taken.get(), 0)), true);
             }
             case EXPIRED -> {
@@ -684,17 +759,32 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
      * over on a view change moments ago, to that copy, so it can still be passed on.
      */
     private SaveOutcome applyHere(ChangeSet changes, long stamp) {
-        SaveOutcome outcome = copies.apply(changes, stamp);
-        if (outcome != SaveOutcome.GONE || changes.previousId().isPresent()) {
+        return applyHere(changes, stamp, 0).orElseThrow();
+    }
+
+    /** As above, for another node's save made on a copy stamped {@code base}; empty if behind it. */
+    private Optional<SaveOutcome> applyHere(ChangeSet changes, long stamp, long base) {
+        return copies.locked(changes, () -> {
+            Optional<SaveOutcome> outcome = copies.applyIfCurrent(changes, stamp, base);
+            if (changes.invalidated()) {
+                boolean handedOver = leaving.remove(changes.id()) != null;
+                return Optional.of(handedOver ? SaveOutcome.INVALIDATED : outcome.orElseThrow());
+            }
+            if (outcome.isPresent()
+                    && outcome.get() == SaveOutcome.GONE
+                    && changes.previousId().isEmpty()
+                    && !copies.buried(changes.id())) {
+                Copy updated = leaving.computeIfPresent(
+                        changes.id(),
+                        (id, copy) -> Copy.live(
+                                copy.record().orElseThrow().apply(changes), Math.max(copy.stamp() + 1, stamp)));
+                return Optional.of(updated == null ? SaveOutcome.GONE : SaveOutcome.UPDATED);
+            }
+            if (outcome.isEmpty() && leaving.containsKey(changes.id())) {
+                return applyHere(changes, stamp, 0); // behind, but handed over: the kept copy takes it
+            }
             return outcome;
-        }
-        if (changes.invalidated()) {
-            return leaving.remove(changes.id()) == null ? SaveOutcome.GONE : SaveOutcome.INVALIDATED;
-        }
-        Copy updated = leaving.computeIfPresent(
-                changes.id(),
-                (id, copy) -> Copy.live(copy.record().orElseThrow().apply(changes), Math.max(copy.stamp() + 1, stamp)));
-        return updated == null ? SaveOutcome.GONE : SaveOutcome.UPDATED;
+        });
     }
 
     /**
@@ -703,7 +793,14 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
      * it is holding the session's handed-over copy a while, which then takes the newer one.
      */
     private void applyCopy(Copy copy, boolean notAReplica) {
-        if (!notAReplica || copy.isTombstone()) {
+        if (copy.isTombstone()) {
+            copies.locked(copy.id(), () -> {
+                copies.apply(copy);
+                return leaving.remove(copy.id());
+            });
+            return;
+        }
+        if (!notAReplica) {
             copies.apply(copy);
             return;
         }
@@ -722,12 +819,11 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
         }
         rebalancer.execute(() -> {
             List<Address> targets = replicas(id, view.members());
-            copies.copyOf(id).filter(c -> !c.isTombstone()).ifPresent(copy -> {
-                sendCopies(targets, List.of(copy));
+            copies.handOver(id, copy -> {
                 leaving.put(id, copy);
-                copies.handOver(id);
-                rebalancer.schedule(() -> leaving.remove(id, copy), LEAVING_KEPT.toMillis(), TimeUnit.MILLISECONDS);
+                sendCopies(targets, List.of(copy), false);
             });
+            rebalancer.schedule(() -> leaving.remove(id), LEAVING_KEPT.toMillis(), TimeUnit.MILLISECONDS);
         });
     }
 
@@ -759,6 +855,11 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
      * The receiver keeps each only if it is newer than its own.
      */
     private void sendCopies(List<Address> targets, List<Copy> batch) {
+        sendCopies(targets, batch, false);
+    }
+
+    /** As above; with {@code acknowledged}, the returned wait ends once every target applied them. */
+    private PendingSave sendCopies(List<Address> targets, List<Copy> batch, boolean acknowledged) {
         try {
             byte[] payload = CopyWire.encode(
                     out -> {
@@ -766,13 +867,26 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
                         ChangeSetWire.writeVarLong(out, view.id());
                     },
                     batch);
+            BytesMessage message = new BytesMessage(null, payload);
+            if (acknowledged) {
+                return PendingSave.awaiting(
+                        dispatcher.castMessageWithFuture(
+                                targets,
+                                message,
+                                new RequestOptions(ResponseMode.GET_ALL, timeout.toMillis())
+                                        .anycasting(true)
+                                        .flags(Message.Flag.NO_RELIABILITY)),
+                        timeout);
+            }
             dispatcher.castMessage(
-                    targets,
-                    new BytesMessage(null, payload),
-                    RequestOptions.ASYNC().anycasting(true).flags(Message.Flag.NO_RELIABILITY));
+                    targets, message, RequestOptions.ASYNC().anycasting(true).flags(Message.Flag.NO_RELIABILITY));
         } catch (Exception e) {
+            if (acknowledged) {
+                throw new SessionStoreUnavailableException("could not repair a replica's copy: " + e.getMessage(), e);
+            }
             LOG.warn("could not send {} session copies to {}: {}", batch.size(), targets, e.getMessage());
         }
+        return PendingSave.done();
     }
 
     /**
@@ -813,9 +927,9 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
             }
         });
         for (SessionId id : handedOver) {
-            // Read again: a save may have landed since the walk; the joiners' pulls find it here.
-            copies.copyOf(id).filter(c -> !c.isTombstone()).ifPresent(c -> leaving.put(id, c));
-            copies.handOver(id);
+            // Read again, under the lock it is dropped in: a save may have landed since the walk,
+            // and the joiners' pulls and late saves find the copy here.
+            copies.handOver(id, copy -> leaving.put(id, copy));
         }
         if (!handedOver.isEmpty()) {
             rebalancer.schedule(

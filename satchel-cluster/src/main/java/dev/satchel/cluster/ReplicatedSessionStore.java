@@ -65,6 +65,8 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
     private static final byte HELD = 100;
     /** A save's answer from a node that holds a tombstone for the session: it was ended there. */
     private static final byte REFUSED = 101;
+    /** A save's answer from a node whose copy is behind the sender's: it wants the whole copy. */
+    private static final byte STALE = 102;
 
     private final VersionedCopies copies;
     private final MemorySessionStore local;
@@ -77,6 +79,13 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
     private final Membership membership = new Membership();
     /** Set from a merge until this node has sent its copies to the other side. */
     private volatile boolean merging;
+    /** When copies last arrived (System.nanoTime): after a merge, the node is ready once they stop. */
+    private volatile long lastCopiesAt = System.nanoTime() - MERGE_SETTLE.toNanos();
+    /** When this node last installed a merge view; copies count toward readiness only soon after. */
+    private volatile long lastMergeAt = System.nanoTime() - MERGE_WINDOW.toNanos();
+
+    private static final Duration MERGE_SETTLE = Duration.ofSeconds(1);
+    private static final Duration MERGE_WINDOW = Duration.ofSeconds(30);
 
     private final ExecutorService handover = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "satchel-handover");
@@ -99,6 +108,7 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
                 LOG.info("cluster view {}: {} nodes", view.getViewId(), view.size());
                 if (view instanceof MergeView merge && !handover.isShutdown()) {
                     merging = true;
+                    lastMergeAt = System.nanoTime();
                     handover.execute(() -> {
                         exchangeAfterMerge(merge);
                         merging = false;
@@ -146,19 +156,32 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
         }
         SaveOutcome[] here = new SaveOutcome[1];
         PendingSave pending = copies.locked(changes, () -> {
+            long base = copies.heldStampOf(changes.id());
             long stamp = copies.nextStamp(changes.id());
             here[0] = copies.apply(changes, stamp);
             if (here[0] == SaveOutcome.GONE && !changes.invalidated()) {
                 return PendingSave.done();
             }
-            return send(changes, stamp, mode == Replication.ASYNC ? Optional.empty() : Optional.of(timeout));
+            return send(changes, stamp, base, mode == Replication.ASYNC ? Optional.empty() : Optional.of(timeout));
         });
+        Map<Address, Optional<Object>> answers = pending.await();
+        // Nodes whose copy was behind this one's (back from a partition) applied nothing: they get
+        // the whole copy, read and sent under the session's lock, and the save waits for them.
+        List<Address> stale = new ArrayList<>();
+        answers.forEach((node, value) -> {
+            if (value.isPresent() && value.get() instanceof Byte b && b == STALE) {
+                stale.add(node);
+            }
+        });
+        if (!stale.isEmpty()) {
+            copies.locked(changes.id(), () -> copies.copyOf(changes.id()).map(copy -> sendCopies(stale, copy)))
+                    .ifPresent(PendingSave::await);
+        }
         // A node that refused the save (a tombstone there: the session was logged out, or renamed
         // by a login on another node) makes it refused here too; this node's copy ends with the
         // invalidation that tombstone came from.
-        boolean refused = pending.await().values().stream()
-                .flatMap(Optional::stream)
-                .anyMatch(v -> v instanceof Byte b && b == REFUSED);
+        boolean refused =
+                answers.values().stream().flatMap(Optional::stream).anyMatch(v -> v instanceof Byte b && b == REFUSED);
         return refused && here[0] == SaveOutcome.UPDATED ? SaveOutcome.GONE : here[0];
     }
 
@@ -170,10 +193,7 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
      */
     private SaveOutcome rename(ChangeSet changes) {
         SessionId previous = changes.previousId().orElseThrow();
-        Map<String, Address> byName = new java.util.HashMap<>();
-        channel.getView().getMembers().forEach(m -> byName.put(m.toString(), m));
-        Address decider = byName.get(dev.satchel.core.placement.Rendezvous.owner(previous.value(), byName.keySet())
-                .orElseThrow(() -> new SessionStoreUnavailableException("no cluster view yet", null)));
+        Address decider = decider(previous);
         Optional<SessionRecord> taken =
                 decider.equals(channel.getAddress()) ? copies.take(previous) : takeFrom(decider, previous);
         if (taken.isEmpty()) {
@@ -184,6 +204,14 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
                 .invalidated()
                 .build());
         return SaveOutcome.UPDATED;
+    }
+
+    /** The node that decides a session's id changes: the first by rendezvous ranking over the view. */
+    private Address decider(SessionId id) {
+        Map<String, Address> byName = new java.util.HashMap<>();
+        channel.getView().getMembers().forEach(m -> byName.put(m.toString(), m));
+        return byName.get(dev.satchel.core.placement.Rendezvous.owner(id.value(), byName.keySet())
+                .orElseThrow(() -> new SessionStoreUnavailableException("no cluster view yet", null)));
     }
 
     private Optional<SessionRecord> takeFrom(Address decider, SessionId id) {
@@ -209,10 +237,34 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
      * that joins mid-save, {@link Membership} provides. With a wait, the returned save completes
      * once every other node has applied it.
      */
-    private PendingSave send(ChangeSet changes, long stamp, Optional<Duration> wait) {
+    /** Sends one whole copy to nodes whose copy was behind, and returns the wait for their answers. */
+    private PendingSave sendCopies(List<Address> targets, Copy copy) {
+        try {
+            return PendingSave.awaiting(
+                    dispatcher.castMessageWithFuture(
+                            targets,
+                            new BytesMessage(
+                                    null,
+                                    CopyWire.encode(
+                                            out -> {
+                                                out.writeByte(COPIES);
+                                                ChangeSetWire.writeVarLong(out, membership.currentViewId());
+                                            },
+                                            List.of(copy))),
+                            new RequestOptions(ResponseMode.GET_ALL, timeout.toMillis())
+                                    .anycasting(true)
+                                    .flags(Message.Flag.NO_RELIABILITY)),
+                    timeout);
+        } catch (Exception e) {
+            throw new SessionStoreUnavailableException("could not repair a node's copy: " + e.getMessage(), e);
+        }
+    }
+
+    private PendingSave send(ChangeSet changes, long stamp, long base, Optional<Duration> wait) {
         byte[] payload = request(SAVE, out -> {
             ChangeSetWire.writeVarLong(out, membership.currentViewId());
             ChangeSetWire.writeVarLong(out, stamp);
+            ChangeSetWire.writeVarLong(out, base);
             ChangeSetWire.write(changes, out);
         });
         messagesSent.increment();
@@ -306,7 +358,11 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
         return new dev.satchel.core.ClusterView(
                 now.getViewId().getCreator() + "|" + now.getViewId().getId(),
                 now.getMembers().stream().map(Address::toString).toList(),
-                membership.gateOpen() && !merging && Membership.holdsEnoughOf(channel, now.size()));
+                membership.gateOpen()
+                        && !merging
+                        && (System.nanoTime() - lastMergeAt > MERGE_WINDOW.toNanos()
+                                || System.nanoTime() - lastCopiesAt > MERGE_SETTLE.toNanos())
+                        && Membership.holdsEnoughOf(channel, now.size()));
     }
 
     /** Sessions this node holds. */
@@ -344,31 +400,51 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
             case SAVE -> {
                 long sentIn = ChangeSetWire.readVarLong(in);
                 long stamp = ChangeSetWire.readVarLong(in);
+                long base = ChangeSetWire.readVarLong(in);
                 ChangeSet changes = ChangeSetWire.read(in);
-                SaveOutcome[] outcome = new SaveOutcome[1];
-                if (!membership.applyOrHold(() -> outcome[0] = copies.apply(changes, stamp))) {
+                if (!copies.plausible(stamp)) {
+                    throw new IOException("a save stamped implausibly far ahead of this node's clock");
+                }
+                java.util.concurrent.atomic.AtomicReference<Optional<SaveOutcome>> outcome =
+                        new java.util.concurrent.atomic.AtomicReference<>(Optional.empty());
+                // Replayed after a join's pull, a held save merges as it always did (see Membership).
+                if (!membership.applyOrHold(
+                        () -> outcome.set(copies.applyIfCurrent(changes, stamp, membership.gateOpen() ? base : 0)))) {
                     return HELD;
+                }
+                if (outcome.get().isEmpty()) {
+                    return STALE;
                 }
                 List<Address> missed = membership.missedBy(sentIn, message.getSrc(), channel.getAddress());
                 if (!missed.isEmpty()) {
                     handover.execute(() -> passOn(List.of(changes.id()), missed));
                 }
-                return outcome[0] == SaveOutcome.GONE && copies.buried(changes.id())
-                        ? REFUSED
-                        : (byte) outcome[0].ordinal();
+                SaveOutcome applied = outcome.get().get();
+                return applied == SaveOutcome.GONE && copies.buried(changes.id()) ? REFUSED : (byte) applied.ordinal();
             }
             case COPIES -> {
                 ChangeSetWire.readVarLong(in); // the sender's view: every node keeps every session
                 for (Copy copy : CopyWire.readAll(in)) {
-                    copies.apply(copy);
+                    if (copies.plausible(copy.stamp())) {
+                        copies.apply(copy);
+                    }
                 }
+                lastCopiesAt = System.nanoTime();
                 return null;
             }
             case PULL -> {
                 return answerPull(in);
             }
             case TAKE -> {
-                Optional<SessionRecord> taken = copies.take(ChangeSetWire.readId(in));
+                if (!membership.gateOpen()) {
+                    throw new IOException("this node is still receiving its sessions");
+                }
+                SessionId id = ChangeSetWire.readId(in);
+                if (!decider(id).equals(channel.getAddress())) { // two views must not pick two deciders
+                    throw new IOException("not the node that decides this session's renames in view "
+                            + channel.getView().getViewId());
+                }
+                Optional<SessionRecord> taken = copies.take(id);
                 if (taken.isEmpty()) {
                     return new byte[0];
                 }

@@ -91,6 +91,36 @@ final class VersionedCopies implements AutoCloseable {
         return stamps.after(heldStamp(id));
     }
 
+    /** Whether a stamp received from another node can be real (see {@link HybridClock#plausible}). */
+    boolean plausible(long stamp) {
+        return stamps.plausible(stamp);
+    }
+
+    /** The stamp of this node's copy of a session, 0 if it holds none: a save's base. */
+    long heldStampOf(SessionId id) {
+        return locks.with(id, () -> heldStamp(id));
+    }
+
+    /**
+     * Applies another node's save made on a copy stamped {@code base}, unless this node's copy is
+     * behind that one (older, or missing): merging the save into a copy that missed earlier saves
+     * (a replica back from a partition, a new replica whose copy is still on its way) would give
+     * the stale copy a fresh stamp, and it could then win over the up-to-date ones. Then nothing is
+     * applied and the answer is empty: the sender sends its whole copy instead. A copy ahead of
+     * the base (another node's save landed first) takes the save, which merges as in one store.
+     */
+    Optional<SaveOutcome> applyIfCurrent(ChangeSet changes, long stamp, long base) {
+        return locked(changes, () -> {
+            boolean needsBase = !changes.created()
+                    && !changes.invalidated()
+                    && changes.previousId().isEmpty();
+            if (needsBase && !tombstones.containsKey(changes.id()) && heldStamp(changes.id()) < base) {
+                return Optional.empty();
+            }
+            return Optional.of(apply(changes, stamp));
+        });
+    }
+
     /** Applies a save (this node's own or another's) carrying {@code stamp}. */
     SaveOutcome apply(ChangeSet changes, long stamp) {
         return locked(changes, () -> {
@@ -129,8 +159,11 @@ final class VersionedCopies implements AutoCloseable {
                     local.delete(copy.id());
                 }
                 stampOf.remove(copy.id());
-                if (buried == null || copy.until().isAfter(buried.until())) {
-                    tombstones.put(copy.id(), copy);
+                // A lifetime from the network is bounded: a hostile one must not pin memory for years.
+                Instant latest = clock.instant().plus(Duration.ofDays(31)).plus(TOMBSTONE_MIN);
+                Copy kept = copy.until().isAfter(latest) ? Copy.tombstone(copy.id(), copy.stamp(), latest) : copy;
+                if (buried == null || kept.until().isAfter(buried.until())) {
+                    tombstones.put(copy.id(), kept);
                 }
                 return held;
             }
@@ -188,10 +221,17 @@ final class VersionedCopies implements AutoCloseable {
         });
     }
 
-    /** Drops this node's copy without a tombstone: it was handed over to the session's replicas. */
-    void handOver(SessionId id) {
+    /**
+     * Drops this node's copy without a tombstone (it was handed over to the session's replicas),
+     * giving it to {@code keep} under the same lock, so no save lands between the read and the drop.
+     */
+    void handOver(SessionId id, java.util.function.Consumer<Copy> keep) {
         locks.with(id, () -> {
-            local.delete(id);
+            Optional<SessionRecord> held = local.load(id);
+            if (held.isPresent()) {
+                keep.accept(Copy.live(held.get(), heldStamp(id)));
+                local.delete(id);
+            }
             stampOf.remove(id);
             return null;
         });
@@ -227,10 +267,15 @@ final class VersionedCopies implements AutoCloseable {
         return deleted;
     }
 
-    /** A tombstone stands until the deleted copy would have expired, and at least a little while. */
+    /**
+     * A tombstone stands until the deleted copy would have expired, plus a margin for copies on
+     * nodes whose clocks lag or that were touched elsewhere, and at least that margin from now.
+     */
     private Instant keptUntil(Optional<SessionRecord> deleted) {
-        Instant least = clock.instant().plus(TOMBSTONE_MIN);
-        return deleted.map(SessionRecord::expiresAt).filter(least::isBefore).orElse(least);
+        Instant now = clock.instant();
+        Instant deadline =
+                deleted.map(SessionRecord::expiresAt).filter(now::isBefore).orElse(now);
+        return deadline.plus(TOMBSTONE_MIN);
     }
 
     /**
@@ -246,13 +291,26 @@ final class VersionedCopies implements AutoCloseable {
         return digest(copy.record().orElseThrow()) > digest(held);
     }
 
+    /** The first 8 bytes of a SHA-256 of everything the copy holds, in a fixed order. */
     private static long digest(SessionRecord r) {
-        long h = r.lastAccessedAt().toEpochMilli() * 31 + r.principal().hashCode();
-        for (Map.Entry<String, byte[]> e : new java.util.TreeMap<>(r.attributes()).entrySet()) {
-            h = h * 31 + e.getKey().hashCode();
-            h = h * 31 + java.util.Arrays.hashCode(e.getValue());
+        try {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            java.nio.ByteBuffer times = java.nio.ByteBuffer.allocate(32)
+                    .putLong(r.createdAt().toEpochMilli())
+                    .putLong(r.lastAccessedAt().toEpochMilli())
+                    .putLong(r.maxInactiveInterval().toMillis())
+                    .putLong(r.absoluteDeadline().toEpochMilli());
+            sha.update(times.array());
+            sha.update(r.principal().orElse("").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            for (Map.Entry<String, byte[]> e : new java.util.TreeMap<>(r.attributes()).entrySet()) {
+                sha.update(e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                sha.update((byte) 0);
+                sha.update(e.getValue());
+            }
+            return java.nio.ByteBuffer.wrap(sha.digest()).getLong();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
         }
-        return h;
     }
 
     private long heldStamp(SessionId id) {

@@ -140,6 +140,50 @@ class VersionedCopiesTest {
         assertThat(here.buried(id)).isTrue();
     }
 
+    /**
+     * A replica back from a partition holds a copy that missed saves; a new save merged into it
+     * would give the stale copy a fresh stamp, and it could then win over the up-to-date copies.
+     * It answers "behind" instead, and applies nothing, until the sender's whole copy arrives.
+     */
+    @Test
+    void aSaveMadeOnANewerCopyThanTheHeldOne_isNotMergedIntoIt() {
+        SessionId id = SessionId.random();
+        here.apply(create(id, "1 item"), 10); // the lone node's copy, from before the partition
+        there.apply(create(id, "1 item"), 10);
+        there.apply(setCart(id, "5 items"), 20); // written on the other side meanwhile
+        long base = there.heldStampOf(id);
+        ChangeSet coupon = ChangeSet.builder(id, NOW, NOW.plus(Duration.ofHours(8)))
+                .set("coupon", bytes("SAVE10"))
+                .build();
+        long stamp = there.nextStamp(id);
+        there.apply(coupon, stamp);
+
+        assertThat(here.applyIfCurrent(coupon, stamp, base))
+                .as("applied to a copy behind the base")
+                .isEmpty();
+        assertThat(cart(here.load(id))).isEqualTo("1 item");
+        assertThat(here.apply(there.copyOf(id).orElseThrow()))
+                .as("the whole copy that repairs it")
+                .isTrue();
+        assertThat(cart(here.load(id))).isEqualTo("5 items");
+        assertThat(here.applyIfCurrent(setCart(id, "6 items"), there.nextStamp(id), there.heldStampOf(id)))
+                .as("the next save, on a copy now current")
+                .contains(SaveOutcome.UPDATED);
+    }
+
+    @Test
+    void aSaveMadeOnAnOlderCopy_mergesIn_asTwoWritersDo() {
+        SessionId id = SessionId.random();
+        here.apply(create(id, "1 item"), 10);
+        here.apply(setCart(id, "2 items"), 20); // another node's save landed first
+        ChangeSet coupon = ChangeSet.builder(id, NOW, NOW.plus(Duration.ofHours(8)))
+                .set("coupon", bytes("SAVE10"))
+                .build();
+
+        assertThat(here.applyIfCurrent(coupon, 21, 10)).contains(SaveOutcome.UPDATED);
+        assertThat(here.load(id).orElseThrow().attributes()).containsKeys("cart", "coupon");
+    }
+
     @Test
     void aSave_movesTheStampOnEvenWhenItsOwnIsOlder() {
         SessionId id = SessionId.random();
