@@ -185,8 +185,14 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
         // A session expires on its owner (by read or sweep); the owner tells every node, so each
         // node's listeners hear of it exactly once. Backups' copies expiring are not news.
         local.subscribe(event -> {
-            if (event.type() == SessionEvent.Type.EXPIRED && isOwner(event.id())) {
-                announceExpiry(event);
+            if (event.type() == SessionEvent.Type.EXPIRED && isOwner(event.id()) && !rebalancer.isShutdown()) {
+                // Off this thread: an expiry found by a read can fire under a session's lock, on a
+                // cluster reader thread, which must not wait on a send.
+                try {
+                    rebalancer.execute(() -> announceExpiry(event));
+                } catch (java.util.concurrent.RejectedExecutionException closing) {
+                    LOG.debug("closing: the expiry of {} is not announced", event.id());
+                }
             }
         });
         try {
