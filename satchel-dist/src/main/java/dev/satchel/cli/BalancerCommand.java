@@ -21,6 +21,7 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "balancer",
         mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
         description = {
             "Runs the session-aware balancer in front of nodes you run yourself.",
             "",

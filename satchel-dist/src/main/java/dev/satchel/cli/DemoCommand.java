@@ -18,6 +18,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -25,17 +26,18 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "demo",
         mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
         description = {
             "Runs the demo shop as a cluster behind the balancer on this machine.",
             "",
             "The balancer listens on --port (8080), its admin API on --admin-port (8081),",
-            "and --nodes shop nodes (3) run as separate",
-            "JVM processes on ports 9001 and up. Kill a node from the admin API and watch",
-            "what happens to its sessions. Ctrl-C stops every process it started.",
+            "and --nodes shop nodes (3) run as separate JVM processes on ports 9001 and up.",
+            "Kill a node from the admin API and watch what happens to its sessions.",
+            "Ctrl-C stops every process it started.",
             "",
-            "The admin API needs a bearer token: unless --admin-token-file or SATCHEL_ADMIN_TOKEN",
-            "gives one, the demo makes a random one per run and writes it to admin-token (0600)",
-            "in --data-dir; the curl lines it prints send it."
+            "The admin API needs a bearer token: unless --admin-token-file or",
+            "SATCHEL_ADMIN_TOKEN gives one, the demo makes a random one per run, writes it",
+            "to admin-token (0600) in --data-dir, and prints curl lines that send it."
         })
 final class DemoCommand implements Callable<Integer> {
 
@@ -57,8 +59,8 @@ final class DemoCommand implements Callable<Integer> {
     @Option(
             names = "--store",
             defaultValue = "primary-backup",
-            description = StoreOption.DESCRIPTION + " Default here: ${DEFAULT-VALUE}, with --policy session-hash,"
-                    + " so no external server is needed and losing a node loses no session.")
+            description = StoreOption.DESCRIPTION + " Default: ${DEFAULT-VALUE}, so no external server is needed"
+                    + " and losing a node loses no session.")
     String store;
 
     @Option(
@@ -66,6 +68,20 @@ final class DemoCommand implements Callable<Integer> {
             defaultValue = ".satchel-data",
             description = "Users database and node logs (default: ${DEFAULT-VALUE}).")
     Path dataDir;
+
+    /**
+     * The balancer's --policy help states its own default, sticky-cookie, which is not the demo's:
+     * here the help must say what the demo really picks.
+     */
+    static void describePolicyDefault(CommandSpec demo) {
+        OptionSpec policy = demo.findOption("--policy");
+        demo.remove(policy);
+        demo.addOption(policy.toBuilder()
+                .description("round-robin, least-connections, sticky-cookie, ip-hash or session-hash (default:"
+                        + " session-hash with the primary-backup stores, which place sessions by the same hash;"
+                        + " sticky-cookie with the others).")
+                .build());
+    }
 
     @Override
     public Integer call() throws Exception {
