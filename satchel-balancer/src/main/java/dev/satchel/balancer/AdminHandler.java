@@ -23,8 +23,9 @@ import java.util.Optional;
 
 /**
  * The admin API, JSON over HTTP on its own port: list nodes, drain and enable them, add and remove
- * them, and in demo mode kill and start their processes; plus Prometheus metrics. Stateless and
- * shared by every admin connection.
+ * them, and in demo mode kill and start their processes; plus Prometheus metrics. Every call but
+ * {@code GET /health} needs the bearer token ({@link AdminAccess}). Stateless and shared by every
+ * admin connection.
  */
 @ChannelHandler.Sharable
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -33,11 +34,13 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final ProxyContext proxy;
     private final PrometheusMeterRegistry meters;
     private final Optional<NodeControl> control;
+    private final AdminAccess access;
 
     AdminHandler(ProxyContext proxy, PrometheusMeterRegistry meters, Optional<NodeControl> control) {
         this.proxy = proxy;
         this.meters = meters;
         this.control = control;
+        this.access = new AdminAccess(proxy.config.adminToken);
     }
 
     @Override
@@ -63,6 +66,13 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private FullHttpResponse route(FullHttpRequest req) throws IOException {
         String path = req.uri().split("\\?", 2)[0];
         HttpMethod method = req.method();
+        Optional<FullHttpResponse> refused = access.refusal(req, path);
+        if (refused.isPresent()) {
+            return refused.get();
+        }
+        if (path.equals(AdminAccess.HEALTH_PATH) && method.equals(HttpMethod.GET)) {
+            return json(HttpResponseStatus.OK, JSON.createObjectNode().put("status", "UP"));
+        }
         if (path.equals("/metrics") && method.equals(HttpMethod.GET)) {
             return text(meters.scrape(), "text/plain; version=0.0.4");
         }

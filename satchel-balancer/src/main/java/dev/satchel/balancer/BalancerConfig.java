@@ -3,6 +3,7 @@ package dev.satchel.balancer;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -53,6 +54,7 @@ public final class BalancerConfig {
     final int passiveFailures;
     final Duration drainDeadline;
     final OptionalDouble boundedLoad;
+    final String adminToken;
 
     private BalancerConfig(Builder b) {
         this.host = b.host;
@@ -81,6 +83,17 @@ public final class BalancerConfig {
         this.passiveFailures = b.passiveFailures;
         this.drainDeadline = b.drainDeadline;
         this.boundedLoad = b.boundedLoad;
+        this.adminToken = b.adminToken;
+    }
+
+    /**
+     * A fresh admin token: 256 random bits from {@link SecureRandom}, base64url without padding, so it
+     * fits an {@code Authorization: Bearer} header and a shell argument unquoted.
+     */
+    public static String generateAdminToken() {
+        byte[] bits = new byte[32];
+        new SecureRandom().nextBytes(bits);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bits);
     }
 
     /** Starts a configuration with the defaults: 127.0.0.1:8080, admin on 8081, sticky cookie. */
@@ -131,6 +144,7 @@ public final class BalancerConfig {
         private int passiveFailures = 3;
         private Duration drainDeadline = Duration.ofMinutes(5);
         private OptionalDouble boundedLoad = OptionalDouble.empty();
+        private String adminToken;
 
         private Builder() {}
 
@@ -275,6 +289,23 @@ public final class BalancerConfig {
         }
 
         /**
+         * The bearer token every admin call but {@code GET /health} must carry. Without one, build()
+         * draws a random token nobody is told, so the admin API fails closed rather than open.
+         *
+         * @param token at least 32 characters of RFC 6750's b64token alphabet ({@code A-Z a-z 0-9 - . _ ~
+         *     + /}, then {@code =} padding)
+         */
+        public Builder adminToken(String token) {
+            if (token == null || token.length() < 32 || !token.matches("[A-Za-z0-9._~+/-]+=*")) {
+                throw new IllegalArgumentException("the admin token needs at least 32 characters of"
+                        + " A-Z a-z 0-9 - . _ ~ + / (then = padding); generate one with"
+                        + " 'openssl rand -base64 32'");
+            }
+            this.adminToken = token;
+            return this;
+        }
+
+        /**
          * Builds the configuration.
          *
          * @throws IllegalStateException if two nodes share a name
@@ -289,6 +320,9 @@ public final class BalancerConfig {
             if (cookieKey == null) {
                 cookieKey = new byte[32];
                 new SecureRandom().nextBytes(cookieKey);
+            }
+            if (adminToken == null) {
+                adminToken = generateAdminToken();
             }
             if (cookieSameSite.equals("None")) {
                 cookieSecure = true;

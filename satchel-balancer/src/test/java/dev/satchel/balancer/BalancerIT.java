@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 /** The balancer in front of three real HTTP servers, over real sockets. */
 class BalancerIT {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String ADMIN_TOKEN = BalancerConfig.generateAdminToken();
 
     private final List<TestBackend> backends = new ArrayList<>();
     private final HttpClient http =
@@ -37,6 +38,7 @@ class BalancerIT {
         BalancerConfig.Builder b = BalancerConfig.builder()
                 .listen("127.0.0.1", 0)
                 .admin("127.0.0.1", 0)
+                .adminToken(ADMIN_TOKEN)
                 .policy(policy)
                 .healthCheck("/health", Duration.ofMillis(200), 2, 2);
         for (int i = 1; i <= 3; i++) {
@@ -60,8 +62,12 @@ class BalancerIT {
         return URI.create("http://127.0.0.1:" + balancer.address().getPort() + path);
     }
 
-    private URI admin(String path) {
-        return URI.create("http://127.0.0.1:" + balancer.adminAddress().getPort() + path);
+    /** An admin call as a script makes it: the token, JSON, no Origin. */
+    private HttpRequest.Builder adminRequest(String path) {
+        return HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + balancer.adminAddress().getPort() + path))
+                .header("Authorization", "Bearer " + ADMIN_TOKEN)
+                .header("Content-Type", "application/json");
     }
 
     private HttpResponse<String> get(String path, String cookie) throws Exception {
@@ -162,7 +168,7 @@ class BalancerIT {
         String pinnedNode = first.body();
         String cookie = affinity(first);
         HttpResponse<String> drained = http.send(
-                HttpRequest.newBuilder(admin("/api/nodes/" + pinnedNode + "/drain"))
+                adminRequest("/api/nodes/" + pinnedNode + "/drain")
                         .POST(HttpRequest.BodyPublishers.noBody())
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -172,7 +178,7 @@ class BalancerIT {
             assertThat(get("/", null).body()).isNotEqualTo(pinnedNode);
         }
         http.send(
-                HttpRequest.newBuilder(admin("/api/nodes/" + pinnedNode + "/enable"))
+                adminRequest("/api/nodes/" + pinnedNode + "/enable")
                         .POST(HttpRequest.BodyPublishers.noBody())
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -388,61 +394,54 @@ class BalancerIT {
         TestBackend extra = new TestBackend("node-4");
         backends.add(extra);
         HttpResponse<String> added = http.send(
-                HttpRequest.newBuilder(admin("/api/nodes"))
+                adminRequest("/api/nodes")
                         .POST(HttpRequest.BodyPublishers.ofString(
                                 "{\"name\":\"node-4\",\"host\":\"127.0.0.1\",\"port\":" + extra.port + "}"))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(added.statusCode()).isEqualTo(201);
         HttpResponse<String> again = http.send(
-                HttpRequest.newBuilder(admin("/api/nodes"))
+                adminRequest("/api/nodes")
                         .POST(HttpRequest.BodyPublishers.ofString(
                                 "{\"name\":\"node-4\",\"host\":\"127.0.0.1\",\"port\":1}"))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(again.statusCode()).isEqualTo(409);
         HttpResponse<String> bad = http.send(
-                HttpRequest.newBuilder(admin("/api/nodes"))
+                adminRequest("/api/nodes")
                         .POST(HttpRequest.BodyPublishers.ofString("{nope"))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(bad.statusCode()).isEqualTo(400);
-        assertThat(http.send(
-                                HttpRequest.newBuilder(admin("/api/nodes/node-1"))
-                                        .DELETE()
-                                        .build(),
-                                HttpResponse.BodyHandlers.ofString())
+        assertThat(http.send(adminRequest("/api/nodes/node-1").DELETE().build(), HttpResponse.BodyHandlers.ofString())
                         .statusCode())
                 .isEqualTo(204);
         assertThat(nodes()).containsOnlyKeys("node-2", "node-3", "node-4");
         assertThat(http.send(
-                                HttpRequest.newBuilder(admin("/api/nodes/ghost/drain"))
+                                adminRequest("/api/nodes/ghost/drain")
                                         .POST(HttpRequest.BodyPublishers.noBody())
                                         .build(),
                                 HttpResponse.BodyHandlers.ofString())
                         .statusCode())
                 .isEqualTo(404);
         assertThat(http.send(
-                                HttpRequest.newBuilder(admin("/api/nodes/node-2/kill"))
+                                adminRequest("/api/nodes/node-2/kill")
                                         .POST(HttpRequest.BodyPublishers.noBody())
                                         .build(),
                                 HttpResponse.BodyHandlers.ofString())
                         .body())
                 .contains("demo_only");
-        String metrics = http.send(
-                        HttpRequest.newBuilder(admin("/metrics")).build(), HttpResponse.BodyHandlers.ofString())
+        String metrics = http.send(adminRequest("/metrics").build(), HttpResponse.BodyHandlers.ofString())
                 .body();
         assertThat(metrics).contains("satchel_balancer_responses_total", "satchel_balancer_request_duration");
-        String haproxy = http.send(
-                        HttpRequest.newBuilder(admin("/api/config/haproxy")).build(),
-                        HttpResponse.BodyHandlers.ofString())
+        String haproxy = http.send(adminRequest("/api/config/haproxy").build(), HttpResponse.BodyHandlers.ofString())
                 .body();
         assertThat(haproxy).contains("cookie SATCHEL_NODE insert", "server node-1 127.0.0.1:");
     }
 
     private Map<String, JsonNode> nodes() throws Exception {
-        JsonNode body = JSON.readTree(
-                http.send(HttpRequest.newBuilder(admin("/api/nodes")).build(), HttpResponse.BodyHandlers.ofString())
+        JsonNode body =
+                JSON.readTree(http.send(adminRequest("/api/nodes").build(), HttpResponse.BodyHandlers.ofString())
                         .body());
         Map<String, JsonNode> byName = new HashMap<>();
         body.path("nodes").forEach(n -> byName.put(n.path("name").asText(), n));

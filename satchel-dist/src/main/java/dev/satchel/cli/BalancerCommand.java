@@ -4,7 +4,10 @@ import dev.satchel.balancer.Balancer;
 import dev.satchel.balancer.BalancerConfig;
 import dev.satchel.balancer.ConfigExport;
 import dev.satchel.balancer.NodeAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -18,10 +21,15 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "balancer",
         mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
         description = {
             "Runs the session-aware balancer in front of nodes you run yourself.",
             "",
-            "With --export haproxy|nginx, prints an equivalent configuration instead."
+            "With --export haproxy|nginx, prints an equivalent configuration instead.",
+            "",
+            "The admin API answers only calls carrying its bearer token, from --admin-token-file",
+            "or SATCHEL_ADMIN_TOKEN. Given neither, the balancer makes a random token for this run",
+            "and prints the file (0600, in a new private directory) it wrote it to."
         })
 final class BalancerCommand implements Callable<Integer> {
 
@@ -47,12 +55,26 @@ final class BalancerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         BalancerConfig config;
+        Optional<String> token;
+        BalancerConfig.Builder b;
         try {
-            BalancerConfig.Builder b = options.configure();
+            b = options.configure();
             nodes.forEach(n -> b.node(NodeAddress.parse(n)));
+            // An export needs no token; reading one anyway reports a bad file before it matters.
+            token = options.configuredAdminToken(System.getenv());
+            token.ifPresent(b::adminToken);
             config = b.build();
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        Optional<Path> generatedTokenFile = Optional.empty();
+        if (export == null && token.isEmpty()) {
+            // Safe and still usable: a token for this run only, in a file only this user reads.
+            String fresh = BalancerConfig.generateAdminToken();
+            Path file = Files.createTempDirectory("satchel-admin-").resolve("admin-token");
+            BalancerOptions.writeSecret(file, fresh);
+            config = b.adminToken(fresh).build();
+            generatedTokenFile = Optional.of(file);
         }
         if (export != null) {
             try {
@@ -65,10 +87,12 @@ final class BalancerCommand implements Callable<Integer> {
         }
         Balancer balancer = Balancer.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
+        Optional<Path> ownTokenFile = generatedTokenFile;
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {
                             balancer.close();
+                            ownTokenFile.ifPresent(BalancerCommand::deleteQuietly);
                             stopped.countDown();
                         },
                         "satchel-shutdown"));
@@ -81,8 +105,26 @@ final class BalancerCommand implements Callable<Integer> {
                                 + balancer.address().getPort(),
                         balancer.adminAddress().getHostString() + ":"
                                 + balancer.adminAddress().getPort());
+        generatedTokenFile.ifPresent(file -> spec.commandLine()
+                .getOut()
+                .printf(
+                        "No admin token configured: made one for this run in %s (0600). Use it as%n"
+                                + "  curl -s -H \"Authorization: Bearer $(cat '%s')\" http://%s:%d/api/nodes%n",
+                        file,
+                        file,
+                        balancer.adminAddress().getHostString(),
+                        balancer.adminAddress().getPort()));
         spec.commandLine().getOut().flush();
         stopped.await();
         return 0;
+    }
+
+    private static void deleteQuietly(Path tokenFile) {
+        try {
+            Files.deleteIfExists(tokenFile);
+            Files.deleteIfExists(tokenFile.getParent());
+        } catch (java.io.IOException e) {
+            System.err.println("satchel: cannot delete " + tokenFile + ": " + e.getMessage());
+        }
     }
 }

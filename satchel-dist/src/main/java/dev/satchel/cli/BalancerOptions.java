@@ -2,6 +2,13 @@ package dev.satchel.cli;
 
 import dev.satchel.balancer.BalancerConfig;
 import dev.satchel.balancer.Policy;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /** Options shared by {@code satchel balancer} and {@code satchel demo}. */
@@ -22,8 +29,26 @@ final class BalancerOptions {
     @Option(
             names = "--host",
             defaultValue = "127.0.0.1",
-            description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+            description = "Address the balancer listens on (default: ${DEFAULT-VALUE}); not the admin API's.")
     String host;
+
+    @Option(
+            names = "--admin-host",
+            defaultValue = "127.0.0.1",
+            description = "Address of the admin API (default: ${DEFAULT-VALUE}). Anyone who reaches it with the"
+                    + " token controls the cluster, and the token travels in clear: expose it only through a"
+                    + " TLS proxy or an SSH tunnel.")
+    String adminHost;
+
+    @Option(
+            names = "--admin-token-file",
+            paramLabel = "FILE",
+            description = "File holding the admin API's bearer token (32+ characters, e.g. from"
+                    + " 'openssl rand -base64 32'); else the " + ADMIN_TOKEN_VARIABLE + " environment variable.")
+    Path adminTokenFile;
+
+    /** The environment variable that may carry the admin token, when no file is named. */
+    static final String ADMIN_TOKEN_VARIABLE = "SATCHEL_ADMIN_TOKEN";
 
     @Option(
             names = "--policy",
@@ -53,7 +78,7 @@ final class BalancerOptions {
     BalancerConfig.Builder configure() {
         BalancerConfig.Builder b = BalancerConfig.builder()
                 .listen(host, port)
-                .admin(host, adminPort)
+                .admin(adminHost, adminPort)
                 .policy(Policy.parse(policy))
                 .newSessionBalance(Policy.parse(newSessions))
                 .healthCheck(healthPath, java.time.Duration.ofSeconds(1), 2, 2);
@@ -61,5 +86,44 @@ final class BalancerOptions {
             b.boundedLoad(boundedLoad);
         }
         return b;
+    }
+
+    /**
+     * The admin token the operator configured: --admin-token-file, else the environment variable;
+     * empty when neither is given, for the command to decide.
+     *
+     * @throws IllegalArgumentException if the file cannot be read or both sources are given
+     */
+    Optional<String> configuredAdminToken(Map<String, String> environment) {
+        String fromEnvironment =
+                environment.getOrDefault(ADMIN_TOKEN_VARIABLE, "").strip();
+        if (adminTokenFile == null) {
+            return fromEnvironment.isEmpty() ? Optional.empty() : Optional.of(fromEnvironment);
+        }
+        if (!fromEnvironment.isEmpty()) {
+            // Two sources could hold two tokens; refusing beats guessing which one the operator uses.
+            throw new IllegalArgumentException(
+                    "give the admin token by --admin-token-file or " + ADMIN_TOKEN_VARIABLE + ", not both");
+        }
+        try {
+            return Optional.of(
+                    Files.readString(adminTokenFile, StandardCharsets.UTF_8).strip());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read --admin-token-file " + adminTokenFile + ": " + e);
+        }
+    }
+
+    /**
+     * Writes a token to a file only its owner can read: created 0600, never widened after the fact,
+     * so no other local user can read it even for an instant.
+     */
+    static void writeSecret(Path file, String token) throws IOException {
+        Files.deleteIfExists(file);
+        try {
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (UnsupportedOperationException notPosix) {
+            Files.createFile(file);
+        }
+        Files.writeString(file, token + "\n", StandardCharsets.UTF_8);
     }
 }

@@ -6,6 +6,7 @@ import dev.satchel.balancer.NodeAddress;
 import dev.satchel.cookie.SealedCookieSessions;
 import dev.satchel.store.redis.LocalRedisServer;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -17,6 +18,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -24,13 +26,18 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "demo",
         mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
         description = {
             "Runs the demo shop as a cluster behind the balancer on this machine.",
             "",
             "The balancer listens on --port (8080), its admin API on --admin-port (8081),",
-            "and --nodes shop nodes (3) run as separate",
-            "JVM processes on ports 9001 and up. Kill a node from the admin API and watch",
-            "what happens to its sessions. Ctrl-C stops every process it started."
+            "and --nodes shop nodes (3) run as separate JVM processes on ports 9001 and up.",
+            "Kill a node from the admin API and watch what happens to its sessions.",
+            "Ctrl-C stops every process it started.",
+            "",
+            "The admin API needs a bearer token: unless --admin-token-file or",
+            "SATCHEL_ADMIN_TOKEN gives one, the demo makes a random one per run, writes it",
+            "to admin-token (0600) in --data-dir, and prints curl lines that send it."
         })
 final class DemoCommand implements Callable<Integer> {
 
@@ -52,8 +59,8 @@ final class DemoCommand implements Callable<Integer> {
     @Option(
             names = "--store",
             defaultValue = "primary-backup",
-            description = StoreOption.DESCRIPTION + " Default here: ${DEFAULT-VALUE}, with --policy session-hash,"
-                    + " so no external server is needed and losing a node loses no session.")
+            description = StoreOption.DESCRIPTION + " Default: ${DEFAULT-VALUE}, so no external server is needed"
+                    + " and losing a node loses no session.")
     String store;
 
     @Option(
@@ -62,12 +69,47 @@ final class DemoCommand implements Callable<Integer> {
             description = "Users database and node logs (default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
+    /**
+     * The balancer's --policy help states its own default, sticky-cookie, which is not the demo's:
+     * here the help must say what the demo really picks.
+     */
+    static void describePolicyDefault(CommandSpec demo) {
+        OptionSpec policy = demo.findOption("--policy");
+        demo.remove(policy);
+        demo.addOption(policy.toBuilder()
+                .description("round-robin, least-connections, sticky-cookie, ip-hash or session-hash (default:"
+                        + " session-hash with the primary-backup stores, which place sessions by the same hash;"
+                        + " sticky-cookie with the others).")
+                .build());
+    }
+
     @Override
     public Integer call() throws Exception {
         if (nodeCount < 1 || nodeCount > 16) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--nodes must be 1 to 16, got " + nodeCount);
         }
         PrintWriter out = spec.commandLine().getOut();
+        String adminToken;
+        String adminAuth; // the header as the printed curl lines spell it
+        try {
+            Optional<String> configured = balancer.configuredAdminToken(System.getenv());
+            if (configured.isPresent()) {
+                adminToken = configured.get();
+                adminAuth = balancer.adminTokenFile != null
+                        ? "Authorization: Bearer $(cat " + shellQuote(balancer.adminTokenFile.toAbsolutePath()) + ")"
+                        : "Authorization: Bearer $" + BalancerOptions.ADMIN_TOKEN_VARIABLE;
+            } else {
+                adminToken = BalancerConfig.generateAdminToken();
+                Path tokenFile = dataDir.toAbsolutePath().resolve("admin-token");
+                Files.createDirectories(tokenFile.getParent());
+                BalancerOptions.writeSecret(tokenFile, adminToken);
+                adminAuth = "Authorization: Bearer $(cat " + shellQuote(tokenFile) + ")";
+                out.println("Admin API token written to " + tokenFile + " (readable by you only)");
+            }
+            BalancerConfig.builder().adminToken(adminToken); // refuses a weak token before any node starts
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
         Optional<LocalRedisServer> redis = Optional.empty();
         String nodeStore = store;
         if (store.strip().equalsIgnoreCase("redis")) {
@@ -132,15 +174,20 @@ final class DemoCommand implements Callable<Integer> {
         }
         BalancerConfig.Builder config = balancer.configure();
         cluster.addresses().forEach(config::node);
+        config.adminToken(adminToken);
         running[0] = Balancer.start(config.build(), Optional.of(cluster));
-        printGuide(out, running[0]);
+        printGuide(out, running[0], adminAuth);
         stopped.await();
         return 0;
     }
 
-    private void printGuide(PrintWriter out, Balancer b) {
+    private void printGuide(PrintWriter out, Balancer b, String adminAuth) {
         String site = "http://localhost:" + b.address().getPort();
-        String admin = "http://localhost:" + b.adminAddress().getPort();
+        String admin = "http://" + b.adminAddress().getHostString() + ":"
+                + b.adminAddress().getPort();
+        // Every admin call carries the token; a POST also says JSON, or the API answers 415.
+        String get = "curl -s -H \"" + adminAuth + "\" ";
+        String post = "curl -s -X POST -H \"" + adminAuth + "\" -H 'Content-Type: application/json' ";
         out.println("Satchel demo is serving " + site + " (policy " + balancer.policy + ")");
         for (NodeAddress n : b.nodes().stream()
                 .map(v -> NodeAddress.parse(v.name() + "=" + v.address()))
@@ -150,10 +197,10 @@ final class DemoCommand implements Callable<Integer> {
         out.println();
         out.println("Open " + site + "/ in a browser: sign up, log in, fill a cart; each response names");
         out.println("its node in X-Served-By. Then watch a node die:");
-        out.println("  curl -s " + admin + "/api/nodes");
-        out.println("  curl -s -X POST " + admin + "/api/nodes/node-1/kill     # SIGKILL, like a crash");
-        out.println("  curl -s -X POST " + admin + "/api/nodes/node-1/start");
-        out.println("  curl -s -X POST " + admin + "/api/nodes/node-2/drain    # no new users; pinned ones stay");
+        out.println("  " + get + admin + "/api/nodes");
+        out.println("  " + post + admin + "/api/nodes/node-1/kill     # SIGKILL, like a crash");
+        out.println("  " + post + admin + "/api/nodes/node-1/start");
+        out.println("  " + post + admin + "/api/nodes/node-2/drain    # no new users; pinned ones stay");
         String kind = store.strip().toLowerCase(java.util.Locale.ROOT);
         if (kind.startsWith("redis")
                 || kind.startsWith("jdbc:")
@@ -176,5 +223,10 @@ final class DemoCommand implements Callable<Integer> {
         }
         out.println("Press Ctrl-C to stop everything.");
         out.flush();
+    }
+
+    /** A path as one sh word, whatever it holds. */
+    private static String shellQuote(Path p) {
+        return "'" + p.toString().replace("'", "'\\''") + "'";
     }
 }

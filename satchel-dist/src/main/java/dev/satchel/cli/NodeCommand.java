@@ -18,6 +18,7 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "node",
         mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
         description = {"Runs one shop node: the demo application with the Satchel session filter."},
         footer = {
             "",
@@ -56,7 +57,10 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "9001", description = "Port to listen on (default: ${DEFAULT-VALUE}).")
     int port;
 
-    @Option(names = "--store", defaultValue = "memory", description = StoreOption.DESCRIPTION)
+    @Option(
+            names = "--store",
+            defaultValue = "memory",
+            description = StoreOption.DESCRIPTION + " Default: ${DEFAULT-VALUE}.")
     String store;
 
     @Option(

@@ -24,7 +24,9 @@ public final class SatchelCommand implements Runnable {
 
     /** The configured command line, shared by {@link Main} and the tests. */
     public static CommandLine commandLine() {
-        return new CommandLine(new SatchelCommand()).setCaseInsensitiveEnumValuesAllowed(true);
+        CommandLine cl = new CommandLine(new SatchelCommand()).setCaseInsensitiveEnumValuesAllowed(true);
+        DemoCommand.describePolicyDefault(cl.getSubcommands().get("demo").getCommandSpec());
+        return cl;
     }
 
     @Override

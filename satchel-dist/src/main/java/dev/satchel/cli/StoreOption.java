@@ -24,7 +24,7 @@ import picocli.CommandLine;
 
 /** Turns a {@code --store} value into a running store, or refuses it with a reason. */
 final class StoreOption {
-    static final String DESCRIPTION = "Where sessions live: memory (default, each node its own); replicated (every"
+    static final String DESCRIPTION = "Where sessions live: memory (each node its own); replicated (every"
             + " node holds every session; replicated-async does not wait for the others); primary-backup (an"
             + " owner and a backup per session, ranked like the session-hash policy; primary-backup-async"
             + " does not wait for the backup); cookie (sealed in"

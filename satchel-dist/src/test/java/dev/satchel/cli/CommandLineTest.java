@@ -28,6 +28,38 @@ class CommandLineTest {
     }
 
     @Test
+    void version_answersOnEveryCommand() {
+        for (String command : new String[] {"demo", "node", "balancer"}) {
+            assertThat(run(0, command, "-V")).as(command).contains("satchel ", "Java ");
+        }
+    }
+
+    @Test
+    void demoHelp_statesTheDefaultsTheDemoReallyUses_once_inPlainText() {
+        String help = run(0, "demo", "--help");
+        String flat = help.replaceAll("\\s+", " ");
+        assertThat(flat)
+                .contains("Default: primary-backup")
+                .contains("default: session-hash with the primary-backup stores")
+                .doesNotContain("default: sticky-cookie")
+                .doesNotContain("memory (default");
+        assertThat(flat.split("Default: primary-backup", -1)).hasSize(2);
+        assertThat(help).doesNotContain("\u001b[");
+        assertThat(run(0, "balancer", "--help").replaceAll("\\s+", " ")).contains("(default: sticky-cookie)");
+        assertThat(run(0, "node", "--help").replaceAll("\\s+", " ")).contains("Default: memory.");
+    }
+
+    @Test
+    void demoPolicy_isStillBoundAfterItsHelpIsRewritten() {
+        CommandLine cl = SatchelCommand.commandLine();
+        cl.parseArgs("demo", "--policy", "round-robin");
+        DemoCommand demo = cl.getSubcommands().get("demo").getCommand();
+        assertThat(demo.balancer.policy).isEqualTo("round-robin");
+        assertThat(cl.getSubcommands().get("demo").getParseResult().hasMatchedOption("--policy"))
+                .isTrue();
+    }
+
+    @Test
     void nodeHelp_saysWhichFlagsEachStoreUsesAndWhichPortsToOpen() {
         assertThat(run(0, "node", "--help"))
                 .contains("primary-backup, primary-backup-async) also use --cluster-port and")

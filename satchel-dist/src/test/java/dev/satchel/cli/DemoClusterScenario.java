@@ -44,6 +44,7 @@ abstract class DemoClusterScenario {
     private static Process demo;
     private static int port;
     private static int adminPort;
+    private static String adminToken;
     private static int basePort;
     private static Path dataDir;
     private static final java.util.concurrent.atomic.AtomicInteger SCENARIOS =
@@ -103,6 +104,8 @@ abstract class DemoClusterScenario {
         while (System.nanoTime() < deadline) {
             String line = lines.poll(1, TimeUnit.SECONDS);
             if (line != null && line.contains("Satchel demo is serving")) {
+                // The demo wrote a token for this run; a script reads it as the printed lines do.
+                adminToken = Files.readString(data.resolve("admin-token")).strip();
                 return;
             }
             if (!demo.isAlive()) {
@@ -236,6 +239,8 @@ abstract class DemoClusterScenario {
         HttpResponse<String> r = HTTP.send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path))
                         .method(method, HttpRequest.BodyPublishers.noBody())
+                        .header("Authorization", "Bearer " + adminToken)
+                        .header("Content-Type", "application/json")
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
         return r.body().isEmpty() ? JSON.createObjectNode() : JSON.readTree(r.body());
@@ -276,6 +281,44 @@ abstract class DemoClusterScenario {
     }
 
     // ---- the scenario ---------------------------------------------------------------------------
+
+    @Test
+    @Order(1)
+    void theAdminApi_wantsTheToken_whichTheDemoKeepsPrivate_andItsCurlLinesWorkAsPrinted() throws Exception {
+        HttpResponse<String> anonymous = HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/api/nodes"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        Path tokenFile = dataDir.resolve("admin-token");
+        assertThat(adminToken).hasSizeGreaterThanOrEqualTo(43); // 256 bits in base64url
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(tokenFile)))
+                .isEqualTo("rw-------");
+        List<String> curls = demoOut.stream()
+                .map(String::strip)
+                .filter(l -> l.startsWith("curl "))
+                .toList();
+        assertThat(curls).isNotEmpty().allSatisfy(l -> assertThat(l).contains("Authorization: Bearer"));
+        // Run as a user pastes them, with the demo's own ports: listing works, and starting a
+        // running node is refused for being running, past the token and Content-Type checks.
+        String list = curls.stream()
+                .filter(l -> l.contains("/api/nodes ") || l.endsWith("/api/nodes"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(shell(list)).contains("\"nodes\"", "node-1");
+        String start =
+                curls.stream().filter(l -> l.contains("/start")).findFirst().orElseThrow();
+        assertThat(shell(start)).contains("already running");
+    }
+
+    private static String shell(String commandLine) throws Exception {
+        Process sh = new ProcessBuilder("sh", "-c", commandLine)
+                .redirectErrorStream(true)
+                .start();
+        String output = new String(sh.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(sh.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        return output;
+    }
 
     @Test
     @Order(1)

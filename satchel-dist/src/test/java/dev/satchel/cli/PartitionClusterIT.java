@@ -83,11 +83,14 @@ class PartitionClusterIT {
             for (int i : ALL) {
                 command.addAll(List.of("--node", NamespaceNodes.name(i) + "=" + cluster.authority(i)));
             }
-            balancerProcess = new ProcessBuilder(command)
+            String adminToken = dev.satchel.balancer.BalancerConfig.generateAdminToken();
+            ProcessBuilder balancerBuilder = new ProcessBuilder(command);
+            balancerBuilder.environment().put(BalancerOptions.ADMIN_TOKEN_VARIABLE, adminToken);
+            balancerProcess = balancerBuilder
                     .redirectErrorStream(true)
                     .redirectOutput(data.resolve("balancer.log").toFile())
                     .start();
-            Balancer balancer = new Balancer(ports[0], ports[1]);
+            Balancer balancer = new Balancer(ports[0], ports[1], adminToken);
             balancer.awaitStates(Map.of("n1", "UP", "n2", "UP", "n3", "UP"), Duration.ofSeconds(30));
 
             Browser u1 = Browser.signedUpAndLoggedIn(balancer, "partition-u1");
@@ -310,7 +313,7 @@ class PartitionClusterIT {
     }
 
     /** The balancer process: its front port, and its admin API for node states. */
-    private record Balancer(int port, int adminPort) {
+    private record Balancer(int port, int adminPort, String adminToken) {
         URI uri(String path) {
             return URI.create("http://127.0.0.1:" + port + path);
         }
@@ -318,6 +321,7 @@ class PartitionClusterIT {
         Map<String, String> states() throws IOException, InterruptedException {
             HttpResponse<String> r = NamespaceNodes.HTTP.send(
                     HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/api/nodes"))
+                            .header("Authorization", "Bearer " + adminToken)
                             .timeout(Duration.ofSeconds(2))
                             .build(),
                     HttpResponse.BodyHandlers.ofString());
