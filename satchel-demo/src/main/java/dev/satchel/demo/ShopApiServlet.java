@@ -16,8 +16,9 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * The shop's JSON API under {@code /api}. Every refusal is a 4xx with {@code {"error","message"}};
- * nothing the client sends can produce a 500 or a stack trace.
+ * The shop's JSON API under {@code /api}. Every refusal is a 4xx (or a 503 when too busy to hash a
+ * password) with {@code {"error","message"}}; nothing the client sends can produce a 500 or a stack
+ * trace.
  */
 final class ShopApiServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
@@ -52,6 +53,9 @@ final class ShopApiServlet extends HttpServlet {
         } catch (ApiException e) {
             if (e.status == 405) {
                 res.setHeader("Allow", e.getMessage().substring(e.getMessage().indexOf(':') + 2));
+            }
+            if (e.retryAfterSeconds > 0) {
+                res.setHeader("Retry-After", Long.toString(e.retryAfterSeconds));
             }
             JsonIo.error(res, e.status, e.code, e.getMessage());
         }
