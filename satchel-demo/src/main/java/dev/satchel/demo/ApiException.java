@@ -7,9 +7,17 @@ final class ApiException extends RuntimeException {
     final int status;
     final String code;
 
+    /** Seconds for {@code Retry-After}; 0 for none. */
+    final long retryAfterSeconds;
+
     ApiException(int status, String code, String message) {
+        this(status, code, message, 0);
+    }
+
+    ApiException(int status, String code, String message, long retryAfterSeconds) {
         super(message, null, false, false);
         this.status = status;
         this.code = code;
+        this.retryAfterSeconds = retryAfterSeconds;
     }
 }

@@ -16,8 +16,9 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * The shop's JSON API under {@code /api}. Every refusal is a 4xx with {@code {"error","message"}};
- * nothing the client sends can produce a 500 or a stack trace.
+ * The shop's JSON API under {@code /api}. Every refusal is a 4xx (or a 503 when too busy to hash a
+ * password) with {@code {"error","message"}}; nothing the client sends can produce a 500 or a stack
+ * trace.
  */
 final class ShopApiServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
@@ -41,17 +42,21 @@ final class ShopApiServlet extends HttpServlet {
         this.users = users;
         this.hasher = hasher;
         this.clock = clock;
-        this.throttle = new LoginThrottle(clock);
+        this.throttle = new LoginThrottle(users, clock);
         this.nodeName = nodeName;
     }
 
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse res) throws IOException {
         try {
+            CrossSiteGuard.check(req);
             route(req, res);
         } catch (ApiException e) {
             if (e.status == 405) {
                 res.setHeader("Allow", e.getMessage().substring(e.getMessage().indexOf(':') + 2));
+            }
+            if (e.retryAfterSeconds > 0) {
+                res.setHeader("Retry-After", Long.toString(e.retryAfterSeconds));
             }
             JsonIo.error(res, e.status, e.code, e.getMessage());
         }
@@ -100,7 +105,18 @@ final class ShopApiServlet extends HttpServlet {
         if (problem != null) {
             throw new ApiException(400, "weak_password", problem);
         }
-        if (!users.create(username, hasher.hash(password), clock.instant())) {
+        String address = ClientAddress.of(req);
+        Optional<Duration> wait = throttle.signupWait(address);
+        if (wait.isPresent()) {
+            throw new ApiException(
+                    429,
+                    "too_many_signups",
+                    "too many sign-ups from your address; try again later",
+                    seconds(wait.get()));
+        }
+        String hash = hasher.hash(password);
+        throttle.signedUp(address); // counted once hashed: the hash is the cost a flood of sign-ups imposes
+        if (!users.create(username, hash, clock.instant())) {
             throw new ApiException(409, "username_taken", "that user name is taken");
         }
         JsonIo.write(res, 201, JsonIo.MAPPER.createObjectNode().put("username", username));
@@ -110,10 +126,11 @@ final class ShopApiServlet extends HttpServlet {
         JsonNode body = JsonIo.readObject(req);
         String username = JsonIo.text(body, "username", 64).strip().toLowerCase(Locale.ROOT);
         String password = JsonIo.text(body, "password", 4 * PasswordPolicy.MAX_LENGTH);
-        Optional<Duration> wait = throttle.waitFor(username);
+        String address = ClientAddress.of(req);
+        Optional<Duration> wait = throttle.loginWait(username, address);
         if (wait.isPresent()) {
-            res.setHeader("Retry-After", Long.toString(Math.max(1, wait.get().toSeconds())));
-            throw new ApiException(429, "too_many_attempts", "too many failed logins; try again later");
+            throw new ApiException(
+                    429, "too_many_attempts", "too many failed logins; try again later", seconds(wait.get()));
         }
         Optional<String> stored = users.passwordHash(username);
         boolean ok;
@@ -124,10 +141,10 @@ final class ShopApiServlet extends HttpServlet {
             ok = false;
         }
         if (!ok) {
-            throttle.failed(username);
+            throttle.loginFailed(username, address);
             throw new ApiException(401, "invalid_credentials", "user name or password is wrong");
         }
-        throttle.succeeded(username);
+        throttle.loginSucceeded(username, address);
         HttpSession existing = req.getSession(false);
         if (existing != null) {
             req.changeSessionId(); // keeps the anonymous cart, but never the id an attacker may have planted
@@ -242,6 +259,11 @@ final class ShopApiServlet extends HttpServlet {
     private SatchelSessions sessions(HttpServletRequest req) {
         return SatchelSessions.of(req.getServletContext())
                 .orElseThrow(() -> new IllegalStateException("the Satchel filter is not installed"));
+    }
+
+    /** Whole seconds for Retry-After, rounded up so a client that obeys it is not refused again. */
+    private static long seconds(Duration wait) {
+        return Math.max(1, wait.plusNanos(999_999_999).toSeconds());
     }
 
     private static String username(JsonNode body) {

@@ -9,6 +9,10 @@ import java.sql.SQLIntegrityConstraintViolationException;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.h2.jdbcx.JdbcConnectionPool;
 
@@ -41,6 +45,12 @@ final class UserStore implements AutoCloseable {
                         + "username VARCHAR(32) PRIMARY KEY, "
                         + "password_hash VARCHAR(255) NOT NULL, "
                         + "created_at TIMESTAMP WITH TIME ZONE NOT NULL)");
+                // Throttle counters live here because every node shares this database: a guess
+                // counts wherever it lands.
+                s.execute("CREATE TABLE IF NOT EXISTS throttle ("
+                        + "throttle_key VARCHAR(400) PRIMARY KEY, "
+                        + "hits INT NOT NULL, "
+                        + "last_hit TIMESTAMP WITH TIME ZONE NOT NULL)");
                 return;
             } catch (SQLException e) {
                 last = e;
@@ -84,6 +94,89 @@ final class UserStore implements AutoCloseable {
             try (ResultSet r = p.executeQuery()) {
                 return r.next() ? Optional.of(r.getString(1)) : Optional.empty();
             }
+        } catch (SQLException e) {
+            throw new IllegalStateException("user database failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** A throttle counter: how many hits, the last at {@code last}. */
+    record Hits(int count, Instant last) {}
+
+    /** The counters of those keys that have one. */
+    Map<String, Hits> hits(List<String> keys) {
+        String marks = String.join(", ", keys.stream().map(k -> "?").toList());
+        try (Connection c = pool.getConnection();
+                PreparedStatement p = c.prepareStatement(
+                        "SELECT throttle_key, hits, last_hit FROM throttle WHERE throttle_key IN (" + marks + ")")) {
+            for (int i = 0; i < keys.size(); i++) {
+                p.setString(i + 1, keys.get(i));
+            }
+            Map<String, Hits> found = new HashMap<>();
+            try (ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    found.put(
+                            r.getString(1),
+                            new Hits(
+                                    r.getInt(2),
+                                    r.getObject(3, OffsetDateTime.class).toInstant()));
+                }
+            }
+            return Map.copyOf(found);
+        } catch (SQLException e) {
+            throw new IllegalStateException("user database failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Counts a hit on each key at {@code at}; a counter last hit before {@code staleBefore} starts again. */
+    void hit(List<String> keys, Instant at, Instant staleBefore) {
+        for (String key : keys) {
+            try {
+                upsertHit(key, at, staleBefore);
+            } catch (SQLException first) {
+                // Two nodes inserting the same new key: the loser's retry finds the row and updates it.
+                try {
+                    upsertHit(key, at, staleBefore);
+                } catch (SQLException e) {
+                    throw new IllegalStateException("user database failed: " + e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    private void upsertHit(String key, Instant at, Instant staleBefore) throws SQLException {
+        try (Connection c = pool.getConnection();
+                PreparedStatement p = c.prepareStatement("MERGE INTO throttle t USING (VALUES (CAST(? AS VARCHAR(400)),"
+                        + " CAST(? AS TIMESTAMP WITH TIME ZONE), CAST(? AS TIMESTAMP WITH TIME ZONE)))"
+                        + " AS s(k, at, stale) ON t.throttle_key = s.k"
+                        + " WHEN MATCHED THEN UPDATE SET"
+                        + " hits = CASE WHEN t.last_hit < s.stale THEN 1 ELSE t.hits + 1 END, last_hit = s.at"
+                        + " WHEN NOT MATCHED THEN INSERT (throttle_key, hits, last_hit) VALUES (s.k, 1, s.at)")) {
+            p.setString(1, key);
+            p.setTimestamp(2, Timestamp.from(at));
+            p.setTimestamp(3, Timestamp.from(staleBefore));
+            p.executeUpdate();
+        }
+    }
+
+    /** Drops these counters. */
+    void forget(List<String> keys) {
+        try (Connection c = pool.getConnection();
+                PreparedStatement p = c.prepareStatement("DELETE FROM throttle WHERE throttle_key = ?")) {
+            for (String key : keys) {
+                p.setString(1, key);
+                p.executeUpdate();
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("user database failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Drops counters last hit before {@code before}, so the table does not grow with every address seen. */
+    void forgetOlderThan(Instant before) {
+        try (Connection c = pool.getConnection();
+                PreparedStatement p = c.prepareStatement("DELETE FROM throttle WHERE last_hit < ?")) {
+            p.setTimestamp(1, Timestamp.from(before));
+            p.executeUpdate();
         } catch (SQLException e) {
             throw new IllegalStateException("user database failed: " + e.getMessage(), e);
         }

@@ -166,7 +166,7 @@ class ShopApiIT {
     }
 
     @Test
-    void login_failures_areUniform_andThrottledPerAccount() throws Exception {
+    void login_failures_areUniform_andThrottledPerAccountAndAddress() throws Exception {
         Client c = new Client();
         c.ok(nodeA, "POST", "/api/signup", credentials("dave", "a long enough phrase"), 201);
         HttpResponse<String> wrong = c.send(nodeA, "POST", "/api/login", credentials("dave", "not the password"));
@@ -175,7 +175,7 @@ class ShopApiIT {
         assertError(unknown, 401, "invalid_credentials");
         assertThat(wrong.body()).isEqualTo(unknown.body());
 
-        for (int i = 1; i < LoginThrottle.FREE_ATTEMPTS; i++) {
+        for (int i = 1; i < LoginThrottle.FREE_PER_ACCOUNT_AND_ADDRESS; i++) {
             assertError(
                     c.send(nodeA, "POST", "/api/login", credentials("dave", "guess " + i + " wrong")),
                     401,
@@ -184,7 +184,7 @@ class ShopApiIT {
         HttpResponse<String> locked = c.send(nodeA, "POST", "/api/login", credentials("dave", "a long enough phrase"));
         assertError(locked, 429, "too_many_attempts");
         assertThat(locked.headers().firstValue("Retry-After")).isPresent();
-        clock.advance(LoginThrottle.FIRST_LOCK.plusSeconds(1));
+        clock.advance(LoginThrottle.FIRST_DELAY.plusSeconds(1));
         c.ok(nodeA, "POST", "/api/login", credentials("dave", "a long enough phrase"), 200);
     }
 

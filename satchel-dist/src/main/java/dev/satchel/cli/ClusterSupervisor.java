@@ -111,7 +111,7 @@ final class ClusterSupervisor implements NodeControl, AutoCloseable {
         Files.createDirectories(logOf(name).getParent());
         List<String> command = new ArrayList<>();
         command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Xmx256m");
+        command.addAll(List.of("-Xmx256m", "-XX:+ExitOnOutOfMemoryError")); // sizing: docs/ARCHITECTURE.md
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(Main.class.getName());
