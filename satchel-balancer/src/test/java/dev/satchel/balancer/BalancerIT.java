@@ -211,7 +211,7 @@ class BalancerIT {
 
     @Test
     void largeBodies_streamBothWays_intact() throws Exception {
-        start(Policy.ROUND_ROBIN, b -> b);
+        start(Policy.ROUND_ROBIN, b -> b.limits(4096, 8192, 8L * 1024 * 1024));
         byte[] upload = new byte[5 * 1024 * 1024];
         new Random(7).nextBytes(upload);
         MessageDigest sha = TestBackend.sha();
@@ -340,7 +340,7 @@ class BalancerIT {
 
     @Test
     void passiveChecks_markANodeDownAfterRepeated5xx_andActiveChecksBringItBack() throws Exception {
-        start(Policy.ROUND_ROBIN, b -> b.passiveFailures(2));
+        start(Policy.ROUND_ROBIN, b -> b.passiveFailures(2).observe5xx(true));
         TestBackend sick = backend("node-2");
         sick.healthy = false;
         awaitState("node-2", "DOWN");
@@ -355,7 +355,7 @@ class BalancerIT {
         assertThat(nodes().values().stream()
                         .filter(n -> n.path("state").asText().equals("DOWN"))
                         .count())
-                .as("two 5xx in a row take a node down")
+                .as("with observe5xx, two 5xx in a row take a node down")
                 .isPositive();
     }
 
