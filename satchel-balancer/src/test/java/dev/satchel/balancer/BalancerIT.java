@@ -274,6 +274,7 @@ class BalancerIT {
                 "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n\r\n0\r\n\r\n",
                 "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding : chunked\r\n\r\n0\r\n\r\n",
                 "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
+                "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n",
                 "GARBAGE\r\n\r\n",
                 "GET / HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n");
         for (String attack : attacks) {

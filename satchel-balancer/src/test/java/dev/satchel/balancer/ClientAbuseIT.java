@@ -358,6 +358,61 @@ class ClientAbuseIT {
         }
     }
 
+    // ---- what does count ------------------------------------------------------------------------
+
+    @Test
+    void malformedAnswersAndTimeouts_stillMarkANodeDown() throws Exception {
+        try (java.net.ServerSocket liar = new java.net.ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+                java.net.ServerSocket mute = new java.net.ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            // Both pass their health checks, so only passive failures can take them down.
+            pool.submit(() -> serveRaw(liar, "HTTP/1.1 2OO garbage\r\nX: y\r\n\r\n"));
+            pool.submit(() -> serveRaw(mute, ""));
+            start(b -> b.timeouts(Duration.ofSeconds(1), Duration.ofMillis(300), Duration.ofSeconds(10))
+                    .node(new NodeAddress("liar", "127.0.0.1", liar.getLocalPort()))
+                    .node(new NodeAddress("mute", "127.0.0.1", mute.getLocalPort())));
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (System.nanoTime() < deadline && !(down("liar") && down("mute"))) {
+                status("/");
+            }
+            assertThat(down("liar"))
+                    .as("a node sending malformed answers is marked down")
+                    .isTrue();
+            assertThat(down("mute"))
+                    .as("a node that never answers is marked down")
+                    .isTrue();
+        }
+    }
+
+    private boolean down(String name) {
+        return balancer.nodes().stream().anyMatch(n -> n.name().equals(name) && n.state() == NodeState.DOWN);
+    }
+
+    /** A node that answers its health check properly and every other request with {@code answer}. */
+    private static void serveRaw(java.net.ServerSocket server, String answer) {
+        while (!server.isClosed()) {
+            try {
+                Socket s = server.accept();
+                java.io.BufferedReader in = new java.io.BufferedReader(
+                        new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
+                String line = in.readLine();
+                for (String h = in.readLine(); h != null && !h.isEmpty(); h = in.readLine()) {
+                    // skip the headers
+                }
+                OutputStream out = s.getOutputStream();
+                if (line != null && line.contains("/health")) {
+                    out.write("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                            .getBytes(StandardCharsets.ISO_8859_1));
+                    s.close();
+                } else if (!answer.isEmpty()) {
+                    out.write(answer.getBytes(StandardCharsets.ISO_8859_1));
+                    out.flush();
+                } // else: say nothing, keep the connection open
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
     // ---- 5xx answers ----------------------------------------------------------------------------
 
     @Test
