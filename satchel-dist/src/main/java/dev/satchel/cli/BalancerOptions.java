@@ -52,6 +52,7 @@ final class BalancerOptions {
 
     @Option(
             names = "--max-body-bytes",
+            paramLabel = "BYTES",
             defaultValue = "" + BalancerConfig.DEFAULT_MAX_BODY_BYTES,
             description = "Largest request body; larger gets 413 from the balancer. Bodies are held at the"
                     + " balancer until complete before a node is involved, so this is also the memory one"
@@ -76,6 +77,7 @@ final class BalancerOptions {
 
     @Option(
             names = "--max-conns-per-client",
+            paramLabel = "N",
             defaultValue = "" + BalancerConfig.DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
             description = "Open connections allowed from one client address; more get 429 and a close"
                     + " (default: ${DEFAULT-VALUE}).")
