@@ -2,10 +2,14 @@ package dev.satchel.balancer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
@@ -15,11 +19,13 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -120,9 +126,7 @@ class ClientAbuseIT {
 
     private int seenByBackends(String path) {
         return backends.stream()
-                .mapToInt(b -> b.paths
-                        .getOrDefault(path, new java.util.concurrent.atomic.AtomicInteger())
-                        .get())
+                .mapToInt(b -> b.paths.getOrDefault(path, new AtomicInteger()).get())
                 .sum();
     }
 
@@ -281,7 +285,7 @@ class ClientAbuseIT {
         byte[] big = new byte[3 * 1024 * 1024];
         AtomicBoolean attack = new AtomicBoolean(true);
         AtomicBoolean everDown = new AtomicBoolean();
-        List<Integer> uploaders = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Integer> uploaders = Collections.synchronizedList(new ArrayList<>());
         Future<?> uploads = pool.submit(() -> {
             for (int burst = 0; burst < 4; burst++) {
                 List<Future<?>> inFlight = new ArrayList<>();
@@ -324,7 +328,7 @@ class ClientAbuseIT {
                             HttpRequest.newBuilder(uri("/small"))
                                     .timeout(Duration.ofSeconds(10))
                                     .POST(HttpRequest.BodyPublishers.ofInputStream(
-                                            () -> new java.io.ByteArrayInputStream(body)))
+                                            () -> new ByteArrayInputStream(body)))
                                     .build(),
                             HttpResponse.BodyHandlers.discarding())
                     .statusCode();
@@ -362,8 +366,8 @@ class ClientAbuseIT {
 
     @Test
     void malformedAnswersAndTimeouts_stillMarkANodeDown() throws Exception {
-        try (java.net.ServerSocket liar = new java.net.ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-                java.net.ServerSocket mute = new java.net.ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+        try (ServerSocket liar = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+                ServerSocket mute = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             // Both pass their health checks, so only passive failures can take them down.
             pool.submit(() -> serveRaw(liar, "HTTP/1.1 2OO garbage\r\nX: y\r\n\r\n"));
             pool.submit(() -> serveRaw(mute, ""));
@@ -388,12 +392,12 @@ class ClientAbuseIT {
     }
 
     /** A node that answers its health check properly and every other request with {@code answer}. */
-    private static void serveRaw(java.net.ServerSocket server, String answer) {
+    private static void serveRaw(ServerSocket server, String answer) {
         while (!server.isClosed()) {
             try {
                 Socket s = server.accept();
-                java.io.BufferedReader in = new java.io.BufferedReader(
-                        new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
+                java.io.BufferedReader in =
+                        new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
                 String line = in.readLine();
                 for (String h = in.readLine(); h != null && !h.isEmpty(); h = in.readLine()) {
                     // skip the headers
