@@ -80,12 +80,14 @@ public final class Balancer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
+                            HeadDeadline headDeadline = new HeadDeadline(config.headTimeout.toMillis());
                             ch.pipeline()
                                     .addLast(new IdleStateHandler(
                                             config.clientIdleTimeout.toMillis(), 0, 0, TimeUnit.MILLISECONDS))
+                                    .addLast(headDeadline)
                                     .addLast(new StrictRequestDecoder(decoding))
                                     .addLast(new HttpResponseEncoder())
-                                    .addLast(new FrontendHandler(proxy));
+                                    .addLast(new FrontendHandler(proxy, headDeadline));
                         }
                     })
                     .bind(config.host, config.port)

@@ -25,8 +25,17 @@ public final class BalancerConfig {
     public static final int DEFAULT_MAX_INITIAL_LINE = 4096;
     /** Most bytes of request headers accepted; more gets 431. */
     public static final int DEFAULT_MAX_HEADER_BYTES = 8192;
-    /** Largest request body accepted; larger gets 413. */
-    public static final long DEFAULT_MAX_BODY_BYTES = 10L * 1024 * 1024;
+    /**
+     * Largest request body accepted; larger gets 413. Bodies are held at the balancer until complete,
+     * so this is also what one client connection may cost in memory: the shop's bodies are under 16 KB.
+     */
+    public static final long DEFAULT_MAX_BODY_BYTES = 1024L * 1024;
+    /** Time allowed from a request's first byte to the end of its head; slower gets 408. */
+    public static final Duration DEFAULT_HEAD_TIMEOUT = Duration.ofSeconds(10);
+    /** Longest pause allowed between two pieces of a request body; longer gets 408. */
+    public static final Duration DEFAULT_BODY_IDLE_TIMEOUT = Duration.ofSeconds(5);
+    /** Open connections allowed from one client address; more are refused with 429. */
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_CLIENT = 256;
 
     final String host;
     final int port;
@@ -55,6 +64,10 @@ public final class BalancerConfig {
     final Duration drainDeadline;
     final OptionalDouble boundedLoad;
     final String adminToken;
+    final Duration headTimeout;
+    final Duration bodyIdleTimeout;
+    final int maxConnectionsPerClient;
+    final boolean observe5xx;
 
     private BalancerConfig(Builder b) {
         this.host = b.host;
@@ -84,6 +97,10 @@ public final class BalancerConfig {
         this.drainDeadline = b.drainDeadline;
         this.boundedLoad = b.boundedLoad;
         this.adminToken = b.adminToken;
+        this.headTimeout = b.headTimeout;
+        this.bodyIdleTimeout = b.bodyIdleTimeout;
+        this.maxConnectionsPerClient = b.maxConnectionsPerClient;
+        this.observe5xx = b.observe5xx;
     }
 
     /**
@@ -145,6 +162,10 @@ public final class BalancerConfig {
         private Duration drainDeadline = Duration.ofMinutes(5);
         private OptionalDouble boundedLoad = OptionalDouble.empty();
         private String adminToken;
+        private Duration headTimeout = DEFAULT_HEAD_TIMEOUT;
+        private Duration bodyIdleTimeout = DEFAULT_BODY_IDLE_TIMEOUT;
+        private int maxConnectionsPerClient = DEFAULT_MAX_CONNECTIONS_PER_CLIENT;
+        private boolean observe5xx;
 
         private Builder() {}
 
@@ -228,7 +249,8 @@ public final class BalancerConfig {
 
         /** Request limits: request line, header bytes, body bytes. */
         public Builder limits(int maxInitialLine, int maxHeaderBytes, long maxBodyBytes) {
-            if (maxInitialLine < 256 || maxHeaderBytes < 1024 || maxBodyBytes < 0) {
+            // Bodies are held in memory whole, so the cap stays well inside one buffer's reach.
+            if (maxInitialLine < 256 || maxHeaderBytes < 1024 || maxBodyBytes < 0 || maxBodyBytes > 1L << 30) {
                 throw new IllegalArgumentException("limits too small: line " + maxInitialLine + ", headers "
                         + maxHeaderBytes + ", body " + maxBodyBytes);
             }
@@ -261,7 +283,10 @@ public final class BalancerConfig {
             return this;
         }
 
-        /** Consecutive connect errors or 5xx answers that take a node down without waiting for a check. */
+        /**
+         * Consecutive failures that take a node down without waiting for a check: connect errors and
+         * timeouts, response timeouts, malformed responses, and 5xx answers if {@link #observe5xx} is on.
+         */
         public Builder passiveFailures(int failures) {
             if (failures < 1) {
                 throw new IllegalArgumentException("passive failures must be at least 1");
@@ -302,6 +327,36 @@ public final class BalancerConfig {
                         + " 'openssl rand -base64 32'");
             }
             this.adminToken = token;
+            return this;
+        }
+
+        /**
+         * Slow clients: the time from a request's first byte to the end of its head (default 10 s), and
+         * the longest pause between pieces of its body (default 5 s). Either exceeded gets 408 and a
+         * close; the body is held at the balancer meanwhile, so no node waits on a slow client.
+         */
+        public Builder clientDeadlines(Duration head, Duration bodyIdle) {
+            this.headTimeout = positive(head, "head timeout");
+            this.bodyIdleTimeout = positive(bodyIdle, "body idle timeout");
+            return this;
+        }
+
+        /** Open connections allowed from one client address (default 256); more get 429 and a close. */
+        public Builder maxConnectionsPerClient(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("connections per client must be at least 1: " + max);
+            }
+            this.maxConnectionsPerClient = max;
+            return this;
+        }
+
+        /**
+         * Whether a node's 5xx answers count as passive failures (default off, as HAProxy without
+         * {@code observe layer7}). A 503 whose reason is {@code session_store_unavailable} never counts:
+         * the node works, its session store does not, and every node shares that store.
+         */
+        public Builder observe5xx(boolean observe) {
+            this.observe5xx = observe;
             return this;
         }
 

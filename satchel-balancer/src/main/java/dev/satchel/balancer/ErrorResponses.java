@@ -1,8 +1,6 @@
 package dev.satchel.balancer;
 
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -25,13 +23,6 @@ final class ErrorResponses {
         r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
         r.headers().set("X-Served-By", "balancer");
         return r;
-    }
-
-    /** Answers and closes: after a framing error the rest of the connection cannot be trusted. */
-    static void rejectAndClose(ChannelHandlerContext ctx, HttpResponseStatus status, String error, String message) {
-        FullHttpResponse r = json(status, error, message);
-        r.headers().set(HttpHeaderNames.CONNECTION, "close");
-        ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
     }
 
     /** The status for a request the decoder could not parse. */

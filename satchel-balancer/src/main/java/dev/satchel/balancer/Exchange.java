@@ -1,13 +1,15 @@
 package dev.satchel.balancer;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.DecoderResultProvider;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
@@ -15,7 +17,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.cookie.DefaultCookie;
 import io.netty.handler.codec.http.cookie.ServerCookieEncoder;
 import io.netty.util.ReferenceCountUtil;
-import java.util.ArrayDeque;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -23,49 +25,58 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One request's trip through the balancer: pick a node, connect (or reuse a pooled connection),
- * stream the body up and the response down with back-pressure, and pin the client if the policy
- * says so. A node that cannot be reached before anything was sent is skipped for the next in the
- * route; a bodiless idempotent request is also retried if its connection dies before an answer; any
- * other failure after sending is a 502, never a second attempt. Runs on the client's event loop.
+ * send the request, which the frontend has read whole, and stream the response down with
+ * back-pressure, pinning the client if the policy says so. A node that cannot be reached is skipped
+ * for the next in the route; a bodiless idempotent request is also retried if its connection dies
+ * before an answer; any other failure after sending is a 502, never a second attempt. Runs on the
+ * client's event loop.
+ *
+ * <p>Passive health blames a node only for what is the node's doing: a failed or timed-out
+ * connect, no answer in time, a malformed answer, or a connection it opened fresh and dropped after
+ * taking the whole request. A client that goes away, a request the node cut off while it was still
+ * being sent (a body it refused), and a pooled connection the node had already closed (the
+ * keep-alive race) do not count; 5xx answers count only if the operator asks (observe5xx).
  */
 final class Exchange {
     private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
+    /** The reason a Satchel node gives when its session store, not the node, is down. */
+    private static final String STORE_UNAVAILABLE = "\"session_store_unavailable\"";
 
     private final FrontendHandler frontend;
     private final ChannelHandlerContext client;
     private final ProxyContext proxy;
-    private final HttpRequest request;
+    private final FullHttpRequest request;
     private final Route route;
     private final boolean clientKeepAlive;
     private final boolean retriable;
     private final long startNanos = System.nanoTime();
-    private final ArrayDeque<HttpContent> pending = new ArrayDeque<>();
 
     private int attempt;
     private Node node;
     private boolean nodeCounted;
     private Channel backend;
-    private boolean requestComplete;
+    private boolean reused;
+    private boolean requestSent;
     private boolean responseStarted;
+    private boolean verdictPending;
     private boolean backendKeepAlive;
     private boolean done;
-    private boolean retryWhenComplete;
-    private long bodyBytes;
     private ScheduledFuture<?> responseTimer;
 
     Exchange(
             FrontendHandler frontend,
             ChannelHandlerContext client,
             ProxyContext proxy,
-            HttpRequest request,
+            FullHttpRequest request,
             Route route,
+            boolean clientKeepAlive,
             boolean hasBody) {
         this.frontend = frontend;
         this.client = client;
         this.proxy = proxy;
         this.request = request;
         this.route = route;
-        this.clientKeepAlive = HttpUtil.isKeepAlive(request);
+        this.clientKeepAlive = clientKeepAlive;
         this.retriable = RequestChecks.isRetriable(request, hasBody);
     }
 
@@ -89,10 +100,11 @@ final class Exchange {
         node = route.candidates().get(attempt++);
         node.active.incrementAndGet();
         nodeCounted = true;
+        requestSent = false;
         UpstreamPool pool = proxy.pool(client.channel().eventLoop());
         Channel pooled = pool.pooled(node);
         if (pooled != null) {
-            attach(pooled);
+            attach(pooled, true);
             return;
         }
         Node target = node;
@@ -104,7 +116,7 @@ final class Exchange {
                 return;
             }
             if (f.isSuccess()) {
-                attach(f.channel());
+                attach(f.channel(), false);
             } else {
                 // Nothing reached the node, so any request, even a POST, may go elsewhere.
                 uncount();
@@ -114,84 +126,33 @@ final class Exchange {
         });
     }
 
-    private void attach(Channel channel) {
+    private void attach(Channel channel, boolean fromPool) {
         backend = channel;
+        reused = fromPool;
         channel.pipeline().get(BackendHandler.class).bind(this);
-        ChannelFuture written = channel.write(request);
-        while (!pending.isEmpty()) {
-            written = channel.write(pending.poll());
-        }
-        if (retriable && requestComplete) {
-            written = channel.write(LastHttpContent.EMPTY_LAST_CONTENT);
-        }
-        channel.flush();
-        written.addListener(this::onWritten);
+        // A duplicate per attempt: a retry sends the same bytes again.
+        channel.writeAndFlush(request.retainedDuplicate()).addListener(f -> {
+            if (f.isSuccess()) {
+                requestSent = true;
+            } else {
+                backendFailed("write failed: " + f.cause().getMessage());
+            }
+        });
         responseTimer = channel.eventLoop()
                 .schedule(this::responseTimedOut, proxy.config.responseTimeout.toMillis(), TimeUnit.MILLISECONDS);
         channel.read();
-        if (!requestComplete) {
-            client.read();
-        }
-    }
-
-    private void onWritten(io.netty.util.concurrent.Future<? super Void> f) {
-        if (!f.isSuccess()) {
-            backendFailed("write failed: " + f.cause().getMessage());
-        }
-    }
-
-    /** A piece of the request body arrived from the client. */
-    void fromClient(HttpContent content) {
-        if (done) {
-            ReferenceCountUtil.release(content);
-            return;
-        }
-        bodyBytes += content.content().readableBytes();
-        boolean last = content instanceof LastHttpContent;
-        if (bodyBytes > proxy.config.maxBodyBytes) {
-            ReferenceCountUtil.release(content);
-            proxy.metrics.rejected("body_too_large");
-            abort(
-                    HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
-                    "body_too_large",
-                    "request body exceeds " + proxy.config.maxBodyBytes + " bytes");
-            return;
-        }
-        if (retriable) {
-            // A bodiless request: the exchange writes the end marker itself to every attempt.
-            ReferenceCountUtil.release(content);
-            if (!last) {
-                return;
-            }
-            requestComplete = true;
-            if (backend != null) {
-                backend.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(this::onWritten);
-            } else if (retryWhenComplete) {
-                retryWhenComplete = false;
-                tryNextNode();
-            }
-            return;
-        }
-        if (last) {
-            requestComplete = true;
-        }
-        if (backend == null) {
-            pending.add(content);
-            return;
-        }
-        backend.writeAndFlush(content).addListener(f -> {
-            if (!f.isSuccess()) {
-                backendFailed("write failed: " + f.cause().getMessage());
-            } else if (!last && !done) {
-                client.read(); // back-pressure: the next chunk only once this one is out
-            }
-        });
     }
 
     /** A piece of the response arrived from the node. */
     void fromBackend(Object msg) {
         if (done) {
             ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof DecoderResultProvider decoded
+                && decoded.decoderResult().isFailure()) {
+            ReferenceCountUtil.release(msg);
+            malformedResponse(decoded.decoderResult().cause());
             return;
         }
         if (msg instanceof HttpResponse response) {
@@ -213,6 +174,10 @@ final class Exchange {
             backend.read();
             return;
         }
+        if (verdictPending) {
+            verdictPending = false;
+            judge5xx(((HttpContent) msg).content());
+        }
         client.writeAndFlush(msg).addListener(f -> {
             if (!f.isSuccess()) {
                 clientGone();
@@ -224,16 +189,25 @@ final class Exchange {
         });
     }
 
+    /** With observe5xx: a 5xx counts against the node unless its body says the store is down. */
+    private void judge5xx(ByteBuf firstPart) {
+        if (firstPart.toString(StandardCharsets.UTF_8).contains(STORE_UNAVAILABLE)) {
+            node.passiveSuccess(); // the node answered sensibly; every node shares that store
+        } else {
+            node.passiveFailure("answered 5xx");
+        }
+    }
+
     private void onResponseHead(HttpResponse response) {
         responseStarted = true;
         if (responseTimer != null) {
             responseTimer.cancel(false);
         }
         int status = response.status().code();
-        if (status >= 500) {
-            node.passiveFailure("answered " + status);
+        if (status >= 500 && proxy.config.observe5xx) {
+            verdictPending = true; // decided on the body's first part, which carries the reason
         } else {
-            node.passiveSuccess();
+            node.passiveSuccess(); // an answer, even a 5xx, shows the node itself works
         }
         node.requests.increment();
         proxy.metrics.response(node, status);
@@ -251,7 +225,7 @@ final class Exchange {
         if (!bodyless && !HttpUtil.isContentLengthSet(response) && !HttpUtil.isTransferEncodingChunked(response)) {
             HttpUtil.setTransferEncodingChunked(response, true); // a node that ends its body by closing
         }
-        HttpUtil.setKeepAlive(response, clientKeepAlive && requestComplete);
+        HttpUtil.setKeepAlive(response, clientKeepAlive);
     }
 
     private void finish() {
@@ -262,13 +236,25 @@ final class Exchange {
         if (handler != null) {
             handler.unbind();
         }
-        if (backendKeepAlive && requestComplete) {
+        if (backendKeepAlive) {
             proxy.pool(client.channel().eventLoop()).release(node, backend);
         } else {
             backend.close();
         }
-        releasePending();
-        frontend.exchangeDone(clientKeepAlive && requestComplete);
+        request.release();
+        frontend.exchangeDone(clientKeepAlive);
+    }
+
+    /** The node's answer could not be parsed: the node's fault. */
+    private void malformedResponse(Throwable cause) {
+        node.passiveFailure("malformed response: " + cause.getMessage());
+        dropBackend();
+        if (responseStarted) {
+            abandon();
+            return;
+        }
+        uncount();
+        fail(HttpResponseStatus.BAD_GATEWAY, "bad_response", "node " + node.name() + " sent a malformed response");
     }
 
     /** The upstream connection failed or closed. */
@@ -276,6 +262,51 @@ final class Exchange {
         if (done) {
             return;
         }
+        dropBackend();
+        if (responseStarted) {
+            LOG.debug("node {} failed mid-response: {}", node.name(), why);
+            abandon();
+            return;
+        }
+        if (requestSent && !reused) {
+            node.passiveFailure(why);
+        } else {
+            // Cut off mid-request (a body the node refused) or a pooled connection it had closed.
+            LOG.debug("node {} dropped the connection, not counted: {}", node.name(), why);
+        }
+        uncount();
+        if (retriable) {
+            tryNextNode();
+            return;
+        }
+        fail(HttpResponseStatus.BAD_GATEWAY, "node_failed", "node " + node.name() + " failed before answering");
+    }
+
+    private void responseTimedOut() {
+        if (done || responseStarted) {
+            return;
+        }
+        node.passiveFailure("no answer within " + proxy.config.responseTimeout);
+        dropBackend();
+        uncount();
+        fail(
+                HttpResponseStatus.GATEWAY_TIMEOUT,
+                "node_timeout",
+                "node " + node.name() + " did not answer within " + proxy.config.responseTimeout.toSeconds() + " s");
+    }
+
+    /** The client went away: drop everything. Not the node's doing, so nothing is counted. */
+    void clientGone() {
+        if (done) {
+            return;
+        }
+        done = true;
+        uncount();
+        dropBackend();
+        request.release();
+    }
+
+    private void dropBackend() {
         if (responseTimer != null) {
             responseTimer.cancel(false);
         }
@@ -288,100 +319,30 @@ final class Exchange {
             }
             failed.close();
         }
-        if (responseStarted) {
-            LOG.debug("node {} failed mid-response: {}", node.name(), why);
-            done = true;
-            uncount();
-            releasePending();
-            client.close(); // the client has part of a response; only closing tells it so
-            return;
-        }
-        node.passiveFailure(why);
-        uncount();
-        if (retriable) {
-            if (requestComplete) {
-                tryNextNode();
-            } else {
-                retryWhenComplete = true; // the end marker is still on its way from the client
-                client.read();
-            }
-            return;
-        }
-        fail(HttpResponseStatus.BAD_GATEWAY, "node_failed", "node " + node.name() + " failed before answering");
     }
 
-    private void responseTimedOut() {
-        if (done || responseStarted) {
-            return;
-        }
-        node.passiveFailure("no answer within " + proxy.config.responseTimeout);
-        Channel slow = backend;
-        backend = null;
-        if (slow != null) {
-            slow.pipeline().get(BackendHandler.class).unbind();
-            slow.close();
-        }
-        uncount();
-        fail(
-                HttpResponseStatus.GATEWAY_TIMEOUT,
-                "node_timeout",
-                "node " + node.name() + " did not answer within " + proxy.config.responseTimeout.toSeconds() + " s");
-    }
-
-    /** The client went away: drop everything. */
-    void clientGone() {
-        if (done) {
-            return;
-        }
+    /** The client has part of a response; only closing tells it the rest is not coming. */
+    private void abandon() {
         done = true;
         uncount();
-        if (backend != null) {
-            backend.pipeline().get(BackendHandler.class).unbind();
-            backend.close();
-        }
-        releasePending();
-    }
-
-    /** Refuses the request mid-body: answer, and close, since the rest of the body is unread. */
-    private void abort(HttpResponseStatus status, String error, String message) {
-        if (backend != null) {
-            backend.pipeline().get(BackendHandler.class).unbind();
-            backend.close();
-            backend = null;
-        }
-        if (responseStarted) {
-            done = true;
-            uncount();
-            client.close();
-            return;
-        }
-        requestComplete = false; // forces the close below
-        fail(status, error, message);
+        request.release();
+        client.close();
     }
 
     private void fail(HttpResponseStatus status, String error, String message) {
         done = true;
         uncount();
-        releasePending();
+        request.release();
         proxy.metrics.rejected(error);
         FullHttpResponse r = ErrorResponses.json(status, error, message);
-        // A bodiless request has nothing left unread but its end marker, which the frontend drops.
-        boolean keep = clientKeepAlive && (requestComplete || retriable);
-        HttpUtil.setKeepAlive(r, keep);
-        client.writeAndFlush(r).addListener(f -> frontend.exchangeDone(keep && f.isSuccess()));
+        HttpUtil.setKeepAlive(r, clientKeepAlive); // the request was read whole: the connection is clean
+        client.writeAndFlush(r).addListener(f -> frontend.exchangeDone(clientKeepAlive && f.isSuccess()));
     }
 
     private void uncount() {
         if (nodeCounted) {
             nodeCounted = false;
             node.active.decrementAndGet();
-        }
-    }
-
-    private void releasePending() {
-        HttpContent c;
-        while ((c = pending.poll()) != null) {
-            ReferenceCountUtil.release(c);
         }
     }
 }

@@ -1,43 +1,82 @@
 package dev.satchel.balancer;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
 import java.util.Optional;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client connection. Reads one request at a time (auto-read is off): a request's parts are
- * read as the node takes them, and the next request only once the response is complete, so a slow
- * node or a slow client slows only its own connection.
+ * One client connection. Reads one request at a time (auto-read is off), holds its whole body at
+ * the balancer, and only then starts the exchange with a node: a slow or stalled uploader costs a
+ * little balancer memory, never a node's thread. Then it reads nothing until the response is
+ * complete, and holds back whatever the decoder already had of the next request, so requests are
+ * answered in order. (Netty's FlowControlHandler would hold messages too, but in 4.1.137 it loses
+ * a read that decoded nothing, as a head spread over several reads does, and the connection stalls.)
  */
 final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(FrontendHandler.class);
+    /** How long a refused client may go on sending before the close, so it reads the answer first. */
+    private static final long LINGER_MILLIS = 2000;
+    /** A body's first buffer; it grows with what arrives, never by what the client declares. */
+    private static final int INITIAL_BODY_BYTES = 1024;
 
     private final ProxyContext proxy;
+    private final HeadDeadline headDeadline;
     private ChannelHandlerContext ctx;
+    private InetAddress clientAddress;
+    private boolean admitted;
     private Exchange current;
     private boolean closing;
+    /** Messages decoded while an exchange runs, in order. */
+    private final ArrayDeque<Object> held = new ArrayDeque<>();
 
-    FrontendHandler(ProxyContext proxy) {
+    // The request being read: its head, the body so far, and when the body last moved.
+    private HttpRequest head;
+    private ByteBuf body;
+    private boolean keepAlive;
+    private long lastProgress;
+    private ScheduledFuture<?> bodyTimer;
+
+    FrontendHandler(ProxyContext proxy, HeadDeadline headDeadline) {
         this.proxy = proxy;
+        this.headDeadline = headDeadline;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        clientAddress = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
+        admitted = proxy.clients.tryOpen(clientAddress);
+        if (!admitted) {
+            // Refused once its head is read (so the answer is not lost to a reset); until then it is
+            // on the head deadline from now, so a held refused connection costs seconds at most.
+            headDeadline.start();
+        }
         ctx.read();
     }
 
@@ -45,26 +84,41 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (closing) {
             ReferenceCountUtil.release(msg);
+            ctx.read(); // lingering: drain what the client still sends until the close
             return;
         }
+        if (current != null) {
+            // The decoder hands over all it decoded from one read: a pipelined request waits its turn.
+            held.add(msg);
+            return;
+        }
+        handle(msg);
+    }
+
+    private void handle(Object msg) {
         if (msg instanceof HttpRequest request) {
+            headDeadline.headArrived();
             onRequestHead(request);
-            if (!(msg instanceof HttpContent)) {
-                return;
-            }
         }
         if (msg instanceof HttpContent content) {
-            if (current == null) {
+            if (head == null) {
                 ReferenceCountUtil.release(content);
                 return;
             }
-            current.fromClient(content);
+            onBody(content);
         } else if (!(msg instanceof HttpRequest)) {
             ReferenceCountUtil.release(msg);
         }
     }
 
     private void onRequestHead(HttpRequest request) {
+        if (!admitted) {
+            reject(
+                    HttpResponseStatus.TOO_MANY_REQUESTS,
+                    "too_many_connections",
+                    "more than " + proxy.config.maxConnectionsPerClient + " connections from one address");
+            return;
+        }
         DecoderResult decoded = request.decoderResult();
         if (decoded.isFailure()) {
             HttpResponseStatus status = ErrorResponses.forDecoderFailure(decoded.cause());
@@ -88,10 +142,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (HttpUtil.getContentLength(request, 0L) > proxy.config.maxBodyBytes) {
-            reject(
-                    HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
-                    "body_too_large",
-                    "request body exceeds " + proxy.config.maxBodyBytes + " bytes");
+            tooLarge();
             return;
         }
         if (request.headers().contains(HttpHeaderNames.EXPECT)) {
@@ -103,34 +154,165 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             ctx.writeAndFlush(new DefaultFullHttpResponse(
                     HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
         }
-        String clientIp =
-                ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress().getHostAddress();
-        boolean hasBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
-        Route route = proxy.router.route(request, clientIp);
-        RequestChecks.stripHopByHop(request);
-        RequestChecks.addForwarded(request, clientIp);
-        current = new Exchange(this, ctx, proxy, request, route, hasBody);
+        head = request;
+        keepAlive = HttpUtil.isKeepAlive(request); // before the hop-by-hop Connection header goes
+        body = ctx.alloc().buffer(INITIAL_BODY_BYTES);
+        lastProgress = System.nanoTime();
+        scheduleBodyCheck(proxy.config.bodyIdleTimeout.toNanos());
+        ctx.read();
+    }
+
+    private void onBody(HttpContent content) {
+        if (content.decoderResult().isFailure()) {
+            ReferenceCountUtil.release(content);
+            dropRequest();
+            reject(HttpResponseStatus.BAD_REQUEST, "malformed_body", "the request body's framing is broken");
+            return;
+        }
+        ByteBuf piece = content.content();
+        if (piece.isReadable()) {
+            lastProgress = System.nanoTime();
+        }
+        if ((long) body.readableBytes() + piece.readableBytes() > proxy.config.maxBodyBytes) {
+            ReferenceCountUtil.release(content);
+            dropRequest();
+            tooLarge();
+            return;
+        }
+        body.writeBytes(piece);
+        ReferenceCountUtil.release(content);
+        if (content instanceof LastHttpContent) {
+            dispatch();
+        } else {
+            ctx.read();
+        }
+    }
+
+    /** The whole request is here: hand it to a node. */
+    private void dispatch() {
+        HttpRequest h = head;
+        ByteBuf b = body;
+        head = null;
+        body = null;
+        cancelBodyCheck();
+        // Trailers cannot follow a Content-Length body; the nodes use none.
+        FullHttpRequest full = new DefaultFullHttpRequest(
+                h.protocolVersion(), h.method(), h.uri(), b, h.headers(), EmptyHttpHeaders.INSTANCE);
+        // The body is whole now: the node gets its length, not the client's chunking.
+        full.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
+        if (b.isReadable() || full.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            HttpUtil.setContentLength(full, b.readableBytes());
+        }
+        String clientIp = clientAddress.getHostAddress();
+        boolean hasBody = b.isReadable();
+        Route route = proxy.router.route(full, clientIp);
+        RequestChecks.stripHopByHop(full);
+        RequestChecks.addForwarded(full, clientIp);
+        current = new Exchange(this, ctx, proxy, full, route, keepAlive, hasBody);
         current.start();
     }
 
+    private void scheduleBodyCheck(long delayNanos) {
+        bodyTimer = ctx.executor().schedule(this::checkBodyProgress, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** One timer per request, re-armed for what is left of the gap, rather than one per chunk. */
+    private void checkBodyProgress() {
+        bodyTimer = null;
+        if (head == null || closing) {
+            return;
+        }
+        long idle = System.nanoTime() - lastProgress;
+        long gap = proxy.config.bodyIdleTimeout.toNanos();
+        if (idle < gap) {
+            scheduleBodyCheck(gap - idle);
+            return;
+        }
+        dropRequest();
+        reject(
+                HttpResponseStatus.REQUEST_TIMEOUT,
+                "body_too_slow",
+                "no part of the body for " + proxy.config.bodyIdleTimeout.toMillis() + " ms");
+    }
+
+    private void cancelBodyCheck() {
+        if (bodyTimer != null) {
+            bodyTimer.cancel(false);
+            bodyTimer = null;
+        }
+    }
+
+    private void dropRequest() {
+        head = null;
+        cancelBodyCheck();
+        if (body != null) {
+            body.release();
+            body = null;
+        }
+    }
+
+    private void tooLarge() {
+        reject(
+                HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                "body_too_large",
+                "request body exceeds " + proxy.config.maxBodyBytes + " bytes");
+    }
+
+    /**
+     * Answers and ends the connection: the rest of what the client sends cannot be trusted or is not
+     * wanted. The close is a lingering one (as nginx's lingering_close): the answer goes out, then
+     * our side's FIN, and what the client still sends is read and dropped for a short while, since
+     * closing with unread bytes makes the kernel reset the connection and the client may lose the
+     * answer with it.
+     */
     private void reject(HttpResponseStatus status, String error, String message) {
         closing = true;
         proxy.metrics.rejected(error);
-        ErrorResponses.rejectAndClose(ctx, status, error, message);
+        FullHttpResponse r = ErrorResponses.json(status, error, message);
+        r.headers().set(HttpHeaderNames.CONNECTION, "close");
+        ctx.writeAndFlush(r).addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess() || !(f.channel() instanceof DuplexChannel duplex)) {
+                f.channel().close();
+                return;
+            }
+            duplex.shutdownOutput();
+            f.channel().eventLoop().schedule(() -> f.channel().close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
+            ctx.read();
+        });
     }
 
-    /** The exchange is over; read the next request or close. */
+    /** The exchange is over; go on with the next request or close. */
     void exchangeDone(boolean keepAlive) {
         current = null;
-        if (keepAlive && ctx.channel().isActive()) {
-            ctx.read();
-        } else {
+        if (!keepAlive || !ctx.channel().isActive()) {
+            releaseHeld();
             ctx.close();
+            return;
+        }
+        headDeadline.awaitHead();
+        while (current == null && !closing && !held.isEmpty()) {
+            handle(held.poll());
+        }
+        if (current == null && !closing) {
+            ctx.read();
+        }
+    }
+
+    private void releaseHeld() {
+        Object msg;
+        while ((msg = held.poll()) != null) {
+            ReferenceCountUtil.release(msg);
         }
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (admitted) {
+            admitted = false;
+            proxy.clients.closed(clientAddress);
+        }
+        dropRequest();
+        releaseHeld();
         if (current != null) {
             current.clientGone();
             current = null;
@@ -139,7 +321,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof IdleStateEvent && current == null) {
+        if (evt == HeadDeadline.EXPIRED && !closing) {
+            reject(
+                    HttpResponseStatus.REQUEST_TIMEOUT,
+                    "head_too_slow",
+                    "the request head took over " + proxy.config.headTimeout.toMillis() + " ms");
+        } else if (evt instanceof IdleStateEvent && current == null && head == null) {
             ctx.close();
         }
     }

@@ -77,12 +77,12 @@ final class Node {
         drainingSince.set(null);
     }
 
-    /** A request was answered below 500: the node works. */
+    /** The node answered (below 500, or any answer unless 5xx are observed): it works. */
     void passiveSuccess() {
         consecutiveFailures.set(0);
     }
 
-    /** A connection was refused, or the node answered 5xx. */
+    /** The node failed a request by its own doing (see {@link Exchange} for what counts). */
     void passiveFailure(String why) {
         failures.increment();
         if (consecutiveFailures.incrementAndGet() >= passiveFailures && healthy) {

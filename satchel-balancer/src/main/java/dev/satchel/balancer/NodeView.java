@@ -9,7 +9,8 @@ package dev.satchel.balancer;
  * @param requests responses it returned through the balancer
  * @param active requests in flight to it now
  * @param redispatches requests that could not be served by it and went to another node
- * @param failures connect errors, 5xx answers and timeouts seen
+ * @param failures passive failures seen: connect errors, timeouts, malformed answers (and 5xx
+ *     answers if observed)
  */
 public record NodeView(
         String name, String address, NodeState state, long requests, int active, long redispatches, long failures) {

@@ -11,6 +11,7 @@ final class ProxyContext {
     final Router router;
     final AffinityCookie affinity;
     final ProxyMetrics metrics;
+    final ClientConnections clients;
     private final ConcurrentHashMap<EventLoop, UpstreamPool> pools = new ConcurrentHashMap<>();
 
     ProxyContext(BalancerConfig config, NodeRegistry nodes, AffinityCookie affinity, MeterRegistry meters) {
@@ -19,6 +20,7 @@ final class ProxyContext {
         this.affinity = affinity;
         this.router = new Router(config, nodes, affinity);
         this.metrics = new ProxyMetrics(meters, nodes);
+        this.clients = new ClientConnections(config.maxConnectionsPerClient);
     }
 
     UpstreamPool pool(EventLoop loop) {

@@ -20,6 +20,9 @@ final class TestBackend implements AutoCloseable {
     final int port;
     final AtomicInteger requests = new AtomicInteger();
     final Map<String, String> lastHeaders = new ConcurrentHashMap<>();
+    /** Requests seen per path, counted when the head arrives, before any body is read. */
+    final Map<String, AtomicInteger> paths = new ConcurrentHashMap<>();
+
     volatile boolean healthy = true;
     private HttpServer server;
 
@@ -56,6 +59,7 @@ final class TestBackend implements AutoCloseable {
             return;
         }
         requests.incrementAndGet();
+        paths.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
         lastHeaders.clear();
         ex.getRequestHeaders().forEach((k, v) -> lastHeaders.put(k.toLowerCase(), String.join(",", v)));
         String query =
@@ -96,6 +100,24 @@ final class TestBackend implements AutoCloseable {
                 }
             }
             case "/fail" -> respond(ex, 500, "broken");
+            case "/store-down" -> {
+                // What a shop node answers while its session store is down (satchel-servlet's SatchelFilter).
+                ex.getResponseHeaders().set("Retry-After", "1");
+                respond(
+                        ex,
+                        503,
+                        "{\"error\":\"session_store_unavailable\",\"message\":\"the session store is not answering\"}");
+            }
+            case "/small" -> {
+                // As the shop's API: a body over 16 KB is refused with 413 and the rest left unread.
+                byte[] body = ex.getRequestBody().readNBytes(16 * 1024 + 1);
+                if (body.length > 16 * 1024) {
+                    ex.getResponseHeaders().set("Connection", "close");
+                    respond(ex, 413, "too large");
+                } else {
+                    respond(ex, 200, name);
+                }
+            }
             case "/slow" -> {
                 try {
                     Thread.sleep(Long.parseLong(query.substring("ms=".length())));

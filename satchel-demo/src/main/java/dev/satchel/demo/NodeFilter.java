@@ -6,6 +6,7 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletResponse;
+import java.io.EOFException;
 import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +34,11 @@ final class NodeFilter implements Filter {
         try {
             chain.doFilter(req, res);
         } catch (IOException | ServletException | RuntimeException e) {
+            if (clientWentAway(e)) {
+                // Routine (an aborted upload, say), and no answer can reach the client: one line, no trace.
+                LOG.info("client went away mid-request: {}", e.toString());
+                return;
+            }
             LOG.error("unexpected failure serving a request", e);
             if (!response.isCommitted()) {
                 response.reset();
@@ -40,5 +46,15 @@ final class NodeFilter implements Filter {
                 JsonIo.error(response, 500, "internal_error", "the server failed; the failure was logged");
             }
         }
+    }
+
+    /** Jetty reports a client that hung up mid-body as an EOFException, possibly wrapped. */
+    private static boolean clientWentAway(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof EOFException) {
+                return true;
+            }
+        }
+        return false;
     }
 }

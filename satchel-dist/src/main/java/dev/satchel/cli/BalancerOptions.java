@@ -75,6 +75,45 @@ final class BalancerOptions {
             description = "Path of the active health check (default: ${DEFAULT-VALUE}).")
     String healthPath;
 
+    @Option(
+            names = "--max-body-bytes",
+            paramLabel = "BYTES",
+            defaultValue = "" + BalancerConfig.DEFAULT_MAX_BODY_BYTES,
+            description = "Largest request body; larger gets 413 from the balancer. Bodies are held at the"
+                    + " balancer until complete before a node is involved, so this is also the memory one"
+                    + " upload may take (default: ${DEFAULT-VALUE}).")
+    long maxBodyBytes;
+
+    @Option(
+            names = "--head-timeout",
+            defaultValue = "10",
+            paramLabel = "SECONDS",
+            description = "Time from a request's first byte to the end of its headers; slower gets 408 and"
+                    + " a close (default: ${DEFAULT-VALUE}).")
+    int headTimeoutSeconds;
+
+    @Option(
+            names = "--body-idle-timeout",
+            defaultValue = "5",
+            paramLabel = "SECONDS",
+            description = "Longest pause allowed while a request body arrives; longer gets 408 and a close"
+                    + " (default: ${DEFAULT-VALUE}).")
+    int bodyIdleTimeoutSeconds;
+
+    @Option(
+            names = "--max-conns-per-client",
+            paramLabel = "N",
+            defaultValue = "" + BalancerConfig.DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
+            description = "Open connections allowed from one client address; more get 429 and a close"
+                    + " (default: ${DEFAULT-VALUE}).")
+    int maxConnectionsPerClient;
+
+    @Option(
+            names = "--observe-5xx",
+            description = "Count a node's 5xx answers as failures that can mark it down, as HAProxy's"
+                    + " 'observe layer7'. Off by default; a 503 for an unavailable session store never counts.")
+    boolean observe5xx;
+
     BalancerConfig.Builder configure() {
         BalancerConfig.Builder b = BalancerConfig.builder()
                 .listen(host, port)
@@ -82,6 +121,12 @@ final class BalancerOptions {
                 .policy(Policy.parse(policy))
                 .newSessionBalance(Policy.parse(newSessions))
                 .healthCheck(healthPath, java.time.Duration.ofSeconds(1), 2, 2);
+        b.limits(BalancerConfig.DEFAULT_MAX_INITIAL_LINE, BalancerConfig.DEFAULT_MAX_HEADER_BYTES, maxBodyBytes)
+                .clientDeadlines(
+                        java.time.Duration.ofSeconds(headTimeoutSeconds),
+                        java.time.Duration.ofSeconds(bodyIdleTimeoutSeconds))
+                .maxConnectionsPerClient(maxConnectionsPerClient)
+                .observe5xx(observe5xx);
         if (boundedLoad != null) {
             b.boundedLoad(boundedLoad);
         }
