@@ -186,8 +186,8 @@ final class DemoCommand implements Callable<Integer> {
         String admin = "http://" + b.adminAddress().getHostString() + ":"
                 + b.adminAddress().getPort();
         // Every admin call carries the token; a POST also says JSON, or the API answers 415.
-        String get = "curl -s -H \"" + adminAuth + "\" ";
-        String post = "curl -s -X POST -H \"" + adminAuth + "\" -H 'Content-Type: application/json' ";
+        String get = "curl -sS -H \"" + adminAuth + "\" ";
+        String post = "curl -sS -X POST -H \"" + adminAuth + "\" -H 'Content-Type: application/json' ";
         out.println("Satchel demo is serving " + site + " (policy " + balancer.policy + ")");
         for (NodeAddress n : b.nodes().stream()
                 .map(v -> NodeAddress.parse(v.name() + "=" + v.address()))

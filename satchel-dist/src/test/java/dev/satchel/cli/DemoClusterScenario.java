@@ -62,6 +62,7 @@ abstract class DemoClusterScenario {
         // Nodes on base..base+2, their cluster traffic on base+100..+102 (ClusterSupervisor), the
         // balancer on base+3 and base+4: all below the kernel's ephemeral range, where no outgoing
         // connection of the demo's own can take one of them before the balancer binds it.
+        demoOut.clear(); // static, and so shared with the scenario classes that ran before in this JVM
         basePort = freeRun();
         port = basePort + 3;
         adminPort = basePort + 4;
