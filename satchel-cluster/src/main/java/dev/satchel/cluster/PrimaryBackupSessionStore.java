@@ -127,16 +127,7 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
     private final LongAdder moved = new LongAdder();
     private final SessionListeners listeners = new SessionListeners();
     private final Membership membership = new Membership();
-    /** Set from a merge until this node has sent its copies to the other side. */
-    private volatile boolean merging;
-    /** When copies last arrived (System.nanoTime): after a merge, the node is ready once they stop. */
-    private volatile long lastCopiesAt = System.nanoTime() - MERGE_SETTLE.toNanos();
-    /** When this node last installed a merge view; copies count toward readiness only soon after. */
-    private volatile long lastMergeAt = System.nanoTime() - MERGE_WINDOW.toNanos();
-
-    private static final Duration MERGE_WINDOW = Duration.ofSeconds(30);
-    /** How long after the last copy from the other side a merged node waits before it says ready. */
-    private static final Duration MERGE_SETTLE = Duration.ofSeconds(1);
+    private final MergeWatch mergeWatch = new MergeWatch();
 
     private record CurrentView(long id, List<Address> members) {}
 
@@ -168,14 +159,13 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
                         pulling.clear();
                     }
                     if (!rebalancer.isShutdown()) { // a view installed while closing needs no rebalance
-                        merging |= merge;
                         if (merge) {
-                            lastMergeAt = System.nanoTime();
+                            mergeWatch.merged();
                         }
                         rebalancer.execute(() -> {
                             rebalance(before, after, pulling, merge);
                             if (merge) {
-                                merging = false;
+                                mergeWatch.sent();
                             }
                         });
                     }
@@ -631,11 +621,7 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
         return new dev.satchel.core.ClusterView(
                 now.getViewId().getCreator() + "|" + now.getViewId().getId(),
                 now.getMembers().stream().map(Address::toString).toList(),
-                membership.gateOpen()
-                        && !merging
-                        && (System.nanoTime() - lastMergeAt > MERGE_WINDOW.toNanos()
-                                || System.nanoTime() - lastCopiesAt > MERGE_SETTLE.toNanos())
-                        && Membership.holdsEnoughOf(channel, now.size()));
+                membership.gateOpen() && mergeWatch.settled() && Membership.holdsEnoughOf(channel, now.size()));
     }
 
     @Override
@@ -693,7 +679,7 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
                         applyCopy(copy, judge && !isReplica(copy.id(), v));
                     }
                 }
-                lastCopiesAt = System.nanoTime();
+                mergeWatch.copiesArrived();
                 return null;
             }
             case GET -> {

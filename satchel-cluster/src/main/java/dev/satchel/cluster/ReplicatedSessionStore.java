@@ -77,15 +77,7 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
     private final LongAdder bytesSent = new LongAdder();
     private final LongAdder messagesSent = new LongAdder();
     private final Membership membership = new Membership();
-    /** Set from a merge until this node has sent its copies to the other side. */
-    private volatile boolean merging;
-    /** When copies last arrived (System.nanoTime): after a merge, the node is ready once they stop. */
-    private volatile long lastCopiesAt = System.nanoTime() - MERGE_SETTLE.toNanos();
-    /** When this node last installed a merge view; copies count toward readiness only soon after. */
-    private volatile long lastMergeAt = System.nanoTime() - MERGE_WINDOW.toNanos();
-
-    private static final Duration MERGE_SETTLE = Duration.ofSeconds(1);
-    private static final Duration MERGE_WINDOW = Duration.ofSeconds(30);
+    private final MergeWatch mergeWatch = new MergeWatch();
 
     private final ExecutorService handover = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "satchel-handover");
@@ -107,11 +99,10 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
                 membership.viewInstalled(view);
                 LOG.info("cluster view {}: {} nodes", view.getViewId(), view.size());
                 if (view instanceof MergeView merge && !handover.isShutdown()) {
-                    merging = true;
-                    lastMergeAt = System.nanoTime();
+                    mergeWatch.merged();
                     handover.execute(() -> {
                         exchangeAfterMerge(merge);
-                        merging = false;
+                        mergeWatch.sent();
                     });
                 }
             }
@@ -358,11 +349,7 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
         return new dev.satchel.core.ClusterView(
                 now.getViewId().getCreator() + "|" + now.getViewId().getId(),
                 now.getMembers().stream().map(Address::toString).toList(),
-                membership.gateOpen()
-                        && !merging
-                        && (System.nanoTime() - lastMergeAt > MERGE_WINDOW.toNanos()
-                                || System.nanoTime() - lastCopiesAt > MERGE_SETTLE.toNanos())
-                        && Membership.holdsEnoughOf(channel, now.size()));
+                membership.gateOpen() && mergeWatch.settled() && Membership.holdsEnoughOf(channel, now.size()));
     }
 
     /** Sessions this node holds. */
@@ -429,7 +416,7 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
                         copies.apply(copy);
                     }
                 }
-                lastCopiesAt = System.nanoTime();
+                mergeWatch.copiesArrived();
                 return null;
             }
             case PULL -> {
