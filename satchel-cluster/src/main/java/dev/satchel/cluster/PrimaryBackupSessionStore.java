@@ -402,7 +402,7 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
             changes.previousId().ifPresent(previous -> chosen.addAll(replicas(previous, v.members())));
             targets.addAll(chosen);
             long base = copies.heldStampOf(changes.id());
-            long stamp = copies.nextStamp(changes.id());
+            long stamp = copies.stampAfter(base);
             if (chosen.contains(self)) {
                 here[0] = applyHere(changes, stamp);
             }
@@ -461,10 +461,7 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
             return PendingSave.done();
         }
         BytesMessage message = new BytesMessage(null, request(SAVE, out -> {
-            ChangeSetWire.writeVarLong(out, viewId);
-            ChangeSetWire.writeVarLong(out, stamp);
-            ChangeSetWire.writeVarLong(out, base);
-            ChangeSetWire.write(changes, out);
+            new StampedSave(viewId, stamp, base, changes).write(out);
         }));
         try {
             if (async) {
@@ -641,13 +638,11 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
                 new ByteArrayInputStream(message.getArray(), message.getOffset(), message.getLength()));
         switch (in.readByte()) {
             case SAVE -> {
-                long sentIn = ChangeSetWire.readVarLong(in);
-                long stamp = ChangeSetWire.readVarLong(in);
-                long base = ChangeSetWire.readVarLong(in);
-                ChangeSet changes = ChangeSetWire.read(in);
-                if (!copies.plausible(stamp)) {
-                    throw new IOException("a save stamped implausibly far ahead of this node's clock");
-                }
+                StampedSave save = StampedSave.read(in, copies);
+                long sentIn = save.sentIn();
+                long stamp = save.stamp();
+                long base = save.base();
+                ChangeSet changes = save.changes();
                 java.util.concurrent.atomic.AtomicReference<Optional<SaveOutcome>> outcome =
                         new java.util.concurrent.atomic.AtomicReference<>(Optional.empty());
                 // Replayed after a join's pull, a held save merges as it always did: the pulled copy

@@ -54,6 +54,9 @@ import org.slf4j.LoggerFactory;
  * agree because every save carries the times. Last-access times travel only with the throttled
  * touches the servlet filter makes, so there are no access-time storms. The cost: memory that
  * grows with the number of sessions on every node, and one multicast per save.
+ *
+ * <p>One file, over 500 lines: the request kinds (save, copies, pull, take) and their handlers are
+ * one protocol, each side of which reads best beside the other (as in the primary-backup store).
  */
 public final class ReplicatedSessionStore implements PrincipalIndexedStore, ObservableSessionStore, ReportingStore {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicatedSessionStore.class);
@@ -148,7 +151,7 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
         SaveOutcome[] here = new SaveOutcome[1];
         PendingSave pending = copies.locked(changes, () -> {
             long base = copies.heldStampOf(changes.id());
-            long stamp = copies.nextStamp(changes.id());
+            long stamp = copies.stampAfter(base);
             here[0] = copies.apply(changes, stamp);
             if (here[0] == SaveOutcome.GONE && !changes.invalidated()) {
                 return PendingSave.done();
@@ -253,10 +256,7 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
 
     private PendingSave send(ChangeSet changes, long stamp, long base, Optional<Duration> wait) {
         byte[] payload = request(SAVE, out -> {
-            ChangeSetWire.writeVarLong(out, membership.currentViewId());
-            ChangeSetWire.writeVarLong(out, stamp);
-            ChangeSetWire.writeVarLong(out, base);
-            ChangeSetWire.write(changes, out);
+            new StampedSave(membership.currentViewId(), stamp, base, changes).write(out);
         });
         messagesSent.increment();
         bytesSent.add(payload.length);
@@ -385,13 +385,11 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
                 new java.io.ByteArrayInputStream(message.getArray(), message.getOffset(), message.getLength()));
         switch (in.readByte()) {
             case SAVE -> {
-                long sentIn = ChangeSetWire.readVarLong(in);
-                long stamp = ChangeSetWire.readVarLong(in);
-                long base = ChangeSetWire.readVarLong(in);
-                ChangeSet changes = ChangeSetWire.read(in);
-                if (!copies.plausible(stamp)) {
-                    throw new IOException("a save stamped implausibly far ahead of this node's clock");
-                }
+                StampedSave save = StampedSave.read(in, copies);
+                long sentIn = save.sentIn();
+                long stamp = save.stamp();
+                long base = save.base();
+                ChangeSet changes = save.changes();
                 java.util.concurrent.atomic.AtomicReference<Optional<SaveOutcome>> outcome =
                         new java.util.concurrent.atomic.AtomicReference<>(Optional.empty());
                 // Replayed after a join's pull, a held save merges as it always did (see Membership).

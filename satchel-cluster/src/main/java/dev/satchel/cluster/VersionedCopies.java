@@ -96,6 +96,11 @@ final class VersionedCopies implements AutoCloseable {
         return stamps.plausible(stamp);
     }
 
+    /** The stamp for a new save made on a copy stamped {@code base} (from {@link #heldStampOf}). */
+    long stampAfter(long base) {
+        return stamps.after(base);
+    }
+
     /** The stamp of this node's copy of a session, 0 if it holds none: a save's base. */
     long heldStampOf(SessionId id) {
         return locks.with(id, () -> heldStamp(id));
