@@ -45,6 +45,9 @@ import org.HdrHistogram.Recorder;
  * [--warmup 5] [--threads 8] [--sessions 2000] [--read-percent 0] [--memory 100000]
  * [--memory-nodes 3,6] [--out target]}. Writes {@code cluster-bench.md} and
  * {@code cluster-bench.svg}.
+ *
+ * <p>One file, over 500 lines: the harness, the contenders' processes and the report are one
+ * program a reader follows from top to bottom.
  */
 public final class ClusterPeersBench {
     private static final String HOST = "127.0.0.1";

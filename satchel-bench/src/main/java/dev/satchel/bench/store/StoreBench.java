@@ -49,6 +49,9 @@ import org.HdrHistogram.Recorder;
  * <p>Run: {@code java -cp satchel-bench/target/benchmarks.jar dev.satchel.bench.store.StoreBench
  * [--seconds 10] [--warmup 5] [--threads 8] [--sessions 2000] [--memory 1000000] [--only a,b]}.
  * Writes {@code store-bench.md} and {@code store-bench.svg} to {@code --out} (default {@code target}).
+ *
+ * <p>One file, over 500 lines: the harness, its servers' start and stop, and the report are one
+ * program a reader follows from top to bottom.
  */
 public final class StoreBench {
     private final int seconds;
