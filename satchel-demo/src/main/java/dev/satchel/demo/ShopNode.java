@@ -8,7 +8,6 @@ import dev.satchel.servlet.SatchelFilter;
 import dev.satchel.servlet.SessionOptions;
 import jakarta.servlet.DispatcherType;
 import java.net.URI;
-import java.nio.file.Files;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.Objects;
@@ -84,8 +83,7 @@ public final class ShopNode implements AutoCloseable {
         Server server = new Server(new QueuedThreadPool(200, 8));
         server.setStopTimeout(2000); // Ctrl-C should not wait on idle keep-alive connections
         try {
-            Files.createDirectories(config.dataDir());
-            users = new UserStore(config.dataDir(), config.usersDbPort());
+            users = new UserStore(PrivateDataDir.open(config.dataDir()), config.usersDbPort());
             HttpConfiguration http = new HttpConfiguration();
             http.setRequestHeaderSize(MAX_REQUEST_HEADER_BYTES);
             http.setSendServerVersion(false);
@@ -93,6 +91,9 @@ public final class ShopNode implements AutoCloseable {
             ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
             connector.setHost(config.host());
             connector.setPort(config.port());
+            // A burst of clients (a login flood, a balancer's pool opening) must queue, not have
+            // their SYNs dropped by the kernel's default backlog of 50 and wait seconds to retry.
+            connector.setAcceptQueueSize(1024);
             server.addConnector(connector);
             server.setErrorHandler(new JsonErrorHandler(config.nodeName()));
 

@@ -29,16 +29,27 @@ final class UserStore implements AutoCloseable {
     private static final int OPEN_ATTEMPTS = 20;
 
     /** {@code serverPort}: where this process serves the file when it is the first to open it; 0 for any. */
-    UserStore(Path dataDir, int serverPort) {
-        Path file = dataDir.toAbsolutePath().resolve("users");
+    UserStore(PrivateDataDir dataDir, int serverPort) {
+        Path file = dataDir.path().resolve("users");
         // AUTO_SERVER: the first process serves the file to the others; AUTO_RECONNECT: when that
         // process dies (the demo kills nodes), another one takes over instead of every node failing.
         // A fixed port lets a firewall between hosts name it.
         String port = serverPort == 0 ? "" : ";AUTO_SERVER_PORT=" + serverPort;
-        this.pool = JdbcConnectionPool.create(
-                "jdbc:h2:file:" + file + ";AUTO_SERVER=TRUE;AUTO_RECONNECT=TRUE" + port, "sa", "");
+        // The password keeps out every local user but the nodes' own (PrivateDataDir). No trace
+        // file: one made after the files were restricted would have the umask's mode, and the
+        // node logs what fails anyway.
+        String url = "jdbc:h2:file:" + file + ";AUTO_SERVER=TRUE;AUTO_RECONNECT=TRUE;TRACE_LEVEL_FILE=0" + port;
+        String password = dataDir.databasePassword();
+        this.pool = JdbcConnectionPool.create(url, PrivateDataDir.DATABASE_USER, password);
         SQLException last = null;
         for (int attempt = 1; attempt <= OPEN_ATTEMPTS; attempt++) {
+            try {
+                PrivateDataDir.adoptOldDatabase(url, password);
+            } catch (SQLException e) {
+                last = e;
+                pause(attempt);
+                continue;
+            }
             try (Connection c = pool.getConnection();
                     Statement s = c.createStatement()) {
                 s.execute("CREATE TABLE IF NOT EXISTS users ("
@@ -51,19 +62,24 @@ final class UserStore implements AutoCloseable {
                         + "throttle_key VARCHAR(400) PRIMARY KEY, "
                         + "hits INT NOT NULL, "
                         + "last_hit TIMESTAMP WITH TIME ZONE NOT NULL)");
+                dataDir.restrictFiles();
                 return;
             } catch (SQLException e) {
                 last = e;
-                try {
-                    Thread.sleep(100L * attempt);
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
+                pause(attempt);
             }
         }
         pool.dispose();
         throw new IllegalStateException("cannot open the user database at " + file + ": " + last.getMessage(), last);
+    }
+
+    /** Nodes started together race for the file's lock: wait a little longer each time. */
+    private static void pause(int attempt) {
+        try {
+            Thread.sleep(100L * attempt);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Adds a user; returns false if the name is taken. */

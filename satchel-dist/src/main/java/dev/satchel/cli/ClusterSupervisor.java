@@ -2,6 +2,7 @@ package dev.satchel.cli;
 
 import dev.satchel.balancer.NodeAddress;
 import dev.satchel.balancer.NodeControl;
+import dev.satchel.demo.PrivateDataDir;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -10,28 +11,53 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Runs the demo's shop nodes as separate JVM processes, each a {@code satchel node}, and kills
- * (SIGKILL) and restarts them on request. Each node watches this process and exits if it dies, so
- * no node outlives the demo. Thread-safe.
+ * (SIGKILL) and restarts them on request. A node that exits on its own (a crash, or an {@code
+ * OutOfMemoryError}, on which nodes exit at once) is started again, after a pause that doubles
+ * while it keeps dying young; one killed on request stays down until started. Each node watches
+ * this process and exits if it dies, so no node outlives the demo. Thread-safe.
  */
 final class ClusterSupervisor implements NodeControl, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterSupervisor.class);
+    /** HotSpot's exit code under -XX:+ExitOnOutOfMemoryError. */
+    private static final int OUT_OF_MEMORY_EXIT = 3;
+
+    private static final Duration FIRST_RESTART_DELAY = Duration.ofSeconds(1);
+    private static final Duration MAX_RESTART_DELAY = Duration.ofSeconds(30);
+    /** A node that ran this long before it died is not crash-looping. */
+    private static final Duration STABLE_AFTER = Duration.ofSeconds(60);
 
     private final String store;
     private final Map<String, String> environment;
     private final Path dataDir;
     private final Map<String, NodeAddress> nodes = new LinkedHashMap<>();
     private final Map<String, Process> processes = new LinkedHashMap<>();
+    /** Nodes stopped through the admin API: they stay down until started. */
+    private final Set<String> stoppedOnPurpose = new HashSet<>();
+
+    private final Map<String, Duration> restartDelays = new HashMap<>();
+    private final ScheduledExecutorService restarter = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "node-restarter");
+        t.setDaemon(true);
+        return t;
+    });
+    private boolean closing;
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
@@ -82,6 +108,7 @@ final class ClusterSupervisor implements NodeControl, AutoCloseable {
         if (p == null || !p.isAlive()) {
             throw new IllegalStateException(node + " is not running");
         }
+        stoppedOnPurpose.add(node);
         p.destroyForcibly(); // SIGKILL on Linux: no shutdown hook, no goodbye, like a crash
         LOG.warn("killed {} (pid {})", node, p.pid());
     }
@@ -92,11 +119,49 @@ final class ClusterSupervisor implements NodeControl, AutoCloseable {
         if (p != null && p.isAlive()) {
             throw new IllegalStateException(node + " is already running");
         }
+        stoppedOnPurpose.remove(node);
         try {
             spawn(node);
         } catch (IOException e) {
             throw new IllegalStateException("cannot start " + node + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Called when any node process ends; restarts it unless that was asked for or is moot. */
+    private synchronized void exited(String name, Process p, long startedNanos) {
+        if (closing || processes.get(name) != p || stoppedOnPurpose.contains(name)) {
+            return;
+        }
+        int code = p.exitValue();
+        Duration lived = Duration.ofNanos(System.nanoTime() - startedNanos);
+        // A node that ran a while starts over at one second; one that keeps dying young waits longer.
+        Duration delay = lived.compareTo(STABLE_AFTER) >= 0
+                ? FIRST_RESTART_DELAY
+                : restartDelays.getOrDefault(name, FIRST_RESTART_DELAY);
+        restartDelays.put(name, min(delay.multipliedBy(2), MAX_RESTART_DELAY));
+        LOG.warn(
+                "{} exited on its own with code {}{}; starting it again in {} s (log {})",
+                name,
+                code,
+                code == OUT_OF_MEMORY_EXIT ? " (out of memory)" : "",
+                delay.toSeconds(),
+                logOf(name));
+        restarter.schedule(() -> restart(name, p), delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private synchronized void restart(String name, Process died) {
+        if (closing || processes.get(name) != died || stoppedOnPurpose.contains(name)) {
+            return; // stopped, or started by hand meanwhile
+        }
+        try {
+            spawn(name);
+        } catch (IOException | RuntimeException e) {
+            LOG.error("cannot start {} again: {}", name, e.toString());
+        }
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
     }
 
     private String require(String node) {
@@ -108,7 +173,12 @@ final class ClusterSupervisor implements NodeControl, AutoCloseable {
 
     private synchronized void spawn(String name) throws IOException {
         NodeAddress a = nodes.get(name);
-        Files.createDirectories(logOf(name).getParent());
+        Path log = logOf(name);
+        PrivateDataDir.open(dataDir); // the logs directory 0700
+        if (!Files.exists(log)) {
+            // Made before the node opens it, so it has its owner's mode, not the umask's.
+            Files.createFile(log, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        }
         List<String> command = new ArrayList<>();
         command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(List.of("-Xmx256m", "-XX:+ExitOnOutOfMemoryError")); // sizing: docs/ARCHITECTURE.md
@@ -139,6 +209,8 @@ final class ClusterSupervisor implements NodeControl, AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logOf(name).toFile()))
                 .start();
         processes.put(name, p);
+        long startedNanos = System.nanoTime();
+        p.onExit().thenRun(() -> exited(name, p, startedNanos));
         LOG.info("started {} on {} (pid {}, log {})", name, a.authority(), p.pid(), logOf(name));
     }
 
@@ -170,6 +242,8 @@ final class ClusterSupervisor implements NodeControl, AutoCloseable {
 
     @Override
     public synchronized void close() {
+        closing = true;
+        restarter.shutdownNow();
         processes.values().forEach(Process::destroy);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5); // one grace period for all
         for (Process p : processes.values()) {

@@ -4,6 +4,7 @@ import dev.satchel.balancer.Balancer;
 import dev.satchel.balancer.BalancerConfig;
 import dev.satchel.balancer.NodeAddress;
 import dev.satchel.cookie.SealedCookieSessions;
+import dev.satchel.demo.PrivateDataDir;
 import dev.satchel.store.redis.LocalRedisServer;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -89,6 +90,7 @@ final class DemoCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--nodes must be 1 to 16, got " + nodeCount);
         }
         PrintWriter out = spec.commandLine().getOut();
+        PrivateDataDir.open(dataDir); // before anything writes there: the directory and its logs 0700
         String adminToken;
         String adminAuth; // the header as the printed curl lines spell it
         try {

@@ -117,8 +117,10 @@ final class NodeCommand implements Callable<Integer> {
      * property once, when its classes load, so this must run before anything opens a database.
      */
     private static void announceUsersDatabaseOn(String host) {
-        if (!isWildcard(host) && System.getProperty("h2.bindAddress") == null) {
-            System.setProperty("h2.bindAddress", host);
+        if (System.getProperty("h2.bindAddress") == null) {
+            // A wildcard --host names no address to announce, and H2 would listen on every
+            // interface: keep the database on loopback, for this machine's nodes only.
+            System.setProperty("h2.bindAddress", isWildcard(host) ? "127.0.0.1" : host);
         }
     }
 

@@ -9,10 +9,12 @@ import dev.satchel.core.ClusterView;
 import dev.satchel.core.SessionStore;
 import dev.satchel.core.SessionStoreUnavailableException;
 import dev.satchel.core.memory.MemorySessionStore;
+import dev.satchel.demo.PrivateDataDir;
 import dev.satchel.servlet.CookieSessionIdResolver;
 import dev.satchel.store.jdbc.JdbcSessionStore;
 import dev.satchel.store.redis.RedisSessionStore;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -52,7 +54,7 @@ final class StoreOption {
      * {@code dataDir}, which every node of one machine shares.
      */
     static Sealed openSealer(Path dataDir, CommandLine commandLine) {
-        JdbcSessionStore revocationStore = openShared(dataDir.toAbsolutePath().resolve("revocations"));
+        JdbcSessionStore revocationStore = openShared(PrivateDataDir.open(dataDir), "revocations");
         try {
             SealedCookieSessions sealer = SealedCookieSessions.builder(CookieSessionIdResolver.DEFAULT_NAME)
                     .keysetFromEnvironment()
@@ -66,24 +68,33 @@ final class StoreOption {
     }
 
     /**
-     * The H2 file the nodes of one machine share. Nodes that start together race to open it (H2:
-     * "lock file recently modified"), so opening is retried for a few seconds, as for the users.
+     * The H2 file the nodes of one machine share, behind the data directory's password. Nodes that
+     * start together race to open it (H2: "lock file recently modified"), so opening is retried for
+     * a few seconds, as for the users.
      */
-    private static JdbcSessionStore openShared(Path file) {
+    private static JdbcSessionStore openShared(PrivateDataDir dataDir, String name) {
+        String url = "jdbc:h2:file:" + dataDir.path().resolve(name) + ";AUTO_SERVER=TRUE";
+        String password = dataDir.databasePassword();
         for (int attempt = 1; ; attempt++) {
             try {
-                return JdbcSessionStore.builder("jdbc:h2:file:" + file + ";AUTO_SERVER=TRUE")
+                PrivateDataDir.adoptOldDatabase(url, password);
+                JdbcSessionStore store = JdbcSessionStore.builder(url)
+                        .user(PrivateDataDir.DATABASE_USER)
+                        .password(password)
                         .sweepInterval(Duration.ofMinutes(5))
                         .build();
-            } catch (SessionStoreUnavailableException e) {
+                dataDir.restrictFiles();
+                return store;
+            } catch (SessionStoreUnavailableException | SQLException e) {
                 if (attempt == 20) {
-                    throw e;
+                    throw new SessionStoreUnavailableException(
+                            "cannot open the revocation record at " + url + ": " + e.getMessage(), e);
                 }
                 try {
                     Thread.sleep(100L + ThreadLocalRandom.current().nextInt(400));
                 } catch (InterruptedException interrupted) {
                     Thread.currentThread().interrupt();
-                    throw e;
+                    throw new SessionStoreUnavailableException("interrupted while opening " + url, e);
                 }
             }
         }

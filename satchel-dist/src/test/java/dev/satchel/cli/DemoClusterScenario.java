@@ -38,18 +38,18 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class DemoClusterScenario {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP =
+    static final HttpClient HTTP =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
 
-    private static Process demo;
+    static Process demo;
     private static int port;
     private static int adminPort;
     private static String adminToken;
-    private static int basePort;
-    private static Path dataDir;
+    static int basePort;
+    static Path dataDir;
     private static final java.util.concurrent.atomic.AtomicInteger SCENARIOS =
             new java.util.concurrent.atomic.AtomicInteger();
-    private static final List<String> demoOut = java.util.Collections.synchronizedList(new ArrayList<>());
+    static final List<String> demoOut = java.util.Collections.synchronizedList(new ArrayList<>());
 
     /** The demo's --store value. */
     abstract String store();
@@ -135,7 +135,7 @@ abstract class DemoClusterScenario {
     // ---- helpers --------------------------------------------------------------------------------
 
     /** The demo's standard error and the tail of each node's log, for a failure's message. */
-    private static String whatTheDemoSaid() throws IOException {
+    static String whatTheDemoSaid() throws IOException {
         StringBuilder said = new StringBuilder("--- demo stdout:\n");
         demoOut.forEach(l -> said.append(l).append('\n'));
         said.append("--- demo stderr:\n");
@@ -194,7 +194,7 @@ abstract class DemoClusterScenario {
     }
 
     /** A browser-like client: keeps every cookie the balancer or a node sets. */
-    private static final class Client {
+    static final class Client {
         final java.util.Map<String, String> cookies = new java.util.LinkedHashMap<>();
 
         HttpResponse<String> send(String method, String path, String body) throws Exception {
@@ -247,7 +247,7 @@ abstract class DemoClusterScenario {
         return r.body().isEmpty() ? JSON.createObjectNode() : JSON.readTree(r.body());
     }
 
-    private static String state(String node) throws Exception {
+    static String state(String node) throws Exception {
         for (JsonNode n : admin("GET", "/api/nodes").path("nodes")) {
             if (n.path("name").asText().equals(node)) {
                 return n.path("state").asText();
@@ -264,7 +264,7 @@ abstract class DemoClusterScenario {
         return total;
     }
 
-    private static void awaitState(String node, String expected) throws Exception {
+    static void awaitState(String node, String expected) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline && !state(node).equals(expected)) {
             TimeUnit.MILLISECONDS.sleep(100);
@@ -272,7 +272,7 @@ abstract class DemoClusterScenario {
         assertThat(state(node)).as("state of " + node).isEqualTo(expected);
     }
 
-    private static Client loggedIn(String user) throws Exception {
+    static Client loggedIn(String user) throws Exception {
         Client c = new Client();
         c.send("POST", "/api/signup", "{\"username\":\"" + user + "\",\"password\":\"a long enough phrase\"}");
         HttpResponse<String> login =
@@ -310,6 +310,66 @@ abstract class DemoClusterScenario {
         String start =
                 curls.stream().filter(l -> l.contains("/start")).findFirst().orElseThrow();
         assertThat(shell(start)).contains("already running");
+    }
+
+    @Test
+    @Order(1)
+    void nothingListensBeyondLoopback_theDatabasesWantTheirPassword_andTheDataIsPrivate() throws Exception {
+        LocalExposure.assertOnlyLoopback(demo, 5); // balancer, admin API, three nodes at least
+        LocalExposure.assertDatabaseWantsItsPassword(dataDir, "users");
+        if (store().equals("cookie")) {
+            LocalExposure.assertDatabaseWantsItsPassword(dataDir, "revocations");
+        }
+        LocalExposure.assertFilesPrivate(dataDir, java.util.Set.of("demo.err"));
+    }
+
+    @Test
+    @Order(6)
+    void aNodeThatDiesOnItsOwn_isStartedAgain_withoutAnOperator() throws Exception {
+        ProcessHandle before = nodeProcess("node-3").orElseThrow();
+        before.destroyForcibly(); // from outside the demo, as a crash or an exit on OutOfMemoryError
+        before.onExit().get(10, TimeUnit.SECONDS);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        java.util.Optional<ProcessHandle> after = java.util.Optional.empty();
+        while (System.nanoTime() < deadline && after.isEmpty()) {
+            TimeUnit.MILLISECONDS.sleep(200);
+            after = nodeProcess("node-3").filter(p -> p.pid() != before.pid());
+        }
+        assertThat(after).as("node-3 started again\n%s", whatTheDemoSaid()).isPresent();
+        // Its own /health first: until the balancer's checks have seen the gap, it may still say UP.
+        int health = 0;
+        while (System.nanoTime() < deadline && health != 200) {
+            TimeUnit.MILLISECONDS.sleep(200);
+            try {
+                health = HTTP.send(
+                                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + (basePort + 2) + "/health"))
+                                        .timeout(Duration.ofSeconds(2))
+                                        .build(),
+                                HttpResponse.BodyHandlers.discarding())
+                        .statusCode();
+            } catch (IOException starting) {
+                health = 0;
+            }
+        }
+        assertThat(health)
+                .as("the restarted node-3 answers /health\n%s", whatTheDemoSaid())
+                .isEqualTo(200);
+        assertThat(nodeProcess("node-3").map(ProcessHandle::pid)).isEqualTo(after.map(ProcessHandle::pid));
+        awaitState("node-3", "UP");
+        String said = String.join("\n", demoOut) + Files.readString(dataDir.resolve("demo.err"));
+        assertThat(said).contains("node-3 exited on its own");
+    }
+
+    /** The live process of a node the demo started. */
+    static java.util.Optional<ProcessHandle> nodeProcess(String name) {
+        return demo.descendants()
+                .filter(ProcessHandle::isAlive)
+                .filter(p -> p.info()
+                        .arguments()
+                        .map(a -> String.join(" ", a))
+                        .orElse("")
+                        .contains("--name " + name + " "))
+                .findFirst();
     }
 
     private static String shell(String commandLine) throws Exception {

@@ -142,6 +142,9 @@ public final class SatchelFilter implements Filter {
         return Optional.empty();
     }
 
+    /** One line per 10 s while the store refuses, not one stack trace per request. */
+    private static final RefusalLog REFUSALS = new RefusalLog(LOG, java.time.Duration.ofSeconds(10));
+
     private static void refuse(HttpServletResponse response, SessionException failure) throws IOException {
         if (failure instanceof SessionTooLargeException) {
             // The application's mistake, not the client's: 500, with the sizes in the log.
@@ -155,7 +158,7 @@ public final class SatchelFilter implements Filter {
             return;
         }
         boolean full = failure instanceof SessionLimitException;
-        LOG.error("{}: answering 503", full ? "session limit reached" : "session store unavailable", failure);
+        REFUSALS.refused(full ? "session limit reached" : "session store unavailable", failure);
         response.reset();
         response.setStatus(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
         response.setHeader("Retry-After", "1");

@@ -5,6 +5,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -69,6 +70,9 @@ public final class LocalRedisServer implements AutoCloseable {
             throws IOException, InterruptedException {
         Files.createDirectories(workDir);
         Path log = workDir.resolve("redis-" + port + ".log");
+        // Made before the process opens it, so it has its owner's mode, not the umask's.
+        Files.deleteIfExists(log);
+        Files.createFile(log, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Process p;
         try {
             p = new ProcessBuilder(command)
