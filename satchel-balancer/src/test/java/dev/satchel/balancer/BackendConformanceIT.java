@@ -268,6 +268,47 @@ class BackendConformanceIT {
         }
     }
 
+    @Test
+    void theResponseHeaderLimit_isConfigurable() throws Exception {
+        answers.put(
+                "/big-head",
+                List.of("HTTP/1.1 200 OK\r\nX-Big: " + "a".repeat(5000) + "\r\nContent-Length: 0\r\n\r\n"));
+        start(b -> b.responseHeaderLimit(4096));
+        try (RawClient c = client()) {
+            assertBadGateway(c.send(get("/big-head")).read());
+            nextRequestsAreUnaffected(c);
+        }
+    }
+
+    // ---- connection reuse -----------------------------------------------------------------------
+
+    @Test
+    void bytesANodeSendsOnAnIdlePooledConnection_closeIt_andReachNoLaterRequest() throws Exception {
+        answers.put(
+                "/then-more",
+                List.of(
+                        // The body's end comes in a read of its own, after which the balancer reads no more.
+                        "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nmi",
+                        "ne",
+                        "HTTP/1.1 200 OK\r\nSet-Cookie: SID=someone\r\nContent-Length: 6\r\n\r\nforged"));
+        start();
+        try (RawClient c = client()) {
+            assertThat(c.send(get("/then-more")).read().body()).isEqualTo("mine");
+            // Wait until the node has sent its unasked-for response and the balancer closed on it.
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (node.closedByBalancer() < 1 && System.nanoTime() < deadline) {
+                Thread.sleep(10); // polling, bounded by the deadline
+            }
+            assertThat(node.closedByBalancer())
+                    .as("the idle connection was closed")
+                    .isEqualTo(1);
+            RawClient.Response next = c.send(get("/next")).read();
+            assertThat(next.body()).isEqualTo("/next");
+            assertThat(next.header("Set-Cookie")).isEmpty();
+            nextRequestsAreUnaffected(c);
+        }
+    }
+
     // ---- the response's version and framing towards the client (RFC 9110 section 6.2) ----------
 
     @Test

@@ -51,6 +51,7 @@ final class RawBackend implements AutoCloseable {
     private final ServerSocket server;
     private final ExecutorService threads = Executors.newCachedThreadPool();
     private final AtomicInteger connections = new AtomicInteger();
+    private final AtomicInteger closedByBalancer = new AtomicInteger();
     private final Function<Received, List<String>> script;
 
     /** @param script the answer's parts for a request; an empty list says nothing and waits */
@@ -69,8 +70,9 @@ final class RawBackend implements AutoCloseable {
         return received.stream().filter(r -> !r.path().equals("/health")).toList();
     }
 
-    int connectionsOpened() {
-        return connections.get();
+    /** Connections the balancer ended after the whole of the node's answer was written. */
+    int closedByBalancer() {
+        return closedByBalancer.get();
     }
 
     private void acceptLoop() {
@@ -90,7 +92,12 @@ final class RawBackend implements AutoCloseable {
             s.setSoTimeout(10_000);
             InputStream in = s.getInputStream();
             OutputStream out = s.getOutputStream();
-            for (String head; (head = readHead(in)) != null; ) {
+            for (String head; ; ) {
+                head = readHead(in);
+                if (head == null) {
+                    closedByBalancer.incrementAndGet();
+                    return;
+                }
                 skipBody(in, head);
                 Received r = new Received(head, id);
                 if (r.path().equals("/health")) {
