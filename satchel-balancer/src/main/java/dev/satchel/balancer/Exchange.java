@@ -188,9 +188,8 @@ final class Exchange {
             return;
         }
         if (interimEnd && msg instanceof LastHttpContent) {
-            interimEnd = false;
+            interimEnd = false; // the read on was asked for with the interim head
             ReferenceCountUtil.release(msg);
-            backend.read();
             return;
         }
         if (msg instanceof HttpResponse response) {
@@ -252,6 +251,7 @@ final class Exchange {
     private void interim(HttpResponse response) {
         interimEnd = true;
         if (response.status().code() != 100 && clientVersion.minorVersion() > 0) {
+            Channel from = backend;
             HopByHop.strip(response);
             client.writeAndFlush(new DefaultFullHttpResponse(
                             HttpVersion.HTTP_1_1,
@@ -262,8 +262,11 @@ final class Exchange {
                     .addListener(f -> {
                         if (!f.isSuccess()) {
                             clientGone();
+                        } else if (!done && from == backend) {
+                            from.read(); // back-pressure: a node cannot queue up 1xx faster than they go
                         }
                     });
+            return;
         }
         backend.read();
     }
