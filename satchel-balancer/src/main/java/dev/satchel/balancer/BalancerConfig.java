@@ -26,6 +26,11 @@ public final class BalancerConfig {
     /** Most bytes of request headers accepted; more gets 431. */
     public static final int DEFAULT_MAX_HEADER_BYTES = 8192;
     /**
+     * Most bytes of a node's response headers accepted; more is a 502. Larger than the request limit,
+     * as HAProxy's default 16 KB buffer: nodes send long cookies and security policies.
+     */
+    public static final int DEFAULT_MAX_RESPONSE_HEADER_BYTES = 16 * 1024;
+    /**
      * Largest request body accepted; larger gets 413. Bodies are held at the balancer until complete,
      * so this is also what one client connection may cost in memory: the shop's bodies are under 16 KB.
      */
@@ -52,6 +57,7 @@ public final class BalancerConfig {
     final String sessionHeader;
     final int maxInitialLine;
     final int maxHeaderBytes;
+    final int maxResponseHeaderBytes;
     final long maxBodyBytes;
     final Duration connectTimeout;
     final Duration responseTimeout;
@@ -85,6 +91,7 @@ public final class BalancerConfig {
         this.sessionHeader = b.sessionHeader;
         this.maxInitialLine = b.maxInitialLine;
         this.maxHeaderBytes = b.maxHeaderBytes;
+        this.maxResponseHeaderBytes = b.maxResponseHeaderBytes;
         this.maxBodyBytes = b.maxBodyBytes;
         this.connectTimeout = b.connectTimeout;
         this.responseTimeout = b.responseTimeout;
@@ -150,6 +157,7 @@ public final class BalancerConfig {
         private String sessionHeader = DEFAULT_SESSION_HEADER;
         private int maxInitialLine = DEFAULT_MAX_INITIAL_LINE;
         private int maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES;
+        private int maxResponseHeaderBytes = DEFAULT_MAX_RESPONSE_HEADER_BYTES;
         private long maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
         private Duration connectTimeout = Duration.ofSeconds(2);
         private Duration responseTimeout = Duration.ofSeconds(30);
@@ -257,6 +265,15 @@ public final class BalancerConfig {
             this.maxInitialLine = maxInitialLine;
             this.maxHeaderBytes = maxHeaderBytes;
             this.maxBodyBytes = maxBodyBytes;
+            return this;
+        }
+
+        /** Most bytes of a node's response headers (default 16 KiB); a larger head is answered 502. */
+        public Builder responseHeaderLimit(int bytes) {
+            if (bytes < 1024 || bytes > 1024 * 1024) {
+                throw new IllegalArgumentException("response header limit must be 1 KiB to 1 MiB: " + bytes);
+            }
+            this.maxResponseHeaderBytes = bytes;
             return this;
         }
 

@@ -1,10 +1,13 @@
 package dev.satchel.balancer;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.DecoderResultProvider;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -13,11 +16,13 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.cookie.DefaultCookie;
 import io.netty.handler.codec.http.cookie.ServerCookieEncoder;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -36,6 +41,11 @@ import org.slf4j.LoggerFactory;
  * taking the whole request. A client that goes away, a request the node cut off while it was still
  * being sent (a body it refused), and a pooled connection the node had already closed (the
  * keep-alive race) do not count; 5xx answers count only if the operator asks (observe5xx).
+ *
+ * <p>Interim (1xx) responses pass to HTTP/1.1 clients and never end the exchange. A final head the
+ * balancer may not forward is a 502 while nothing of it has reached the client. An upstream
+ * connection goes back to the pool only if its response ended exactly where its framing said, so
+ * no byte of one response can become the start of the next client's.
  */
 final class Exchange {
     private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
@@ -47,7 +57,10 @@ final class Exchange {
     private final ProxyContext proxy;
     private final FullHttpRequest request;
     private final Route route;
-    private final boolean clientKeepAlive;
+    private final HttpVersion clientVersion;
+    /** Whether the client connection stays open; off when an HTTP/1.0 client's body ends by the close. */
+    private boolean clientKeepAlive;
+
     private final boolean retriable;
     private final long startNanos = System.nanoTime();
 
@@ -55,11 +68,20 @@ final class Exchange {
     private Node node;
     private boolean nodeCounted;
     private Channel backend;
+    private UpstreamDecoder decoder;
     private boolean reused;
     private boolean requestSent;
     private boolean responseStarted;
     private boolean verdictPending;
-    private boolean backendKeepAlive;
+    /** The final response's head, held to go out with the first part of its body. */
+    private HttpResponse heldHead;
+    /** An interim (1xx) head was read: the empty end the decoder gives it is not the response's end. */
+    private boolean interimEnd;
+
+    private boolean responseEnded;
+    /** Whether the upstream connection may serve another request once this one is done. */
+    private boolean reusable;
+
     private boolean done;
     private ScheduledFuture<?> responseTimer;
 
@@ -69,6 +91,7 @@ final class Exchange {
             ProxyContext proxy,
             FullHttpRequest request,
             Route route,
+            HttpVersion clientVersion,
             boolean clientKeepAlive,
             boolean hasBody) {
         this.frontend = frontend;
@@ -76,6 +99,7 @@ final class Exchange {
         this.proxy = proxy;
         this.request = request;
         this.route = route;
+        this.clientVersion = clientVersion;
         this.clientKeepAlive = clientKeepAlive;
         this.retriable = RequestChecks.isRetriable(request, hasBody);
     }
@@ -129,6 +153,8 @@ final class Exchange {
     private void attach(Channel channel, boolean fromPool) {
         backend = channel;
         reused = fromPool;
+        decoder = channel.pipeline().get(UpstreamDecoder.class);
+        decoder.expectResponseTo(request.method());
         channel.pipeline().get(BackendHandler.class).bind(this);
         // A duplicate per attempt: a retry sends the same bytes again.
         channel.writeAndFlush(request.retainedDuplicate()).addListener(f -> {
@@ -149,34 +175,62 @@ final class Exchange {
             ReferenceCountUtil.release(msg);
             return;
         }
+        if (responseEnded) {
+            // More after the response's end belongs to no request: never let it reach the next one.
+            ReferenceCountUtil.release(msg);
+            reusable = false;
+            return;
+        }
         if (msg instanceof DecoderResultProvider decoded
                 && decoded.decoderResult().isFailure()) {
             ReferenceCountUtil.release(msg);
-            malformedResponse(decoded.decoderResult().cause());
+            malformedResponse(String.valueOf(decoded.decoderResult().cause().getMessage()));
+            return;
+        }
+        if (interimEnd && msg instanceof LastHttpContent) {
+            interimEnd = false; // the read on was asked for with the interim head
+            ReferenceCountUtil.release(msg);
             return;
         }
         if (msg instanceof HttpResponse response) {
-            if (response.status().code() == 100) {
-                ReferenceCountUtil.release(msg); // we already answered 100 Continue ourselves
-                backend.read();
+            int code = response.status().code();
+            if (code >= 100 && code < 200 && code != 101) {
+                interim(response);
+                return;
+            }
+            Optional<String> problem = ResponseHeads.problem(response);
+            if (problem.isPresent()) {
+                ReferenceCountUtil.release(msg);
+                malformedResponse(problem.get());
                 return;
             }
             onResponseHead(response);
+        } else if (!responseStarted) {
+            ReferenceCountUtil.release(msg);
+            malformedResponse("a body before any response head");
+            return;
         }
-        boolean last = msg instanceof LastHttpContent;
         if (!(msg instanceof HttpContent)) {
-            // The head alone: hold it and send it with the first piece of body, in one write.
-            client.write(msg).addListener(f -> {
-                if (!f.isSuccess()) {
-                    clientGone();
-                }
-            });
+            heldHead = (HttpResponse) msg; // sent with the first piece of body, in one write
             backend.read();
             return;
+        }
+        boolean last = msg instanceof LastHttpContent;
+        if (last) {
+            responseEnded = true;
+            reusable &= !decoder.hasUnreadBytes(); // bytes past the end: a body the node should not have sent
         }
         if (verdictPending) {
             verdictPending = false;
             judge5xx(((HttpContent) msg).content());
+        }
+        if (heldHead != null) {
+            client.write(heldHead).addListener(f -> {
+                if (!f.isSuccess()) {
+                    clientGone();
+                }
+            });
+            heldHead = null;
         }
         client.writeAndFlush(msg).addListener(f -> {
             if (!f.isSuccess()) {
@@ -187,6 +241,34 @@ final class Exchange {
                 backend.read(); // back-pressure: read on only once the client took this part
             }
         });
+    }
+
+    /**
+     * A 1xx before the final response (RFC 9110 section 15.2): passed on to an HTTP/1.1 client, which
+     * must accept it, never to an HTTP/1.0 one, which cannot. A node's own 100 is dropped: the
+     * balancer answered any Expect itself. The response timer goes on, since no answer has come yet.
+     */
+    private void interim(HttpResponse response) {
+        interimEnd = true;
+        if (response.status().code() != 100 && clientVersion.minorVersion() > 0) {
+            Channel from = backend;
+            HopByHop.strip(response);
+            client.writeAndFlush(new DefaultFullHttpResponse(
+                            HttpVersion.HTTP_1_1,
+                            response.status(),
+                            Unpooled.EMPTY_BUFFER,
+                            response.headers(),
+                            EmptyHttpHeaders.INSTANCE))
+                    .addListener(f -> {
+                        if (!f.isSuccess()) {
+                            clientGone();
+                        } else if (!done && from == backend) {
+                            from.read(); // back-pressure: a node cannot queue up 1xx faster than they go
+                        }
+                    });
+            return;
+        }
+        backend.read();
     }
 
     /** With observe5xx: a 5xx counts against the node unless its body says the store is down. */
@@ -211,8 +293,9 @@ final class Exchange {
         }
         node.requests.increment();
         proxy.metrics.response(node, status);
-        backendKeepAlive = HttpUtil.isKeepAlive(response);
-        RequestChecks.stripHopByHop(response);
+        reusable = HttpUtil.isKeepAlive(response) && !decoder.framedAForbiddenBody();
+        HopByHop.strip(response);
+        response.setProtocolVersion(HttpVersion.HTTP_1_1); // our own version (RFC 9110 section 6.2)
         if (route.pins() && !route.pinnedTo().filter(node.name()::equals).isPresent()) {
             DefaultCookie cookie = new DefaultCookie(proxy.config.affinityCookie, proxy.affinity.valueFor(node.name()));
             cookie.setPath("/");
@@ -221,11 +304,20 @@ final class Exchange {
             String header = ServerCookieEncoder.STRICT.encode(cookie) + "; SameSite=" + proxy.config.cookieSameSite;
             response.headers().add(HttpHeaderNames.SET_COOKIE, header);
         }
-        boolean bodyless = request.method().equals(HttpMethod.HEAD) || status == 204 || status == 304 || status < 200;
-        if (!bodyless && !HttpUtil.isContentLengthSet(response) && !HttpUtil.isTransferEncodingChunked(response)) {
+        if (status == 204 || status == 304) {
+            response.headers().remove(HttpHeaderNames.TRANSFER_ENCODING); // no body, so no framing of one
+        }
+        boolean bodyless = request.method().equals(HttpMethod.HEAD) || status == 204 || status == 304;
+        boolean sized = HttpUtil.isContentLengthSet(response);
+        if (clientVersion.minorVersion() == 0) {
+            // HTTP/1.0 knows no chunking: a body without a length ends when the connection does.
+            boolean chunked = HttpUtil.isTransferEncodingChunked(response);
+            response.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
+            clientKeepAlive &= bodyless || (sized && !chunked);
+        } else if (!bodyless && !sized && !HttpUtil.isTransferEncodingChunked(response)) {
             HttpUtil.setTransferEncodingChunked(response, true); // a node that ends its body by closing
         }
-        HttpUtil.setKeepAlive(response, clientKeepAlive);
+        HopByHop.markConnection(response, clientVersion, clientKeepAlive);
     }
 
     private void finish() {
@@ -236,7 +328,7 @@ final class Exchange {
         if (handler != null) {
             handler.unbind();
         }
-        if (backendKeepAlive) {
+        if (reusable && !decoder.hasUnreadBytes()) {
             proxy.pool(client.channel().eventLoop()).release(node, backend);
         } else {
             backend.close();
@@ -245,14 +337,15 @@ final class Exchange {
         frontend.exchangeDone(clientKeepAlive);
     }
 
-    /** The node's answer could not be parsed: the node's fault. */
-    private void malformedResponse(Throwable cause) {
-        node.passiveFailure("malformed response: " + cause.getMessage());
+    /** The node's answer could not be parsed or may not be forwarded: the node's fault. */
+    private void malformedResponse(String why) {
+        node.passiveFailure("malformed response: " + why);
         dropBackend();
-        if (responseStarted) {
+        if (responseStarted && heldHead == null) {
             abandon();
             return;
         }
+        heldHead = null; // nothing of it reached the client yet: a 502 can still replace it
         uncount();
         fail(HttpResponseStatus.BAD_GATEWAY, "bad_response", "node " + node.name() + " sent a malformed response");
     }
@@ -335,7 +428,8 @@ final class Exchange {
         request.release();
         proxy.metrics.rejected(error);
         FullHttpResponse r = ErrorResponses.json(status, error, message);
-        HttpUtil.setKeepAlive(r, clientKeepAlive); // the request was read whole: the connection is clean
+        // The request was read whole: the connection is clean.
+        HopByHop.markConnection(r, clientVersion, clientKeepAlive);
         client.writeAndFlush(r).addListener(f -> frontend.exchangeDone(clientKeepAlive && f.isSuccess()));
     }
 

@@ -141,11 +141,20 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             reject(HttpResponseStatus.BAD_REQUEST, "bad_framing", framing.get());
             return;
         }
+        Optional<String> target = RequestChecks.normalizeTarget(request);
+        if (target.isPresent()) {
+            reject(HttpResponseStatus.BAD_REQUEST, "bad_target", target.get());
+            return;
+        }
         if (HttpUtil.getContentLength(request, 0L) > proxy.config.maxBodyBytes) {
             tooLarge();
             return;
         }
-        if (request.headers().contains(HttpHeaderNames.EXPECT)) {
+        boolean http10 = request.protocolVersion().minorVersion() == 0;
+        if (http10 && "100-continue".equalsIgnoreCase(request.headers().get(HttpHeaderNames.EXPECT))) {
+            // An HTTP/1.0 client cannot know 100 Continue: the expectation is ignored (RFC 9110, 10.1.1).
+            request.headers().remove(HttpHeaderNames.EXPECT);
+        } else if (request.headers().contains(HttpHeaderNames.EXPECT)) {
             if (!HttpUtil.is100ContinueExpected(request)) {
                 reject(HttpResponseStatus.EXPECTATION_FAILED, "expectation_failed", "only 100-continue is supported");
                 return;
@@ -196,8 +205,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         body = null;
         cancelBodyCheck();
         // Trailers cannot follow a Content-Length body; the nodes use none.
+        // The node hears the balancer's own version (RFC 9110 section 6.2), whatever the client spoke.
         FullHttpRequest full = new DefaultFullHttpRequest(
-                h.protocolVersion(), h.method(), h.uri(), b, h.headers(), EmptyHttpHeaders.INSTANCE);
+                HttpVersion.HTTP_1_1, h.method(), h.uri(), b, h.headers(), EmptyHttpHeaders.INSTANCE);
+        if (!full.headers().contains(HttpHeaderNames.HOST)) {
+            full.headers().set(HttpHeaderNames.HOST, ""); // an HTTP/1.0 client's: no authority known
+        }
         // The body is whole now: the node gets its length, not the client's chunking.
         full.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
         if (b.isReadable() || full.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
@@ -206,9 +219,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         String clientIp = clientAddress.getHostAddress();
         boolean hasBody = b.isReadable();
         Route route = proxy.router.route(full, clientIp);
-        RequestChecks.stripHopByHop(full);
+        HopByHop.strip(full);
         RequestChecks.addForwarded(full, clientIp);
-        current = new Exchange(this, ctx, proxy, full, route, keepAlive, hasBody);
+        current = new Exchange(this, ctx, proxy, full, route, h.protocolVersion(), keepAlive, hasBody);
         current.start();
     }
 

@@ -24,6 +24,7 @@ final class ProxyContext {
     }
 
     UpstreamPool pool(EventLoop loop) {
-        return pools.computeIfAbsent(loop, l -> new UpstreamPool(l, (int) config.connectTimeout.toMillis()));
+        return pools.computeIfAbsent(
+                loop, l -> new UpstreamPool(l, (int) config.connectTimeout.toMillis(), config.maxResponseHeaderBytes));
     }
 }

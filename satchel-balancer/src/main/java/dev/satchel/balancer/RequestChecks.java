@@ -2,26 +2,21 @@ package dev.satchel.balancer;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 
-/** Framing checks on requests and the header rewriting a proxy owes both directions. */
+/** Framing, Host and target checks on requests, and the forwarding headers a proxy adds. */
 final class RequestChecks {
-    /** Headers that describe one connection and must not be forwarded (RFC 9110, section 7.6.1). */
-    private static final List<String> HOP_BY_HOP = List.of(
-            "connection",
-            "keep-alive",
-            "proxy-connection",
-            "proxy-authenticate",
-            "proxy-authorization",
-            "te",
-            "trailer",
-            "upgrade");
+    /** A host and optional port (RFC 3986 reg-name or IP literal); empty is allowed (RFC 9112 section 3.2). */
+    private static final Pattern VALID_HOST =
+            Pattern.compile("([A-Za-z0-9._~!$&'()*+,;=%-]*|\\[[0-9A-Fa-f:.]+\\])(:[0-9]{0,5})?");
 
     private static final Set<HttpMethod> IDEMPOTENT = Set.of(
             HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS, HttpMethod.TRACE, HttpMethod.PUT, HttpMethod.DELETE);
@@ -63,28 +58,57 @@ final class RequestChecks {
         return !hasBody && IDEMPOTENT.contains(request.method());
     }
 
-    /** Removes hop-by-hop headers, including any the Connection header names. */
-    static void stripHopByHop(HttpMessage message) {
-        HttpHeaders h = message.headers();
-        for (String connection : h.getAll(HttpHeaderNames.CONNECTION)) {
-            for (String token : connection.split(",")) {
-                String name = token.strip().toLowerCase(Locale.ROOT);
-                if (!name.isEmpty() && !name.equals("transfer-encoding") && !name.equals("content-length")) {
-                    h.remove(name);
-                }
-            }
+    /**
+     * Checks Host and the request target (RFC 9112 section 3.2): an HTTP/1.1 request needs exactly one
+     * valid Host, any request at most one. An absolute-form target wins over Host: its authority
+     * becomes the Host and the node gets the origin-form (section 3.2.2), as a node expects from a
+     * reverse proxy. Returns what is wrong, if anything; otherwise the request may have been rewritten.
+     */
+    static Optional<String> normalizeTarget(HttpRequest request) {
+        HttpHeaders h = request.headers();
+        List<String> hosts = h.getAll(HttpHeaderNames.HOST);
+        if (hosts.size() > 1) {
+            return Optional.of("more than one Host header");
         }
-        HOP_BY_HOP.forEach(h::remove);
+        if (hosts.isEmpty() && request.protocolVersion().minorVersion() > 0) {
+            return Optional.of("an HTTP/1.1 request needs a Host header");
+        }
+        if (!hosts.isEmpty() && !VALID_HOST.matcher(hosts.get(0)).matches()) {
+            return Optional.of("the Host header is not a valid host");
+        }
+        String target = request.uri();
+        if (target.startsWith("/") || (target.equals("*") && request.method().equals(HttpMethod.OPTIONS))) {
+            return Optional.empty();
+        }
+        URI uri;
+        try {
+            uri = new URI(target);
+        } catch (URISyntaxException e) {
+            return Optional.of("the request target is not a valid URI");
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        String authority = uri.getRawAuthority();
+        if (!(scheme.equals("http") || scheme.equals("https"))
+                || authority == null
+                || uri.getRawUserInfo() != null
+                || !VALID_HOST.matcher(authority).matches()) {
+            return Optional.of("the request target must be a path or an http(s) URI with a host");
+        }
+        String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+        request.setUri(uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery());
+        h.set(HttpHeaderNames.HOST, authority);
+        return Optional.empty();
     }
 
-    /** Adds X-Forwarded-For (appended), -Proto and -Host. */
+    /** Adds X-Forwarded-For (appended to every line a previous proxy sent), -Proto and -Host. */
     static void addForwarded(HttpRequest request, String clientIp) {
         HttpHeaders h = request.headers();
-        String prior = h.get("X-Forwarded-For");
-        h.set("X-Forwarded-For", prior == null || prior.isBlank() ? clientIp : prior + ", " + clientIp);
+        List<String> prior =
+                h.getAll("X-Forwarded-For").stream().filter(v -> !v.isBlank()).toList();
+        h.set("X-Forwarded-For", prior.isEmpty() ? clientIp : String.join(", ", prior) + ", " + clientIp);
         h.set("X-Forwarded-Proto", "http");
         String host = h.get(HttpHeaderNames.HOST);
-        if (host != null) {
+        if (host != null && !host.isEmpty()) {
             h.set("X-Forwarded-Host", host);
         }
     }

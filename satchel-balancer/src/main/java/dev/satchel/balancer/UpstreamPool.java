@@ -7,7 +7,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -26,21 +26,24 @@ final class UpstreamPool {
 
     private final EventLoop loop;
     private final int connectTimeoutMillis;
+    private final int maxResponseHeaderBytes;
     private final Map<String, ArrayDeque<Channel>> idle = new HashMap<>();
 
-    UpstreamPool(EventLoop loop, int connectTimeoutMillis) {
+    UpstreamPool(EventLoop loop, int connectTimeoutMillis, int maxResponseHeaderBytes) {
         this.loop = loop;
         this.connectTimeoutMillis = connectTimeoutMillis;
+        this.maxResponseHeaderBytes = maxResponseHeaderBytes;
     }
 
-    /** Returns an idle connection to the node, if one is still open. */
+    /** Returns an idle connection to the node, if one is still open and the node said nothing on it. */
     Channel pooled(Node node) {
         ArrayDeque<Channel> q = idle.get(node.name());
         Channel c;
         while (q != null && (c = q.pollFirst()) != null) {
-            if (c.isActive()) {
+            if (c.isActive() && !c.pipeline().get(UpstreamDecoder.class).hasUnreadBytes()) {
                 return c;
             }
+            c.close();
         }
         return null;
     }
@@ -58,7 +61,8 @@ final class UpstreamPool {
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline()
                                 .addLast(new IdleStateHandler(IDLE_SECONDS, 0, 0, TimeUnit.SECONDS))
-                                .addLast(new HttpClientCodec())
+                                .addLast(new HttpRequestEncoder())
+                                .addLast(new UpstreamDecoder(maxResponseHeaderBytes))
                                 .addLast(new BackendHandler());
                     }
                 })
@@ -73,5 +77,8 @@ final class UpstreamPool {
             return;
         }
         q.addFirst(channel); // most recently used first: warm connections stay warm
+        // Listen while idle: whatever the node sends now answers no request, and its handler closes
+        // the connection on it, before a request could take it for its own answer.
+        channel.read();
     }
 }

@@ -72,7 +72,7 @@ class RequestChecksTest {
                 "chunked",
                 "X-Kept",
                 "k");
-        RequestChecks.stripHopByHop(r);
+        HopByHop.strip(r);
         assertThat(r.headers().names()).containsExactlyInAnyOrder("Transfer-Encoding", "X-Kept");
     }
 
@@ -93,5 +93,73 @@ class RequestChecksTest {
                 .isFalse();
         assertThat(RequestChecks.isRetriable(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/"), false))
                 .isFalse();
+    }
+
+    private static HttpRequest get(String target, String... headers) {
+        HttpRequest r = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, target);
+        for (int i = 0; i < headers.length; i += 2) {
+            r.headers().add(headers[i], headers[i + 1]);
+        }
+        return r;
+    }
+
+    @Test
+    void normalizeTarget_turnsAnAbsoluteFormTargetIntoOriginFormWithItsAuthorityAsHost() {
+        HttpRequest r = get("HTTP://shop.example:8080?q=1", "Host", "elsewhere");
+        assertThat(RequestChecks.normalizeTarget(r)).isEmpty();
+        assertThat(r.uri()).isEqualTo("/?q=1");
+        assertThat(r.headers().getAll("Host")).containsExactly("shop.example:8080");
+        HttpRequest ipv6 = get("http://[::1]:80/a%20b", "Host", "[::1]:80");
+        assertThat(RequestChecks.normalizeTarget(ipv6)).isEmpty();
+        assertThat(ipv6.uri()).isEqualTo("/a%20b");
+    }
+
+    @Test
+    void normalizeTarget_refusesMissingRepeatedOrInvalidHostsAndOddTargets() {
+        assertThat(RequestChecks.normalizeTarget(get("/"))).isPresent();
+        assertThat(RequestChecks.normalizeTarget(get("/", "Host", "a", "Host", "a")))
+                .isPresent();
+        assertThat(RequestChecks.normalizeTarget(get("/", "Host", "a b"))).isPresent();
+        assertThat(RequestChecks.normalizeTarget(get("/", "Host", "a@b"))).isPresent();
+        assertThat(RequestChecks.normalizeTarget(get("ftp://shop/", "Host", "shop")))
+                .isPresent();
+        assertThat(RequestChecks.normalizeTarget(get("http:///nohost", "Host", "shop")))
+                .isPresent();
+        assertThat(RequestChecks.normalizeTarget(get("*", "Host", "shop")))
+                .as("* is for OPTIONS")
+                .isPresent();
+        assertThat(RequestChecks.normalizeTarget(get("/", "Host", "")))
+                .as("empty Host is allowed")
+                .isEmpty();
+        assertThat(RequestChecks.normalizeTarget(new DefaultHttpRequest(HttpVersion.HTTP_1_0, HttpMethod.GET, "/")))
+                .as("HTTP/1.0 needs no Host")
+                .isEmpty();
+    }
+
+    @Test
+    void addForwarded_keepsEveryEarlierXForwardedForLine() {
+        HttpRequest r = get("/", "Host", "h", "X-Forwarded-For", "10.0.0.1", "X-Forwarded-For", "10.0.0.2");
+        RequestChecks.addForwarded(r, "127.0.0.1");
+        assertThat(r.headers().getAll("X-Forwarded-For")).containsExactly("10.0.0.1, 10.0.0.2, 127.0.0.1");
+    }
+
+    @Test
+    void hopByHop_neverRemovesHostOrFramingNamedInConnection_andKeepsTrailer() {
+        HttpRequest r = request(
+                HttpVersion.HTTP_1_1,
+                "Connection",
+                "Host, Content-Length, X-Gone",
+                "Host",
+                "h",
+                "Content-Length",
+                "2",
+                "X-Gone",
+                "g",
+                "Trailer",
+                "X-Sum",
+                "TE",
+                "trailers");
+        HopByHop.strip(r);
+        assertThat(r.headers().names()).containsExactlyInAnyOrder("Host", "Content-Length", "Trailer");
     }
 }

@@ -85,6 +85,14 @@ final class BalancerOptions {
     long maxBodyBytes;
 
     @Option(
+            names = "--max-response-header-bytes",
+            paramLabel = "BYTES",
+            defaultValue = "" + BalancerConfig.DEFAULT_MAX_RESPONSE_HEADER_BYTES,
+            description =
+                    "Largest response head a node may send; larger is answered 502" + " (default: ${DEFAULT-VALUE}).")
+    int maxResponseHeaderBytes;
+
+    @Option(
             names = "--head-timeout",
             defaultValue = "10",
             paramLabel = "SECONDS",
@@ -125,6 +133,7 @@ final class BalancerOptions {
                 .clientDeadlines(
                         java.time.Duration.ofSeconds(headTimeoutSeconds),
                         java.time.Duration.ofSeconds(bodyIdleTimeoutSeconds))
+                .responseHeaderLimit(maxResponseHeaderBytes)
                 .maxConnectionsPerClient(maxConnectionsPerClient)
                 .observe5xx(observe5xx);
         if (boundedLoad != null) {
