@@ -7,13 +7,10 @@ import dev.satchel.core.SessionStore;
 import dev.satchel.core.SessionStore.SaveOutcome;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,16 +50,7 @@ final class RequestSessions {
     private int dispatchDepth;
 
     private boolean inFilter;
-    private int passes;
     private boolean errorSent;
-    private Handout lastHandout = Handout.NONE;
-    private final Set<String> handoutHeaders = new HashSet<>();
-
-    private enum Handout {
-        NONE,
-        TOKEN,
-        EXPIRE
-    }
 
     RequestSessions(SessionFilterRuntime runtime, HttpServletRequest request, HttpServletResponse response) {
         this.runtime = runtime;
@@ -118,7 +106,7 @@ final class RequestSessions {
             // Immediately, whatever the flush mode: a logout must be final before the response says so.
             store.save(target.invalidation());
         }
-        expireToken = matched != null || lastHandout == Handout.TOKEN;
+        expireToken = matched != null;
         tokenDirty = false;
         pending = true;
         if (dispatchDepth > 0) {
@@ -154,9 +142,6 @@ final class RequestSessions {
     /** The filter runs the chain; between two runs (before an error page) the instance is idle. */
     void enterFilter(HttpServletResponse current) {
         response = current;
-        if (passes++ > 0) {
-            resumeHandout();
-        }
         inFilter = true;
     }
 
@@ -256,56 +241,13 @@ final class RequestSessions {
         }
         boolean live = session != null && !session.isInvalid();
         if (live && tokenDirty) {
-            runtime.options().idResolver().write(request, recorder(), token(session));
-            lastHandout = Handout.TOKEN;
+            runtime.options().idResolver().write(request, response, token(session));
             tokenDirty = false;
             expireToken = false;
         } else if (expireToken) {
-            runtime.options().idResolver().expire(request, recorder());
-            lastHandout = Handout.EXPIRE;
+            runtime.options().idResolver().expire(request, response);
             expireToken = false;
         }
-    }
-
-    /**
-     * Before an error page: a container that reset the response for it took our Set-Cookie with it,
-     * so the id is handed out again.
-     */
-    private void resumeHandout() {
-        if (handoutHeaders.isEmpty() || handoutHeaders.stream().allMatch(response::containsHeader)) {
-            return;
-        }
-        boolean live = session != null && !session.isInvalid();
-        if (lastHandout == Handout.TOKEN && live) {
-            tokenDirty = true;
-        } else if (lastHandout == Handout.EXPIRE) {
-            expireToken = true;
-        }
-        pending = true;
-    }
-
-    /** The response, noting which headers the id resolver writes, so a reset can be noticed. */
-    private HttpServletResponse recorder() {
-        handoutHeaders.clear();
-        return new HttpServletResponseWrapper(response) {
-            @Override
-            public void addHeader(String name, String value) {
-                handoutHeaders.add(name);
-                super.addHeader(name, value);
-            }
-
-            @Override
-            public void setHeader(String name, String value) {
-                handoutHeaders.add(name);
-                super.setHeader(name, value);
-            }
-
-            @Override
-            public void addCookie(jakarta.servlet.http.Cookie cookie) {
-                handoutHeaders.add("Set-Cookie");
-                super.addCookie(cookie);
-            }
-        };
     }
 
     /** Seals the session back into the response's cookies, or clears them when it ended. */
