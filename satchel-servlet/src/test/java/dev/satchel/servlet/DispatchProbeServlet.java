@@ -65,6 +65,12 @@ final class DispatchProbeServlet extends HttpServlet {
                 req.getRequestDispatcher("/get?name=" + name).include(req, resp);
                 resp.getWriter().print("]");
             }
+            case "rotate-include" -> {
+                req.getSession().setAttribute("rotated", "yes");
+                resp.getWriter().print(req.changeSessionId() + "[");
+                req.getRequestDispatcher("/get?name=rotated").include(req, resp);
+                resp.getWriter().print("]");
+            }
             case "include-set" -> {
                 resp.getWriter().print("[");
                 req.getRequestDispatcher("/set").include(req, resp);

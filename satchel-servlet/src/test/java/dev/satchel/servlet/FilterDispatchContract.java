@@ -58,6 +58,21 @@ abstract class FilterDispatchContract extends ContainerHarness {
     }
 
     @Test
+    void include_afterChangeSessionId_handsOutTheNewId() throws Exception {
+        Node a = node();
+        Node b = node();
+        Browser user = new Browser();
+        user.body(a, "/set?name=a&value=kept");
+        String oldToken = user.token();
+        String body = user.body(a, "/rotate-include");
+        String newId = body.substring(0, body.indexOf('['));
+        assertThat(body).endsWith("[yes]");
+        assertThat(newId).isNotEqualTo(oldToken);
+        assertThat(user.token()).isEqualTo(newId);
+        assertThat(user.body(b, "/get?name=a")).isEqualTo("kept");
+    }
+
+    @Test
     void include_ofATargetThatCreatesTheSession_handsOutItsCookie() throws Exception {
         Node a = node();
         Browser user = new Browser();
