@@ -214,12 +214,18 @@ final class RequestSessions {
         handOut();
     }
 
-    /**
-     * At the end of a pass through the filter: everything not yet saved is saved now. A pass that
-     * ended in an exception or sendError may be followed by an error page using this session.
-     */
-    void finish(boolean failed) {
-        boolean last = !failed && !errorSent;
+    /** At the end of a pass through the filter: everything not yet saved is saved now. */
+    void finish() {
+        // After sendError an error page may still use the session, so the base must stay current.
+        end(!errorSent);
+    }
+
+    /** After the application failed: its changes are kept, and an error page may follow. */
+    void finishAfterFailure() {
+        end(false);
+    }
+
+    private void end(boolean last) {
         pending = false;
         boolean committed = response.isCommitted();
         save(last);

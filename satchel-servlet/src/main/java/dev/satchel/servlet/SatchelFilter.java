@@ -132,7 +132,7 @@ public final class SatchelFilter implements Filter {
         try {
             chain.doFilter(new SessionRequest(request, sessions), new SessionResponse(response, sessions));
             chainReturned = true;
-            sessions.finish(false);
+            sessions.finish();
         } catch (IOException | ServletException | RuntimeException e) {
             Optional<SessionException> cause = sessionFailure(e);
             if (cause.isPresent() && !response.isCommitted()) {
@@ -151,7 +151,7 @@ public final class SatchelFilter implements Filter {
     /** The containers keep what a request changed before it failed; so does Satchel. */
     private static void keepAfterFailure(RequestSessions sessions, Exception failure) {
         try {
-            sessions.finish(true);
+            sessions.finishAfterFailure();
         } catch (RuntimeException e) {
             failure.addSuppressed(e);
         }
