@@ -121,6 +121,7 @@ abstract class FilterDispatchContract extends ContainerHarness {
         HttpResponse<String> res = user.get(a, "/set-then-send-error?name=a&value=1");
         assertThat(res.statusCode()).isEqualTo(500);
         assertThat(res.body()).contains("error-page:1");
+        assertThat(store.saves).as("saved once, not again for the error page").hasSize(1);
         assertThat(user.cookie).startsWith("SID=");
         assertNoContainerSession(user);
         assertThat(user.body(a, "/get?name=a")).isEqualTo("1");
@@ -133,6 +134,7 @@ abstract class FilterDispatchContract extends ContainerHarness {
         HttpResponse<String> res = user.get(a, "/throw-fresh?name=err&create=1");
         assertThat(res.statusCode()).isEqualTo(500);
         assertThat(res.body()).contains("error-page:seen");
+        assertThat(store.saves).hasSize(1);
         assertThat(user.cookie).startsWith("SID=");
         assertNoContainerSession(user);
         assertThat(user.body(a, "/get?name=err")).isEqualTo("seen");
@@ -153,6 +155,7 @@ abstract class FilterDispatchContract extends ContainerHarness {
         HttpResponse<String> res = user.get(a, "/set-then-throw?name=a&value=1");
         assertThat(res.statusCode()).isEqualTo(500);
         assertThat(res.body()).contains("error-page:1");
+        assertThat(store.saves).as("saved once, not again for the error page").hasSize(1);
         assertThat(events).contains("created");
         assertThat(user.cookie).startsWith("SID=");
         assertNoContainerSession(user);
