@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * request ends with 503 and a JSON reason rather than hanging or leaking a stack trace.
  *
  * <p>Map it for the {@code REQUEST} and {@code ERROR} dispatcher types: an error page then sees the
- * request's session. Changes made before an exception are kept, as the containers keep them.
+ * request's session. Mapped for {@code FORWARD} and {@code INCLUDE} as well, it also follows
+ * dispatches through the {@code ServletContext}, not only through the request. Changes made before an exception are kept, as the containers keep them.
  *
  * <p>Session listeners are registered through {@link SessionOptions.Builder#listener}, not with the
  * container, since the container never sees these sessions. Asynchronous requests are refused
@@ -117,8 +118,20 @@ public final class SatchelFilter implements Filter {
         }
         RequestSessions sessions;
         if (req.getAttribute(SESSIONS) instanceof RequestSessions earlier) {
+            DispatcherType type = req.getDispatcherType();
+            if (earlier.inFilter() && (type == DispatcherType.FORWARD || type == DispatcherType.INCLUDE)) {
+                // Mapped for these too, the filter also sees forwards through the ServletContext's
+                // dispatchers, which the request wrapper cannot follow.
+                earlier.enterDispatch();
+                try {
+                    chain.doFilter(req, res);
+                } finally {
+                    earlier.leaveDispatch();
+                }
+                return;
+            }
             // An error page the container runs after the filter returned gets the request's session.
-            if (earlier.inFilter() || req.getDispatcherType() != DispatcherType.ERROR) {
+            if (earlier.inFilter() || type != DispatcherType.ERROR) {
                 chain.doFilter(req, res);
                 return;
             }

@@ -74,9 +74,16 @@ abstract class ContainerHarness {
 
     /** A container over {@code over}, with exactly the options given: no listener unless added. */
     protected Node node(SessionStore over, UnaryOperator<SessionOptions.Builder> options) throws Exception {
+        return node(containers(), over, options);
+    }
+
+    /** As {@link #node(SessionStore, UnaryOperator)}, in containers {@code factory} starts. */
+    protected Node node(
+            ServletContainer.Factory factory, SessionStore over, UnaryOperator<SessionOptions.Builder> options)
+            throws Exception {
         SessionOptions.Builder b = SessionOptions.builder().clock(clock);
         ServletContainer c =
-                containers().start(new SatchelFilter(over, options.apply(b).build()), new DispatchProbeServlet());
+                factory.start(new SatchelFilter(over, options.apply(b).build()), new DispatchProbeServlet());
         open.add(c);
         return new Node(c.base());
     }

@@ -58,6 +58,11 @@ final class DispatchProbeServlet extends HttpServlet {
                 req.changeSessionId();
                 req.getRequestDispatcher("/id").forward(req, resp);
             }
+            case "rotate-context-forward" -> {
+                req.getSession().setAttribute("rotated", "yes");
+                req.changeSessionId();
+                getServletContext().getRequestDispatcher("/id").forward(req, resp);
+            }
             case "forward-to-set" -> req.getRequestDispatcher("/set").forward(req, resp);
             case "create-include" -> {
                 req.getSession().setAttribute(name, value);

@@ -14,6 +14,9 @@ import org.junit.jupiter.api.Test;
  */
 abstract class FilterDispatchContract extends ContainerHarness {
 
+    /** The same containers with the filter mapped for FORWARD and INCLUDE too. */
+    protected abstract ServletContainer.Factory containersMappedForEveryDispatch();
+
     // ---- item 10: forward and include -------------------------------------------------------
 
     @Test
@@ -47,6 +50,18 @@ abstract class FilterDispatchContract extends ContainerHarness {
         assertThat(user.body(a, "/forward-to-set?name=a&value=made-in-target")).isEqualTo("ok");
         assertThat(user.cookie).startsWith("SID=");
         assertThat(user.body(a, "/get?name=a")).isEqualTo("made-in-target");
+    }
+
+    @Test
+    void forwardThroughTheServletContext_afterChangeSessionId_handsOutTheNewId_whenMappedForForward() throws Exception {
+        Node a = node(containersMappedForEveryDispatch(), store, o -> o);
+        Browser user = new Browser();
+        user.body(a, "/set?name=a&value=kept");
+        String oldToken = user.token();
+        String newId = user.body(a, "/rotate-context-forward");
+        assertThat(newId).isNotEqualTo(oldToken);
+        assertThat(user.token()).isEqualTo(newId);
+        assertThat(user.body(a, "/get?name=a")).isEqualTo("kept");
     }
 
     @Test

@@ -26,6 +26,11 @@ class JettyFilterIT extends FilterContainerContract {
      * {@code startAsync} is the filter's and not the container's.
      */
     static ServletContainer start(Filter filter, HttpServlet servlet) throws Exception {
+        return start(filter, servlet, EnumSet.of(DispatcherType.REQUEST, DispatcherType.ERROR));
+    }
+
+    /** Starts Jetty with the filter mapped for the given dispatcher types. */
+    static ServletContainer start(Filter filter, HttpServlet servlet, EnumSet<DispatcherType> mapped) throws Exception {
         Server server = new Server();
         ServerConnector connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
@@ -35,7 +40,7 @@ class JettyFilterIT extends FilterContainerContract {
         context.setContextPath("/");
         FilterHolder filterHolder = new FilterHolder(filter);
         filterHolder.setAsyncSupported(true);
-        context.addFilter(filterHolder, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ERROR));
+        context.addFilter(filterHolder, "/*", mapped);
         ServletHolder servletHolder = new ServletHolder(servlet);
         servletHolder.setAsyncSupported(true);
         context.addServlet(servletHolder, "/*");

@@ -1,10 +1,12 @@
 package dev.satchel.servlet;
 
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.http.HttpServlet;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.EnumSet;
 import org.apache.catalina.Context;
 import org.apache.catalina.Wrapper;
 import org.apache.catalina.startup.Tomcat;
@@ -22,6 +24,11 @@ class TomcatFilterIT extends FilterContainerContract {
 
     /** Starts Tomcat set up as {@link JettyFilterIT#start} sets up Jetty. */
     static ServletContainer start(Filter filter, HttpServlet servlet) throws Exception {
+        return start(filter, servlet, EnumSet.of(DispatcherType.REQUEST, DispatcherType.ERROR));
+    }
+
+    /** Starts Tomcat with the filter mapped for the given dispatcher types. */
+    static ServletContainer start(Filter filter, HttpServlet servlet, EnumSet<DispatcherType> mapped) throws Exception {
         Path base = Files.createTempDirectory("satchel-tomcat");
         Tomcat tomcat = new Tomcat();
         tomcat.setBaseDir(base.toString());
@@ -40,8 +47,7 @@ class TomcatFilterIT extends FilterContainerContract {
         FilterMap map = new FilterMap();
         map.setFilterName("satchel");
         map.addURLPattern("/*");
-        map.setDispatcher("REQUEST");
-        map.setDispatcher("ERROR");
+        mapped.forEach(type -> map.setDispatcher(type.name()));
         context.addFilterMap(map);
         ErrorPage onException = new ErrorPage();
         onException.setExceptionType(Throwable.class.getName());
