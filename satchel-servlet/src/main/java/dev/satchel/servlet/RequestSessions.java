@@ -17,6 +17,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The session side of one request: finds the session the request names, creates one on demand,
  * and saves the request's changes before the response commits. Confined to the request's thread.
+ *
+ * <p>One instance serves the request's whole life, including an error page the container runs
+ * after the filter returned, so the error page sees the same session.
  */
 final class RequestSessions {
     private static final Logger LOG = LoggerFactory.getLogger(RequestSessions.class);
@@ -32,14 +35,22 @@ final class RequestSessions {
     private final Optional<SealedRequestStore> sealed;
     private int chunksReceived;
     private final HttpServletRequest request;
-    private final HttpServletResponse response;
+    /** The container's response; an error dispatch may bring another object for the same exchange. */
+    private HttpServletResponse response;
+
     private boolean resolved;
     private RequestedId firstWellFormed;
     private RequestedId matched;
     private SatchelHttpSession session;
     private boolean tokenDirty;
     private boolean expireToken;
-    private boolean beforeCommitDone;
+    /** Something may need saving or handing out since the last checkpoint. */
+    private boolean pending = true;
+    /** Inside a forward or include, where the container may finish the response behind our back. */
+    private int dispatchDepth;
+
+    private boolean inFilter;
+    private boolean errorSent;
 
     RequestSessions(SessionFilterRuntime runtime, HttpServletRequest request, HttpServletResponse response) {
         this.runtime = runtime;
@@ -79,7 +90,7 @@ final class RequestSessions {
         String oldId = current.getId();
         current.changeId(SessionId.random());
         tokenDirty = true;
-        if (beforeCommitDone) {
+        if (response.isCommitted()) {
             LOG.warn("session id changed after the response was committed; the client keeps the old id");
         }
         runtime.events().idChanged(current, oldId);
@@ -89,6 +100,7 @@ final class RequestSessions {
 
     void invalidate(SatchelHttpSession target) {
         runtime.events().destroyed(target);
+        target.unbindAll();
         target.markInvalid();
         if (target.isStored()) {
             // Immediately, whatever the flush mode: a logout must be final before the response says so.
@@ -96,58 +108,139 @@ final class RequestSessions {
         }
         expireToken = matched != null;
         tokenDirty = false;
+        pending = true;
+        if (dispatchDepth > 0) {
+            handOut();
+        }
     }
 
-    /** Called after every change; saves at once in {@link FlushMode#IMMEDIATE}. */
+    /**
+     * Called after every change; saves at once in {@link FlushMode#IMMEDIATE}, and inside a forward
+     * or include, where Tomcat may finish the response without passing through the filter's wrapper.
+     */
     void changed() {
-        if (runtime.options().flushMode() == FlushMode.IMMEDIATE && session != null && !session.isInvalid()) {
+        pending = true;
+        boolean eager = runtime.options().flushMode() == FlushMode.IMMEDIATE || dispatchDepth > 0;
+        if (eager && session != null && !session.isInvalid()) {
             save();
         }
-    }
-
-    Optional<String> requestedSessionId() {
-        if (!resolved) {
-            resolve();
+        if (dispatchDepth > 0) {
+            handOut();
         }
-        return Optional.ofNullable(firstWellFormed)
-                .map(r -> SessionId.parse(r.token()).orElseThrow().value());
     }
 
+    /** Entering a forward or include: everything so far is saved and its id handed out first. */
+    void enterDispatch() {
+        checkpoint();
+        dispatchDepth++;
+    }
+
+    void leaveDispatch() {
+        dispatchDepth--;
+    }
+
+    /** The filter runs the chain; between two runs (before an error page) the instance is idle. */
+    void enterFilter(HttpServletResponse current) {
+        response = current;
+        inFilter = true;
+    }
+
+    void leaveFilter() {
+        inFilter = false;
+    }
+
+    boolean inFilter() {
+        return inFilter;
+    }
+
+    /** The application called sendError: an error page may follow, so the request is not over. */
+    void errorSent() {
+        errorSent = true;
+    }
+
+    /** The id the request names: the one that matched a session, else the first well-formed one. */
+    Optional<String> requestedSessionId() {
+        return requested().map(r -> SessionId.parse(r.token()).orElseThrow().value());
+    }
+
+    /** True while the session the request named is still this request's session, under that id. */
     boolean isRequestedSessionIdValid() {
         if (!resolved) {
             resolve();
         }
-        return matched != null && session != null && !session.isInvalid() && session.isStored();
+        return matched != null
+                && session != null
+                && !session.isInvalid()
+                && session.isStored()
+                && session.getId()
+                        .equals(SessionId.parse(matched.token()).orElseThrow().value());
     }
 
     boolean isRequestedSessionIdFrom(IdSource source) {
+        return requested().filter(r -> r.source() == source).isPresent();
+    }
+
+    private Optional<RequestedId> requested() {
         if (!resolved) {
             resolve();
         }
-        return firstWellFormed != null && firstWellFormed.source() == source;
+        return Optional.ofNullable(matched != null ? matched : firstWellFormed);
     }
 
     /** Appends the id to a URL when URL rewriting is on and the client did not send a cookie. */
     String encodeUrl(String url) {
         Optional<UrlSessionIdResolver> rewriting = runtime.options().urlRewriting();
-        if (rewriting.isEmpty() || url == null || isRequestedSessionIdFrom(IdSource.COOKIE)) {
+        if (rewriting.isEmpty()
+                || url == null
+                || isRequestedSessionIdFrom(IdSource.COOKIE)
+                || !rewriting.get().isInContext(request, url)) {
             return url;
         }
         SatchelHttpSession current = getSession(false);
         return current == null ? url : rewriting.get().encode(url, token(current));
     }
 
-    /** Saves and hands out the id; runs once, just before the response commits. */
+    /** Saves and hands out the id, just before the response commits; a no-op when nothing changed since. */
     void beforeCommit() {
-        beforeCommit(false);
+        if (pending) {
+            checkpoint();
+        }
     }
 
-    private void beforeCommit(boolean last) {
-        if (beforeCommitDone) {
+    /** Saves what changed so far and hands out the id while the response can still carry it. */
+    void checkpoint() {
+        pending = false;
+        save(false);
+        handOut();
+    }
+
+    /** At the end of a pass through the filter: everything not yet saved is saved now. */
+    void finish() {
+        // After sendError an error page may still use the session, so the base must stay current.
+        end(!errorSent);
+    }
+
+    /** After the application failed: its changes are kept, and an error page may follow. */
+    void finishAfterFailure() {
+        end(false);
+    }
+
+    private void end(boolean last) {
+        pending = false;
+        boolean committed = response.isCommitted();
+        save(last);
+        if (!committed) {
+            handOut();
+        } else if (sealed.isPresent() && sealed.get().toSeal().isPresent()) {
+            LOG.warn("session changed after the response was committed; its sealed cookie cannot carry the change");
+        }
+    }
+
+    /** Writes the session's id (or its end) to the response, once per change of the id. */
+    private void handOut() {
+        if (response.isCommitted()) {
             return;
         }
-        beforeCommitDone = true;
-        save(last);
         if (sealed.isPresent()) {
             writeSealed();
             return;
@@ -155,20 +248,11 @@ final class RequestSessions {
         boolean live = session != null && !session.isInvalid();
         if (live && tokenDirty) {
             runtime.options().idResolver().write(request, response, token(session));
+            tokenDirty = false;
+            expireToken = false;
         } else if (expireToken) {
             runtime.options().idResolver().expire(request, response);
-        }
-    }
-
-    /** At the end of the request: everything not yet saved is saved now. */
-    void finish() {
-        if (!beforeCommitDone) {
-            beforeCommit(true);
-        } else {
-            save(true);
-            if (sealed.isPresent() && sealed.get().toSeal().isPresent()) {
-                LOG.warn("session changed after the response was committed; its sealed cookie cannot carry the change");
-            }
+            expireToken = false;
         }
     }
 

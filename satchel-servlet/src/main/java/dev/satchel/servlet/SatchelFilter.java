@@ -11,6 +11,7 @@ import dev.satchel.core.SessionSealer;
 import dev.satchel.core.SessionStore;
 import dev.satchel.core.SessionStoreUnavailableException;
 import dev.satchel.core.SessionTooLargeException;
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
@@ -35,15 +36,20 @@ import org.slf4j.LoggerFactory;
  * are saved as one change set before the response is committed. When the store cannot answer, the
  * request ends with 503 and a JSON reason rather than hanging or leaking a stack trace.
  *
+ * <p>Map it for the {@code REQUEST} and {@code ERROR} dispatcher types: an error page then sees the
+ * request's session. Mapped for {@code FORWARD} and {@code INCLUDE} as well, it also follows
+ * dispatches through the {@code ServletContext}, not only through the request. Changes made before an exception are kept, as the containers keep them.
+ *
  * <p>Session listeners are registered through {@link SessionOptions.Builder#listener}, not with the
- * container, since the container never sees these sessions. Asynchronous requests are not
- * supported: the session is saved when the filter chain returns.
+ * container, since the container never sees these sessions. Asynchronous requests are refused
+ * ({@code startAsync} throws): the session is saved when the filter chain returns, so changes made
+ * later would be lost.
  *
  * <p>Thread-safe; one instance serves every request.
  */
 public final class SatchelFilter implements Filter {
     private static final Logger LOG = LoggerFactory.getLogger(SatchelFilter.class);
-    private static final String APPLIED = SatchelFilter.class.getName() + ".applied";
+    private static final String SESSIONS = SatchelFilter.class.getName() + ".sessions";
 
     private final SessionStore store;
     private final Optional<SessionSealer> sealer;
@@ -91,32 +97,76 @@ public final class SatchelFilter implements Filter {
             // Sessions that expire were never invalidated by a request; the store tells us instead.
             subscription = Optional.of(observable.subscribe(event -> {
                 if (event.type() == SessionEvent.Type.EXPIRED) {
-                    event.lastState().ifPresent(last -> r.events().destroyed(SatchelHttpSession.detached(r, last)));
+                    event.lastState().ifPresent(last -> SatchelHttpSession.detached(r, last)
+                            .ended());
                 }
             }));
+        } else if (r.events().wantsDestroyed() && sealer.isEmpty()) {
+            LOG.warn(
+                    "{} reports no expiries: sessionDestroyed fires for invalidated sessions only, not for"
+                            + " expired ones",
+                    store.getClass().getSimpleName());
         }
     }
 
     @Override
     public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
             throws IOException, ServletException {
-        if (!(req instanceof HttpServletRequest request)
-                || !(res instanceof HttpServletResponse response)
-                || req.getAttribute(APPLIED) != null) {
+        if (!(req instanceof HttpServletRequest request) || !(res instanceof HttpServletResponse response)) {
             chain.doFilter(req, res);
             return;
         }
-        request.setAttribute(APPLIED, Boolean.TRUE);
-        RequestSessions sessions = new RequestSessions(runtime, request, response);
+        RequestSessions sessions;
+        if (req.getAttribute(SESSIONS) instanceof RequestSessions earlier) {
+            DispatcherType type = req.getDispatcherType();
+            if (earlier.inFilter() && (type == DispatcherType.FORWARD || type == DispatcherType.INCLUDE)) {
+                // Mapped for these too, the filter also sees forwards through the ServletContext's
+                // dispatchers, which the request wrapper cannot follow.
+                earlier.enterDispatch();
+                try {
+                    chain.doFilter(req, res);
+                } finally {
+                    earlier.leaveDispatch();
+                }
+                return;
+            }
+            // An error page the container runs after the filter returned gets the request's session.
+            if (earlier.inFilter() || type != DispatcherType.ERROR) {
+                chain.doFilter(req, res);
+                return;
+            }
+            sessions = earlier;
+        } else {
+            sessions = new RequestSessions(runtime, request, response);
+            request.setAttribute(SESSIONS, sessions);
+        }
+        sessions.enterFilter(response);
+        boolean chainReturned = false;
         try {
             chain.doFilter(new SessionRequest(request, sessions), new SessionResponse(response, sessions));
+            chainReturned = true;
             sessions.finish();
         } catch (IOException | ServletException | RuntimeException e) {
             Optional<SessionException> cause = sessionFailure(e);
-            if (cause.isEmpty() || response.isCommitted()) {
-                throw e;
+            if (cause.isPresent() && !response.isCommitted()) {
+                refuse(response, cause.get());
+                return;
             }
-            refuse(response, cause.get());
+            if (!chainReturned) {
+                keepAfterFailure(sessions, e);
+            }
+            throw e;
+        } finally {
+            sessions.leaveFilter();
+        }
+    }
+
+    /** The containers keep what a request changed before it failed; so does Satchel. */
+    private static void keepAfterFailure(RequestSessions sessions, Exception failure) {
+        try {
+            sessions.finishAfterFailure();
+        } catch (RuntimeException e) {
+            failure.addSuppressed(e);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.satchel.servlet;
 
+import dev.satchel.core.AttributeEncodingException;
 import dev.satchel.core.ChangeSet;
 import dev.satchel.core.PrincipalChange;
 import dev.satchel.core.SessionDataException;
@@ -44,6 +45,9 @@ final class SatchelHttpSession implements HttpSession {
     private boolean maxInactiveChanged;
     private boolean touchDue;
     private boolean invalid;
+    /** Between invalidate() and its end: sessionDestroyed listeners still read the attributes. */
+    private boolean ending;
+
     private Map<String, byte[]> base;
     /** The stored record while {@code base} is still its attributes; it memoises decoded values. */
     private SessionRecord record;
@@ -147,10 +151,16 @@ final class SatchelHttpSession implements HttpSession {
         return runtime.servletContext();
     }
 
+    /**
+     * Zero or less removes the idle timeout; the absolute timeout still ends the session. On an
+     * ended session it changes nothing and, as in Tomcat and Jetty, does not throw.
+     */
     @Override
     public void setMaxInactiveInterval(int interval) {
-        checkWritable();
         maxInactive = interval <= 0 ? Duration.ZERO : Duration.ofSeconds(interval);
+        if (invalid || owner == null) {
+            return;
+        }
         maxInactiveChanged = true;
         owner.changed();
     }
@@ -222,9 +232,16 @@ final class SatchelHttpSession implements HttpSession {
             }
             principal = PrincipalChange.to(p);
         }
-        byte[] encoded = runtime.options().codec().encode(name, value);
+        byte[] encoded;
+        try {
+            encoded = runtime.options().codec().encode(name, value);
+        } catch (AttributeEncodingException e) {
+            // Servlet 6 section 7.7.2: a value the container cannot store is an IllegalArgumentException.
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
         boolean existed = exists(name);
-        Object old = existed && runtime.events().wantsOldValues() ? getAttribute(name) : decoded.get(name);
+        // Decoded even without attribute listeners: the old value may be a binding listener.
+        Object old = existed ? valueForEvent(name) : null;
         pendingRemove.remove(name);
         pendingSet.put(name, encoded);
         decoded.put(name, value);
@@ -252,7 +269,7 @@ final class SatchelHttpSession implements HttpSession {
         if (name == null || !exists(name)) {
             return;
         }
-        Object old = runtime.events().wantsOldValues() ? getAttribute(name) : decoded.get(name);
+        Object old = valueForEvent(name);
         pendingSet.remove(name);
         decoded.remove(name);
         read.remove(name);
@@ -271,7 +288,11 @@ final class SatchelHttpSession implements HttpSession {
 
     @Override
     public void invalidate() {
+        if (ending) {
+            return; // a sessionDestroyed listener ending it again: it is already on its way out
+        }
         checkWritable();
+        ending = true;
         owner.invalidate(this);
     }
 
@@ -282,6 +303,26 @@ final class SatchelHttpSession implements HttpSession {
     }
 
     // ---- used by RequestSessions ------------------------------------------------------------
+
+    /** Tells listeners that a session ended outside a request (expiry, log out everywhere). */
+    void ended() {
+        runtime.events().destroyed(this);
+        unbindAll();
+    }
+
+    /** Unbinds every attribute as the session ends, after sessionDestroyed, as the containers do. */
+    void unbindAll() {
+        Set<String> names = new LinkedHashSet<>(base.keySet());
+        names.addAll(pendingSet.keySet());
+        names.removeAll(pendingRemove);
+        for (String name : names) {
+            Object value = valueForEvent(name);
+            if (value instanceof HttpSessionBindingListener unbound) {
+                unbound.valueUnbound(new HttpSessionBindingEvent(this, name, value));
+            }
+            runtime.events().attributeRemoved(this, name, value);
+        }
+    }
 
     SessionId id() {
         return id;
@@ -392,6 +433,23 @@ final class SatchelHttpSession implements HttpSession {
         principalChange = null;
         maxInactiveChanged = false;
         touchDue = false;
+    }
+
+    /** The current value for an event, decoded without counting as a read; null if undecodable. */
+    private Object valueForEvent(String name) {
+        Object value = decoded.get(name);
+        if (value != null || pendingRemove.contains(name)) {
+            return value;
+        }
+        try {
+            if (record != null) {
+                return record.decode(name, runtime.options().codec()).orElse(null);
+            }
+            byte[] bytes = pendingSet.containsKey(name) ? pendingSet.get(name) : base.get(name);
+            return bytes == null ? null : runtime.options().codec().decode(name, bytes);
+        } catch (SessionDataException e) {
+            return null;
+        }
     }
 
     private static boolean isImmutable(Object value) {

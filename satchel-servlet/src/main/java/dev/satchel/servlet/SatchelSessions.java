@@ -78,7 +78,7 @@ public final class SatchelSessions {
         int ended = 0;
         for (SessionRecord r : indexed().findByPrincipal(principal)) {
             if (runtime.store().delete(r.id())) {
-                runtime.events().destroyed(SatchelHttpSession.detached(runtime, r));
+                SatchelHttpSession.detached(runtime, r).ended();
                 ended++;
             }
         }

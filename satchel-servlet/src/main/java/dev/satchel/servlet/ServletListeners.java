@@ -30,11 +30,6 @@ final class ServletListeners {
         }
     }
 
-    /** Old values cost a decode; fetch them only when someone will see them. */
-    boolean wantsOldValues() {
-        return !attributes.isEmpty();
-    }
-
     boolean wantsDestroyed() {
         return !lifecycle.isEmpty();
     }

@@ -69,12 +69,14 @@ final class SessionResponse extends HttpServletResponseWrapper {
 
     @Override
     public void sendError(int sc) throws IOException {
+        sessions.errorSent();
         beforeCommit();
         super.sendError(sc);
     }
 
     @Override
     public void sendError(int sc, String msg) throws IOException {
+        sessions.errorSent();
         beforeCommit();
         super.sendError(sc, msg);
     }
@@ -106,6 +108,18 @@ final class SessionResponse extends HttpServletResponseWrapper {
     public void addHeader(String name, String value) {
         trackLength(name, value);
         super.addHeader(name, value);
+    }
+
+    @Override
+    public void setIntHeader(String name, int value) {
+        trackLength(name, Integer.toString(value));
+        super.setIntHeader(name, value);
+    }
+
+    @Override
+    public void addIntHeader(String name, int value) {
+        trackLength(name, Integer.toString(value));
+        super.addIntHeader(name, value);
     }
 
     private void trackLength(String name, String value) {

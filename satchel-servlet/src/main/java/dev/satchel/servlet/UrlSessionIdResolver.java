@@ -2,7 +2,10 @@ package dev.satchel.servlet;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Carries the session id as a {@code ;sid=} path parameter, the fallback for browsers that refuse
@@ -55,6 +58,53 @@ public final class UrlSessionIdResolver implements SessionIdResolver {
     @Override
     public void expire(HttpServletRequest request, HttpServletResponse response) {
         // Nothing was sent, so nothing to take back.
+    }
+
+    /**
+     * Whether {@code url} leads back into the request's own web application: the id goes to no
+     * other site, scheme or context, and never into {@code mailto:} or {@code javascript:} links.
+     */
+    boolean isInContext(HttpServletRequest request, String url) {
+        if (url.startsWith("#") || url.contains(marker)) {
+            return false;
+        }
+        URI target;
+        try {
+            target = new URI(url);
+        } catch (URISyntaxException e) {
+            return false; // not a URL we can judge; leave it alone
+        }
+        if (target.isOpaque()) {
+            return false;
+        }
+        if (target.getScheme() != null && !target.getScheme().equalsIgnoreCase(request.getScheme())) {
+            return false;
+        }
+        if (target.getRawAuthority() != null && !sameServer(request, target)) {
+            return false;
+        }
+        String path;
+        try {
+            path = URI.create(request.getRequestURI())
+                    .resolve(target)
+                    .normalize()
+                    .getRawPath();
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        String context = request.getContextPath();
+        return path != null && (context.isEmpty() || path.equals(context) || path.startsWith(context + "/"));
+    }
+
+    private static boolean sameServer(HttpServletRequest request, URI target) {
+        String host = target.getHost();
+        if (host == null || !host.equalsIgnoreCase(request.getServerName())) {
+            return false;
+        }
+        String scheme =
+                (target.getScheme() == null ? request.getScheme() : target.getScheme()).toLowerCase(Locale.ROOT);
+        int port = target.getPort() >= 0 ? target.getPort() : "https".equals(scheme) ? 443 : 80;
+        return port == request.getServerPort();
     }
 
     /** Returns {@code url} with the token inserted before any query or fragment. */

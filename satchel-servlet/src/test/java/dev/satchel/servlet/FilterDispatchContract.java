@@ -1,0 +1,204 @@
+package dev.satchel.servlet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.satchel.core.SessionId;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Servlet 6 conformance of the filter where the container, not the application, drives the
+ * response: forward and include, error pages, exceptions, Content-Length set as an int header, and
+ * asynchronous requests. Issue 20, items 10 to 13 and 16.
+ */
+abstract class FilterDispatchContract extends ContainerHarness {
+
+    /** The same containers with the filter mapped for FORWARD and INCLUDE too. */
+    protected abstract ServletContainer.Factory containersMappedForEveryDispatch();
+
+    // ---- item 10: forward and include -------------------------------------------------------
+
+    @Test
+    void forward_afterCreatingASession_handsOutItsCookie() throws Exception {
+        Node a = node();
+        Node b = node();
+        Browser user = new Browser();
+        assertThat(user.body(a, "/create-forward?name=a&value=1")).isEqualTo("1");
+        assertThat(user.cookie).as("Set-Cookie: %s", user.setCookies).startsWith("SID=");
+        assertThat(user.body(b, "/get?name=a")).isEqualTo("1");
+    }
+
+    @Test
+    void forward_afterChangeSessionId_handsOutTheNewId_soTheUserStaysLoggedIn() throws Exception {
+        Node a = node();
+        Node b = node();
+        Browser user = new Browser();
+        user.body(a, "/set?name=a&value=kept");
+        String oldToken = user.token();
+        String newId = user.body(a, "/rotate-forward");
+        assertThat(newId).isNotEqualTo(oldToken);
+        assertThat(user.token()).isEqualTo(newId);
+        assertThat(user.body(b, "/get?name=a")).isEqualTo("kept");
+        assertThat(user.body(b, "/get?name=rotated")).isEqualTo("yes");
+    }
+
+    @Test
+    void forward_toATargetThatCreatesTheSession_handsOutItsCookie() throws Exception {
+        Node a = node();
+        Browser user = new Browser();
+        assertThat(user.body(a, "/forward-to-set?name=a&value=made-in-target")).isEqualTo("ok");
+        assertThat(user.cookie).startsWith("SID=");
+        assertThat(user.body(a, "/get?name=a")).isEqualTo("made-in-target");
+    }
+
+    @Test
+    void forwardThroughTheServletContext_afterChangeSessionId_handsOutTheNewId_whenMappedForForward() throws Exception {
+        Node a = node(containersMappedForEveryDispatch(), store, o -> o);
+        Browser user = new Browser();
+        user.body(a, "/set?name=a&value=kept");
+        String oldToken = user.token();
+        String newId = user.body(a, "/rotate-context-forward");
+        assertThat(newId).isNotEqualTo(oldToken);
+        assertThat(user.token()).isEqualTo(newId);
+        assertThat(user.body(a, "/get?name=a")).isEqualTo("kept");
+    }
+
+    @Test
+    void include_afterCreatingASession_theIncludedServletSeesIt_andTheCookieIsHandedOut() throws Exception {
+        Node a = node();
+        Browser user = new Browser();
+        assertThat(user.body(a, "/create-include?name=a&value=1")).isEqualTo("[1]");
+        assertThat(user.body(a, "/get?name=a")).isEqualTo("1");
+    }
+
+    @Test
+    void include_afterChangeSessionId_handsOutTheNewId() throws Exception {
+        Node a = node();
+        Node b = node();
+        Browser user = new Browser();
+        user.body(a, "/set?name=a&value=kept");
+        String oldToken = user.token();
+        String body = user.body(a, "/rotate-include");
+        String newId = body.substring(0, body.indexOf('['));
+        assertThat(body).endsWith("[yes]");
+        assertThat(newId).isNotEqualTo(oldToken);
+        assertThat(user.token()).isEqualTo(newId);
+        assertThat(user.body(b, "/get?name=a")).isEqualTo("kept");
+    }
+
+    @Test
+    void include_ofATargetThatCreatesTheSession_handsOutItsCookie() throws Exception {
+        Node a = node();
+        Browser user = new Browser();
+        assertThat(user.body(a, "/include-set?name=a&value=made-in-include")).isEqualTo("[ok]");
+        assertThat(user.cookie).startsWith("SID=");
+        assertThat(user.body(a, "/get?name=a")).isEqualTo("made-in-include");
+    }
+
+    // ---- item 11: Content-Length as an int header ---------------------------------------------
+
+    @Test
+    void contentLength_setWithSetIntHeader_stillLetsTheCookieOut() throws Exception {
+        assertCookieSurvivesDeclaredLength("/set-int-length?name=a&value=1");
+    }
+
+    @Test
+    void contentLength_setWithAddIntHeader_stillLetsTheCookieOut() throws Exception {
+        assertCookieSurvivesDeclaredLength("/add-int-length?name=a&value=1");
+    }
+
+    private void assertCookieSurvivesDeclaredLength(String path) throws Exception {
+        Node a = node();
+        Browser user = new Browser();
+        assertThat(user.body(a, path)).isEqualTo("ok");
+        assertThat(user.cookie).startsWith("SID=");
+        assertThat(user.body(a, "/get?name=a")).isEqualTo("1");
+    }
+
+    // ---- item 12: error pages -----------------------------------------------------------------
+
+    @Test
+    void errorPage_afterAnException_seesTheSatchelSession_andNoContainerSessionAppears() throws Exception {
+        Node a = node();
+        Browser user = new Browser();
+        user.body(a, "/set?name=a&value=1");
+        HttpResponse<String> res = user.get(a, "/throw-fresh?name=a");
+        assertThat(res.statusCode()).isEqualTo(500);
+        assertThat(res.body()).contains("error-page:1");
+        assertNoContainerSession(user);
+    }
+
+    @Test
+    void errorPage_afterSendError_seesTheSessionCreatedBeforeIt() throws Exception {
+        Node a = node();
+        Browser user = new Browser();
+        HttpResponse<String> res = user.get(a, "/set-then-send-error?name=a&value=1");
+        assertThat(res.statusCode()).isEqualTo(500);
+        assertThat(res.body()).contains("error-page:1");
+        assertThat(store.saves).as("saved once, not again for the error page").hasSize(1);
+        assertThat(user.cookie).startsWith("SID=");
+        assertNoContainerSession(user);
+        assertThat(user.body(a, "/get?name=a")).isEqualTo("1");
+    }
+
+    @Test
+    void errorPage_creatingASession_getsASatchelSession_withItsCookie() throws Exception {
+        Node a = node();
+        Browser user = new Browser();
+        HttpResponse<String> res = user.get(a, "/throw-fresh?name=err&create=1");
+        assertThat(res.statusCode()).isEqualTo(500);
+        assertThat(res.body()).contains("error-page:seen");
+        assertThat(store.saves).hasSize(1);
+        assertThat(user.cookie).startsWith("SID=");
+        assertNoContainerSession(user);
+        assertThat(user.body(a, "/get?name=err")).isEqualTo("seen");
+    }
+
+    /** No container session leaked out, and Satchel's cookie was sent at most once. */
+    private static void assertNoContainerSession(Browser user) {
+        assertThat(user.setCookies).noneMatch(c -> c.startsWith("JSESSIONID"));
+        assertThat(user.setCookies.stream().filter(c -> c.startsWith("SID="))).hasSizeLessThanOrEqualTo(1);
+    }
+
+    // ---- item 13: exceptions ------------------------------------------------------------------
+
+    @Test
+    void exceptionBeforeCommit_keepsTheNewSession_thatSessionCreatedAnnounced() throws Exception {
+        Node a = node();
+        Browser user = new Browser();
+        HttpResponse<String> res = user.get(a, "/set-then-throw?name=a&value=1");
+        assertThat(res.statusCode()).isEqualTo(500);
+        assertThat(res.body()).contains("error-page:1");
+        assertThat(store.saves).as("saved once, not again for the error page").hasSize(1);
+        assertThat(events).contains("created");
+        assertThat(user.cookie).startsWith("SID=");
+        assertNoContainerSession(user);
+        assertThat(store.load(SessionId.parse(user.token()).orElseThrow())).isPresent();
+        assertThat(user.body(a, "/get?name=a")).isEqualTo("1");
+    }
+
+    @Test
+    void exceptionAfterCommit_keepsTheChangesMadeAfterTheCommit() throws Exception {
+        Node a = node();
+        Browser user = new Browser();
+        user.body(a, "/set?name=seed&value=0");
+        try {
+            user.get(a, "/set-commit-then-throw");
+        } catch (IOException expected) {
+            // The container may cut a committed response short when the application fails.
+        }
+        assertThat(user.body(a, "/get?name=a")).isEqualTo("before-commit");
+        assertThat(user.body(a, "/get?name=b")).isEqualTo("after-commit");
+    }
+
+    // ---- item 16: asynchronous requests -------------------------------------------------------
+
+    @Test
+    void startAsync_isRefusedLoudly_insteadOfLosingChangesSilently() throws Exception {
+        Node a = node();
+        Browser user = new Browser();
+        assertThat(user.body(a, "/async")).startsWith("refused: ").contains("asynchronous");
+        assertThat(store.saves).isEmpty();
+    }
+}

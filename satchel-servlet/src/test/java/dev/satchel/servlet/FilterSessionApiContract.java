@@ -1,0 +1,179 @@
+package dev.satchel.servlet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.satchel.core.ChangeSet;
+import dev.satchel.core.SessionId;
+import dev.satchel.core.SessionRecord;
+import dev.satchel.core.SessionStore;
+import jakarta.servlet.http.HttpSessionEvent;
+import jakarta.servlet.http.HttpSessionListener;
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Servlet 6 conformance of the session API itself: binding listeners, URL rewriting and the
+ * smaller deviations of issue 20, items 14, 15 and 17.
+ */
+abstract class FilterSessionApiContract extends ContainerHarness {
+
+    // ---- item 14: HttpSessionBindingListener --------------------------------------------------
+
+    @Test
+    void invalidate_firesValueUnboundAndAttributeRemoved_afterSessionDestroyed() throws Exception {
+        Node a = node();
+        Browser user = new Browser();
+        user.body(a, "/bind?name=b&value=x");
+        user.body(a, "/set?name=plain&value=1");
+        user.body(a, "/invalidate");
+        assertThat(events)
+                .containsSubsequence("bound:b=x", "destroyed", "unbound:b=x")
+                .contains("removed:b=x", "removed:plain=1");
+    }
+
+    @Test
+    void replaceAndRemove_fireValueUnbound_evenWithoutAnAttributeListener() throws Exception {
+        Node a = node(store, b -> b);
+        Browser user = new Browser();
+        user.body(a, "/bind?name=b&value=x");
+        user.body(a, "/bind?name=b&value=y");
+        user.body(a, "/remove?name=b");
+        assertThat(events).containsExactly("bound:b=x", "bound:b=y", "unbound:b=x", "unbound:b=y");
+    }
+
+    // ---- item 15: URL rewriting ---------------------------------------------------------------
+
+    @Test
+    void urlRewriting_encodesOnlyUrlsBackIntoThisApplication() throws Exception {
+        Node a = node(o -> o.urlRewriting(UrlSessionIdResolver.defaults()));
+        Browser noCookies = new Browser();
+        String[] lines = noCookies.body(a, "/encode-many").split("\r?\n");
+        String sid = ";sid=" + noCookies.token();
+        String self = "http://127.0.0.1:" + a.base().getPort();
+        assertThat(lines)
+                .containsExactly(
+                        "/in/app" + sid + "?x=1",
+                        "page" + sid,
+                        self + "/in/app" + sid,
+                        "http://elsewhere.example/x",
+                        "//elsewhere.example/x",
+                        "https://127.0.0.1:" + a.base().getPort() + "/other-scheme",
+                        "mailto:someone@example.com",
+                        "javascript:alert(1)",
+                        "#top");
+    }
+
+    // ---- item 17: smaller deviations ----------------------------------------------------------
+
+    @Test
+    void unstorableSerializableValue_raisesIllegalArgumentException() throws Exception {
+        Node a = node();
+        Browser user = new Browser();
+        assertThat(user.body(a, "/set-unstorable?name=n")).isEqualTo(IllegalArgumentException.class.getName());
+    }
+
+    @Test
+    void isRequestedSessionIdValid_turnsFalse_afterChangeSessionId() throws Exception {
+        Node a = node();
+        Browser user = new Browser();
+        user.body(a, "/set?name=a&value=1");
+        assertThat(user.body(a, "/rotate-valid")).isEqualTo("true|false");
+    }
+
+    @Test
+    void isRequestedSessionIdValid_isFalse_afterInvalidateAndANewSession_underImmediateFlush() throws Exception {
+        Node a = node(o -> o.flushMode(FlushMode.IMMEDIATE));
+        Browser user = new Browser();
+        user.body(a, "/set?name=a&value=1");
+        assertThat(user.body(a, "/relogin-valid")).isEqualTo("false");
+    }
+
+    @Test
+    void duplicateCookies_unknownThenValid_reportTheValidIdAsRequested() throws Exception {
+        Node a = node();
+        Browser user = new Browser();
+        user.body(a, "/set?name=a&value=1");
+        String valid = user.token();
+        user.cookie = "SID=" + SessionId.random().value() + "; SID=" + valid;
+        assertThat(user.body(a, "/requested")).isEqualTo(valid + "|true|true|false");
+    }
+
+    @Test
+    void invalidate_insideSessionDestroyed_endsTheSessionOnce() throws Exception {
+        Node a = node(o -> o.listener(new HttpSessionListener() {
+            @Override
+            public void sessionDestroyed(HttpSessionEvent se) {
+                se.getSession().invalidate();
+            }
+        }));
+        Browser user = new Browser();
+        user.body(a, "/set?name=a&value=1");
+        assertThat(user.body(a, "/invalidate")).isEqualTo("ok");
+        assertThat(events).containsOnlyOnce("destroyed");
+    }
+
+    @Test
+    void setMaxInactiveInterval_afterInvalidate_doesNotThrow() throws Exception {
+        Node a = node();
+        Browser user = new Browser();
+        user.body(a, "/set?name=a&value=1");
+        assertThat(user.body(a, "/invalidate-then-max")).isEqualTo("ok");
+    }
+
+    @Test
+    void expiry_firesSessionDestroyedAndValueUnbound_fromAnObservableStore() throws Exception {
+        Node a = node();
+        Browser user = new Browser();
+        user.body(a, "/bind?name=b&value=x");
+        clock.advance(Duration.ofMinutes(31));
+        memory.expireDue();
+        assertThat(events).containsSubsequence("destroyed", "unbound:b=x");
+    }
+
+    /** A deliberate difference (README): a store that reports no expiries gives no event for them. */
+    @Test
+    void expiry_inAStoreThatReportsNoExpiries_firesNoSessionDestroyed() throws Exception {
+        Node a = node(new SilentStore(store), b -> b.listener(new Recorder()));
+        Browser user = new Browser();
+        user.body(a, "/set?name=a&value=1");
+        clock.advance(Duration.ofMinutes(31));
+        memory.expireDue();
+        assertThat(user.body(a, "/get?name=a")).isEqualTo("no-session");
+        assertThat(events).doesNotContain("destroyed");
+    }
+
+    /** A deliberate difference (README): 0 removes only the idle timeout, not the absolute one. */
+    @Test
+    void maxInactiveIntervalZero_removesTheIdleTimeout_butTheAbsoluteTimeoutStillEnds() throws Exception {
+        Node a = node();
+        Browser user = new Browser();
+        user.body(a, "/set?name=a&value=1");
+        assertThat(user.body(a, "/max-inactive?value=0")).isEqualTo("-1");
+        clock.advance(Duration.ofHours(2));
+        assertThat(user.body(a, "/get?name=a")).isEqualTo("1");
+        clock.advance(Duration.ofHours(6));
+        assertThat(user.body(a, "/get?name=a")).isEqualTo("no-session");
+    }
+
+    /** A store that only stores: no expiry events, no principal index. */
+    private record SilentStore(SessionStore delegate) implements SessionStore {
+        @Override
+        public Optional<SessionRecord> load(SessionId id) {
+            return delegate.load(id);
+        }
+
+        @Override
+        public SaveOutcome save(ChangeSet changes) {
+            return delegate.save(changes);
+        }
+
+        @Override
+        public boolean delete(SessionId id) {
+            return delegate.delete(id);
+        }
+
+        @Override
+        public void close() {}
+    }
+}
