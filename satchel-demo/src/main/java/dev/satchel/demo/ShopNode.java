@@ -106,7 +106,15 @@ public final class ShopNode implements AutoCloseable {
             context.setErrorHandler(new JsonErrorHandler(config.nodeName()));
             EnumSet<DispatcherType> requests = EnumSet.of(DispatcherType.REQUEST);
             context.addFilter(new FilterHolder(new NodeFilter(config.nodeName())), "/*", requests);
-            context.addFilter(new FilterHolder(filter.apply(options)), "/*", requests);
+            // As the README advises: forwards, includes and error pages see the same session.
+            context.addFilter(
+                    new FilterHolder(filter.apply(options)),
+                    "/*",
+                    EnumSet.of(
+                            DispatcherType.REQUEST,
+                            DispatcherType.FORWARD,
+                            DispatcherType.INCLUDE,
+                            DispatcherType.ERROR));
             ShopApiServlet api = new ShopApiServlet(users, new PasswordHasher(), config.clock(), config.nodeName());
             context.addServlet(new ServletHolder(api), "/api/*");
             context.addServlet(new ServletHolder(new HealthServlet(config.nodeName(), storeCounters, view)), "/health");
