@@ -135,6 +135,7 @@ public final class SatchelFilter implements Filter {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SessionStoreUnavailableException
                     || t instanceof SessionLimitException
+                    || t instanceof NewSessionsThrottledException
                     || t instanceof SessionTooLargeException) {
                 return Optional.of((SessionException) t);
             }
@@ -154,8 +155,27 @@ public final class SatchelFilter implements Filter {
                     .write("{\"error\":\"session_too_large\",\"message\":\"the session does not fit in its cookies\"}");
             return;
         }
+        if (failure instanceof NewSessionsThrottledException throttled) {
+            // The client's doing, and routine under a flood: no log line per refusal.
+            response.reset();
+            response.setStatus(429);
+            long seconds =
+                    Math.max(1, throttled.retryAfter().plusNanos(999_999_999).toSeconds());
+            response.setHeader("Retry-After", Long.toString(seconds));
+            response.setContentType("application/json");
+            response.setCharacterEncoding(StandardCharsets.UTF_8.name());
+            response.getWriter()
+                    .write("{\"error\":\"too_many_new_sessions\",\"message\":\"too many new sessions from your"
+                            + " address, try again shortly\"}");
+            return;
+        }
         boolean full = failure instanceof SessionLimitException;
-        LOG.error("{}: answering 503", full ? "session limit reached" : "session store unavailable", failure);
+        if (full) {
+            // A full store is a state, not a fault: one line, no stack trace per refused request.
+            LOG.warn("answering 503: {}", failure.getMessage());
+        } else {
+            LOG.error("session store unavailable: answering 503", failure);
+        }
         response.reset();
         response.setStatus(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
         response.setHeader("Retry-After", "1");
