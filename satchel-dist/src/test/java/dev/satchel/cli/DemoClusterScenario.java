@@ -135,6 +135,11 @@ abstract class DemoClusterScenario {
     // ---- helpers --------------------------------------------------------------------------------
 
     /** The demo's standard error and the tail of each node's log, for a failure's message. */
+    /** What the demo has printed so far, for a subclass that checks a store-specific line. */
+    static List<String> demoOutput() {
+        return List.copyOf(demoOut);
+    }
+
     private static String whatTheDemoSaid() throws IOException {
         StringBuilder said = new StringBuilder("--- demo stdout:\n");
         demoOut.forEach(l -> said.append(l).append('\n'));
