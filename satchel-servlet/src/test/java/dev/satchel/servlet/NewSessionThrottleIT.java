@@ -60,7 +60,7 @@ class NewSessionThrottleIT {
         store = MemorySessionStore.builder().build();
         NewSessionThrottle throttle = NewSessionThrottle.builder()
                 .burst(BURST)
-                .perSecond(0.1) // nothing refills while the test runs
+                .perSecond(0.0001) // nothing refills while the test runs (one token in almost 3 hours)
                 .clientAddress(req -> req.getHeader(CLIENT))
                 .build();
         SessionOptions options =
