@@ -26,11 +26,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A session flood from one client address, in real Jetty over real sockets: the flooder is held to
+ * A session flood from one client address, in real Jetty over real sockets (named for Jetty, so
+ * the build runs it with Jetty alone on the class path): the flooder is held to
  * its burst and told to retry later, while another address, and requests that create no session,
  * go on as before. The client address comes from a header, as behind a trusted proxy.
  */
-class NewSessionThrottleIT {
+class JettyNewSessionThrottleIT {
     private static final int BURST = 20;
     private static final String CLIENT = "X-Test-Client";
 
