@@ -2,6 +2,7 @@ package dev.satchel.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The benchmarks do the work they claim, the same under every session implementation. */
@@ -53,6 +54,27 @@ class BenchmarkSmokeTest {
                 b.request();
                 b.request();
                 assertThat(b.counter()).as(impl).isEqualTo(before + 2);
+            } finally {
+                b.stop();
+            }
+        }
+    }
+
+    @Test
+    void cookieFreshnessBenchmark_refusesTheCookieItReplacedOnlyWhenTheCheckIsOn() throws Exception {
+        for (String freshness : new String[] {"off", "on"}) {
+            CookieFreshnessBenchmark b = new CookieFreshnessBenchmark();
+            b.freshness = freshness;
+            b.record = "memory";
+            b.start();
+            try {
+                List<String> first = b.cookie();
+                b.request();
+                b.request();
+                assertThat(b.opens(b.cookie())).as(freshness).isTrue();
+                assertThat(b.opens(first))
+                        .as("the replaced cookie, check %s", freshness)
+                        .isEqualTo(freshness.equals("off"));
             } finally {
                 b.stop();
             }

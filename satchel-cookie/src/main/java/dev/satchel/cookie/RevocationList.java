@@ -17,7 +17,8 @@ import java.util.Optional;
 
 /**
  * The small server-side record that makes logout real for sealed sessions: per-session deny
- * entries, kept until the session's absolute deadline, and per-user "valid after" times. It lives
+ * entries, kept until the session's absolute deadline, per-user "valid after" times, and, when
+ * the freshness check is on, the newest version sealed of each session. It lives
  * in any {@link SessionStore} (memory for one node; Redis or SQL for a cluster), as entries under
  * ids derived by SHA-256 from what they name, so they never collide with real sessions.
  *
@@ -27,6 +28,7 @@ import java.util.Optional;
  */
 public final class RevocationList {
     private static final String AFTER = "after";
+    private static final String NEWEST = "newest";
 
     private final SessionStore store;
     private final Clock clock;
@@ -98,6 +100,52 @@ public final class RevocationList {
                 .map(r -> r.attributes().get(AFTER))
                 .filter(b -> b.length == 8)
                 .map(b -> Instant.ofEpochMilli(ByteBuffer.wrap(b).getLong()));
+    }
+
+    /**
+     * Remembers that {@code record} was sealed, if it is the newest version seen of its session, for
+     * {@link #isRolledBack}. The entry lives as long as the session would: it is touched with each
+     * seal and takes the session's idle and absolute timeouts. Two requests of one session sealing
+     * at once may leave the older of their versions recorded; the check then refuses less, never
+     * more.
+     */
+    public void recordSealed(SessionRecord record) {
+        SessionId id = entryId("newest", record.id().value());
+        Instant now = clock.instant();
+        Optional<Long> newest = store.load(id).flatMap(RevocationList::newestOf);
+        if (newest.isPresent() && newest.get() >= record.version()) {
+            return;
+        }
+        byte[] version = ByteBuffer.allocate(8).putLong(record.version()).array();
+        ChangeSet.Builder change = ChangeSet.builder(id, now, record.absoluteDeadline())
+                .accessedAt(now)
+                .set(NEWEST, version);
+        if (newest.isPresent() && store.save(change.build()) != SessionStore.SaveOutcome.GONE) {
+            return;
+        }
+        Duration idle = record.maxInactiveInterval().isNegative() ? Duration.ZERO : record.maxInactiveInterval();
+        store.save(ChangeSet.builder(id, now, record.absoluteDeadline())
+                .created()
+                .accessedAt(now)
+                .maxInactiveInterval(idle)
+                .set(NEWEST, version)
+                .build());
+    }
+
+    /**
+     * Whether {@code record} is older than the newest version of its session sealed while this
+     * record was kept: a client replaying a cookie it was sent before (a rollback).
+     */
+    public boolean isRolledBack(SessionRecord record) {
+        return store.load(entryId("newest", record.id().value()))
+                .flatMap(RevocationList::newestOf)
+                .filter(newest -> newest > record.version())
+                .isPresent();
+    }
+
+    private static Optional<Long> newestOf(SessionRecord entry) {
+        byte[] b = entry.attributes().get(NEWEST);
+        return b != null && b.length == 8 ? Optional.of(ByteBuffer.wrap(b).getLong()) : Optional.empty();
     }
 
     private static SessionId entryId(String kind, String name) {

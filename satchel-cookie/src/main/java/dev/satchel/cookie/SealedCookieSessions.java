@@ -51,6 +51,15 @@ import org.slf4j.LoggerFactory;
  * copy: anyone who kept the cookie can replay it until its idle or absolute deadline. With one,
  * each request costs a read of that record. Every request and response carries the session's
  * bytes. Thread-safe.
+ *
+ * <p><b>Rollback.</b> Every cookie this class sealed stays valid until its session's deadlines,
+ * so while a session lives, a client that kept an older cookie of it can send that one instead
+ * of the newest and get the older state back (a cart line it removed, say), and writes through
+ * it are accepted. {@link Builder#freshnessCheck} refuses that: the revocation record keeps the
+ * newest version sealed of each session, and an older one opens as no session (counted as {@link
+ * Stats#rolledBack}). It costs a store read on every request and a read and write on each that
+ * changes the session; and a request that was sent with the previous cookie while a newer one was
+ * on its way (parallel requests of one page) is refused too.
  */
 public final class SealedCookieSessions implements SessionSealer {
 
@@ -84,6 +93,8 @@ public final class SealedCookieSessions implements SessionSealer {
     private final LongAdder forged = new LongAdder();
     private final LongAdder expired = new LongAdder();
     private final LongAdder revoked = new LongAdder();
+    private final LongAdder rolledBack = new LongAdder();
+    private final boolean freshnessCheck;
 
     private SealedCookieSessions(Builder b, KeysetHandle keyset) throws GeneralSecurityException {
         this.aead = keyset.getPrimitive(RegistryConfiguration.get(), Aead.class);
@@ -92,6 +103,7 @@ public final class SealedCookieSessions implements SessionSealer {
         this.maxCookies = b.maxCookies;
         this.clock = b.clock;
         this.revocations = Optional.ofNullable(b.revocations);
+        this.freshnessCheck = b.freshnessCheck;
     }
 
     /** Starts a configuration for the cookie named {@code cookieName} (as the filter sends it). */
@@ -156,6 +168,11 @@ public final class SealedCookieSessions implements SessionSealer {
                 && revocations.get().refuses(record, payload.get().sealedAt())) {
             revoked.increment();
             LOG.debug("sealed session {} was revoked", record.id());
+            return Optional.empty();
+        }
+        if (freshnessCheck && revocations.get().isRolledBack(record)) {
+            rolledBack.increment();
+            LOG.debug("sealed session {} is older than one sealed since", record.id());
             return Optional.empty();
         }
         opened.increment();
@@ -240,6 +257,9 @@ public final class SealedCookieSessions implements SessionSealer {
             throw new SessionTooLargeException(record.id(), token.length() + 2, maxCookies * maxValueChars, sizes);
         }
         values.set(0, values.size() + "." + values.get(0));
+        if (freshnessCheck) {
+            revocations.get().recordSealed(record);
+        }
         return values;
     }
 
@@ -260,7 +280,7 @@ public final class SealedCookieSessions implements SessionSealer {
 
     /** What happened to the cookies this instance was asked to open, since it started. */
     public Stats stats() {
-        return new Stats(opened.sum(), malformed.sum(), forged.sum(), expired.sum(), revoked.sum());
+        return new Stats(opened.sum(), malformed.sum(), forged.sum(), expired.sum(), revoked.sum(), rolledBack.sum());
     }
 
     /**
@@ -271,8 +291,9 @@ public final class SealedCookieSessions implements SessionSealer {
      * @param forged refused by the seal: tampered, truncated, foreign, or sealed with a retired key
      * @param expired refused for an idle or absolute timeout
      * @param revoked refused by the revocation record
+     * @param rolledBack refused by the freshness check: older than a version sealed since
      */
-    public record Stats(long opened, long malformed, long forged, long expired, long revoked) {}
+    public record Stats(long opened, long malformed, long forged, long expired, long revoked, long rolledBack) {}
 
     private static KeysetHandle parse(String keyset) throws GeneralSecurityException {
         return TinkJsonProtoKeysetFormat.parseKeyset(keyset, InsecureSecretKeyAccess.get());
@@ -288,6 +309,7 @@ public final class SealedCookieSessions implements SessionSealer {
         private int maxCookies = 1;
         private Clock clock = Clock.systemUTC();
         private RevocationList revocations;
+        private boolean freshnessCheck;
 
         private Builder(String cookieName) {
             if (cookieName == null || cookieName.isBlank()) {
@@ -367,12 +389,27 @@ public final class SealedCookieSessions implements SessionSealer {
         }
 
         /**
+         * Refuses a cookie older than the newest one sealed of its session (a rollback; see the
+         * class documentation), at the cost of a read of the revocation record per request and a
+         * write per changed session. Off by default. Needs {@link #revocations}.
+         */
+        public Builder freshnessCheck(boolean on) {
+            this.freshnessCheck = on;
+            return this;
+        }
+
+        /**
          * Builds the sealer.
          *
-         * @throws IllegalStateException if no keyset was given outside demo mode
+         * @throws IllegalStateException if no keyset was given outside demo mode, or the freshness
+         *     check is on without a revocation record
          * @throws IllegalArgumentException if the keyset does not parse
          */
         public SealedCookieSessions build() {
+            if (freshnessCheck && revocations == null) {
+                throw new IllegalStateException(
+                        "the freshness check keeps its record in the revocation list: give revocations(...)");
+            }
             if (keyset == null && !demo) {
                 throw new IllegalStateException("no cookie keyset configured: set " + KEYSET_VARIABLE
                         + " or give a keyset file (make one with SealedCookieSessions.generateKeyset());"

@@ -4,6 +4,7 @@ import dev.satchel.core.ClusterView;
 import dev.satchel.core.ReportingStore;
 import dev.satchel.core.SessionSealer;
 import dev.satchel.core.SessionStore;
+import dev.satchel.servlet.NewSessionThrottle;
 import dev.satchel.servlet.SatchelFilter;
 import dev.satchel.servlet.SessionOptions;
 import jakarta.servlet.DispatcherType;
@@ -30,6 +31,12 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 public final class ShopNode implements AutoCloseable {
     /** Request headers above this size are refused with 431 before reaching the application. */
     public static final int MAX_REQUEST_HEADER_BYTES = 8 * 1024;
+
+    /** New sessions one client address may create at once on one node. */
+    static final int NEW_SESSION_BURST = NewSessionThrottle.DEFAULT_BURST;
+
+    /** New sessions per second one client address may create on one node once the burst is spent. */
+    static final int NEW_SESSIONS_PER_SECOND = 10;
 
     private final Server server;
     private final UserStore users;
@@ -100,6 +107,7 @@ public final class ShopNode implements AutoCloseable {
             SessionOptions options = SessionOptions.builder()
                     .clock(config.clock())
                     .route(config.nodeName())
+                    .newSessionThrottle(newSessionThrottle(config))
                     .build();
             ServletContextHandler context = new ServletContextHandler();
             context.setContextPath("/");
@@ -134,6 +142,21 @@ public final class ShopNode implements AutoCloseable {
             }
             throw new IllegalStateException("cannot start shop node " + config.nodeName() + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * One client address may create {@value #NEW_SESSION_BURST} sessions at once, then {@value
+     * #NEW_SESSIONS_PER_SECOND} a second, per node: a flood of anonymous carts from one client
+     * cannot fill the store, while a page's parallel requests and a shared office address fit.
+     * The address is the balancer's {@code X-Forwarded-For}, believed from loopback only.
+     */
+    private static NewSessionThrottle newSessionThrottle(ShopConfig config) {
+        return NewSessionThrottle.builder()
+                .burst(NEW_SESSION_BURST)
+                .perSecond(NEW_SESSIONS_PER_SECOND)
+                .clientAddress(ClientAddress::of)
+                .clock(config.clock())
+                .build();
     }
 
     /** Where the node listens, such as {@code http://127.0.0.1:8080}. */

@@ -65,6 +65,13 @@ final class DemoCommand implements Callable<Integer> {
     String store;
 
     @Option(
+            names = "--redis-maxmemory",
+            defaultValue = "128mb",
+            description = "With --store redis: the most memory the demo's redis-server takes; when full it"
+                    + " evicts the sessions closest to expiry (volatile-ttl) (default: ${DEFAULT-VALUE}).")
+    String redisMaxMemory;
+
+    @Option(
             names = "--data-dir",
             defaultValue = ".satchel-data",
             description = "Users database and node logs (default: ${DEFAULT-VALUE}).")
@@ -88,6 +95,11 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (nodeCount < 1 || nodeCount > 16) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--nodes must be 1 to 16, got " + nodeCount);
+        }
+        if (!LocalRedisServer.isMemorySize(redisMaxMemory)) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "--redis-maxmemory must be a size such as 128mb or 1gb, at least 1mb, got " + redisMaxMemory);
         }
         PrintWriter out = spec.commandLine().getOut();
         PrivateDataDir.open(dataDir); // before anything writes there: the directory and its logs 0700
@@ -117,13 +129,14 @@ final class DemoCommand implements Callable<Integer> {
         if (store.strip().equalsIgnoreCase("redis")) {
             try {
                 redis = Optional.of(
-                        LocalRedisServer.start(dataDir.toAbsolutePath().resolve("logs")));
+                        LocalRedisServer.start(dataDir.toAbsolutePath().resolve("logs"), redisMaxMemory));
             } catch (IllegalStateException e) {
                 spec.commandLine().getErr().println("satchel: " + e.getMessage());
                 return 1;
             }
             nodeStore = redis.get().uri();
-            out.println("Started redis-server on " + nodeStore + " for the session store");
+            out.println("Started redis-server on " + nodeStore + " for the session store (maxmemory " + redisMaxMemory
+                    + ", volatile-ttl)");
         }
         Map<String, String> nodeEnvironment = new HashMap<>();
         if (StoreOption.isCookie(store)) {

@@ -50,6 +50,15 @@ class CommandLineTest {
     }
 
     @Test
+    void demoRedisMaxMemory_isRefusedBeforeAnythingStarts_unlessRedisReadsIt() {
+        String refused = run(2, "demo", "--store", "redis", "--redis-maxmemory", "lots");
+        assertThat(refused).contains("--redis-maxmemory must be a size such as 128mb");
+        assertThat(run(2, "demo", "--redis-maxmemory", "512kb")).contains("at least 1mb");
+        assertThat(run(0, "demo", "--help").replaceAll("\\s+", " "))
+                .contains("--redis-maxmemory", "volatile-ttl", "(default: 128mb)");
+    }
+
+    @Test
     void demoPolicy_isStillBoundAfterItsHelpIsRewritten() {
         CommandLine cl = SatchelCommand.commandLine();
         cl.parseArgs("demo", "--policy", "round-robin");

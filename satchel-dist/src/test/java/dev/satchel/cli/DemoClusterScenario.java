@@ -134,6 +134,11 @@ abstract class DemoClusterScenario {
 
     // ---- helpers --------------------------------------------------------------------------------
 
+    /** What the demo has printed so far, for a subclass that checks a store-specific line. */
+    static List<String> demoOutput() {
+        return List.copyOf(demoOut);
+    }
+
     /** The demo's standard error and the tail of each node's log, for a failure's message. */
     static String whatTheDemoSaid() throws IOException {
         StringBuilder said = new StringBuilder("--- demo stdout:\n");

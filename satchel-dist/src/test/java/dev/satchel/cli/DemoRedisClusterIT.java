@@ -2,8 +2,11 @@ package dev.satchel.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -13,6 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /** The demo with Redis, started by the demo itself: sessions outlive any node. */
 class DemoRedisClusterIT extends DemoClusterScenario {
+    private static final String STARTED = "Started redis-server on ";
+
     @Override
     String store() {
         return "redis";
@@ -42,11 +47,12 @@ class DemoRedisClusterIT extends DemoClusterScenario {
                 .orElseThrow(() -> new AssertionError("no redis-server under the demo"));
         // Its command line is not readable back (Redis rewrites its process title): the port is in
         // what the demo printed.
-        String started = demoOut.stream()
-                .filter(l -> l.startsWith("Started redis-server on redis://"))
-                .findFirst()
-                .orElseThrow();
-        String redisPort = started.replaceAll(".*:(\\d+).*", "$1");
+        String started =
+                demoOut.stream().filter(l -> l.startsWith(STARTED)).findFirst().orElseThrow();
+        String redisPort = Integer.toString(java.net
+                .URI
+                .create(started.substring(STARTED.length()).split(" ")[0])
+                .getPort());
         List<String> redisCommand =
                 List.of("redis-server", "--port", redisPort, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no");
         Map<String, Long> nodePids = Map.of(
@@ -111,5 +117,26 @@ class DemoRedisClusterIT extends DemoClusterScenario {
         } finally {
             again.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
+    }
+
+    @Test
+    @Order(1) // before the outage test replaces the demo's Redis with a plain one
+    void theDemosRedis_hasAMemoryCap_andEvictsTheSessionsClosestToExpiry() {
+        String line = demoOutput().stream()
+                .filter(l -> l.startsWith(STARTED))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("the demo did not say where its Redis is"));
+        String uri = line.substring(STARTED.length()).split(" ")[0];
+        RedisClient client = RedisClient.create(uri);
+        Map<String, String> config = new HashMap<>();
+        try (StatefulRedisConnection<String, String> c = client.connect()) {
+            config.putAll(c.sync().configGet("maxmemory"));
+            config.putAll(c.sync().configGet("maxmemory-policy"));
+        } finally {
+            client.shutdown();
+        }
+        assertThat(config)
+                .containsEntry("maxmemory", Long.toString(128L * 1024 * 1024))
+                .containsEntry("maxmemory-policy", "volatile-ttl");
     }
 }

@@ -7,17 +7,30 @@ import org.slf4j.Logger;
 
 /**
  * Logs the 503s a node gives while its store is down or full without flooding the log: the first
- * of a burst with its stack trace, then one line per interval that counts the rest. An outage of
- * a busy node used to write one stack trace per request. Thread-safe.
+ * of a burst (a fault: at ERROR with its stack trace; a state such as a full store: one WARN line),
+ * then one line per interval that counts the rest. An outage of a busy node used to write one stack
+ * trace per request. Thread-safe.
  */
 final class RefusalLog {
     private final Logger log;
     private final long intervalNanos;
     private final AtomicLong lastLoggedNanos;
     private final AtomicInteger unlogged = new AtomicInteger();
+    private final boolean fault;
 
-    RefusalLog(Logger log, Duration interval) {
+    /** Refusals caused by something broken: logged at ERROR, the first with its stack trace. */
+    static RefusalLog fault(Logger log, Duration interval) {
+        return new RefusalLog(log, interval, true);
+    }
+
+    /** Refusals that are a known state (a full store): one WARN line, never a stack trace. */
+    static RefusalLog state(Logger log, Duration interval) {
+        return new RefusalLog(log, interval, false);
+    }
+
+    private RefusalLog(Logger log, Duration interval, boolean fault) {
         this.log = log;
+        this.fault = fault;
         this.intervalNanos = interval.toNanos();
         this.lastLoggedNanos = new AtomicLong(System.nanoTime() - intervalNanos);
     }
@@ -31,7 +44,9 @@ final class RefusalLog {
             return;
         }
         int since = unlogged.getAndSet(0);
-        if (since == 0) {
+        if (!fault) {
+            log.warn("{}: answering 503 ({} more since the last line): {}", reason, since, failure.getMessage());
+        } else if (since == 0) {
             log.error("{}: answering 503", reason, failure);
         } else {
             log.error(

@@ -74,6 +74,7 @@ final class RequestSessions {
         if (response.isCommitted()) {
             throw new IllegalStateException("cannot create a session after the response has been committed");
         }
+        runtime.options().newSessionThrottle().ifPresent(t -> t.admit(request));
         session = SatchelHttpSession.created(
                 this, runtime, runtime.options().clock().instant());
         tokenDirty = true;

@@ -185,6 +185,7 @@ public final class SatchelFilter implements Filter {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SessionStoreUnavailableException
                     || t instanceof SessionLimitException
+                    || t instanceof NewSessionsThrottledException
                     || t instanceof SessionTooLargeException) {
                 return Optional.of((SessionException) t);
             }
@@ -193,7 +194,9 @@ public final class SatchelFilter implements Filter {
     }
 
     /** One line per 10 s while the store refuses, not one stack trace per request. */
-    private static final RefusalLog REFUSALS = new RefusalLog(LOG, java.time.Duration.ofSeconds(10));
+    private static final RefusalLog STORE_DOWN = RefusalLog.fault(LOG, java.time.Duration.ofSeconds(10));
+
+    private static final RefusalLog STORE_FULL = RefusalLog.state(LOG, java.time.Duration.ofSeconds(10));
 
     private static void refuse(HttpServletResponse response, SessionException failure) throws IOException {
         if (failure instanceof SessionTooLargeException) {
@@ -207,8 +210,27 @@ public final class SatchelFilter implements Filter {
                     .write("{\"error\":\"session_too_large\",\"message\":\"the session does not fit in its cookies\"}");
             return;
         }
+        if (failure instanceof NewSessionsThrottledException throttled) {
+            // The client's doing, and routine under a flood: no log line per refusal.
+            response.reset();
+            response.setStatus(429);
+            long seconds =
+                    Math.max(1, throttled.retryAfter().plusNanos(999_999_999).toSeconds());
+            response.setHeader("Retry-After", Long.toString(seconds));
+            response.setContentType("application/json");
+            response.setCharacterEncoding(StandardCharsets.UTF_8.name());
+            response.getWriter()
+                    .write("{\"error\":\"too_many_new_sessions\",\"message\":\"too many new sessions from your"
+                            + " address, try again shortly\"}");
+            return;
+        }
         boolean full = failure instanceof SessionLimitException;
-        REFUSALS.refused(full ? "session limit reached" : "session store unavailable", failure);
+        if (full) {
+            // A full store is a state, not a fault: counted lines, no stack trace.
+            STORE_FULL.refused("session limit reached", failure);
+        } else {
+            STORE_DOWN.refused("session store unavailable", failure);
+        }
         response.reset();
         response.setStatus(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
         response.setHeader("Retry-After", "1");

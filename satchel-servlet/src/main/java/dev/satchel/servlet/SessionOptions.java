@@ -45,6 +45,7 @@ public final class SessionOptions {
     private final AttributeCodec codec;
     private final Clock clock;
     private final List<EventListener> listeners;
+    private final Optional<NewSessionThrottle> newSessionThrottle;
 
     private SessionOptions(Builder b) {
         this.idleTimeout = b.idleTimeout;
@@ -58,6 +59,7 @@ public final class SessionOptions {
         this.codec = b.codec;
         this.clock = b.clock;
         this.listeners = List.copyOf(b.listeners);
+        this.newSessionThrottle = Optional.ofNullable(b.newSessionThrottle);
     }
 
     /** The options with every default. */
@@ -78,6 +80,7 @@ public final class SessionOptions {
         b.touchFraction = touchFraction;
         b.saveMode = saveMode;
         b.flushMode = flushMode;
+        b.newSessionThrottle = newSessionThrottle.orElse(null);
         b.idResolver = idResolver;
         b.urlRewriting = urlRewriting.orElse(null);
         b.route = route.orElse(null);
@@ -142,6 +145,11 @@ public final class SessionOptions {
         return listeners;
     }
 
+    /** The limit on new sessions per client address, if any (none by default). */
+    public Optional<NewSessionThrottle> newSessionThrottle() {
+        return newSessionThrottle;
+    }
+
     /** Configures {@link SessionOptions}. Not thread-safe. */
     public static final class Builder {
         private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
@@ -155,6 +163,7 @@ public final class SessionOptions {
         private AttributeCodec codec = DefaultAttributeCodec.defaults();
         private Clock clock = Clock.systemUTC();
         private final List<EventListener> listeners = new ArrayList<>();
+        private NewSessionThrottle newSessionThrottle;
 
         private Builder() {}
 
@@ -208,6 +217,16 @@ public final class SessionOptions {
         /** Enables URL rewriting as a fallback after the id resolver; read its warning first. */
         public Builder urlRewriting(UrlSessionIdResolver resolver) {
             this.urlRewriting = Objects.requireNonNull(resolver, "resolver");
+            return this;
+        }
+
+        /**
+         * Limits how fast one client address may create sessions (none by default, since only the
+         * application knows which header, if any, names the client behind its proxy). Requests
+         * over the limit get 429; see {@link NewSessionThrottle}.
+         */
+        public Builder newSessionThrottle(NewSessionThrottle throttle) {
+            this.newSessionThrottle = Objects.requireNonNull(throttle, "throttle");
             return this;
         }
 

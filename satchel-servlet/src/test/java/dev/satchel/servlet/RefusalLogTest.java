@@ -58,7 +58,7 @@ class RefusalLogTest {
     @Test
     void aBurstOfRefusals_writesOneStackTrace_thenCountsTheRest() throws Exception {
         Recording log = new Recording();
-        RefusalLog refusals = new RefusalLog(log, Duration.ofMillis(200));
+        RefusalLog refusals = RefusalLog.fault(log, Duration.ofMillis(200));
         for (int i = 0; i < 1000; i++) {
             refusals.refused("session store unavailable", new IllegalStateException("down " + i));
         }
@@ -70,5 +70,19 @@ class RefusalLogTest {
         assertThat(log.lines).hasSize(2);
         assertThat(log.lines.get(1)).contains("999 more", "still down");
         assertThat(log.withTrace.get(1)).isFalse();
+    }
+
+    @Test
+    void aFullStore_isLoggedWithoutAStackTrace_andCounted() throws Exception {
+        Recording log = new Recording();
+        RefusalLog refusals = RefusalLog.state(log, Duration.ofMillis(200));
+        for (int i = 0; i < 50; i++) {
+            refusals.refused("session limit reached", new IllegalStateException("full"));
+        }
+        Thread.sleep(250);
+        refusals.refused("session limit reached", new IllegalStateException("full"));
+        assertThat(log.lines).hasSize(2);
+        assertThat(log.withTrace).containsExactly(false, false);
+        assertThat(log.lines.get(1)).contains("49 more");
     }
 }

@@ -30,10 +30,14 @@ import java.util.function.Predicate;
  * <p>Expired sessions are never returned; they are reclaimed by a background sweep that looks only
  * at sessions whose deadline has passed (see {@link ExpiryQueue}), or on the read that finds them.
  *
- * <p><b>At the cap</b> ({@link Builder#maxSessions}), a request to create a session first reclaims
- * whatever has expired; if the store is still full it throws {@link SessionLimitException}, which
- * the servlet filter answers with 503. Live sessions are never evicted to make room, because that
- * would silently log a user out.
+ * <p><b>At the cap.</b> The store holds sessions up to a budget of heap bytes ({@link
+ * Builder#maxBytes}, by default a quarter of the JVM's maximum heap), estimated from each session's
+ * attributes plus a fixed overhead; {@link Builder#maxSessions} may add a cap on their number. When
+ * either is reached, a request to create a session first reclaims whatever has expired; if the
+ * store is still full it throws {@link SessionLimitException}, which the servlet filter answers
+ * with 503 and {@code Retry-After}. Live sessions are never evicted to make room, because that
+ * would silently log a user out, and existing sessions may still be saved (and grow): refusing
+ * their writes would lose a user's data, and only new sessions are how a flood fills a heap.
  *
  * <p>Thread-safe: saves to one session are atomic, and saves of different attributes merge. Every
  * change to a session, its principal index entry and its expiry check included, happens inside
@@ -42,14 +46,15 @@ import java.util.function.Predicate;
  */
 public final class MemorySessionStore implements PrincipalIndexedStore, ObservableSessionStore {
 
-    /** Default cap on live sessions. */
-    public static final long DEFAULT_MAX_SESSIONS = 1_000_000;
+    /** Default cap on the number of live sessions: none, the byte budget decides. */
+    public static final long DEFAULT_MAX_SESSIONS = Long.MAX_VALUE;
 
     /** Default period of the background expiry sweep. */
     public static final Duration DEFAULT_SWEEP_INTERVAL = Duration.ofSeconds(5);
 
     private final Clock clock;
     private final long maxSessions;
+    private final HeapBudget budget;
     private final ConcurrentHashMap<SessionId, SessionRecord> sessions = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Set<SessionId>> byPrincipal = new ConcurrentHashMap<>();
     private final ExpiryQueue expiry = new ExpiryQueue();
@@ -59,6 +64,7 @@ public final class MemorySessionStore implements PrincipalIndexedStore, Observab
     private MemorySessionStore(Builder builder) {
         this.clock = builder.clock;
         this.maxSessions = builder.maxSessions;
+        this.budget = new HeapBudget(builder.maxBytes);
         if (builder.sweepInterval.isZero()) {
             this.sweeper = Optional.empty();
         } else {
@@ -73,7 +79,7 @@ public final class MemorySessionStore implements PrincipalIndexedStore, Observab
         }
     }
 
-    /** Starts a configuration with the defaults: system clock, 1,000,000 sessions, 5 s sweep. */
+    /** Starts a configuration with the defaults: system clock, a quarter of the heap, 5 s sweep. */
     public static Builder builder() {
         return new Builder();
     }
@@ -115,10 +121,12 @@ public final class MemorySessionStore implements PrincipalIndexedStore, Observab
             if (old.isExpired(now)) {
                 expired[0] = old;
                 forget(old);
+                budget.replaced(old, null);
                 return null;
             }
             SessionRecord next = old.apply(changes);
             reindex(old, next);
+            budget.replaced(old, next);
             if (changes.maxInactiveInterval().isPresent()) {
                 expiry.schedule(id, next.expiresAt());
             }
@@ -205,7 +213,8 @@ public final class MemorySessionStore implements PrincipalIndexedStore, Observab
      * Stores exactly this copy of a session, in place of whatever version is held: for a replica
      * taking a newer copy from another node, where merging would keep attributes the newer copy
      * no longer has. Publishes CREATED only when no copy was held. Not capped by {@link
-     * Builder#maxSessions}: a replica refusing a copy would lose the session.
+     * Builder#maxSessions} or {@link Builder#maxBytes}: a replica refusing a copy would lose the
+     * session. Its bytes still count towards the budget, so new sessions are refused sooner.
      */
     public void replace(SessionRecord copy) {
         Objects.requireNonNull(copy, "copy");
@@ -213,12 +222,18 @@ public final class MemorySessionStore implements PrincipalIndexedStore, Observab
         sessions.compute(copy.id(), (id, old) -> {
             before[0] = old;
             reindex(old, copy);
+            budget.replaced(old, copy);
             expiry.schedule(id, copy.expiresAt());
             return copy;
         });
         if (before[0] == null) {
             publish(SessionEvent.Type.CREATED, copy);
         }
+    }
+
+    /** Estimated heap bytes of the sessions held, expired ones not yet reclaimed included. */
+    public long estimatedBytes() {
+        return budget.usedBytes();
     }
 
     /** Number of sessions held, expired ones not yet reclaimed included. */
@@ -242,10 +257,14 @@ public final class MemorySessionStore implements PrincipalIndexedStore, Observab
     }
 
     private SaveOutcome create(ChangeSet changes) {
-        if (sessions.size() >= maxSessions) {
+        if (isFull()) {
             expireDue();
             if (sessions.size() >= maxSessions) {
                 throw new SessionLimitException(maxSessions);
+            }
+            if (!budget.hasRoom()) {
+                throw new SessionLimitException("session limit reached: live sessions take an estimated "
+                        + budget.usedBytes() + " of " + budget.maxBytes() + " heap bytes allowed");
             }
         }
         SessionRecord record = SessionRecord.create(changes);
@@ -257,6 +276,10 @@ public final class MemorySessionStore implements PrincipalIndexedStore, Observab
         }
         publish(SessionEvent.Type.CREATED, record);
         return SaveOutcome.CREATED;
+    }
+
+    private boolean isFull() {
+        return sessions.size() >= maxSessions || !budget.hasRoom();
     }
 
     /**
@@ -279,6 +302,7 @@ public final class MemorySessionStore implements PrincipalIndexedStore, Observab
                 forget(taken); // as before: the new id is the caller's choice, and it wins
             }
             reindex(null, renamed);
+            budget.replaced(taken, renamed);
             expiry.schedule(id, renamed.expiresAt());
             return renamed;
         });
@@ -291,6 +315,7 @@ public final class MemorySessionStore implements PrincipalIndexedStore, Observab
         sessions.computeIfAbsent(record.id(), id -> {
             inserted[0] = true;
             reindex(null, record);
+            budget.replaced(null, record);
             expiry.schedule(id, record.expiresAt());
             return record;
         });
@@ -317,6 +342,7 @@ public final class MemorySessionStore implements PrincipalIndexedStore, Observab
             }
             removed[0] = current;
             forget(current);
+            budget.replaced(current, null);
             return null;
         });
         return Optional.ofNullable(removed[0]);
@@ -363,6 +389,7 @@ public final class MemorySessionStore implements PrincipalIndexedStore, Observab
     public static final class Builder {
         private Clock clock = Clock.systemUTC();
         private long maxSessions = DEFAULT_MAX_SESSIONS;
+        private long maxBytes = HeapBudget.defaultMaxBytes();
         private Duration sweepInterval = DEFAULT_SWEEP_INTERVAL;
 
         private Builder() {}
@@ -379,6 +406,19 @@ public final class MemorySessionStore implements PrincipalIndexedStore, Observab
                 throw new IllegalArgumentException("maxSessions must be at least 1, got " + maxSessions);
             }
             this.maxSessions = maxSessions;
+            return this;
+        }
+
+        /**
+         * The most heap, in estimated bytes, that live sessions may take before new ones are
+         * refused (default: a quarter of the JVM's maximum heap). Leave room for everything else
+         * the process holds; see the class documentation for behaviour at the budget.
+         */
+        public Builder maxBytes(long maxBytes) {
+            if (maxBytes < HeapBudget.PER_SESSION) {
+                throw new IllegalArgumentException("maxBytes must hold at least one session, got " + maxBytes);
+            }
+            this.maxBytes = maxBytes;
             return this;
         }
 

@@ -3,13 +3,18 @@ package dev.satchel.core.memory;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.satchel.core.ChangeSet;
 import dev.satchel.core.SessionId;
 import dev.satchel.core.SessionLimitException;
 import dev.satchel.core.SessionRecord;
 import dev.satchel.core.SessionStore;
+import dev.satchel.core.SessionStore.SaveOutcome;
 import dev.satchel.core.SessionStoreContract;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -54,6 +59,86 @@ class MemorySessionStoreTest extends SessionStoreContract {
         store.save(newSession(id).build());
         assertThat(store.load(id)).isPresent();
         assertThat(memory().size()).isEqualTo(1);
+    }
+
+    @Test
+    void create_atByteBudget_refusesNewSessions_butExistingOnesStillSave() {
+        MemorySessionStore small = MemorySessionStore.builder()
+                .clock(clock)
+                .maxBytes(20 * 1024)
+                .sweepInterval(Duration.ZERO)
+                .build();
+        String value = "x".repeat(500);
+        SessionId first = SessionId.random();
+        small.save(newSession(first)
+                .set("cart", value.getBytes(StandardCharsets.UTF_8))
+                .build());
+        int admitted = 1;
+        Throwable refusal = null;
+        for (int i = 0; i < 1_000 && refusal == null; i++) {
+            try {
+                small.save(newSession(SessionId.random())
+                        .set("cart", value.getBytes(StandardCharsets.UTF_8))
+                        .build());
+                admitted++;
+            } catch (SessionLimitException e) {
+                refusal = e;
+            }
+        }
+        assertThat(refusal).as("a new session past the budget").isNotNull().hasMessageContaining("20480");
+        assertThat(admitted).as("sessions admitted").isBetween(10, 20);
+        assertThat(small.size()).isEqualTo(admitted);
+        ChangeSet grow = ChangeSet.builder(
+                        first, clock.instant(), clock.instant().plus(ABSOLUTE))
+                .set("more", value.getBytes(StandardCharsets.UTF_8))
+                .build();
+        assertThat(small.save(grow))
+                .as("a write to a live session at the budget")
+                .isEqualTo(SaveOutcome.UPDATED);
+        assertThat(small.load(first)).isPresent();
+    }
+
+    @Test
+    void byteBudget_isGivenBack_whenSessionsEndOrExpire() {
+        MemorySessionStore small = MemorySessionStore.builder()
+                .clock(clock)
+                .maxBytes(20 * 1024)
+                .sweepInterval(Duration.ZERO)
+                .build();
+        byte[] value = "x".repeat(500).getBytes(StandardCharsets.UTF_8);
+        List<SessionId> ids = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            SessionId id = SessionId.random();
+            small.save(newSession(id).set("cart", value).build());
+            ids.add(id);
+        }
+        long fiveSessions = small.estimatedBytes();
+        assertThat(fiveSessions).isGreaterThanOrEqualTo(5 * (HeapBudget.PER_SESSION + value.length));
+        small.delete(ids.get(0));
+        small.save(
+                ChangeSet.builder(ids.get(1), clock.instant(), clock.instant().plus(ABSOLUTE))
+                        .changeId(SessionId.random())
+                        .build());
+        assertThat(small.estimatedBytes()).isEqualTo(fiveSessions * 4 / 5);
+        clock.advance(IDLE.plusSeconds(1));
+        small.expireDue();
+        assertThat(small.size()).isZero();
+        assertThat(small.estimatedBytes()).isZero();
+    }
+
+    @Test
+    void replicaCopies_areNeverRefused_atTheByteBudget() {
+        MemorySessionStore small = MemorySessionStore.builder()
+                .clock(clock)
+                .maxBytes(HeapBudget.PER_SESSION)
+                .sweepInterval(Duration.ZERO)
+                .build();
+        small.save(newSession(SessionId.random()).build());
+        SessionId copied = SessionId.random();
+        small.replace(SessionRecord.create(newSession(copied).build()));
+        assertThat(small.load(copied)).isPresent();
+        assertThatThrownBy(() -> small.save(newSession(SessionId.random()).build()))
+                .isInstanceOf(SessionLimitException.class);
     }
 
     @Test

@@ -35,6 +35,56 @@ public final class LocalRedisServer implements AutoCloseable {
     }
 
     /**
+     * Starts a server that holds at most {@code maxMemory} (Redis's syntax: {@code 134217728},
+     * {@code 128mb}, {@code 1gb}) and, when full, evicts the keys closest to expiry ({@code
+     * volatile-ttl}): every session key has a TTL, so the sessions evicted are those about to time
+     * out anyway, and writes are never refused as they are under the default {@code noeviction}.
+     *
+     * @throws IllegalArgumentException if {@code maxMemory} is not a size Redis reads
+     * @throws IllegalStateException if redis-server is not on the PATH, exits, or does not start in 15 s
+     */
+    public static LocalRedisServer start(Path workDir, String maxMemory) throws IOException, InterruptedException {
+        if (!isMemorySize(maxMemory)) {
+            throw new IllegalArgumentException(
+                    "not a Redis memory size (a number of bytes, or with kb, mb or gb): " + maxMemory);
+        }
+        int port = freePort();
+        return launch(
+                workDir,
+                port,
+                command(
+                        workDir,
+                        port,
+                        "--notify-keyspace-events",
+                        "Ex",
+                        "--maxmemory",
+                        maxMemory,
+                        "--maxmemory-policy",
+                        "volatile-ttl"));
+    }
+
+    /**
+     * Whether {@code size} is a memory size this class passes to Redis: digits and an optional
+     * unit, at least a megabyte, since less leaves Redis no room for itself.
+     */
+    public static boolean isMemorySize(String size) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]{1,12})(kb|mb|gb)?")
+                .matcher(size == null ? "" : size.strip().toLowerCase(java.util.Locale.ROOT));
+        if (!m.matches()) {
+            return false;
+        }
+        long n = Long.parseLong(m.group(1));
+        long unit = m.group(2) == null
+                ? 1
+                : switch (m.group(2)) {
+                    case "kb" -> 1024L;
+                    case "mb" -> 1024L * 1024;
+                    default -> 1024L * 1024 * 1024;
+                };
+        return n <= Long.MAX_VALUE / unit && n * unit >= 1024L * 1024;
+    }
+
+    /**
      * A redis-server command line on {@code port}, loopback only, keeping nothing on disk, with
      * {@code extra} arguments appended.
      */
