@@ -1,0 +1,129 @@
+package dev.satchel.balancer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A node that stalls or closes at awkward moments, and a client that reads slowly: the timing cases
+ * the framing tests in {@link BackendConformanceIT} do not reach. Each asserts what the client
+ * receives, over real sockets, and that nothing waits longer than the configured deadlines.
+ */
+class HostileBackendIT {
+    private final Map<String, List<String>> answers = new ConcurrentHashMap<>();
+    private RawBackend node;
+    private Balancer balancer;
+
+    private void start(UnaryOperator<BalancerConfig.Builder> extra) throws Exception {
+        node = new RawBackend(r -> answers.getOrDefault(r.path(), List.of(ok(r.path()))));
+        BalancerConfig.Builder b = BalancerConfig.builder()
+                .listen("127.0.0.1", 0)
+                .admin("127.0.0.1", 0)
+                .policy(Policy.ROUND_ROBIN)
+                .passiveFailures(1000)
+                .healthCheck("/health", Duration.ofSeconds(30), 1, 1000)
+                .node(node.address("raw"));
+        balancer = Balancer.start(extra.apply(b).build());
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (balancer != null) {
+            balancer.close();
+        }
+        if (node != null) {
+            node.close();
+        }
+    }
+
+    private static String ok(String body) {
+        return "HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n\r\n" + body;
+    }
+
+    private static String get(String path) {
+        return "GET " + path + " HTTP/1.1\r\nHost: shop\r\n\r\n";
+    }
+
+    /** Reads until the balancer closes, or {@code wait} passes with nothing new. */
+    private static byte[] readUntilClose(InputStream in, Duration wait, Socket s) throws IOException {
+        s.setSoTimeout((int) wait.toMillis());
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        byte[] buf = new byte[64 * 1024];
+        try {
+            for (int n; (n = in.read(buf)) >= 0; ) {
+                all.write(buf, 0, n);
+            }
+        } catch (SocketTimeoutException e) {
+            all.write("<still open>".getBytes(StandardCharsets.ISO_8859_1));
+        } catch (IOException reset) {
+            all.write("<reset>".getBytes(StandardCharsets.ISO_8859_1));
+        }
+        return all.toByteArray();
+    }
+
+    private static String readHead(InputStream in) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                break;
+            }
+            head.write(b);
+        }
+        return head.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    @Test
+    void aWholeResponseFollowedByTheNodesClose_reachesASlowReaderWhole() throws Exception {
+        int size = 4 * 1024 * 1024;
+        String body = "x".repeat(size - 3) + "END";
+        answers.put(
+                "/big", List.of("HTTP/1.1 200 OK\r\nContent-Length: " + size + "\r\nConnection: close\r\n\r\n" + body));
+        // A response timeout shorter than the client's pause: a slow reader is not a silent node.
+        start(b -> b.timeouts(Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(60)));
+        try (Socket s = new Socket()) {
+            s.setReceiveBufferSize(8 * 1024); // a reader slower than the node: the balancer must hold on
+            s.connect(new InetSocketAddress("127.0.0.1", balancer.address().getPort()), 2000);
+            s.getOutputStream().write(get("/big").getBytes(StandardCharsets.ISO_8859_1));
+            Thread.sleep(1500); // the node has written it all and closed before the client reads a byte
+            s.setSoTimeout(5000);
+            InputStream in = s.getInputStream();
+            assertThat(readHead(in)).startsWith("HTTP/1.1 200 OK");
+            String received = new String(in.readNBytes(size), StandardCharsets.ISO_8859_1);
+            assertThat(received.length()).as("body bytes received").isEqualTo(size);
+            assertThat(received).endsWith("END");
+        }
+    }
+
+    @Test
+    void aNodeStallingMidBody_endsTheClientsResponse_withinTheResponseTimeout() throws Exception {
+        // Half the body, then nothing: the node neither finishes nor closes (a hung application thread).
+        answers.put("/stall", List.of("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf!"));
+        start(b -> b.timeouts(Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(60)));
+        try (Socket s = new Socket("127.0.0.1", balancer.address().getPort())) {
+            s.getOutputStream().write(get("/stall").getBytes(StandardCharsets.ISO_8859_1));
+            String got = new String(
+                    readUntilClose(s.getInputStream(), Duration.ofSeconds(4), s), StandardCharsets.ISO_8859_1);
+            assertThat(got).startsWith("HTTP/1.1 200 OK").contains("half!");
+            assertThat(got)
+                    .as("the client learns the body is not coming: the balancer closes")
+                    .doesNotEndWith("<still open>");
+        }
+        try (RawClient other = new RawClient(balancer.address().getPort())) {
+            assertThat(other.send(get("/after")).read().body()).isEqualTo("/after");
+        }
+    }
+}
