@@ -88,6 +88,8 @@ final class Exchange {
     private boolean awaitingNode;
     /** When that read was asked for ({@link System#nanoTime()}). */
     private long askedAt;
+    /** When the last part was handed to the client; while no read is asked for, the client has it. */
+    private long handedToClientAt = startNanos;
 
     Exchange(
             FrontendHandler frontend,
@@ -237,6 +239,7 @@ final class Exchange {
             });
             heldHead = null;
         }
+        handedToClientAt = System.nanoTime();
         client.writeAndFlush(msg).addListener(f -> {
             if (!f.isSuccess()) {
                 clientGone();
@@ -258,6 +261,7 @@ final class Exchange {
         if (response.status().code() != 100 && clientVersion.minorVersion() > 0) {
             Channel from = backend;
             HopByHop.strip(response);
+            handedToClientAt = System.nanoTime();
             client.writeAndFlush(new DefaultFullHttpResponse(
                             HttpVersion.HTTP_1_1,
                             response.status(),
@@ -398,14 +402,26 @@ final class Exchange {
             return;
         }
         if (responseStarted) {
+            long now = System.nanoTime();
             long timeout = proxy.config.responseTimeout.toNanos();
-            long silent = System.nanoTime() - askedAt;
-            if (!awaitingNode || silent < timeout) {
-                responseTimer = backend.eventLoop()
-                        .schedule(
-                                this::responseTimedOut,
-                                awaitingNode ? timeout - silent : timeout,
-                                TimeUnit.NANOSECONDS);
+            long clientLimit = proxy.config.clientIdleTimeout.toNanos();
+            if (!awaitingNode) {
+                // The client has not taken the last part: a reader that never reads would hold this
+                // upstream connection, and the node's thread writing to it, for as long as it liked.
+                long stuck = now - handedToClientAt;
+                if (stuck >= clientLimit) {
+                    LOG.debug("client took nothing for {}, dropping the exchange", proxy.config.clientIdleTimeout);
+                    proxy.metrics.rejected("client_too_slow");
+                    clientGone();
+                    client.close();
+                    return;
+                }
+                rearm(Math.min(timeout, clientLimit - stuck));
+                return;
+            }
+            long silent = now - askedAt;
+            if (silent < timeout) {
+                rearm(timeout - silent);
                 return;
             }
             node.passiveFailure("no part of the body within " + proxy.config.responseTimeout);
@@ -421,6 +437,10 @@ final class Exchange {
                 HttpResponseStatus.GATEWAY_TIMEOUT,
                 "node_timeout",
                 "node " + node.name() + " did not answer within " + proxy.config.responseTimeout.toSeconds() + " s");
+    }
+
+    private void rearm(long nanos) {
+        responseTimer = backend.eventLoop().schedule(this::responseTimedOut, nanos, TimeUnit.NANOSECONDS);
     }
 
     /** The client went away: drop everything. Not the node's doing, so nothing is counted. */

@@ -126,4 +126,26 @@ class HostileBackendIT {
             assertThat(other.send(get("/after")).read().body()).isEqualTo("/after");
         }
     }
+
+    @Test
+    void aClientThatNeverReadsItsResponse_isDroppedAfterTheClientIdleTimeout_freeingTheNodesConnection()
+            throws Exception {
+        int size = 4 * 1024 * 1024;
+        answers.put("/big", List.of(ok("y".repeat(size))));
+        start(b -> b.timeouts(Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(1)));
+        try (Socket s = new Socket()) {
+            s.setReceiveBufferSize(8 * 1024);
+            s.connect(new InetSocketAddress("127.0.0.1", balancer.address().getPort()), 2000);
+            s.getOutputStream().write(get("/big").getBytes(StandardCharsets.ISO_8859_1));
+            Thread.sleep(3000); // reads nothing, well past the 1 s client idle timeout
+            byte[] got = readUntilClose(s.getInputStream(), Duration.ofSeconds(4), s);
+            String tail = new String(
+                    got, Math.max(0, got.length - 12), Math.min(12, got.length), StandardCharsets.ISO_8859_1);
+            assertThat(tail).as("the balancer closed the connection").doesNotEndWith("<still open>");
+            assertThat(got.length).as("bytes received before the close").isLessThan(size);
+        }
+        try (RawClient other = new RawClient(balancer.address().getPort())) {
+            assertThat(other.send(get("/after")).read().body()).isEqualTo("/after");
+        }
+    }
 }
