@@ -10,9 +10,14 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -146,6 +151,84 @@ class HostileBackendIT {
         }
         try (RawClient other = new RawClient(balancer.address().getPort())) {
             assertThat(other.send(get("/after")).read().body()).isEqualTo("/after");
+        }
+    }
+
+    @Test
+    void manyClients_whileTheNodeMisbehavesOnSomePaths_eachGetOnlyTheirOwnAnswers() throws Exception {
+        answers.put(
+                "/hints",
+                List.of("HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
+                        + "HTTP/1.1 200 OK\r\nSet-Cookie: SID=hinted\r\nContent-Length: 5\r\n\r\nhints"));
+        answers.put("/nocontent", List.of("HTTP/1.1 204 No Content\r\nContent-Length: 6\r\n\r\nSTOLEN"));
+        answers.put(
+                "/forged",
+                List.of("HTTP/1.1 304 Not Modified\r\n\r\n"
+                        + "HTTP/1.1 200 OK\r\nSet-Cookie: SID=forged\r\nContent-Length: 6\r\n\r\nFORGED"));
+        start(b -> b);
+        int clients = 16;
+        ExecutorService threads = Executors.newFixedThreadPool(clients);
+        try {
+            List<Future<List<String>>> results = new ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                int id = c;
+                results.add(threads.submit(() -> {
+                    List<String> wrong = new ArrayList<>();
+                    try (RawClient client = new RawClient(balancer.address().getPort())) {
+                        for (int i = 0; i < 25; i++) {
+                            String own = "/c" + id + "-" + i;
+                            String odd =
+                                    List.of("/hints", "/nocontent", "/forged").get((id + i) % 3);
+                            RawClient.Response r = client.send(get(own)).read();
+                            if (r.status() != 200
+                                    || !r.body().equals(own)
+                                    || !r.header("Set-Cookie").isEmpty()) {
+                                wrong.add(
+                                        own + " got " + r.statusLine() + " " + r.header("Set-Cookie") + " " + r.body());
+                            }
+                            RawClient.Response o = client.send(get(odd)).read();
+                            if (odd.equals("/hints")) {
+                                if (o.status() != 103) {
+                                    wrong.add(odd + " first got " + o.statusLine());
+                                }
+                                o = client.read();
+                            }
+                            int expected = Map.of("/hints", 200, "/nocontent", 204, "/forged", 304)
+                                    .get(odd);
+                            if (o.status() != expected) {
+                                wrong.add(odd + " got " + o.statusLine() + " " + o.body());
+                            }
+                        }
+                    }
+                    return wrong;
+                }));
+            }
+            List<String> wrong = new ArrayList<>();
+            for (Future<List<String>> f : results) {
+                wrong.addAll(f.get(60, TimeUnit.SECONDS));
+            }
+            assertThat(wrong).as("answers that were not the client's own").isEmpty();
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    @Test
+    void aTransferCodingOtherThanChunked_isABadGateway_notPassedOnWithoutItsCoding() throws Exception {
+        answers.put(
+                "/gzip", List.of("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nConnection: close\r\n\r\nnot-gzip"));
+        answers.put(
+                "/gzip-chunked",
+                List.of("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n8\r\nnot-gzip\r\n0\r\n\r\n"));
+        start(b -> b);
+        for (String path : List.of("/gzip", "/gzip-chunked")) {
+            try (RawClient client = new RawClient(balancer.address().getPort())) {
+                RawClient.Response r = client.send(get(path)).read();
+                assertThat(r.status())
+                        .as(path + ": " + r.statusLine() + " " + r.header("Transfer-Encoding"))
+                        .isEqualTo(502);
+                assertThat(client.send(get("/after")).read().body()).isEqualTo("/after");
+            }
         }
     }
 }
