@@ -231,4 +231,39 @@ class HostileBackendIT {
             }
         }
     }
+
+    @Test
+    void pipelinedRequests_withA103InTheFirstAnswer_areAnsweredInOrder() throws Exception {
+        answers.put(
+                "/hints",
+                List.of(
+                        "HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n",
+                        "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhints"));
+        start(b -> b);
+        try (RawClient client = new RawClient(balancer.address().getPort())) {
+            client.send(get("/hints") + get("/second") + get("/third"));
+            assertThat(client.read().status()).isEqualTo(103);
+            assertThat(client.read().body()).isEqualTo("hints");
+            assertThat(client.read().body()).isEqualTo("/second");
+            assertThat(client.read().body()).isEqualTo("/third");
+        }
+    }
+
+    @Test
+    void aHeadAnswerThatIsChunkedAndCarriesABodyAnyway_reachesNoLaterRequest() throws Exception {
+        answers.put(
+                "/page",
+                List.of("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        + "2d\r\nHTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nFORGED\r\n0\r\n\r\n"));
+        start(b -> b);
+        try (RawClient client = new RawClient(balancer.address().getPort())) {
+            RawClient.Response head =
+                    client.send("HEAD /page HTTP/1.1\r\nHost: shop\r\n\r\n").read(true);
+            assertThat(head.status()).isEqualTo(200);
+            for (int i = 0; i < 3; i++) {
+                RawClient.Response next = client.send(get("/next" + i)).read();
+                assertThat(next.body()).isEqualTo("/next" + i);
+            }
+        }
+    }
 }
