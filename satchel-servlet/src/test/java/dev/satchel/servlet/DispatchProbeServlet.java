@@ -172,6 +172,22 @@ final class DispatchProbeServlet extends HttpServlet {
                     resp.getWriter().println(resp.encodeURL(url));
                 }
             }
+            case "encode-hostile" -> {
+                req.getSession();
+                String here = req.getServerName() + ":" + req.getServerPort();
+                for (String url : new String[] {
+                    "/\\evil.example/x",
+                    "\\\\evil.example/x",
+                    "/\t/evil.example/x",
+                    " //evil.example/x",
+                    "http://" + here + "@evil.example/x",
+                    "http://evil.example\\@" + here + "/x",
+                    "/x;sid=planted",
+                    "HTTP://" + here.toUpperCase(java.util.Locale.ROOT) + "/same"
+                }) {
+                    resp.getWriter().println(resp.encodeURL(url).replace("\t", "<TAB>"));
+                }
+            }
             default -> basic.service(req, resp);
         }
     }

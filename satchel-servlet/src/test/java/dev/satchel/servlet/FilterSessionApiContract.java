@@ -64,6 +64,25 @@ abstract class FilterSessionApiContract extends ContainerHarness {
                         "#top");
     }
 
+    @Test
+    void urlRewriting_leavesLinksThatBrowsersReadAsAnotherSiteAlone_andMatchesTheSchemeWithoutCase() throws Exception {
+        Node a = node(o -> o.urlRewriting(UrlSessionIdResolver.defaults()));
+        Browser noCookies = new Browser();
+        String[] lines = noCookies.body(a, "/encode-hostile").split("\r?\n");
+        String here = "127.0.0.1:" + a.base().getPort();
+        // Browsers read a backslash as a slash and drop tabs and leading spaces: each is another site.
+        assertThat(lines)
+                .containsExactly(
+                        "/\\evil.example/x",
+                        "\\\\evil.example/x",
+                        "/<TAB>/evil.example/x",
+                        " //evil.example/x",
+                        "http://" + here + "@evil.example/x",
+                        "http://evil.example\\@" + here + "/x",
+                        "/x;sid=planted",
+                        "HTTP://" + here + "/same;sid=" + noCookies.token());
+    }
+
     // ---- item 17: smaller deviations ----------------------------------------------------------
 
     @Test
