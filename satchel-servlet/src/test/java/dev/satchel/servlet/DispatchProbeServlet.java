@@ -40,6 +40,7 @@ final class DispatchProbeServlet extends HttpServlet {
                     req.getSession().setAttribute(name, value);
                     resp.getWriter().print("ok");
                 }
+                case "/rotate" -> resp.getWriter().print(req.changeSessionId());
                 default -> throw new ServletException("no such include probe: " + included);
             }
             return;
@@ -64,6 +65,14 @@ final class DispatchProbeServlet extends HttpServlet {
                 getServletContext().getRequestDispatcher("/id").forward(req, resp);
             }
             case "forward-to-set" -> req.getRequestDispatcher("/set").forward(req, resp);
+            case "forward-to-throw" -> req.getRequestDispatcher("/set-then-throw")
+                    .forward(req, resp);
+            case "include-rotate" -> {
+                req.getSession().setAttribute(name, value);
+                resp.getWriter().print("[");
+                req.getRequestDispatcher("/rotate").include(req, resp);
+                resp.getWriter().print("]");
+            }
             case "create-include" -> {
                 req.getSession().setAttribute(name, value);
                 resp.getWriter().print("[");

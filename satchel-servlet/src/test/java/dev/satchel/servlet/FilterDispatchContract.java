@@ -179,6 +179,33 @@ abstract class FilterDispatchContract extends ContainerHarness {
     }
 
     @Test
+    void exceptionInsideAForwardTarget_keepsTheSessionItCreated_andTheErrorPageSeesIt() throws Exception {
+        Node a = node();
+        Browser user = new Browser();
+        HttpResponse<String> res = user.get(a, "/forward-to-throw?name=a&value=in-target");
+        assertThat(res.statusCode()).isEqualTo(500);
+        assertThat(res.body()).contains("error-page:in-target");
+        assertThat(user.cookie).startsWith("SID=");
+        assertNoContainerSession(user);
+        assertThat(user.body(a, "/get?name=a")).isEqualTo("in-target");
+    }
+
+    @Test
+    void changeSessionId_insideAnInclude_handsOutTheNewId() throws Exception {
+        Node a = node();
+        Node b = node();
+        Browser user = new Browser();
+        user.body(a, "/set?name=before&value=1");
+        String oldToken = user.token();
+        String body = user.body(a, "/include-rotate?name=k&value=v");
+        String newId = body.substring(1, body.length() - 1);
+        assertThat(newId).isNotEqualTo(oldToken);
+        assertThat(user.token()).isEqualTo(newId);
+        assertThat(user.body(b, "/get?name=k")).isEqualTo("v");
+        assertThat(user.body(b, "/get?name=before")).isEqualTo("1");
+    }
+
+    @Test
     void exceptionAfterCommit_keepsTheChangesMadeAfterTheCommit() throws Exception {
         Node a = node();
         Browser user = new Browser();
