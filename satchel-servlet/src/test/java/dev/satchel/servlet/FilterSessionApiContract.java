@@ -8,6 +8,7 @@ import dev.satchel.core.SessionRecord;
 import dev.satchel.core.SessionStore;
 import jakarta.servlet.http.HttpSessionEvent;
 import jakarta.servlet.http.HttpSessionListener;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -81,6 +82,27 @@ abstract class FilterSessionApiContract extends ContainerHarness {
                         "http://evil.example\\@" + here + "/x",
                         "/x;sid=planted",
                         "HTTP://" + here + "/same;sid=" + noCookies.token());
+    }
+
+    @Test
+    void hostileIdsInTheUrlPathParameter_findNoSession_andAreNeverEchoed() throws Exception {
+        Node a = node(o -> o.urlRewriting(UrlSessionIdResolver.defaults()));
+        String[] hostile = {
+            ";sid=",
+            ";sid=%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+            ";sid=..%2F..%2Fetc",
+            ";sid=%00",
+            ";sid=a;sid=b",
+            ";sid=" + "A".repeat(4000)
+        };
+        for (String id : hostile) {
+            HttpResponse<String> res = new Browser().get(a, "/id" + id);
+            assertThat(res.statusCode()).as(id).isIn(200, 400, 404);
+            assertThat(res.body()).as(id).doesNotContain("<script>").doesNotContain("AAAAAAAA");
+            if (res.statusCode() == 200) {
+                assertThat(res.body()).as(id).isEqualTo("no-session");
+            }
+        }
     }
 
     // ---- item 17: smaller deviations ----------------------------------------------------------
