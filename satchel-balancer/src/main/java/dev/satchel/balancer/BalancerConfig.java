@@ -39,6 +39,14 @@ public final class BalancerConfig {
     public static final Duration DEFAULT_HEAD_TIMEOUT = Duration.ofSeconds(10);
     /** Longest pause allowed between two pieces of a request body; longer gets 408. */
     public static final Duration DEFAULT_BODY_IDLE_TIMEOUT = Duration.ofSeconds(5);
+    /**
+     * Slowest average a request body may arrive at, in bytes per second, once its grace period is
+     * over; slower gets 408. As Kestrel's default: a pause rule alone lets a client keep a connection
+     * and its buffer for as long as the body cap allows by sending a byte just inside every pause.
+     */
+    public static final long DEFAULT_MIN_BODY_RATE = 240;
+    /** How long a body may arrive at any rate before the minimum rate applies. */
+    public static final Duration DEFAULT_BODY_RATE_GRACE = Duration.ofSeconds(5);
     /** Open connections allowed from one client address; more are refused with 429. */
     public static final int DEFAULT_MAX_CONNECTIONS_PER_CLIENT = 256;
 
@@ -72,6 +80,8 @@ public final class BalancerConfig {
     final String adminToken;
     final Duration headTimeout;
     final Duration bodyIdleTimeout;
+    final long minBodyRate;
+    final Duration bodyRateGrace;
     final int maxConnectionsPerClient;
     final boolean observe5xx;
 
@@ -106,6 +116,8 @@ public final class BalancerConfig {
         this.adminToken = b.adminToken;
         this.headTimeout = b.headTimeout;
         this.bodyIdleTimeout = b.bodyIdleTimeout;
+        this.minBodyRate = b.minBodyRate;
+        this.bodyRateGrace = b.bodyRateGrace;
         this.maxConnectionsPerClient = b.maxConnectionsPerClient;
         this.observe5xx = b.observe5xx;
     }
@@ -172,6 +184,8 @@ public final class BalancerConfig {
         private String adminToken;
         private Duration headTimeout = DEFAULT_HEAD_TIMEOUT;
         private Duration bodyIdleTimeout = DEFAULT_BODY_IDLE_TIMEOUT;
+        private long minBodyRate = DEFAULT_MIN_BODY_RATE;
+        private Duration bodyRateGrace = DEFAULT_BODY_RATE_GRACE;
         private int maxConnectionsPerClient = DEFAULT_MAX_CONNECTIONS_PER_CLIENT;
         private boolean observe5xx;
 
@@ -355,6 +369,20 @@ public final class BalancerConfig {
         public Builder clientDeadlines(Duration head, Duration bodyIdle) {
             this.headTimeout = positive(head, "head timeout");
             this.bodyIdleTimeout = positive(bodyIdle, "body idle timeout");
+            return this;
+        }
+
+        /**
+         * The slowest average rate, in bytes per second, at which a request body may arrive once
+         * {@code grace} has passed since its first byte could come (default 240 B/s after 5 s); slower
+         * gets 408 and a close. 0 turns the rule off, leaving only the pause limit.
+         */
+        public Builder minBodyRate(long bytesPerSecond, Duration grace) {
+            if (bytesPerSecond < 0) {
+                throw new IllegalArgumentException("minimum body rate must not be negative: " + bytesPerSecond);
+            }
+            this.minBodyRate = bytesPerSecond;
+            this.bodyRateGrace = positive(grace, "body rate grace");
             return this;
         }
 

@@ -84,6 +84,12 @@ final class Exchange {
 
     private boolean done;
     private ScheduledFuture<?> responseTimer;
+    /** A read of the node was asked for and nothing has come since: only then is a silence the node's. */
+    private boolean awaitingNode;
+    /** When that read was asked for ({@link System#nanoTime()}). */
+    private long askedAt;
+    /** When the last part was handed to the client; while no read is asked for, the client has it. */
+    private long handedToClientAt = startNanos;
 
     Exchange(
             FrontendHandler frontend,
@@ -166,11 +172,12 @@ final class Exchange {
         });
         responseTimer = channel.eventLoop()
                 .schedule(this::responseTimedOut, proxy.config.responseTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        channel.read();
+        readNode(channel);
     }
 
     /** A piece of the response arrived from the node. */
     void fromBackend(Object msg) {
+        awaitingNode = false;
         if (done) {
             ReferenceCountUtil.release(msg);
             return;
@@ -212,7 +219,7 @@ final class Exchange {
         }
         if (!(msg instanceof HttpContent)) {
             heldHead = (HttpResponse) msg; // sent with the first piece of body, in one write
-            backend.read();
+            readNode(backend);
             return;
         }
         boolean last = msg instanceof LastHttpContent;
@@ -232,13 +239,14 @@ final class Exchange {
             });
             heldHead = null;
         }
+        handedToClientAt = System.nanoTime();
         client.writeAndFlush(msg).addListener(f -> {
             if (!f.isSuccess()) {
                 clientGone();
             } else if (last) {
                 finish();
             } else if (!done) {
-                backend.read(); // back-pressure: read on only once the client took this part
+                readNode(backend); // back-pressure: read on only once the client took this part
             }
         });
     }
@@ -253,6 +261,7 @@ final class Exchange {
         if (response.status().code() != 100 && clientVersion.minorVersion() > 0) {
             Channel from = backend;
             HopByHop.strip(response);
+            handedToClientAt = System.nanoTime();
             client.writeAndFlush(new DefaultFullHttpResponse(
                             HttpVersion.HTTP_1_1,
                             response.status(),
@@ -263,12 +272,18 @@ final class Exchange {
                         if (!f.isSuccess()) {
                             clientGone();
                         } else if (!done && from == backend) {
-                            from.read(); // back-pressure: a node cannot queue up 1xx faster than they go
+                            readNode(from); // back-pressure: a node cannot queue up 1xx faster than they go
                         }
                     });
             return;
         }
-        backend.read();
+        readNode(backend);
+    }
+
+    private void readNode(Channel channel) {
+        awaitingNode = true;
+        askedAt = System.nanoTime();
+        channel.read();
     }
 
     /** With observe5xx: a 5xx counts against the node unless its body says the store is down. */
@@ -281,10 +296,7 @@ final class Exchange {
     }
 
     private void onResponseHead(HttpResponse response) {
-        responseStarted = true;
-        if (responseTimer != null) {
-            responseTimer.cancel(false);
-        }
+        responseStarted = true; // the timer goes on, now timing the node's pauses in the body
         int status = response.status().code();
         if (status >= 500 && proxy.config.observe5xx) {
             verdictPending = true; // decided on the body's first part, which carries the reason
@@ -322,6 +334,9 @@ final class Exchange {
 
     private void finish() {
         done = true;
+        if (responseTimer != null) {
+            responseTimer.cancel(false);
+        }
         proxy.metrics.latency.record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
         uncount();
         BackendHandler handler = backend.pipeline().get(BackendHandler.class);
@@ -375,8 +390,44 @@ final class Exchange {
         fail(HttpResponseStatus.BAD_GATEWAY, "node_failed", "node " + node.name() + " failed before answering");
     }
 
+    /**
+     * Until the response head, the node has the response timeout for all of it, 1xx included. After
+     * it, the same time for each pause in the body, counted only while the balancer waits to read: a
+     * pause while a slow client takes the last part is not the node's. A node that stops mid-body
+     * (a hung thread, never closing) would otherwise leave its client waiting forever.
+     */
     private void responseTimedOut() {
-        if (done || responseStarted) {
+        responseTimer = null;
+        if (done) {
+            return;
+        }
+        if (responseStarted) {
+            long now = System.nanoTime();
+            long timeout = proxy.config.responseTimeout.toNanos();
+            long clientLimit = proxy.config.clientIdleTimeout.toNanos();
+            if (!awaitingNode) {
+                // The client has not taken the last part: a reader that never reads would hold this
+                // upstream connection, and the node's thread writing to it, for as long as it liked.
+                long stuck = now - handedToClientAt;
+                if (stuck >= clientLimit) {
+                    LOG.debug("client took nothing for {}, dropping the exchange", proxy.config.clientIdleTimeout);
+                    proxy.metrics.rejected("client_too_slow");
+                    clientGone();
+                    client.close();
+                    return;
+                }
+                rearm(Math.min(timeout, clientLimit - stuck));
+                return;
+            }
+            long silent = now - askedAt;
+            if (silent < timeout) {
+                rearm(timeout - silent);
+                return;
+            }
+            node.passiveFailure("no part of the body within " + proxy.config.responseTimeout);
+            LOG.debug("node {} stopped mid-response", node.name());
+            dropBackend();
+            abandon();
             return;
         }
         node.passiveFailure("no answer within " + proxy.config.responseTimeout);
@@ -386,6 +437,10 @@ final class Exchange {
                 HttpResponseStatus.GATEWAY_TIMEOUT,
                 "node_timeout",
                 "node " + node.name() + " did not answer within " + proxy.config.responseTimeout.toSeconds() + " s");
+    }
+
+    private void rearm(long nanos) {
+        responseTimer = backend.eventLoop().schedule(this::responseTimedOut, nanos, TimeUnit.NANOSECONDS);
     }
 
     /** The client went away: drop everything. Not the node's doing, so nothing is counted. */

@@ -55,10 +55,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     /** Messages decoded while an exchange runs, in order. */
     private final ArrayDeque<Object> held = new ArrayDeque<>();
 
-    // The request being read: its head, the body so far, and when the body last moved.
+    // The request being read: its head, the body so far, when the body began and last moved.
     private HttpRequest head;
     private ByteBuf body;
     private boolean keepAlive;
+    private long bodyStart;
     private long lastProgress;
     private ScheduledFuture<?> bodyTimer;
 
@@ -166,8 +167,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         head = request;
         keepAlive = HttpUtil.isKeepAlive(request); // before the hop-by-hop Connection header goes
         body = ctx.alloc().buffer(INITIAL_BODY_BYTES);
-        lastProgress = System.nanoTime();
-        scheduleBodyCheck(proxy.config.bodyIdleTimeout.toNanos());
+        bodyStart = System.nanoTime();
+        lastProgress = bodyStart;
+        scheduleBodyCheck(nextBodyCheck(bodyStart) - bodyStart);
         ctx.read();
     }
 
@@ -229,23 +231,56 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         bodyTimer = ctx.executor().schedule(this::checkBodyProgress, delayNanos, TimeUnit.NANOSECONDS);
     }
 
-    /** One timer per request, re-armed for what is left of the gap, rather than one per chunk. */
+    /**
+     * One timer per request, re-armed for the nearer of two deadlines rather than one per chunk: the
+     * end of the allowed pause, and the moment the body's average rate since it began falls below
+     * the minimum (after the grace period). Bytes only push either deadline later, so a check that
+     * finds neither passed just waits for the nearer one.
+     */
     private void checkBodyProgress() {
         bodyTimer = null;
         if (head == null || closing) {
             return;
         }
-        long idle = System.nanoTime() - lastProgress;
-        long gap = proxy.config.bodyIdleTimeout.toNanos();
-        if (idle < gap) {
-            scheduleBodyCheck(gap - idle);
+        long now = System.nanoTime();
+        if (now - lastProgress >= proxy.config.bodyIdleTimeout.toNanos()) {
+            dropRequest();
+            reject(
+                    HttpResponseStatus.REQUEST_TIMEOUT,
+                    "body_too_slow",
+                    "no part of the body for " + proxy.config.bodyIdleTimeout.toMillis() + " ms");
             return;
         }
-        dropRequest();
-        reject(
-                HttpResponseStatus.REQUEST_TIMEOUT,
-                "body_too_slow",
-                "no part of the body for " + proxy.config.bodyIdleTimeout.toMillis() + " ms");
+        if (now - rateDeadline() >= 0) {
+            dropRequest();
+            reject(
+                    HttpResponseStatus.REQUEST_TIMEOUT,
+                    "body_too_slow",
+                    "the body arrived slower than " + proxy.config.minBodyRate + " bytes/s");
+            return;
+        }
+        scheduleBodyCheck(nextBodyCheck(now) - now);
+    }
+
+    /** When the next body check is due, in {@link System#nanoTime()} terms. */
+    private long nextBodyCheck(long now) {
+        long idleDeadline = lastProgress + proxy.config.bodyIdleTimeout.toNanos();
+        long rate = rateDeadline();
+        return Math.max(now + 1, idleDeadline - rate < 0 ? idleDeadline : rate);
+    }
+
+    /**
+     * When the bytes received so far stop being enough for the minimum average rate: the end of the
+     * grace period, or later by the time those bytes pay for. Far away when the rule is off.
+     */
+    private long rateDeadline() {
+        long grace = proxy.config.bodyRateGrace.toNanos();
+        long rate = proxy.config.minBodyRate;
+        if (rate == 0) {
+            return bodyStart + Long.MAX_VALUE / 2;
+        }
+        long paidFor = body.readableBytes() * TimeUnit.SECONDS.toNanos(1) / rate; // bytes <= 2^30: no overflow
+        return bodyStart + Math.max(grace, paidFor);
     }
 
     private void cancelBodyCheck() {

@@ -77,6 +77,14 @@ final class RequestChecks {
             return Optional.of("the Host header is not a valid host");
         }
         String target = request.uri();
+        for (int i = 0; i < target.length(); i++) {
+            char c = target.charAt(i);
+            // A fragment is never sent (RFC 9112 section 3.2); nodes would each read it their own way,
+            // as they would control and non-ASCII bytes (HAProxy refuses these too).
+            if (c == '#' || c <= 0x20 || c >= 0x7f) {
+                return Optional.of("the request target has a fragment or a character it may not carry");
+            }
+        }
         if (target.startsWith("/") || (target.equals("*") && request.method().equals(HttpMethod.OPTIONS))) {
             return Optional.empty();
         }

@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
 /**
  * What a node's final response head must be for the balancer to pass it on. Netty's decoder accepts
  * some heads a proxy must not forward: a status outside 100 to 599, a version other than HTTP/1.x,
- * conflicting Content-Length values on HTTP/1.0, and a 101 that no request asked for. Each is
+ * conflicting Content-Length values on HTTP/1.0, a 101 that no request asked for, and a transfer
+ * coding other than plain chunked. Each is
  * answered 502 instead (RFC 9110 section 15, RFC 9112 section 6.3).
  */
 final class ResponseHeads {
@@ -49,6 +50,13 @@ final class ResponseHeads {
         }
         if (first != null && h.contains(HttpHeaderNames.TRANSFER_ENCODING)) {
             return Optional.of("both Transfer-Encoding and Content-Length are present");
+        }
+        List<String> codings = h.getAll(HttpHeaderNames.TRANSFER_ENCODING);
+        if (!codings.isEmpty()
+                && !(codings.size() == 1 && codings.get(0).strip().equalsIgnoreCase("chunked"))) {
+            // Re-framing such a body would drop its coding (the client gets gzip it cannot know is
+            // gzip), and an HTTP/1.0 client can take no transfer coding at all; nodes send none.
+            return Optional.of("a transfer coding other than chunked");
         }
         return Optional.empty();
     }

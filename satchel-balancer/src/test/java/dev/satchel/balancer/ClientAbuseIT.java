@@ -204,6 +204,56 @@ class ClientAbuseIT {
         assertThat(anyNodeDown()).isFalse();
     }
 
+    /** Sends {@code bytes} of body, {@code perStep} at a time every {@code stepMillis}, until done or closed. */
+    private Future<?> dripBody(Socket s, int bytes, int perStep, long stepMillis) {
+        return pool.submit(() -> {
+            try {
+                for (int sent = 0; sent < bytes; sent += perStep) {
+                    s.getOutputStream().write(new byte[Math.min(perStep, bytes - sent)]);
+                    Thread.sleep(stepMillis);
+                }
+            } catch (IOException closed) {
+                // the balancer gave up on it: what a too-slow test wants
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return null;
+        });
+    }
+
+    @Test
+    void aBodyTrickledInsideThePauseLimit_butBelowTheMinimumRate_gets408_andNeverReachesANode() throws Exception {
+        start(b -> b.clientDeadlines(Duration.ofSeconds(10), Duration.ofSeconds(5))
+                .minBodyRate(200, Duration.ofSeconds(1)));
+        Socket slow = connectFrom("127.0.0.2");
+        slow.getOutputStream()
+                .write("POST /trickle HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n"
+                        .getBytes(StandardCharsets.ISO_8859_1));
+        // 4 bytes/s, one every 250 ms: never a pause near 5 s, so only the rate rule can end it.
+        Future<?> drip = dripBody(slow, 1000, 1, 250);
+        assertThat(firstLineOrClose(slow, Duration.ofSeconds(4))).isEqualTo("HTTP/1.1 408 Request Timeout");
+        assertThat(closesWithin(slow, Duration.ofSeconds(4)))
+                .as("then the connection closes")
+                .isTrue();
+        drip.cancel(true);
+        assertThat(seenByBackends("/trickle")).isZero();
+        assertThat(status("/")).as("others are served").isEqualTo(200);
+    }
+
+    @Test
+    void aBodyAboveTheMinimumRate_outlastingTheGracePeriod_isServed() throws Exception {
+        start(b -> b.minBodyRate(100, Duration.ofMillis(500)));
+        Socket upload = connectFrom("127.0.0.2");
+        upload.getOutputStream()
+                .write("POST /steady HTTP/1.1\r\nHost: x\r\nContent-Length: 400\r\n\r\n"
+                        .getBytes(StandardCharsets.ISO_8859_1));
+        // 50 bytes every 100 ms, about 500 bytes/s for 0.8 s: past the grace, five times the minimum.
+        Future<?> drip = dripBody(upload, 400, 50, 100);
+        assertThat(firstLineOrClose(upload, Duration.ofSeconds(4))).isEqualTo("HTTP/1.1 200 OK");
+        drip.get();
+        assertThat(seenByBackends("/steady")).isEqualTo(1);
+    }
+
     @Test
     void aHeadSentSlowerThanTheDeadline_isClosed_andANormalUserIsServed() throws Exception {
         start(b -> b.clientDeadlines(Duration.ofSeconds(1), Duration.ofSeconds(5)));

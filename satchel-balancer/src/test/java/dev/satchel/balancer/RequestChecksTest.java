@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class RequestChecksTest {
@@ -133,6 +134,18 @@ class RequestChecksTest {
                 .isEmpty();
         assertThat(RequestChecks.normalizeTarget(new DefaultHttpRequest(HttpVersion.HTTP_1_0, HttpMethod.GET, "/")))
                 .as("HTTP/1.0 needs no Host")
+                .isEmpty();
+    }
+
+    @Test
+    void normalizeTarget_refusesAFragmentControlOrNonAsciiCharacters_butKeepsOrdinaryQueries() {
+        for (String target :
+                List.of("/p#frag", "/p?q=1#f", "http://shop/p#f", "/p\u0001", "/p\u007f", "/p\u00ff", "/p\tq")) {
+            assertThat(RequestChecks.normalizeTarget(get(target, "Host", "shop")))
+                    .as(target)
+                    .isPresent();
+        }
+        assertThat(RequestChecks.normalizeTarget(get("/p?q=a|b&r=%23x", "Host", "shop")))
                 .isEmpty();
     }
 

@@ -109,6 +109,15 @@ final class BalancerOptions {
     int bodyIdleTimeoutSeconds;
 
     @Option(
+            names = "--min-body-rate",
+            paramLabel = "BYTES_PER_SECOND",
+            defaultValue = "" + BalancerConfig.DEFAULT_MIN_BODY_RATE,
+            description = "Slowest average rate a request body may arrive at once it has had 5 s; slower"
+                    + " gets 408 and a close, so a byte sent just inside every pause cannot hold a"
+                    + " connection; 0 turns it off (default: ${DEFAULT-VALUE}).")
+    long minBodyRate;
+
+    @Option(
             names = "--max-conns-per-client",
             paramLabel = "N",
             defaultValue = "" + BalancerConfig.DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
@@ -133,6 +142,7 @@ final class BalancerOptions {
                 .clientDeadlines(
                         java.time.Duration.ofSeconds(headTimeoutSeconds),
                         java.time.Duration.ofSeconds(bodyIdleTimeoutSeconds))
+                .minBodyRate(minBodyRate, BalancerConfig.DEFAULT_BODY_RATE_GRACE)
                 .responseHeaderLimit(maxResponseHeaderBytes)
                 .maxConnectionsPerClient(maxConnectionsPerClient)
                 .observe5xx(observe5xx);

@@ -40,6 +40,7 @@ final class DispatchProbeServlet extends HttpServlet {
                     req.getSession().setAttribute(name, value);
                     resp.getWriter().print("ok");
                 }
+                case "/rotate" -> resp.getWriter().print(req.changeSessionId());
                 default -> throw new ServletException("no such include probe: " + included);
             }
             return;
@@ -64,6 +65,14 @@ final class DispatchProbeServlet extends HttpServlet {
                 getServletContext().getRequestDispatcher("/id").forward(req, resp);
             }
             case "forward-to-set" -> req.getRequestDispatcher("/set").forward(req, resp);
+            case "forward-to-throw" -> req.getRequestDispatcher("/set-then-throw")
+                    .forward(req, resp);
+            case "include-rotate" -> {
+                req.getSession().setAttribute(name, value);
+                resp.getWriter().print("[");
+                req.getRequestDispatcher("/rotate").include(req, resp);
+                resp.getWriter().print("]");
+            }
             case "create-include" -> {
                 req.getSession().setAttribute(name, value);
                 resp.getWriter().print("[");
@@ -170,6 +179,22 @@ final class DispatchProbeServlet extends HttpServlet {
                     "#top"
                 }) {
                     resp.getWriter().println(resp.encodeURL(url));
+                }
+            }
+            case "encode-hostile" -> {
+                req.getSession();
+                String here = req.getServerName() + ":" + req.getServerPort();
+                for (String url : new String[] {
+                    "/\\evil.example/x",
+                    "\\\\evil.example/x",
+                    "/\t/evil.example/x",
+                    " //evil.example/x",
+                    "http://" + here + "@evil.example/x",
+                    "http://evil.example\\@" + here + "/x",
+                    "/x;sid=planted",
+                    "HTTP://" + here.toUpperCase(java.util.Locale.ROOT) + "/same"
+                }) {
+                    resp.getWriter().println(resp.encodeURL(url).replace("\t", "<TAB>"));
                 }
             }
             default -> basic.service(req, resp);

@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.satchel.core.SessionId;
 import java.io.IOException;
 import java.net.http.HttpResponse;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -176,6 +180,60 @@ abstract class FilterDispatchContract extends ContainerHarness {
         assertNoContainerSession(user);
         assertThat(store.load(SessionId.parse(user.token()).orElseThrow())).isPresent();
         assertThat(user.body(a, "/get?name=a")).isEqualTo("1");
+    }
+
+    @Test
+    void exceptionInsideAForwardTarget_keepsTheSessionItCreated_andTheErrorPageSeesIt() throws Exception {
+        Node a = node();
+        Browser user = new Browser();
+        HttpResponse<String> res = user.get(a, "/forward-to-throw?name=a&value=in-target");
+        assertThat(res.statusCode()).isEqualTo(500);
+        assertThat(res.body()).contains("error-page:in-target");
+        assertThat(user.cookie).startsWith("SID=");
+        assertNoContainerSession(user);
+        assertThat(user.body(a, "/get?name=a")).isEqualTo("in-target");
+    }
+
+    @Test
+    void changeSessionId_insideAnInclude_handsOutTheNewId() throws Exception {
+        Node a = node();
+        Node b = node();
+        Browser user = new Browser();
+        user.body(a, "/set?name=before&value=1");
+        String oldToken = user.token();
+        String body = user.body(a, "/include-rotate?name=k&value=v");
+        String newId = body.substring(1, body.length() - 1);
+        assertThat(newId).isNotEqualTo(oldToken);
+        assertThat(user.token()).isEqualTo(newId);
+        assertThat(user.body(b, "/get?name=k")).isEqualTo("v");
+        assertThat(user.body(b, "/get?name=before")).isEqualTo("1");
+    }
+
+    @Test
+    void twoRequestsOfOneSession_forwardingAtOnceOnTwoNodes_keepEveryAttributeEachSet() throws Exception {
+        Node a = node();
+        Node b = node();
+        Browser user = new Browser();
+        user.body(a, "/set?name=seed&value=0");
+        String token = user.token();
+        ExecutorService two = Executors.newFixedThreadPool(2);
+        try {
+            for (int i = 0; i < 20; i++) {
+                String left = "/create-forward?name=left" + i + "&value=L" + i;
+                String right = "/create-forward?name=right" + i + "&value=R" + i;
+                Future<String> l = two.submit(() -> user.body(a, left));
+                Future<String> r = two.submit(() -> user.body(b, right));
+                assertThat(l.get(10, TimeUnit.SECONDS)).isEqualTo("L" + i);
+                assertThat(r.get(10, TimeUnit.SECONDS)).isEqualTo("R" + i);
+            }
+        } finally {
+            two.shutdownNow();
+        }
+        assertThat(user.token()).isEqualTo(token);
+        for (int i = 0; i < 20; i++) {
+            assertThat(user.body(a, "/get?name=right" + i)).isEqualTo("R" + i);
+            assertThat(user.body(b, "/get?name=left" + i)).isEqualTo("L" + i);
+        }
     }
 
     @Test

@@ -8,6 +8,7 @@ import dev.satchel.core.SessionRecord;
 import dev.satchel.core.SessionStore;
 import jakarta.servlet.http.HttpSessionEvent;
 import jakarta.servlet.http.HttpSessionListener;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -62,6 +63,46 @@ abstract class FilterSessionApiContract extends ContainerHarness {
                         "mailto:someone@example.com",
                         "javascript:alert(1)",
                         "#top");
+    }
+
+    @Test
+    void urlRewriting_leavesLinksThatBrowsersReadAsAnotherSiteAlone_andMatchesTheSchemeWithoutCase() throws Exception {
+        Node a = node(o -> o.urlRewriting(UrlSessionIdResolver.defaults()));
+        Browser noCookies = new Browser();
+        String[] lines = noCookies.body(a, "/encode-hostile").split("\r?\n");
+        String here = "127.0.0.1:" + a.base().getPort();
+        // Browsers read a backslash as a slash and drop tabs and leading spaces: each is another site.
+        assertThat(lines)
+                .containsExactly(
+                        "/\\evil.example/x",
+                        "\\\\evil.example/x",
+                        "/<TAB>/evil.example/x",
+                        " //evil.example/x",
+                        "http://" + here + "@evil.example/x",
+                        "http://evil.example\\@" + here + "/x",
+                        "/x;sid=planted",
+                        "HTTP://" + here + "/same;sid=" + noCookies.token());
+    }
+
+    @Test
+    void hostileIdsInTheUrlPathParameter_findNoSession_andAreNeverEchoed() throws Exception {
+        Node a = node(o -> o.urlRewriting(UrlSessionIdResolver.defaults()));
+        String[] hostile = {
+            ";sid=",
+            ";sid=%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+            ";sid=..%2F..%2Fetc",
+            ";sid=%00",
+            ";sid=a;sid=b",
+            ";sid=" + "A".repeat(4000)
+        };
+        for (String id : hostile) {
+            HttpResponse<String> res = new Browser().get(a, "/id" + id);
+            assertThat(res.statusCode()).as(id).isIn(200, 400, 404);
+            assertThat(res.body()).as(id).doesNotContain("<script>").doesNotContain("AAAAAAAA");
+            if (res.statusCode() == 200) {
+                assertThat(res.body()).as(id).isEqualTo("no-session");
+            }
+        }
     }
 
     // ---- item 17: smaller deviations ----------------------------------------------------------
