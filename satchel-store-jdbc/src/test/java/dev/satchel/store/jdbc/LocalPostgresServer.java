@@ -32,14 +32,19 @@ public final class LocalPostgresServer implements AutoCloseable {
         this.asRoot = asRoot;
     }
 
-    /** Creates a fresh cluster under {@code workDir} and starts it. */
+    /**
+     * Creates a fresh cluster under {@code workDir} and starts it. As root the cluster goes to a
+     * directory of its own under the system temp directory instead, removed on {@link #close()}:
+     * the postgres user it then runs as cannot reach a checkout in a private home such as /root.
+     */
     public static LocalPostgresServer start(Path workDir) throws IOException, InterruptedException {
         Path bin = findBinaries();
         boolean asRoot = "root".equals(System.getProperty("user.name"));
-        Files.createDirectories(workDir);
-        Path dataDir = Files.createTempDirectory(workDir.toAbsolutePath(), "pgdata");
+        Path base = asRoot ? Files.createTempDirectory("satchel-pg") : workDir.toAbsolutePath();
+        Files.createDirectories(base);
+        Path dataDir = Files.createTempDirectory(base, "pgdata");
         if (asRoot) {
-            run(List.of("chown", "-R", "postgres:postgres", workDir.toString()));
+            run(List.of("chown", "-R", "postgres:postgres", base.toString()));
         }
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
@@ -103,6 +108,9 @@ public final class LocalPostgresServer implements AutoCloseable {
                 asPostgres(List.of(
                         bin.resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-m", "immediate", "-w", "stop"));
             }
+            if (asRoot) {
+                run(List.of("rm", "-rf", dataDir.getParent().toString()));
+            }
         } catch (IOException | RuntimeException e) {
             System.err.println("could not stop the local PostgreSQL: " + e.getMessage());
         } catch (InterruptedException e) {
@@ -120,7 +128,11 @@ public final class LocalPostgresServer implements AutoCloseable {
     }
 
     private static void run(List<String> command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        // Every path is absolute; a neutral working directory spares the postgres user a cwd it may not enter.
+        Process p = new ProcessBuilder(command)
+                .directory(Path.of(System.getProperty("java.io.tmpdir")).toFile())
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes());
         if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
             throw new IllegalStateException(String.join(" ", command) + " failed:\n" + out);
