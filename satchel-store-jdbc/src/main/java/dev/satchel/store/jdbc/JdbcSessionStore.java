@@ -657,16 +657,47 @@ public final class JdbcSessionStore implements PrincipalIndexedStore, Observable
         }
     }
 
+    /**
+     * Runs {@code work} on a pooled connection. A deadlock victim (InnoDB picks one whenever two
+     * renames of one row cross on its unique index, e.g. a double-submitted login) or a
+     * serialization failure had its whole transaction rolled back by the database, so running the
+     * work again is safe; a few times, after a short random pause, then it is the store failing.
+     */
     private <T> T withConnection(Transactions.Work<T> work) {
-        try (Connection c = dataSource.getConnection()) {
-            return Transactions.autoCommitted(c, work);
-        } catch (SQLException e) {
-            throw unavailable(e);
+        for (int attempt = 1; ; attempt++) {
+            try (Connection c = dataSource.getConnection()) {
+                return Transactions.autoCommitted(c, work);
+            } catch (SQLException e) {
+                if (attempt >= CONFLICT_ATTEMPTS || !isRolledBackConflict(e)) {
+                    throw unavailable(e);
+                }
+            }
+            try {
+                Thread.sleep(ThreadLocalRandom.current().nextLong(1, 5L * attempt + 1));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SessionStoreUnavailableException("interrupted while retrying after a deadlock", e);
+            }
         }
     }
 
+    /** 40001: serialization failure or deadlock (MariaDB 1213, PostgreSQL, H2); 40P01: PostgreSQL deadlock. */
+    private static boolean isRolledBackConflict(SQLException e) {
+        String state = Optional.ofNullable(e.getSQLState()).orElse("");
+        return state.equals("40001") || state.equals("40P01") || e.getErrorCode() == 1213;
+    }
+
+    /** Attempts of one unit of work that keeps losing to deadlocks before the save fails. */
+    private static final int CONFLICT_ATTEMPTS = 4;
+
     private static SessionStoreUnavailableException unavailable(SQLException e) {
         String state = Optional.ofNullable(e.getSQLState()).orElse("");
+        if (isRolledBackConflict(e)) {
+            return new SessionStoreUnavailableException(
+                    "the session database rolled this save back " + CONFLICT_ATTEMPTS + " times as a deadlock"
+                            + " or serialization conflict (" + state + "): " + e.getMessage(),
+                    e);
+        }
         // 08: connection exceptions; 57: the operator stopped the server (57P01..57P03)
         boolean unreachable = state.startsWith("08")
                 || state.startsWith("57")

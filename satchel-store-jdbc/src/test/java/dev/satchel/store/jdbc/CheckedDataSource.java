@@ -30,6 +30,9 @@ final class CheckedDataSource implements DataSource {
     private final AtomicInteger lent = new AtomicInteger();
     private final List<String> misreturned = new CopyOnWriteArrayList<>();
     private final AtomicReference<Optional<String>> failing = new AtomicReference<>(Optional.empty());
+    private final AtomicReference<Optional<String>> deadlockFragment = new AtomicReference<>(Optional.empty());
+    private final AtomicInteger deadlocksLeft = new AtomicInteger();
+    private final AtomicInteger deadlocksInjected = new AtomicInteger();
 
     CheckedDataSource(String jdbcUrl, boolean lentAutoCommit) {
         this.jdbcUrl = jdbcUrl;
@@ -39,6 +42,21 @@ final class CheckedDataSource implements DataSource {
     /** From now on, preparing a statement whose SQL contains {@code fragment} fails. */
     void failStatementsContaining(String fragment) {
         failing.set(Optional.of(fragment));
+    }
+
+    /**
+     * The next {@code times} statements whose SQL contains {@code fragment} fail as a deadlock
+     * victim's would (SQLState 40001, MariaDB's error 1213), the database having rolled back the
+     * whole transaction.
+     */
+    void deadlockNext(String fragment, int times) {
+        deadlockFragment.set(Optional.of(fragment));
+        deadlocksLeft.set(times);
+    }
+
+    /** Deadlocks injected so far. */
+    int deadlocksInjected() {
+        return deadlocksInjected.get();
     }
 
     void stopFailing() {
@@ -71,6 +89,15 @@ final class CheckedDataSource implements DataSource {
                             String sql = (String) args[0];
                             if (failing.get().filter(sql::contains).isPresent()) {
                                 throw new SQLTransientException("injected failure: " + sql);
+                            }
+                            if (deadlockFragment.get().filter(sql::contains).isPresent()
+                                    && deadlocksLeft.getAndDecrement() > 0) {
+                                deadlocksInjected.incrementAndGet();
+                                if (!real.getAutoCommit()) {
+                                    real.rollback(); // what the database does to a deadlock victim
+                                }
+                                throw new java.sql.SQLTransactionRollbackException(
+                                        "injected deadlock: " + sql, "40001", 1213);
                             }
                         }
                         default -> {}

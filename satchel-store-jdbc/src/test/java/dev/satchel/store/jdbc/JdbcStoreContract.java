@@ -339,6 +339,37 @@ abstract class JdbcStoreContract extends SessionStoreContract {
         assertThat(store.load(fresh)).as("the failed create left no row").isEmpty();
     }
 
+    @Test
+    void aSaveChosenAsADeadlockVictim_isRunAgain_andAppliesOnce() {
+        CheckedDataSource app = new CheckedDataSource(jdbcUrl(), true);
+        SessionRecord r = create(Map.of("a", "1", "b", "2", "n", "0"));
+        try (JdbcSessionStore s = overApplicationPool(app)) {
+            // Two deadlocks in a row, inside the save's transaction and on its row update.
+            app.deadlockNext("satchel_", 2);
+            assertThat(s.save(change(r).set("a", bytes("10")).remove("b").build()))
+                    .isEqualTo(SaveOutcome.UPDATED);
+            assertThat(app.deadlocksInjected()).isEqualTo(2);
+
+            // A conflict that never clears is reported, bounded, as the store being unavailable.
+            app.deadlockNext("satchel_", Integer.MAX_VALUE);
+            assertThatThrownBy(() -> s.save(change(r).set("n", bytes("1")).build()))
+                    .isInstanceOf(SessionStoreUnavailableException.class)
+                    .hasMessageContaining("40001");
+            assertThat(app.deadlocksInjected())
+                    .as("tried 4 times, then gave up")
+                    .isEqualTo(2 + 4);
+            app.stopFailing();
+            app.deadlockNext("satchel_", 0);
+        }
+        assertThat(app.misreturned()).isEmpty();
+        SessionRecord after = store.load(r.id()).orElseThrow();
+        assertThat(text(after.attributes().get("a"))).isEqualTo("10");
+        assertThat(text(after.attributes().get("n")))
+                .as("the save that always lost changed nothing")
+                .isEqualTo("0");
+        assertThat(after.attributes()).containsOnlyKeys("a", "n");
+    }
+
     private JdbcSessionStore overApplicationPool(CheckedDataSource app) {
         return JdbcSessionStore.builder(app)
                 .clock(clock)
