@@ -68,6 +68,11 @@ public final class UrlSessionIdResolver implements SessionIdResolver {
         if (url.startsWith("#") || url.contains(marker)) {
             return false;
         }
+        if (url.toLowerCase(Locale.ROOT).contains("%2e")) {
+            // Browsers read %2e as '.', so "/ctx/%2e%2e/other" leaves the context, but URI
+            // normalisation does not: such links rarely come from an application; leave them alone.
+            return false;
+        }
         URI target;
         try {
             target = new URI(url);
