@@ -3,6 +3,7 @@ package dev.satchel.servlet;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 
 /**
@@ -17,27 +18,30 @@ final class RefusalLog {
     private final AtomicLong lastLoggedNanos;
     private final AtomicInteger unlogged = new AtomicInteger();
     private final boolean fault;
+    private final LongSupplier nanos;
 
     /** Refusals caused by something broken: logged at ERROR, the first with its stack trace. */
     static RefusalLog fault(Logger log, Duration interval) {
-        return new RefusalLog(log, interval, true);
+        return new RefusalLog(log, interval, true, System::nanoTime);
     }
 
     /** Refusals that are a known state (a full store): one WARN line, never a stack trace. */
     static RefusalLog state(Logger log, Duration interval) {
-        return new RefusalLog(log, interval, false);
+        return new RefusalLog(log, interval, false, System::nanoTime);
     }
 
-    private RefusalLog(Logger log, Duration interval, boolean fault) {
+    /** {@code nanos}: the monotonic clock; a test passes its own. */
+    RefusalLog(Logger log, Duration interval, boolean fault, LongSupplier nanos) {
+        this.nanos = nanos;
         this.log = log;
         this.fault = fault;
         this.intervalNanos = interval.toNanos();
-        this.lastLoggedNanos = new AtomicLong(System.nanoTime() - intervalNanos);
+        this.lastLoggedNanos = new AtomicLong(nanos.getAsLong() - intervalNanos);
     }
 
     /** Records one refusal; {@code reason} names it, {@code failure} says why. */
     void refused(String reason, Throwable failure) {
-        long now = System.nanoTime();
+        long now = nanos.getAsLong();
         long last = lastLoggedNanos.get();
         if (now - last < intervalNanos || !lastLoggedNanos.compareAndSet(last, now)) {
             unlogged.incrementAndGet();

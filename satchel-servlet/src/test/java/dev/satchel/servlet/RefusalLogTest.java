@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Marker;
 import org.slf4j.event.Level;
@@ -56,16 +57,17 @@ class RefusalLogTest {
     }
 
     @Test
-    void aBurstOfRefusals_writesOneStackTrace_thenCountsTheRest() throws Exception {
+    void aBurstOfRefusals_writesOneStackTrace_thenCountsTheRest() {
         Recording log = new Recording();
-        RefusalLog refusals = RefusalLog.fault(log, Duration.ofMillis(200));
+        AtomicLong now = new AtomicLong();
+        RefusalLog refusals = new RefusalLog(log, Duration.ofMillis(200), true, now::get);
         for (int i = 0; i < 1000; i++) {
             refusals.refused("session store unavailable", new IllegalStateException("down " + i));
         }
         assertThat(log.lines).hasSize(1);
         assertThat(log.withTrace).containsExactly(true);
 
-        Thread.sleep(250);
+        now.addAndGet(Duration.ofMillis(250).toNanos());
         refusals.refused("session store unavailable", new IllegalStateException("still down"));
         assertThat(log.lines).hasSize(2);
         assertThat(log.lines.get(1)).contains("999 more", "still down");
@@ -73,13 +75,14 @@ class RefusalLogTest {
     }
 
     @Test
-    void aFullStore_isLoggedWithoutAStackTrace_andCounted() throws Exception {
+    void aFullStore_isLoggedWithoutAStackTrace_andCounted() {
         Recording log = new Recording();
-        RefusalLog refusals = RefusalLog.state(log, Duration.ofMillis(200));
+        AtomicLong now = new AtomicLong();
+        RefusalLog refusals = new RefusalLog(log, Duration.ofMillis(200), false, now::get);
         for (int i = 0; i < 50; i++) {
             refusals.refused("session limit reached", new IllegalStateException("full"));
         }
-        Thread.sleep(250);
+        now.addAndGet(Duration.ofMillis(250).toNanos());
         refusals.refused("session limit reached", new IllegalStateException("full"));
         assertThat(log.lines).hasSize(2);
         assertThat(log.withTrace).containsExactly(false, false);
