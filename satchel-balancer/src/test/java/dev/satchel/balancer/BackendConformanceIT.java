@@ -24,7 +24,7 @@ class BackendConformanceIT {
     private Balancer balancer;
 
     private void start(UnaryOperator<BalancerConfig.Builder> extra) throws Exception {
-        node = new RawBackend(r -> answers.getOrDefault(r.path(), List.of(ok(r.path()))));
+        node = new RawBackend(r -> answers.getOrDefault(r.path(), List.of(RawBackend.ok(r.path()))));
         BalancerConfig.Builder b = BalancerConfig.builder()
                 .listen("127.0.0.1", 0)
                 .admin("127.0.0.1", 0)
@@ -49,25 +49,17 @@ class BackendConformanceIT {
         }
     }
 
-    private static String ok(String body) {
-        return "HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n\r\n" + body;
-    }
-
-    private static String get(String path) {
-        return "GET " + path + " HTTP/1.1\r\nHost: shop\r\n\r\n";
-    }
-
     private RawClient client() throws Exception {
         return new RawClient(balancer.address().getPort());
     }
 
     /** The next request, on the client connection given and on a fresh one, gets its own answer. */
     private void nextRequestsAreUnaffected(RawClient same) throws Exception {
-        RawClient.Response again = same.send(get("/after-same")).read();
+        RawClient.Response again = same.send(RawClient.get("/after-same")).read();
         assertThat(again.status()).as(again.statusLine() + " " + again.body()).isEqualTo(200);
         assertThat(again.body()).isEqualTo("/after-same");
         try (RawClient other = client()) {
-            RawClient.Response fresh = other.send(get("/after-other")).read();
+            RawClient.Response fresh = other.send(RawClient.get("/after-other")).read();
             assertThat(fresh.status())
                     .as(fresh.statusLine() + " " + fresh.body())
                     .isEqualTo(200);
@@ -93,11 +85,11 @@ class BackendConformanceIT {
         start();
         try (RawClient alice = client();
                 RawClient bob = client()) {
-            RawClient.Response hints = alice.send(get("/alice")).read();
+            RawClient.Response hints = alice.send(RawClient.get("/alice")).read();
             assertThat(hints.status()).isEqualTo(103);
             assertThat(hints.header("Link")).containsExactly("</style.css>; rel=preload");
             // Bob asks while Alice's final response is still on its way from the node.
-            bob.send(get("/bob"));
+            bob.send(RawClient.get("/bob"));
             RawClient.Response aliceFinal = alice.read();
             assertThat(aliceFinal.status()).isEqualTo(200);
             assertThat(aliceFinal.body()).isEqualTo("alice");
@@ -111,7 +103,7 @@ class BackendConformanceIT {
 
     @Test
     void interimResponses_areNotSentToAnHttp10Client() throws Exception {
-        answers.put("/hints", List.of("HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n", ok("final")));
+        answers.put("/hints", List.of("HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n", RawBackend.ok("final")));
         start();
         try (RawClient c = client()) {
             RawClient.Response r = c.send("GET /hints HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
@@ -127,7 +119,7 @@ class BackendConformanceIT {
         answers.put("/stalls", List.of("HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n"));
         start(b -> b.timeouts(Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ofSeconds(10)));
         try (RawClient c = client()) {
-            assertThat(c.send(get("/stalls")).read().status()).isEqualTo(103);
+            assertThat(c.send(RawClient.get("/stalls")).read().status()).isEqualTo(103);
             RawClient.Response timedOut = c.read();
             assertThat(timedOut.status()).isEqualTo(504);
             nextRequestsAreUnaffected(c);
@@ -136,12 +128,12 @@ class BackendConformanceIT {
 
     @Test
     void aNodesOwn100Continue_isDropped_andTheFinalResponseComes() throws Exception {
-        answers.put("/continue", List.of("HTTP/1.1 100 Continue\r\n\r\n", ok("done")));
-        answers.put("/continue-one-write", List.of("HTTP/1.1 100 Continue\r\n\r\n" + ok("done")));
+        answers.put("/continue", List.of("HTTP/1.1 100 Continue\r\n\r\n", RawBackend.ok("done")));
+        answers.put("/continue-one-write", List.of("HTTP/1.1 100 Continue\r\n\r\n" + RawBackend.ok("done")));
         start();
         try (RawClient c = client()) {
             for (String path : List.of("/continue", "/continue-one-write")) {
-                RawClient.Response r = c.send(get(path)).read();
+                RawClient.Response r = c.send(RawClient.get(path)).read();
                 assertThat(r.status()).as(path).isEqualTo(200);
                 assertThat(r.body()).isEqualTo("done");
             }
@@ -164,7 +156,7 @@ class BackendConformanceIT {
                         + "\u0081\u0005hello"));
         start();
         try (RawClient c = client()) {
-            assertBadGateway(c.send(get("/switch")).read());
+            assertBadGateway(c.send(RawClient.get("/switch")).read());
             nextRequestsAreUnaffected(c);
         }
     }
@@ -183,7 +175,7 @@ class BackendConformanceIT {
         start();
         for (String path : answers.keySet()) {
             try (RawClient c = client()) {
-                RawClient.Response r = c.send(get(path)).read();
+                RawClient.Response r = c.send(RawClient.get(path)).read();
                 assertThat(r.status()).as(path).isIn(204, 304);
                 assertThat(r.header("Content-Length")).as(path).allMatch(v -> v.equals("0") || v.equals("5"));
                 assertThat(r.header("Transfer-Encoding")).as(path).isEmpty();
@@ -218,7 +210,7 @@ class BackendConformanceIT {
         start();
         for (String path : answers.keySet()) {
             try (RawClient c = client()) {
-                RawClient.Response r = c.send(get(path)).read();
+                RawClient.Response r = c.send(RawClient.get(path)).read();
                 assertThat(r.status()).as(path + ": " + r.statusLine()).isEqualTo(502);
                 assertBadGateway(r);
                 nextRequestsAreUnaffected(c);
@@ -246,7 +238,7 @@ class BackendConformanceIT {
         start();
         for (String path : answers.keySet()) {
             try (RawClient c = client()) {
-                RawClient.Response r = c.send(get(path)).read();
+                RawClient.Response r = c.send(RawClient.get(path)).read();
                 assertThat(r.status()).as(path + ": " + r.statusLine()).isEqualTo(502);
                 assertBadGateway(r);
                 nextRequestsAreUnaffected(c);
@@ -260,7 +252,7 @@ class BackendConformanceIT {
         answers.put("/big-head", List.of("HTTP/1.1 200 OK\r\n" + header + "\r\nContent-Length: 2\r\n\r\nok"));
         start();
         try (RawClient c = client()) {
-            RawClient.Response r = c.send(get("/big-head")).read();
+            RawClient.Response r = c.send(RawClient.get("/big-head")).read();
             assertThat(r.status()).isEqualTo(200);
             assertThat(r.body()).isEqualTo("ok");
             assertThat(r.header("X-Big")).containsExactly("a".repeat(9 * 1024));
@@ -275,7 +267,7 @@ class BackendConformanceIT {
                 List.of("HTTP/1.1 200 OK\r\nX-Big: " + "a".repeat(5000) + "\r\nContent-Length: 0\r\n\r\n"));
         start(b -> b.responseHeaderLimit(4096));
         try (RawClient c = client()) {
-            assertBadGateway(c.send(get("/big-head")).read());
+            assertBadGateway(c.send(RawClient.get("/big-head")).read());
             nextRequestsAreUnaffected(c);
         }
     }
@@ -293,7 +285,7 @@ class BackendConformanceIT {
                         "HTTP/1.1 200 OK\r\nSet-Cookie: SID=someone\r\nContent-Length: 6\r\n\r\nforged"));
         start();
         try (RawClient c = client()) {
-            assertThat(c.send(get("/then-more")).read().body()).isEqualTo("mine");
+            assertThat(c.send(RawClient.get("/then-more")).read().body()).isEqualTo("mine");
             // Wait until the node has sent its unasked-for response and the balancer closed on it.
             long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
             while (node.closedByBalancer() < 1 && System.nanoTime() < deadline) {
@@ -302,7 +294,7 @@ class BackendConformanceIT {
             assertThat(node.closedByBalancer())
                     .as("the idle connection was closed")
                     .isEqualTo(1);
-            RawClient.Response next = c.send(get("/next")).read();
+            RawClient.Response next = c.send(RawClient.get("/next")).read();
             assertThat(next.body()).isEqualTo("/next");
             assertThat(next.header("Set-Cookie")).isEmpty();
             nextRequestsAreUnaffected(c);
@@ -316,7 +308,7 @@ class BackendConformanceIT {
         answers.put("/old", List.of("HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nold"));
         start();
         try (RawClient c = client()) {
-            RawClient.Response r = c.send(get("/old")).read();
+            RawClient.Response r = c.send(RawClient.get("/old")).read();
             assertThat(r.statusLine()).isEqualTo("HTTP/1.1 200 OK");
             assertThat(r.body()).isEqualTo("old");
             nextRequestsAreUnaffected(c);

@@ -33,7 +33,7 @@ class HostileBackendIT {
     private Balancer balancer;
 
     private void start(UnaryOperator<BalancerConfig.Builder> extra) throws Exception {
-        node = new RawBackend(r -> answers.getOrDefault(r.path(), List.of(ok(r.path()))));
+        node = new RawBackend(r -> answers.getOrDefault(r.path(), List.of(RawBackend.ok(r.path()))));
         BalancerConfig.Builder b = BalancerConfig.builder()
                 .listen("127.0.0.1", 0)
                 .admin("127.0.0.1", 0)
@@ -52,14 +52,6 @@ class HostileBackendIT {
         if (node != null) {
             node.close();
         }
-    }
-
-    private static String ok(String body) {
-        return "HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n\r\n" + body;
-    }
-
-    private static String get(String path) {
-        return "GET " + path + " HTTP/1.1\r\nHost: shop\r\n\r\n";
     }
 
     /** Reads until the balancer closes, or {@code wait} passes with nothing new. */
@@ -102,7 +94,7 @@ class HostileBackendIT {
         try (Socket s = new Socket()) {
             s.setReceiveBufferSize(8 * 1024); // a reader slower than the node: the balancer must hold on
             s.connect(new InetSocketAddress("127.0.0.1", balancer.address().getPort()), 2000);
-            s.getOutputStream().write(get("/big").getBytes(StandardCharsets.ISO_8859_1));
+            s.getOutputStream().write(RawClient.get("/big").getBytes(StandardCharsets.ISO_8859_1));
             Thread.sleep(1500); // the node has written it all and closed before the client reads a byte
             s.setSoTimeout(5000);
             InputStream in = s.getInputStream();
@@ -119,7 +111,7 @@ class HostileBackendIT {
         answers.put("/stall", List.of("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf!"));
         start(b -> b.timeouts(Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(60)));
         try (Socket s = new Socket("127.0.0.1", balancer.address().getPort())) {
-            s.getOutputStream().write(get("/stall").getBytes(StandardCharsets.ISO_8859_1));
+            s.getOutputStream().write(RawClient.get("/stall").getBytes(StandardCharsets.ISO_8859_1));
             String got = new String(
                     readUntilClose(s.getInputStream(), Duration.ofSeconds(4), s), StandardCharsets.ISO_8859_1);
             assertThat(got).startsWith("HTTP/1.1 200 OK").contains("half!");
@@ -128,7 +120,7 @@ class HostileBackendIT {
                     .doesNotEndWith("<still open>");
         }
         try (RawClient other = new RawClient(balancer.address().getPort())) {
-            assertThat(other.send(get("/after")).read().body()).isEqualTo("/after");
+            assertThat(other.send(RawClient.get("/after")).read().body()).isEqualTo("/after");
         }
     }
 
@@ -136,12 +128,12 @@ class HostileBackendIT {
     void aClientThatNeverReadsItsResponse_isDroppedAfterTheClientIdleTimeout_freeingTheNodesConnection()
             throws Exception {
         int size = 4 * 1024 * 1024;
-        answers.put("/big", List.of(ok("y".repeat(size))));
+        answers.put("/big", List.of(RawBackend.ok("y".repeat(size))));
         start(b -> b.timeouts(Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(1)));
         try (Socket s = new Socket()) {
             s.setReceiveBufferSize(8 * 1024);
             s.connect(new InetSocketAddress("127.0.0.1", balancer.address().getPort()), 2000);
-            s.getOutputStream().write(get("/big").getBytes(StandardCharsets.ISO_8859_1));
+            s.getOutputStream().write(RawClient.get("/big").getBytes(StandardCharsets.ISO_8859_1));
             Thread.sleep(3000); // reads nothing, well past the 1 s client idle timeout
             byte[] got = readUntilClose(s.getInputStream(), Duration.ofSeconds(4), s);
             String tail = new String(
@@ -150,7 +142,7 @@ class HostileBackendIT {
             assertThat(got.length).as("bytes received before the close").isLessThan(size);
         }
         try (RawClient other = new RawClient(balancer.address().getPort())) {
-            assertThat(other.send(get("/after")).read().body()).isEqualTo("/after");
+            assertThat(other.send(RawClient.get("/after")).read().body()).isEqualTo("/after");
         }
     }
 
@@ -179,14 +171,16 @@ class HostileBackendIT {
                             String own = "/c" + id + "-" + i;
                             String odd =
                                     List.of("/hints", "/nocontent", "/forged").get((id + i) % 3);
-                            RawClient.Response r = client.send(get(own)).read();
+                            RawClient.Response r =
+                                    client.send(RawClient.get(own)).read();
                             if (r.status() != 200
                                     || !r.body().equals(own)
                                     || !r.header("Set-Cookie").isEmpty()) {
                                 wrong.add(
                                         own + " got " + r.statusLine() + " " + r.header("Set-Cookie") + " " + r.body());
                             }
-                            RawClient.Response o = client.send(get(odd)).read();
+                            RawClient.Response o =
+                                    client.send(RawClient.get(odd)).read();
                             if (odd.equals("/hints")) {
                                 if (o.status() != 103) {
                                     wrong.add(odd + " first got " + o.statusLine());
@@ -223,11 +217,11 @@ class HostileBackendIT {
         start(b -> b);
         for (String path : List.of("/gzip", "/gzip-chunked")) {
             try (RawClient client = new RawClient(balancer.address().getPort())) {
-                RawClient.Response r = client.send(get(path)).read();
+                RawClient.Response r = client.send(RawClient.get(path)).read();
                 assertThat(r.status())
                         .as(path + ": " + r.statusLine() + " " + r.header("Transfer-Encoding"))
                         .isEqualTo(502);
-                assertThat(client.send(get("/after")).read().body()).isEqualTo("/after");
+                assertThat(client.send(RawClient.get("/after")).read().body()).isEqualTo("/after");
             }
         }
     }
@@ -241,7 +235,7 @@ class HostileBackendIT {
                         "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhints"));
         start(b -> b);
         try (RawClient client = new RawClient(balancer.address().getPort())) {
-            client.send(get("/hints") + get("/second") + get("/third"));
+            client.send(RawClient.get("/hints") + RawClient.get("/second") + RawClient.get("/third"));
             assertThat(client.read().status()).isEqualTo(103);
             assertThat(client.read().body()).isEqualTo("hints");
             assertThat(client.read().body()).isEqualTo("/second");
@@ -261,7 +255,8 @@ class HostileBackendIT {
                     client.send("HEAD /page HTTP/1.1\r\nHost: shop\r\n\r\n").read(true);
             assertThat(head.status()).isEqualTo(200);
             for (int i = 0; i < 3; i++) {
-                RawClient.Response next = client.send(get("/next" + i)).read();
+                RawClient.Response next =
+                        client.send(RawClient.get("/next" + i)).read();
                 assertThat(next.body()).isEqualTo("/next" + i);
             }
         }

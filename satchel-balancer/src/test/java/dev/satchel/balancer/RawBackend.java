@@ -156,4 +156,9 @@ final class RawBackend implements AutoCloseable {
         server.close();
         threads.shutdownNow();
     }
+
+    /** A 200 answer with {@code body} and its length, as a node would send it. */
+    static String ok(String body) {
+        return "HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n\r\n" + body;
+    }
 }

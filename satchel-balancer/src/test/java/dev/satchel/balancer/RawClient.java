@@ -110,4 +110,9 @@ final class RawClient implements AutoCloseable {
     public void close() throws IOException {
         socket.close();
     }
+
+    /** A bodiless GET of {@code path}, as a client would send it. */
+    static String get(String path) {
+        return "GET " + path + " HTTP/1.1\r\nHost: shop\r\n\r\n";
+    }
 }
