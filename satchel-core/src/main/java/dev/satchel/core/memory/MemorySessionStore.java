@@ -3,17 +3,23 @@ package dev.satchel.core.memory;
 import dev.satchel.core.ChangeSet;
 import dev.satchel.core.ObservableSessionStore;
 import dev.satchel.core.PrincipalIndexedStore;
+import dev.satchel.core.ReportingStore;
 import dev.satchel.core.SessionEvent;
 import dev.satchel.core.SessionId;
 import dev.satchel.core.SessionLimitException;
 import dev.satchel.core.SessionListener;
 import dev.satchel.core.SessionListeners;
 import dev.satchel.core.SessionRecord;
+import dev.satchel.core.support.DaemonThreads;
+import dev.satchel.core.support.Durations;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -21,6 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Predicate;
 
 /**
@@ -43,8 +50,12 @@ import java.util.function.Predicate;
  * change to a session, its principal index entry and its expiry check included, happens inside
  * the map's {@code compute} for its id, so a delete racing a save either sees the save or makes
  * it find nothing; it never leaves the session, or an index entry of it, behind.
+ *
+ * <p>Counters ({@link #counters()}): {@code sessions} and {@code estimatedBytes} held now,
+ * {@code expired} sessions reclaimed at their deadline, and {@code refusedFull} new sessions
+ * refused at the cap, both since start.
  */
-public final class MemorySessionStore implements PrincipalIndexedStore, ObservableSessionStore {
+public final class MemorySessionStore implements PrincipalIndexedStore, ObservableSessionStore, ReportingStore {
 
     /** Default cap on the number of live sessions: none, the byte budget decides. */
     public static final long DEFAULT_MAX_SESSIONS = Long.MAX_VALUE;
@@ -60,6 +71,8 @@ public final class MemorySessionStore implements PrincipalIndexedStore, Observab
     private final ExpiryQueue expiry = new ExpiryQueue();
     private final SessionListeners listeners = new SessionListeners();
     private final Optional<ScheduledExecutorService> sweeper;
+    private final LongAdder expired = new LongAdder();
+    private final LongAdder refusedFull = new LongAdder();
 
     private MemorySessionStore(Builder builder) {
         this.clock = builder.clock;
@@ -68,11 +81,8 @@ public final class MemorySessionStore implements PrincipalIndexedStore, Observab
         if (builder.sweepInterval.isZero()) {
             this.sweeper = Optional.empty();
         } else {
-            ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "satchel-memory-expiry");
-                t.setDaemon(true);
-                return t;
-            });
+            ScheduledExecutorService executor =
+                    Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("satchel-memory-expiry"));
             long period = builder.sweepInterval.toMillis();
             executor.scheduleWithFixedDelay(this::expireDue, period, period, TimeUnit.MILLISECONDS);
             this.sweeper = Optional.of(executor);
@@ -177,21 +187,25 @@ public final class MemorySessionStore implements PrincipalIndexedStore, Observab
      * Reclaims every session whose deadline has passed, looking at no live session whose deadline
      * has not. Runs on the background sweeper; tests with a fake clock call it directly.
      *
-     * @return the number of sessions checked
+     * @return the number of sessions this call reclaimed
      */
     public synchronized int expireDue() {
         Instant now = clock.instant();
-        return expiry.drainDue(now, id -> {
+        int[] reclaimed = new int[1];
+        expiry.drainDue(now, id -> {
             SessionRecord record = sessions.get(id);
             if (record == null) {
                 return null;
             }
             if (record.isExpired(now)) {
-                reclaim(record, SessionEvent.Type.EXPIRED);
+                if (reclaim(record, SessionEvent.Type.EXPIRED)) {
+                    reclaimed[0]++;
+                }
                 return null;
             }
             return record.expiresAt();
         });
+        return reclaimed[0];
     }
 
     /**
@@ -236,6 +250,16 @@ public final class MemorySessionStore implements PrincipalIndexedStore, Observab
         return budget.usedBytes();
     }
 
+    @Override
+    public Map<String, Long> counters() {
+        Map<String, Long> counters = new LinkedHashMap<>();
+        counters.put("sessions", (long) sessions.size());
+        counters.put("estimatedBytes", budget.usedBytes());
+        counters.put("expired", expired.sum());
+        counters.put("refusedFull", refusedFull.sum());
+        return Collections.unmodifiableMap(counters);
+    }
+
     /** Number of sessions held, expired ones not yet reclaimed included. */
     public int size() {
         return sessions.size();
@@ -260,9 +284,11 @@ public final class MemorySessionStore implements PrincipalIndexedStore, Observab
         if (isFull()) {
             expireDue();
             if (sessions.size() >= maxSessions) {
+                refusedFull.increment();
                 throw new SessionLimitException(maxSessions);
             }
             if (!budget.hasRoom()) {
+                refusedFull.increment();
                 throw new SessionLimitException("session limit reached: live sessions take an estimated "
                         + budget.usedBytes() + " of " + budget.maxBytes() + " heap bytes allowed");
             }
@@ -326,6 +352,9 @@ public final class MemorySessionStore implements PrincipalIndexedStore, Observab
     private boolean reclaim(SessionRecord record, SessionEvent.Type type) {
         Optional<SessionRecord> removed = remove(record.id(), current -> current == record);
         removed.ifPresent(r -> publish(type, r));
+        if (removed.isPresent() && type == SessionEvent.Type.EXPIRED) {
+            expired.increment();
+        }
         return removed.isPresent();
     }
 
@@ -424,11 +453,7 @@ public final class MemorySessionStore implements PrincipalIndexedStore, Observab
 
         /** Period of the background sweep; {@link Duration#ZERO} turns it off (call expireDue). */
         public Builder sweepInterval(Duration interval) {
-            Objects.requireNonNull(interval, "interval");
-            if (interval.isNegative()) {
-                throw new IllegalArgumentException("sweepInterval must not be negative: " + interval);
-            }
-            this.sweepInterval = interval;
+            this.sweepInterval = Durations.requireNonNegative(interval, "sweepInterval");
             return this;
         }
 

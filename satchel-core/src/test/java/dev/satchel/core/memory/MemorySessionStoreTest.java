@@ -47,6 +47,7 @@ class MemorySessionStoreTest extends SessionStoreContract {
                 .isInstanceOf(SessionLimitException.class)
                 .hasMessageContaining("100");
         assertThat(memory().size()).isEqualTo(100);
+        assertThat(memory().counters()).containsEntry("refusedFull", 1L).containsEntry("sessions", 100L);
     }
 
     @Test
@@ -160,10 +161,13 @@ class MemorySessionStoreTest extends SessionStoreContract {
         clock.advance(IDLE.minusMinutes(1));
         store.save(change(r).accessedAt(clock.instant()).build());
         clock.advance(Duration.ofMinutes(2));
-        assertThat(memory().expireDue()).isEqualTo(1);
+        assertThat(memory().expireDue())
+                .as("touched, so rescheduled, not reclaimed")
+                .isZero();
         assertThat(store.load(r.id())).isPresent();
         clock.advance(IDLE);
-        memory().expireDue();
+        assertThat(memory().expireDue()).isEqualTo(1);
         assertThat(memory().size()).isZero();
+        assertThat(memory().counters()).containsEntry("expired", 1L).containsEntry("sessions", 0L);
     }
 }
