@@ -51,8 +51,8 @@ import java.util.function.Predicate;
  * the map's {@code compute} for its id, so a delete racing a save either sees the save or makes
  * it find nothing; it never leaves the session, or an index entry of it, behind.
  *
- * <p>Counters ({@link #counters()}): {@code sessions} and {@code estimatedBytes} held now,
- * {@code expired} sessions reclaimed at their deadline, and {@code refusedFull} new sessions
+ * <p>Counters ({@link #counters()}): {@code sessions_held} and {@code estimated_bytes} held now,
+ * {@code expired} sessions reclaimed at their deadline, and {@code refused_full} new sessions
  * refused at the cap, both since start.
  */
 public final class MemorySessionStore implements PrincipalIndexedStore, ObservableSessionStore, ReportingStore {
@@ -253,10 +253,10 @@ public final class MemorySessionStore implements PrincipalIndexedStore, Observab
     @Override
     public Map<String, Long> counters() {
         Map<String, Long> counters = new LinkedHashMap<>();
-        counters.put("sessions", (long) sessions.size());
-        counters.put("estimatedBytes", budget.usedBytes());
+        counters.put("sessions_held", (long) sessions.size());
+        counters.put("estimated_bytes", budget.usedBytes());
         counters.put("expired", expired.sum());
-        counters.put("refusedFull", refusedFull.sum());
+        counters.put("refused_full", refusedFull.sum());
         return Collections.unmodifiableMap(counters);
     }
 

@@ -47,7 +47,7 @@ class MemorySessionStoreTest extends SessionStoreContract {
                 .isInstanceOf(SessionLimitException.class)
                 .hasMessageContaining("100");
         assertThat(memory().size()).isEqualTo(100);
-        assertThat(memory().counters()).containsEntry("refusedFull", 1L).containsEntry("sessions", 100L);
+        assertThat(memory().counters()).containsEntry("refused_full", 1L).containsEntry("sessions_held", 100L);
     }
 
     @Test
@@ -168,6 +168,6 @@ class MemorySessionStoreTest extends SessionStoreContract {
         clock.advance(IDLE);
         assertThat(memory().expireDue()).isEqualTo(1);
         assertThat(memory().size()).isZero();
-        assertThat(memory().counters()).containsEntry("expired", 1L).containsEntry("sessions", 0L);
+        assertThat(memory().counters()).containsEntry("expired", 1L).containsEntry("sessions_held", 0L);
     }
 }
