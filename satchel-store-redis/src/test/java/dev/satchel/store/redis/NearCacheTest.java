@@ -72,4 +72,57 @@ class NearCacheTest {
         assertThat(cache.size()).isEqualTo(1);
         assertThat(cache.tickets()).isZero();
     }
+
+    @Test
+    void aLostConnection_withdrawsEveryTicket_soAReadStartedBeforeItCachesNothing() {
+        NearCache cache = new NearCache(100);
+        cache.resume();
+        long epoch = cache.epoch();
+        long ticket = cache.beforeRead(KEY);
+        cache.suspend(); // invalidations sent while the connection is down are lost
+        cache.resume(); // tracking is on again for the new connection
+        cache.afterRead(KEY, ticket, epoch, record(1));
+        assertThat(cache.size())
+                .as("entries cached from a read that straddled the reconnect")
+                .isZero();
+        assertThat(cache.tickets()).isZero();
+    }
+
+    @Test
+    void withoutTracking_nothingIsCachedOrServed() {
+        NearCache cache = new NearCache(100);
+        cache.afterRead(KEY, cache.beforeRead(KEY), cache.epoch(), record(1));
+        assertThat(cache.get(KEY)).isEmpty();
+        assertThat(cache.size()).isZero();
+        assertThat(cache.tickets()).isZero();
+    }
+
+    @Test
+    void aLaterReadOfTheSameKey_takesTheTicket_andTheEarlierOneCachesNothing() {
+        NearCache cache = new NearCache(100);
+        cache.resume();
+        long epoch = cache.epoch();
+        long first = cache.beforeRead(KEY);
+        long second = cache.beforeRead(KEY);
+        cache.afterRead(KEY, first, epoch, record(1));
+        assertThat(cache.peek(KEY))
+                .as("the earlier read, whose ticket was replaced")
+                .isEmpty();
+        cache.afterRead(KEY, second, epoch, record(2));
+        assertThat(cache.peek(KEY)).map(SessionRecord::version).contains(2L);
+        assertThat(cache.tickets()).isZero();
+    }
+
+    @Test
+    void hitsAndMisses_areCounted_andPeekCountsNeither() {
+        NearCache cache = new NearCache(100);
+        cache.resume();
+        assertThat(cache.get(KEY)).isEmpty();
+        cache.afterRead(KEY, cache.beforeRead(KEY), cache.epoch(), record(1));
+        assertThat(cache.get(KEY)).isPresent();
+        assertThat(cache.get(KEY)).isPresent();
+        cache.peek(KEY);
+        assertThat(cache.hits()).isEqualTo(2);
+        assertThat(cache.misses()).isEqualTo(1);
+    }
 }

@@ -180,8 +180,9 @@ class RedisClusterStoreIT extends SessionStoreContract {
     void zz_killedMaster_itsReplicaTakesOver_andEverySessionWrittenWithWaitStaysReadable() throws Exception {
         try (RedisSessionStore durable = RedisSessionStore.builder(cluster.uri())
                 .clock(clock)
-                .commandTimeout(Duration.ofSeconds(1))
-                .waitForReplicas(1, Duration.ofMillis(500))
+                .timeout(Duration.ofSeconds(1))
+                .waitForReplicas(1)
+                .waitForReplicasTimeout(Duration.ofMillis(500))
                 .build()) {
             List<SessionId> ids = new ArrayList<>();
             for (int i = 0; i < 60; i++) {

@@ -72,8 +72,9 @@ class RedisSentinelIT {
         Path dir = Files.createTempDirectory("satchel-sentinel");
         try (RedisSentinelGroup group = RedisSentinelGroup.start(dir);
                 RedisSessionStore store = RedisSessionStore.builder(group.uri())
-                        .commandTimeout(Duration.ofSeconds(1))
-                        .waitForReplicas(waitReplicas, Duration.ofMillis(500))
+                        .timeout(Duration.ofSeconds(1))
+                        .waitForReplicas(waitReplicas)
+                        .waitForReplicasTimeout(Duration.ofMillis(500))
                         .build()) {
             int firstMaster = group.currentMasterPort();
             List<SessionId> ids = new ArrayList<>();

@@ -425,7 +425,7 @@ class RedisSessionStoreIT extends SessionStoreContract {
         try (LocalRedisServer doomed =
                 LocalRedisServer.start(java.nio.file.Files.createTempDirectory("satchel-redis"))) {
             RedisSessionStore s = RedisSessionStore.builder(doomed.uri())
-                    .commandTimeout(Duration.ofMillis(500))
+                    .timeout(Duration.ofMillis(500))
                     .build();
             try {
                 SessionId id = SessionId.random();
@@ -447,7 +447,7 @@ class RedisSessionStoreIT extends SessionStoreContract {
     @Test
     void unreachableRedis_isRefusedAtStart_withAClearError() {
         assertThatThrownBy(() -> RedisSessionStore.builder("redis://127.0.0.1:1")
-                        .commandTimeout(Duration.ofMillis(300))
+                        .timeout(Duration.ofMillis(300))
                         .build())
                 .isInstanceOf(SessionStoreUnavailableException.class)
                 .hasMessageContaining("cannot connect to Redis at redis://127.0.0.1:1");

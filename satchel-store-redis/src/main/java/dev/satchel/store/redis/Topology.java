@@ -1,0 +1,137 @@
+package dev.satchel.store.redis;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Which Redis the store's URI names, and how Lettuce must be set up to reach it: one server ({@code
+ * redis://}, {@code rediss://}), a Sentinel-watched master ({@code redis-sentinel://}), or Redis
+ * Cluster ({@code redis-cluster://}, a scheme of Satchel's own, since Lettuce takes a seed list).
+ */
+final class Topology {
+
+    enum Kind {
+        STANDALONE,
+        SENTINEL,
+        CLUSTER
+    }
+
+    static final String CLUSTER_SCHEME = "redis-cluster://";
+
+    /** How often a Cluster client re-reads the slot map even when nothing told it to. */
+    static final Duration CLUSTER_REFRESH_PERIOD = Duration.ofSeconds(10);
+
+    private final String uri;
+    private final Kind kind;
+
+    private Topology(String uri, Kind kind) {
+        this.uri = uri;
+        this.kind = kind;
+    }
+
+    /** @throws IllegalArgumentException if {@code uri} has none of the schemes above */
+    static Topology of(String uri) {
+        if (uri != null && (uri.startsWith("redis://") || uri.startsWith("rediss://"))) {
+            return new Topology(uri, Kind.STANDALONE);
+        }
+        if (uri != null && uri.startsWith("redis-sentinel://")) {
+            return new Topology(uri, Kind.SENTINEL);
+        }
+        if (uri != null && uri.startsWith(CLUSTER_SCHEME)) {
+            return new Topology(uri, Kind.CLUSTER);
+        }
+        throw new IllegalArgumentException("not a Redis URI (redis://host:port,"
+                + " redis-sentinel://host:port,host:port#master or redis-cluster://host:port,host:port): "
+                + (uri == null ? null : redacted(uri)));
+    }
+
+    Kind kind() {
+        return kind;
+    }
+
+    boolean isCluster() {
+        return kind == Kind.CLUSTER;
+    }
+
+    /** The URI with any password masked, for messages and logs. */
+    String redacted() {
+        return redacted(uri);
+    }
+
+    private static String redacted(String uri) {
+        return uri.replaceAll("//[^@/]*@", "//***@"); // never log a password
+    }
+
+    /** The one URI a standalone or Sentinel client connects with. */
+    RedisURI redisUri(Duration timeout) {
+        if (isCluster()) {
+            throw new IllegalStateException("Redis Cluster connects through its seeds");
+        }
+        RedisURI parsed = RedisURI.create(uri);
+        parsed.setTimeout(timeout);
+        return parsed;
+    }
+
+    /** {@code redis-cluster://[user:password@]host:port,host:port} as one seed URI per host. */
+    List<RedisURI> clusterSeeds(Duration timeout) {
+        if (!isCluster()) {
+            throw new IllegalStateException("only Redis Cluster has seeds");
+        }
+        String rest = uri.substring(CLUSTER_SCHEME.length());
+        String credentials = "";
+        int at = rest.lastIndexOf('@');
+        if (at >= 0) {
+            credentials = rest.substring(0, at + 1);
+            rest = rest.substring(at + 1);
+        }
+        int slash = rest.indexOf('/');
+        if (slash >= 0) {
+            rest = rest.substring(0, slash);
+        }
+        List<RedisURI> seeds = new ArrayList<>();
+        for (String host : rest.split(",")) {
+            if (host.isBlank()) {
+                continue;
+            }
+            RedisURI seed = RedisURI.create("redis://" + credentials + host.strip());
+            seed.setTimeout(timeout);
+            seeds.add(seed);
+        }
+        if (seeds.isEmpty()) {
+            throw new IllegalArgumentException("no host in " + redacted());
+        }
+        return seeds;
+    }
+
+    /**
+     * The client's options: the same for every topology (fail fast while disconnected, every command
+     * and every connect bounded by {@code timeout}), and on Redis Cluster also following failovers and
+     * resharding. A {@link ClusterClientOptions} for Cluster, which its client requires.
+     */
+    ClientOptions clientOptions(Duration timeout) {
+        ClientOptions common = ClientOptions.builder()
+                .autoReconnect(true)
+                // Queueing commands while Redis is away would hold requests past their timeout.
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .timeoutOptions(TimeoutOptions.enabled(timeout))
+                .socketOptions(SocketOptions.builder().connectTimeout(timeout).build())
+                .build();
+        if (!isCluster()) {
+            return common;
+        }
+        return ClusterClientOptions.builder(common)
+                // Follow failovers and resharding: on MOVED, ASK and lost connections, and periodically.
+                .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                        .enableAllAdaptiveRefreshTriggers()
+                        .enablePeriodicRefresh(CLUSTER_REFRESH_PERIOD)
+                        .build())
+                .build();
+    }
+}
