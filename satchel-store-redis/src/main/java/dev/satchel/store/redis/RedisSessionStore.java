@@ -56,8 +56,8 @@ import java.util.Optional;
  * reads and, if Redis publishes expiry events, from Redis's own TTLs ({@link ExpiryFeed}). There is
  * no {@code expireDue()}: Redis reclaims expired sessions itself.
  *
- * <p><b>Counters</b> ({@link #counters()}): {@code nearCacheHits} and {@code nearCacheMisses}
- * (loads served from, or not found in, the near-cache since start) and {@code nearCacheEntries}
+ * <p><b>Counters</b> ({@link #counters()}): {@code near_cache_hits} and {@code near_cache_misses}
+ * (loads served from, or not found in, the near-cache since start) and {@code near_cache_entries}
  * (sessions it holds now); all zero without a near-cache.
  *
  * <p><b>When Redis does not answer</b>, every call fails within the timeout with {@link
@@ -256,9 +256,9 @@ public final class RedisSessionStore implements PrincipalIndexedStore, Observabl
     @Override
     public Map<String, Long> counters() {
         Map<String, Long> counters = new LinkedHashMap<>();
-        counters.put("nearCacheHits", nearCache.map(NearCache::hits).orElse(0L));
-        counters.put("nearCacheMisses", nearCache.map(NearCache::misses).orElse(0L));
-        counters.put("nearCacheEntries", nearCache.map(c -> (long) c.size()).orElse(0L));
+        counters.put("near_cache_hits", nearCache.map(NearCache::hits).orElse(0L));
+        counters.put("near_cache_misses", nearCache.map(NearCache::misses).orElse(0L));
+        counters.put("near_cache_entries", nearCache.map(c -> (long) c.size()).orElse(0L));
         return Collections.unmodifiableMap(counters);
     }
 

@@ -86,7 +86,7 @@ class RedisNearCacheIT extends SessionStoreContract {
             assertThat(staleReadsAfterWritesElsewhere(a, b, 2_000))
                     .as("stale reads on B")
                     .isZero();
-            assertThat(b.counters().get("nearCacheHits"))
+            assertThat(b.counters().get("near_cache_hits"))
                     .as("near-cache hits on B")
                     .isPositive();
         }
