@@ -27,6 +27,9 @@ import java.util.Set;
  * @param setAttributes attributes written, encoded
  * @param removedAttributes attributes removed
  * @param principal if present, the new owner of the session
+ * @param expectations attributes that must hold these values for the save to apply at all; only
+ *     a {@link ConditionalSaveStore} honours them, and only on a plain update (not a creation, an
+ *     invalidation or an id change). Empty for an ordinary save, which applies unconditionally.
  */
 public record ChangeSet(
         SessionId id,
@@ -39,7 +42,8 @@ public record ChangeSet(
         Optional<Duration> maxInactiveInterval,
         Map<String, byte[]> setAttributes,
         Set<String> removedAttributes,
-        Optional<PrincipalChange> principal) {
+        Optional<PrincipalChange> principal,
+        Map<String, ExpectedValue> expectations) {
 
     /** Validates the change set and freezes its collections. */
     public ChangeSet {
@@ -50,6 +54,11 @@ public record ChangeSet(
         Objects.requireNonNull(accessedAt, "accessedAt");
         Objects.requireNonNull(maxInactiveInterval, "maxInactiveInterval");
         Objects.requireNonNull(principal, "principal");
+        expectations = Map.copyOf(expectations);
+        if (!expectations.isEmpty() && (created || invalidated || previousId.isPresent())) {
+            throw new IllegalArgumentException(
+                    "expectations apply to a plain update only, not to a creation, invalidation or id change");
+        }
         // copyOf returns an already-immutable collection as is, so a built change set is copied once.
         setAttributes = Map.copyOf(setAttributes);
         removedAttributes = Set.copyOf(removedAttributes);
@@ -97,6 +106,7 @@ public record ChangeSet(
         private Map<String, byte[]> set = Map.of();
         private Set<String> removed = Set.of();
         private PrincipalChange principal;
+        private Map<String, ExpectedValue> expectations = Map.of();
 
         private Builder(SessionId id, Instant createdAt, Instant absoluteDeadline) {
             this.originalId = Objects.requireNonNull(id, "id");
@@ -165,6 +175,18 @@ public record ChangeSet(
             return this;
         }
 
+        /**
+         * Makes the save conditional: it applies only if attribute {@code name} holds {@code value}
+         * when the store applies it (see {@link ConditionalSaveStore}).
+         */
+        public Builder expect(String name, ExpectedValue value) {
+            if (expectations.isEmpty()) {
+                expectations = new HashMap<>(2);
+            }
+            expectations.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
         /** Builds the immutable change set. */
         public ChangeSet build() {
             boolean renamed = !created && !id.equals(originalId);
@@ -179,7 +201,8 @@ public record ChangeSet(
                     Optional.ofNullable(maxInactiveInterval),
                     Map.copyOf(set),
                     Set.copyOf(removed),
-                    Optional.ofNullable(principal));
+                    Optional.ofNullable(principal),
+                    Map.copyOf(expectations));
         }
     }
 }

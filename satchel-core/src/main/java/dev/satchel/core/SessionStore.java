@@ -8,8 +8,8 @@ import java.util.Optional;
  *
  * <p>Implementations are thread-safe. Calls are synchronous and bounded by the store's own timeouts;
  * a store that cannot answer in time throws {@link SessionStoreUnavailableException} rather than
- * blocking the request. Optional capabilities are the sub-interfaces {@link PrincipalIndexedStore}
- * and {@link ObservableSessionStore}.
+ * blocking the request. Optional capabilities are the sub-interfaces {@link PrincipalIndexedStore},
+ * {@link ObservableSessionStore} and {@link ConditionalSaveStore}.
  *
  * <p>Every implementation passes the shared contract suite, {@code SessionStoreContract}, found in
  * the test jar of satchel-core.
@@ -57,6 +57,11 @@ public interface SessionStore extends AutoCloseable {
         /** The session was deleted because the change set invalidated it. */
         INVALIDATED,
         /** The session no longer exists; nothing was written. */
-        GONE
+        GONE,
+        /**
+         * An expected attribute held another value, so nothing was written. Only a {@link
+         * ConditionalSaveStore} returns this, and only for a change set with expectations.
+         */
+        CONFLICT
     }
 }

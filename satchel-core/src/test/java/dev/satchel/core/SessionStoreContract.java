@@ -27,7 +27,9 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Stores that can index by principal or publish events declare it with {@link
  * #expectsPrincipalIndex()} and {@link #expectsEvents()}; the suite checks the declaration against
- * the store, then tests the capability.
+ * the store, then tests the capability; likewise conditional saves ({@link
+ * #expectsConditionalSaves()}), which a store may test across two of its instances ({@link
+ * #peerStore()}).
  */
 public abstract class SessionStoreContract {
 
@@ -51,6 +53,19 @@ public abstract class SessionStoreContract {
     /** Whether this store implements {@link ObservableSessionStore}. */
     protected boolean expectsEvents() {
         return true;
+    }
+
+    /** Whether this store implements {@link ConditionalSaveStore}. */
+    protected boolean expectsConditionalSaves() {
+        return false;
+    }
+
+    /**
+     * A second view of the same sessions, for racing saves from two places: another node of a
+     * cluster, another client of one server. The store under test itself by default.
+     */
+    protected SessionStore peerStore() {
+        return store;
     }
 
     /** How long to wait for an event from a store that delivers them asynchronously. */
@@ -216,6 +231,151 @@ public abstract class SessionStoreContract {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    // ---- conditional saves (atomic updates of one attribute) --------------------------------
+
+    @Test
+    void conditionalSave_whenTheExpectedValueIsHeld_applies() {
+        assertThat(store instanceof ConditionalSaveStore).isEqualTo(expectsConditionalSaves());
+        if (!expectsConditionalSaves()) {
+            return;
+        }
+        SessionRecord r = create(Map.of("cart", "a", "other", "1"));
+        ChangeSet update = change(r)
+                .set("cart", bytes("a+b"))
+                .expect("cart", ExpectedValue.of(bytes("a")))
+                .build();
+        assertThat(store.save(update)).isEqualTo(SessionStore.SaveOutcome.UPDATED);
+        SessionRecord after = store.load(r.id()).orElseThrow();
+        assertThat(text(after.attributes().get("cart"))).isEqualTo("a+b");
+        assertThat(text(after.attributes().get("other"))).isEqualTo("1");
+    }
+
+    @Test
+    void conditionalSave_whenTheValueChanged_conflictsAndWritesNothing() {
+        if (!expectsConditionalSaves()) {
+            assertThat(store).isNotInstanceOf(ConditionalSaveStore.class);
+            return;
+        }
+        SessionRecord r = create(Map.of("cart", "a"));
+        store.save(change(r).set("cart", bytes("a+c")).build());
+        ChangeSet stale = change(r)
+                .set("cart", bytes("a+b"))
+                .set("note", bytes("written with the cart"))
+                .remove("cart-hint")
+                .expect("cart", ExpectedValue.of(bytes("a")))
+                .build();
+        assertThat(store.save(stale)).isEqualTo(SessionStore.SaveOutcome.CONFLICT);
+        SessionRecord after = store.load(r.id()).orElseThrow();
+        assertThat(text(after.attributes().get("cart"))).isEqualTo("a+c");
+        assertThat(after.attributes()).doesNotContainKey("note");
+    }
+
+    @Test
+    void conditionalSave_expectingNoValue_appliesOnlyWhileThereIsNone() {
+        if (!expectsConditionalSaves()) {
+            assertThat(store).isNotInstanceOf(ConditionalSaveStore.class);
+            return;
+        }
+        SessionRecord r = create(Map.of("other", "1"));
+        ChangeSet first = change(r)
+                .set("cart", bytes("a"))
+                .expect("cart", ExpectedValue.absent())
+                .build();
+        assertThat(store.save(first)).isEqualTo(SessionStore.SaveOutcome.UPDATED);
+        ChangeSet second = change(r)
+                .set("cart", bytes("b"))
+                .expect("cart", ExpectedValue.absent())
+                .build();
+        assertThat(store.save(second)).isEqualTo(SessionStore.SaveOutcome.CONFLICT);
+        assertThat(text(store.load(r.id()).orElseThrow().attributes().get("cart")))
+                .isEqualTo("a");
+    }
+
+    @Test
+    void conditionalSave_afterInvalidation_isGoneAndBringsNothingBack() {
+        if (!expectsConditionalSaves()) {
+            assertThat(store).isNotInstanceOf(ConditionalSaveStore.class);
+            return;
+        }
+        SessionRecord r = create(Map.of("cart", "a"));
+        store.save(change(r).invalidated().build());
+        ChangeSet update = change(r)
+                .set("cart", bytes("a+b"))
+                .expect("cart", ExpectedValue.of(bytes("a")))
+                .build();
+        assertThat(store.save(update)).isEqualTo(SessionStore.SaveOutcome.GONE);
+        assertThat(store.load(r.id())).isEmpty();
+    }
+
+    /**
+     * Four threads, two through each of two views of the store, each add 1 to one counter 50
+     * times by read, compute, conditional save, and again on conflict; a fifth writes another
+     * attribute plainly all the while. Not one addition may be lost, and the other attribute
+     * keeps its last value.
+     */
+    @Test
+    void conditionalSaves_racingFromTwoPlaces_loseNoUpdate() throws Exception {
+        if (!expectsConditionalSaves()) {
+            assertThat(store).isNotInstanceOf(ConditionalSaveStore.class);
+            return;
+        }
+        SessionRecord r = create(Map.of("count", "0"));
+        int threads = 4;
+        int each = 50;
+        ExecutorService pool = Executors.newFixedThreadPool(threads + 1);
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<Integer>> adders = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                SessionStore through = t % 2 == 0 ? store : peerStore();
+                adders.add(pool.submit(() -> {
+                    start.await();
+                    int conflicts = 0;
+                    for (int i = 0; i < each; i++) {
+                        conflicts += addOne(through, r.id(), "count");
+                    }
+                    return conflicts;
+                }));
+            }
+            Future<?> plain = pool.submit(() -> {
+                start.await();
+                for (int i = 1; i <= each; i++) {
+                    store.save(
+                            change(r).set("other", bytes(Integer.toString(i))).build());
+                }
+                return null;
+            });
+            start.countDown();
+            for (Future<Integer> adder : adders) {
+                adder.get(60, TimeUnit.SECONDS);
+            }
+            plain.get(60, TimeUnit.SECONDS);
+            SessionRecord after = store.load(r.id()).orElseThrow();
+            assertThat(text(after.attributes().get("count"))).isEqualTo(Integer.toString(threads * each));
+            assertThat(text(after.attributes().get("other"))).isEqualTo(Integer.toString(each));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Adds 1 to a counter attribute by conditional save, retrying on conflict; returns the conflicts. */
+    private int addOne(SessionStore through, SessionId id, String name) {
+        for (int attempt = 0; attempt < 10_000; attempt++) {
+            SessionRecord now = through.load(id).orElseThrow();
+            byte[] current = now.attributes().get(name);
+            int next = Integer.parseInt(text(current)) + 1;
+            SessionStore.SaveOutcome outcome = through.save(change(now)
+                    .set(name, bytes(Integer.toString(next)))
+                    .expect(name, ExpectedValue.of(current))
+                    .build());
+            if (outcome == SessionStore.SaveOutcome.UPDATED) {
+                return attempt;
+            }
+            assertThat(outcome).isEqualTo(SessionStore.SaveOutcome.CONFLICT);
+        }
+        throw new AssertionError("no conditional save of " + name + " applied in 10,000 attempts");
     }
 
     // ---- invalidation ----------------------------------------------------------------------

@@ -1,6 +1,8 @@
 package dev.satchel.core.memory;
 
 import dev.satchel.core.ChangeSet;
+import dev.satchel.core.ConditionalSaveStore;
+import dev.satchel.core.ExpectedValue;
 import dev.satchel.core.ObservableSessionStore;
 import dev.satchel.core.PrincipalIndexedStore;
 import dev.satchel.core.ReportingStore;
@@ -55,7 +57,8 @@ import java.util.function.Predicate;
  * {@code expired} sessions reclaimed at their deadline, and {@code refused_full} new sessions
  * refused at the cap, both since start.
  */
-public final class MemorySessionStore implements PrincipalIndexedStore, ObservableSessionStore, ReportingStore {
+public final class MemorySessionStore
+        implements PrincipalIndexedStore, ObservableSessionStore, ReportingStore, ConditionalSaveStore {
 
     /** Default cap on the number of live sessions: none, the byte budget decides. */
     public static final long DEFAULT_MAX_SESSIONS = Long.MAX_VALUE;
@@ -127,12 +130,17 @@ public final class MemorySessionStore implements PrincipalIndexedStore, Observab
     private SaveOutcome update(ChangeSet changes) {
         Instant now = clock.instant();
         SessionRecord[] expired = new SessionRecord[1];
+        boolean[] conflict = new boolean[1];
         SessionRecord after = sessions.computeIfPresent(changes.id(), (id, old) -> {
             if (old.isExpired(now)) {
                 expired[0] = old;
                 forget(old);
                 budget.replaced(old, null);
                 return null;
+            }
+            if (!meetsExpectations(old, changes)) {
+                conflict[0] = true;
+                return old;
             }
             SessionRecord next = old.apply(changes);
             reindex(old, next);
@@ -148,7 +156,17 @@ public final class MemorySessionStore implements PrincipalIndexedStore, Observab
             }
             return SaveOutcome.GONE;
         }
-        return SaveOutcome.UPDATED;
+        return conflict[0] ? SaveOutcome.CONFLICT : SaveOutcome.UPDATED;
+    }
+
+    private static boolean meetsExpectations(SessionRecord record, ChangeSet changes) {
+        for (var expected : changes.expectations().entrySet()) {
+            ExpectedValue value = expected.getValue();
+            if (!value.matches(Optional.ofNullable(record.attributes().get(expected.getKey())))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override

@@ -34,6 +34,11 @@ class MemorySessionStoreTest extends SessionStoreContract {
         ((MemorySessionStore) store).expireDue();
     }
 
+    @Override
+    protected boolean expectsConditionalSaves() {
+        return true;
+    }
+
     private MemorySessionStore memory() {
         return (MemorySessionStore) store;
     }
