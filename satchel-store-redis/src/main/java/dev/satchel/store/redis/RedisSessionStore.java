@@ -3,6 +3,7 @@ package dev.satchel.store.redis;
 import static dev.satchel.store.redis.RedisCalls.call;
 
 import dev.satchel.core.ChangeSet;
+import dev.satchel.core.ConditionalSaveStore;
 import dev.satchel.core.ObservableSessionStore;
 import dev.satchel.core.PrincipalIndexedStore;
 import dev.satchel.core.ReportingStore;
@@ -64,7 +65,8 @@ import java.util.Optional;
  * SessionStoreUnavailableException}; the servlet filter turns that into 503. Thread-safe: one
  * multiplexed connection serves every thread.
  */
-public final class RedisSessionStore implements PrincipalIndexedStore, ObservableSessionStore, ReportingStore {
+public final class RedisSessionStore
+        implements PrincipalIndexedStore, ObservableSessionStore, ReportingStore, ConditionalSaveStore {
 
     /** How long one command may take before the call fails, unless {@link Builder#timeout} says. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);

@@ -34,10 +34,21 @@ final class ScriptArgs {
         }
     }
 
-    /** What {@code save.lua} answered: the new version (-1: gone), and what the index needs. */
+    /**
+     * What {@code save.lua} answered: the new version (-1: gone, -2: an expectation did not hold),
+     * and what the index needs.
+     */
     record Saved(long version, Optional<String> unindex, long deadline) {
         boolean gone() {
-            return version < 0;
+            return version == -1;
+        }
+
+        boolean conflict() {
+            return version == -2;
+        }
+
+        boolean written() {
+            return version > 0;
         }
     }
 
@@ -48,7 +59,8 @@ final class ScriptArgs {
      * The arguments of {@code save.lua}: mode, now, createdAt, absoluteDeadline, maxInactive ('' =
      * unchanged), accessedAt ('' = unchanged), principal ('' = unchanged, '-' = cleared, else
      * '=name'), index prefix, id, previous id ('' unless renaming), the number of attributes set and
-     * their name/value pairs, then the number removed and their names.
+     * their name/value pairs, then the number removed and their names, then the number of
+     * expectations and for each its name, '1' and the expected bytes, or '0' and '' (absent).
      */
     static byte[][] save(
             SaveMode mode,
@@ -57,8 +69,10 @@ final class ScriptArgs {
             ChangeSet c,
             Map<String, byte[]> attributes,
             byte[] indexPrefix) {
-        List<byte[]> args = new ArrayList<>(
-                13 + 2 * attributes.size() + c.removedAttributes().size());
+        List<byte[]> args = new ArrayList<>(14
+                + 2 * attributes.size()
+                + c.removedAttributes().size()
+                + 3 * c.expectations().size());
         args.add(mode.bytes());
         args.add(millis(now));
         args.add(millis(c.createdAt()));
@@ -82,6 +96,12 @@ final class ScriptArgs {
         });
         args.add(ascii(Integer.toString(c.removedAttributes().size())));
         c.removedAttributes().forEach(name -> args.add(utf8(name)));
+        args.add(ascii(Integer.toString(c.expectations().size())));
+        c.expectations().forEach((name, expected) -> {
+            args.add(utf8(name));
+            args.add(ascii(expected.bytes().isPresent() ? "1" : "0"));
+            args.add(expected.bytes().orElse(new byte[0]));
+        });
         return args.toArray(new byte[0][]);
     }
 

@@ -79,6 +79,9 @@ final class SessionWrites {
         if (saved.gone()) {
             return new Written(SaveOutcome.GONE, saved.version());
         }
+        if (saved.conflict()) {
+            return new Written(SaveOutcome.CONFLICT, saved.version());
+        }
         index.afterSave(changes.id(), saved, changes.principal().flatMap(PrincipalChange::name));
         boolean created = changes.created() && saved.version() == 1;
         return new Written(created ? SaveOutcome.CREATED : SaveOutcome.UPDATED, saved.version());
@@ -152,7 +155,7 @@ final class SessionWrites {
         RedisClusterCommands<String, byte[]> writer = waitReplicas > 0 ? connections.writerFor(keys[0]) : redis;
         List<Object> answer = call(c.id(), () -> saveScript.run(writer, ScriptOutputType.MULTI, keys, args));
         Saved saved = ScriptArgs.saved(answer);
-        if (!saved.gone()) {
+        if (saved.written()) {
             awaitReplicas(writer, "the save");
         }
         return saved;

@@ -4,9 +4,11 @@
 --       maxInactive ('' = unchanged), accessedAt ('' = unchanged), principal ('' = unchanged,
 --       '-' = cleared, else '=name'), index prefix ('' = the caller keeps the principal index),
 --       id, previous id ('' unless renaming), number of attributes set, then name/value pairs,
---       then number removed, then names.
+--       then number removed, then names, then number of expectations, then for each: name, '1'
+--       and the bytes the attribute must hold, or '0' and '' for an attribute that must be absent.
 -- Returns {version, principal to unindex or false, absolute deadline}: version 1 for a session
--- this call created, -1 when the session is gone (never brought back). The second element is for
+-- this call created, -1 when the session is gone (never brought back), -2 when an expectation
+-- did not hold (nothing written: an atomic update retries on the newer value). The second element is for
 -- a caller that keeps the index itself (Redis Cluster, where the index is in another slot).
 -- A create that finds the session there is a second first save of it, racing the other (ids are
 -- too random to collide), and merges in as an update.
@@ -35,7 +37,10 @@ if principal ~= '' and principal ~= '-' and string.sub(principal, 1, 1) ~= '=' t
 end
 if mode == 'rename' and (#KEYS ~= 2 or previous == '') then return refuse('a rename needs the old key') end
 local removed = tonumber(ARGV[12 + 2 * n])
-if removed == nil or #ARGV ~= 12 + 2 * n + removed then return refuse('bad attribute counts') end
+if removed == nil then return refuse('bad attribute counts') end
+local expected = tonumber(ARGV[13 + 2 * n + removed])
+if expected == nil or #ARGV ~= 13 + 2 * n + removed + 3 * expected then return refuse('bad attribute counts') end
+if expected > 0 and mode ~= 'update' then return refuse('expectations apply to an update only') end
 
 local source = mode == 'rename' and KEYS[2] or key
 local meta = redis.call('HMGET', source, '_a', '_i', '_d', '_p')
@@ -59,6 +64,18 @@ if mode == 'rename' then
   if not exists then return {-1, false, 0} end
   if redis.call('EXISTS', key) == 1 then return refuse('the new id is taken') end
   redis.call('RENAME', source, key)
+end
+
+-- An atomic update: every expected attribute must hold what the caller read, or nothing is written.
+if exists and expected > 0 then
+  local at = 14 + 2 * n + removed
+  for _ = 1, expected do
+    local held = redis.call('HGET', key, 'a:' .. ARGV[at])
+    local matches
+    if ARGV[at + 1] == '1' then matches = held == ARGV[at + 2] else matches = held == false end
+    if not matches then return {-2, false, 0} end
+    at = at + 3
+  end
 end
 
 local fields = {}

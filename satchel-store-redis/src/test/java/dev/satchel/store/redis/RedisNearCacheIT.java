@@ -49,6 +49,11 @@ class RedisNearCacheIT extends SessionStoreContract {
     }
 
     @Override
+    protected boolean expectsConditionalSaves() {
+        return true;
+    }
+
+    @Override
     protected void reclaimExpired(SessionStore store) {
         // Redis reclaims by TTL on its own clock; the fake clock's expiry is enforced on read.
     }

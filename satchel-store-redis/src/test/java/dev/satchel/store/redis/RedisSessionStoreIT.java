@@ -33,12 +33,41 @@ class RedisSessionStoreIT extends SessionStoreContract {
         server.close();
     }
 
+    private String prefix;
+    private RedisSessionStore peer;
+
     @Override
     protected SessionStore createStore(Clock clock) {
+        prefix = "t" + System.nanoTime() + ":";
         return RedisSessionStore.builder(server.uri())
                 .clock(clock)
-                .keyPrefix("t" + System.nanoTime() + ":")
+                .keyPrefix(prefix)
                 .build();
+    }
+
+    @Override
+    protected boolean expectsConditionalSaves() {
+        return true;
+    }
+
+    /** A second client of the same server and keys, as another node of the application has. */
+    @Override
+    protected SessionStore peerStore() {
+        if (peer == null) {
+            peer = RedisSessionStore.builder(server.uri())
+                    .clock(clock)
+                    .keyPrefix(prefix)
+                    .build();
+        }
+        return peer;
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void closePeer() {
+        if (peer != null) {
+            peer.close();
+            peer = null;
+        }
     }
 
     @Override
@@ -383,7 +412,7 @@ class RedisSessionStoreIT extends SessionStoreContract {
         String key = keyOf(SessionId.random());
         long now = clock.millis();
         // A create with no access time, one attribute set: mode, now, created, deadline, idle,
-        // access, principal, index prefix, id, previous id, 1 set (name, value), 0 removed.
+        // access, principal, index prefix, id, previous id, 1 set (name, value), 0 removed, 0 expected.
         String[] args = {
             "create",
             Long.toString(now),
@@ -398,11 +427,12 @@ class RedisSessionStoreIT extends SessionStoreContract {
             "1",
             "a",
             "1",
+            "0",
             "0"
         };
         Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(
                 () -> rawly(c -> c.eval(script, io.lettuce.core.ScriptOutputType.MULTI, new String[] {key}, args)));
-        assertThat(thrown).hasMessageContaining("satchel save refused");
+        assertThat(thrown).hasMessageContaining("satchel save refused").hasMessageContaining("access time");
         long exists = rawly(c -> c.exists(key));
         assertThat(exists).as("keys written by a refused save").isZero();
     }

@@ -46,7 +46,8 @@ class ScriptArgsTest {
         assertThat(n).isEqualTo(2);
         int removed = Integer.parseInt(argv(args, 12 + 2 * n));
         assertThat(removed).isEqualTo(1);
-        assertThat(args.length).as("#ARGV, which save.lua checks").isEqualTo(12 + 2 * n + removed);
+        assertThat(argv(args, 13 + 2 * n + removed)).as("no expectations").isEqualTo("0");
+        assertThat(args.length).as("#ARGV, which save.lua checks").isEqualTo(13 + 2 * n + removed);
         Map<String, byte[]> sent = new java.util.HashMap<>();
         for (int at = 12; at < 12 + 2 * n; at += 2) {
             sent.put(argv(args, at), args[at]);
@@ -54,6 +55,27 @@ class ScriptArgsTest {
         assertThat(sent).containsOnlyKeys("prénom", "cart");
         assertThat(sent.get("cart")).containsExactly(1, 2, 3);
         assertThat(argv(args, 13 + 2 * n)).isEqualTo("old");
+    }
+
+    @Test
+    void expectations_followTheRemovedNames_asNameFlagValueTriples() {
+        ChangeSet c = change().set("cart", new byte[] {9})
+                .expect("cart", dev.satchel.core.ExpectedValue.of(new byte[] {1, 2}))
+                .expect("coupon", dev.satchel.core.ExpectedValue.absent())
+                .build();
+        byte[][] args = ScriptArgs.save(SaveMode.UPDATE, Optional.empty(), NOW, c, c.setAttributes(), INDEX);
+        int at = 13 + 2 * 1 + 0;
+        assertThat(argv(args, at)).isEqualTo("2");
+        Map<String, String> flags = new java.util.HashMap<>();
+        Map<String, byte[]> values = new java.util.HashMap<>();
+        for (int i = at + 1; i < at + 1 + 3 * 2; i += 3) {
+            flags.put(argv(args, i), argv(args, i + 1));
+            values.put(argv(args, i), args[i + 1]);
+        }
+        assertThat(flags).containsEntry("cart", "1").containsEntry("coupon", "0");
+        assertThat(values.get("cart")).containsExactly(1, 2);
+        assertThat(values.get("coupon")).isEmpty();
+        assertThat(args.length).isEqualTo(at + 3 * 2);
     }
 
     @Test
