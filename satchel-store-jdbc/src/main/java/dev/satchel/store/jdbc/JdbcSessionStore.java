@@ -55,8 +55,9 @@ import javax.sql.DataSource;
  * (waiting for a connection, then on the socket) with {@link SessionStoreUnavailableException}, and
  * the pool reconnects by itself once the database is back. Thread-safe.
  *
- * <p><b>Counters</b> ({@link #counters}), each counted since the store started: {@code loads},
- * {@code saves}, {@code deletes} (sessions this store deleted on a logout or invalidation), {@code
+ * <p><b>Counters</b> ({@link #counters}), each counted since the store started: {@code loads}
+ * (calls), {@code saves} (calls that write a change set, failed ones included; an invalidation
+ * counts as deletes), {@code deletes} (sessions this store deleted on a logout or invalidation), {@code
  * expired} (expired sessions this store reclaimed, by a read or a sweep), {@code sweepLeaseBusy}
  * (sweeps that found another node holding the lease), {@code conflictRetries} (units of work run
  * again after the database rolled them back as a deadlock) and {@code failures} (calls that failed
