@@ -58,8 +58,8 @@ import javax.sql.DataSource;
  * <p><b>Counters</b> ({@link #counters}), each counted since the store started: {@code loads}
  * (calls), {@code saves} (calls that write a change set, failed ones included; an invalidation
  * counts as deletes), {@code deletes} (sessions this store deleted on a logout or invalidation), {@code
- * expired} (expired sessions this store reclaimed, by a read or a sweep), {@code sweepLeaseBusy}
- * (sweeps that found another node holding the lease), {@code conflictRetries} (units of work run
+ * expired} (expired sessions this store reclaimed, by a read or a sweep), {@code sweep_lease_busy}
+ * (sweeps that found another node holding the lease), {@code deadlock_retries} (units of work run
  * again after the database rolled them back as a deadlock) and {@code failures} (calls that failed
  * as unavailable).
  *
@@ -246,7 +246,7 @@ public final class JdbcSessionStore implements PrincipalIndexedStore, Observable
      * it is free. The background sweeper calls it; tests with a fake clock call it directly.
      *
      * @return the sessions this call deleted; 0 if another node holds the lease (counted as {@code
-     *     sweepLeaseBusy})
+     *     sweep_lease_busy})
      */
     public int expireDue() {
         return sweep.run();
@@ -265,8 +265,8 @@ public final class JdbcSessionStore implements PrincipalIndexedStore, Observable
         counters.put("saves", saves.sum());
         counters.put("deletes", deletes.sum());
         counters.put("expired", expired.sum());
-        counters.put("sweepLeaseBusy", sweep.leaseBusy());
-        counters.put("conflictRetries", database.conflictRetries());
+        counters.put("sweep_lease_busy", sweep.leaseBusy());
+        counters.put("deadlock_retries", database.conflictRetries());
         counters.put("failures", database.failures());
         return Collections.unmodifiableMap(counters);
     }

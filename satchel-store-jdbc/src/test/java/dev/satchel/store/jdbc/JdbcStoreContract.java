@@ -84,14 +84,14 @@ abstract class JdbcStoreContract extends SessionStoreContract {
                 JdbcSessionStore b = newStore(clock, x -> x)) {
             assertThat(a.expireDue()).as("two batches of three").isEqualTo(6);
             assertThat(b.expireDue()).as("a holds the lease").isZero();
-            assertThat(b.counters()).containsEntry("sweepLeaseBusy", 1L);
+            assertThat(b.counters()).containsEntry("sweep_lease_busy", 1L);
             assertThat(a.expireDue()).as("the holder goes on").isEqualTo(1);
-            assertThat(a.counters()).containsEntry("expired", 7L).containsEntry("sweepLeaseBusy", 0L);
+            assertThat(a.counters()).containsEntry("expired", 7L).containsEntry("sweep_lease_busy", 0L);
             a.close(); // hands the lease over
             assertThat(b.expireDue()).isZero();
             assertThat(b.counters())
                     .as("b took the lease and found nothing due")
-                    .containsEntry("sweepLeaseBusy", 1L);
+                    .containsEntry("sweep_lease_busy", 1L);
         }
     }
 
@@ -110,7 +110,7 @@ abstract class JdbcStoreContract extends SessionStoreContract {
                 .containsEntry("expired", 1L)
                 .containsEntry("failures", 0L)
                 .containsOnlyKeys(
-                        "loads", "saves", "deletes", "expired", "sweepLeaseBusy", "conflictRetries", "failures");
+                        "loads", "saves", "deletes", "expired", "sweep_lease_busy", "deadlock_retries", "failures");
     }
 
     @Test
@@ -383,7 +383,7 @@ abstract class JdbcStoreContract extends SessionStoreContract {
                     .isEqualTo(2 + 4);
             assertThat(s.counters())
                     .as("two retries that won, three that lost; the one failure")
-                    .containsEntry("conflictRetries", 2L + 3L)
+                    .containsEntry("deadlock_retries", 2L + 3L)
                     .containsEntry("failures", 1L);
             app.stopFailing();
             app.deadlockNext("satchel_", 0);
