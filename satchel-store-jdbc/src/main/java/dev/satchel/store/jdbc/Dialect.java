@@ -1,59 +1,140 @@
 package dev.satchel.store.jdbc;
 
+import dev.satchel.core.ChangeSet;
+import dev.satchel.core.SessionStore.SaveOutcome;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
- * The few statements that differ between the databases Satchel supports: the attribute upsert and
- * the sweep, which must say which rows it deleted. Everything else is plain SQL every one accepts.
+ * Everything that differs between the databases Satchel supports, one constant per database: the
+ * migration folder, the driver's timeout properties, the attribute upsert, the sweep statement
+ * (which must say which rows it deleted), and how a save is written. Everything else is portable
+ * SQL in {@link SessionStatements}; the store never asks which database it runs on.
  */
 enum Dialect {
-    POSTGRESQL(
-            "postgresql",
-            "INSERT INTO satchel_attributes (session_pk, name, attr_value) SELECT pk, ?, ? FROM satchel_sessions"
-                    + " WHERE session_id = ? ON CONFLICT (session_pk, name) DO UPDATE SET attr_value = EXCLUDED.attr_value",
-            // After waiting for a row lock, PostgreSQL rechecks only the outer WHERE on the new row
-            // version: the expiry test is repeated there, so a touch that just extended the session
-            // keeps it. The plan stays a nested loop on pk, with the recheck as a filter.
-            "DELETE FROM satchel_sessions WHERE pk IN (SELECT pk FROM satchel_sessions WHERE expires_at <= ?"
-                    + " ORDER BY expires_at LIMIT ?) AND expires_at <= ? RETURNING session_id"),
-    MARIADB(
-            "mariadb",
-            "INSERT INTO satchel_attributes (session_pk, name, attr_value) SELECT pk, ?, ? FROM satchel_sessions"
-                    + " WHERE session_id = ? ON DUPLICATE KEY UPDATE attr_value = VALUES(attr_value)",
-            "DELETE FROM satchel_sessions WHERE expires_at <= ? ORDER BY expires_at LIMIT ? RETURNING session_id"),
-    H2(
-            "h2",
-            "MERGE INTO satchel_attributes (session_pk, name, attr_value) KEY (session_pk, name)"
+    POSTGRESQL("postgresql") {
+        @Override
+        String upsertAttribute() {
+            return "INSERT INTO satchel_attributes (session_pk, name, attr_value) SELECT pk, ?, ? FROM satchel_sessions"
+                    + " WHERE session_id = ? ON CONFLICT (session_pk, name) DO UPDATE SET attr_value = EXCLUDED.attr_value";
+        }
+
+        /**
+         * After waiting for a row lock, PostgreSQL rechecks only the outer WHERE on the new row
+         * version: the expiry test is repeated there, so a touch that just extended the session keeps
+         * it. The plan stays a nested loop on pk, with the recheck as a filter.
+         */
+        @Override
+        String sweepBatch() {
+            return "DELETE FROM satchel_sessions WHERE pk IN (SELECT pk FROM satchel_sessions WHERE expires_at <= ?"
+                    + " ORDER BY expires_at LIMIT ?) AND expires_at <= ? RETURNING session_id";
+        }
+
+        @Override
+        void bindSweep(PreparedStatement s, long now, int limit) throws SQLException {
+            super.bindSweep(s, now, limit);
+            s.setLong(3, now);
+        }
+
+        /** PgJDBC counts its timeouts in seconds; batched inserts stay unrewritten so counts stay exact. */
+        @Override
+        Map<String, String> driverProperties(Duration timeout) {
+            String seconds = Long.toString(Math.max(1, (timeout.toMillis() + 999) / 1000));
+            return Map.of("socketTimeout", seconds, "connectTimeout", seconds, "reWriteBatchedInserts", "false");
+        }
+
+        @Override
+        Optional<SaveOutcome> insert(Connection c, ChangeSet changes) throws SQLException {
+            return changes.setAttributes().isEmpty()
+                    ? super.insert(c, changes)
+                    : PostgresWrites.insertInOneStatement(c, changes);
+        }
+
+        @Override
+        SaveOutcome update(Connection c, ChangeSet changes, long now) throws SQLException {
+            return PostgresWrites.update(c, changes, now);
+        }
+    },
+
+    MARIADB("mariadb") {
+        @Override
+        String upsertAttribute() {
+            return "INSERT INTO satchel_attributes (session_pk, name, attr_value) SELECT pk, ?, ? FROM satchel_sessions"
+                    + " WHERE session_id = ? ON DUPLICATE KEY UPDATE attr_value = VALUES(attr_value)";
+        }
+
+        @Override
+        String sweepBatch() {
+            return "DELETE FROM satchel_sessions WHERE expires_at <= ? ORDER BY expires_at LIMIT ? RETURNING session_id";
+        }
+
+        /** MariaDB Connector/J counts its timeouts in milliseconds. */
+        @Override
+        Map<String, String> driverProperties(Duration timeout) {
+            String millis = Long.toString(timeout.toMillis());
+            return Map.of("socketTimeout", millis, "connectTimeout", millis);
+        }
+    },
+
+    H2("h2") {
+        @Override
+        String upsertAttribute() {
+            return "MERGE INTO satchel_attributes (session_pk, name, attr_value) KEY (session_pk, name)"
                     + " SELECT pk, CAST(? AS VARCHAR(255)), CAST(? AS VARBINARY) FROM satchel_sessions"
-                    + " WHERE session_id = ?",
-            "SELECT session_id FROM OLD TABLE (DELETE FROM satchel_sessions WHERE expires_at <= ?"
-                    + " FETCH FIRST ? ROWS ONLY)");
+                    + " WHERE session_id = ?";
+        }
+
+        @Override
+        String sweepBatch() {
+            return "SELECT session_id FROM OLD TABLE (DELETE FROM satchel_sessions WHERE expires_at <= ?"
+                    + " FETCH FIRST ? ROWS ONLY)";
+        }
+
+        /** In-process or local: no socket to time out. */
+        @Override
+        Map<String, String> driverProperties(Duration timeout) {
+            return Map.of();
+        }
+    };
 
     /** Folder of this dialect's migrations under {@code dev/satchel/store/jdbc/migration}. */
     final String migrations;
 
-    /** Writes one attribute by session id; parameters: name, value, session id. */
-    final String upsertAttribute;
-
-    /** Deletes one bounded batch of expired sessions, returning their ids; see {@link #bindSweep}. */
-    final String sweepBatch;
-
-    Dialect(String migrations, String upsertAttribute, String sweepBatch) {
+    Dialect(String migrations) {
         this.migrations = migrations;
-        this.upsertAttribute = upsertAttribute;
-        this.sweepBatch = sweepBatch;
     }
+
+    /** Writes one attribute by session id, inserting or replacing; parameters: name, value, session id. */
+    abstract String upsertAttribute();
+
+    /** Deletes one bounded batch of expired sessions, answering with their ids; see {@link #bindSweep}. */
+    abstract String sweepBatch();
 
     /** Binds {@link #sweepBatch}: the cutoff, the batch size, and the cutoff again where it is repeated. */
     void bindSweep(PreparedStatement s, long now, int limit) throws SQLException {
         s.setLong(1, now);
         s.setInt(2, limit);
-        if (this == POSTGRESQL) {
-            s.setLong(3, now);
-        }
+    }
+
+    /**
+     * Driver properties for the store's own pool, so that a database that stops answering fails a
+     * call within {@code timeout} instead of holding it forever.
+     */
+    abstract Map<String, String> driverProperties(Duration timeout);
+
+    /** Inserts a new session from its first change set; empty if its id is already taken. */
+    Optional<SaveOutcome> insert(Connection c, ChangeSet changes) throws SQLException {
+        return BatchedWrites.insert(c, changes, upsertAttribute());
+    }
+
+    /** Applies a change set to a session live at {@code now}, renaming it first if asked. */
+    SaveOutcome update(Connection c, ChangeSet changes, long now) throws SQLException {
+        return BatchedWrites.update(c, changes, now, upsertAttribute());
     }
 
     /** The dialect of a JDBC URL, if Satchel supports that database. */

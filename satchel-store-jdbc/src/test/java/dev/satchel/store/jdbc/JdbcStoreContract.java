@@ -63,7 +63,7 @@ abstract class JdbcStoreContract extends SessionStoreContract {
 
     @Override
     protected void reclaimExpired(SessionStore store) {
-        ((JdbcSessionStore) store).sweep();
+        ((JdbcSessionStore) store).expireDue();
     }
 
     /** Every test starts from empty tables: the fake clock restarts, so old rows would look expired. */
@@ -80,14 +80,37 @@ abstract class JdbcStoreContract extends SessionStoreContract {
             create(Map.of("n", Integer.toString(i)));
         }
         clock.advance(IDLE.plusSeconds(1));
-        try (JdbcSessionStore a = newStore(clock, b -> b.sweepBatches(3, 2));
+        try (JdbcSessionStore a = newStore(clock, b -> b.sweepBatchSize(3).sweepMaxBatches(2));
                 JdbcSessionStore b = newStore(clock, x -> x)) {
-            assertThat(a.sweep()).as("two batches of three").isEqualTo(6);
-            assertThat(b.sweep()).as("a holds the lease").isEqualTo(-1);
-            assertThat(a.sweep()).as("the holder goes on").isEqualTo(1);
+            assertThat(a.expireDue()).as("two batches of three").isEqualTo(6);
+            assertThat(b.expireDue()).as("a holds the lease").isZero();
+            assertThat(b.counters()).containsEntry("sweep_lease_busy", 1L);
+            assertThat(a.expireDue()).as("the holder goes on").isEqualTo(1);
+            assertThat(a.counters()).containsEntry("expired", 7L).containsEntry("sweep_lease_busy", 0L);
             a.close(); // hands the lease over
-            assertThat(b.sweep()).isZero();
+            assertThat(b.expireDue()).isZero();
+            assertThat(b.counters())
+                    .as("b took the lease and found nothing due")
+                    .containsEntry("sweep_lease_busy", 1L);
         }
+    }
+
+    @Test
+    void counters_countLoadsSavesDeletesAndExpiredReads() {
+        JdbcSessionStore s = (JdbcSessionStore) store;
+        SessionRecord kept = create(Map.of("a", "1")); // one save, one load
+        SessionRecord deleted = create(Map.of("b", "2"));
+        assertThat(s.delete(deleted.id())).isTrue();
+        clock.advance(IDLE.plusSeconds(1));
+        assertThat(s.load(kept.id())).as("expired on read").isEmpty();
+        assertThat(s.counters())
+                .containsEntry("saves", 2L)
+                .containsEntry("loads", 3L)
+                .containsEntry("deletes", 1L)
+                .containsEntry("expired", 1L)
+                .containsEntry("failures", 0L)
+                .containsOnlyKeys(
+                        "loads", "saves", "deletes", "expired", "sweep_lease_busy", "deadlock_retries", "failures");
     }
 
     @Test
@@ -163,7 +186,7 @@ abstract class JdbcStoreContract extends SessionStoreContract {
                             now + IDLE.toMillis(),
                             r.id().value()))
                     .isEqualTo(1);
-            Future<Integer> swept = racers.submit(sweeper::sweep);
+            Future<Integer> swept = racers.submit(sweeper::expireDue);
             touch.awaitWaiters(1, List.of(swept));
             assertThat(touch.waiters())
                     .as("the sweep waits for the touch's row lock")
@@ -307,7 +330,7 @@ abstract class JdbcStoreContract extends SessionStoreContract {
             assertThat(store.load(doomed)).isEmpty();
 
             clock.advance(IDLE.plusSeconds(1));
-            assertThat(s.sweep()).isEqualTo(1);
+            assertThat(s.expireDue()).isEqualTo(1);
         }
         assertThat(rows()).as("rows left after the sweep").isZero();
         assertThat(app.lent()).isPositive();
@@ -358,6 +381,10 @@ abstract class JdbcStoreContract extends SessionStoreContract {
             assertThat(app.deadlocksInjected())
                     .as("tried 4 times, then gave up")
                     .isEqualTo(2 + 4);
+            assertThat(s.counters())
+                    .as("two retries that won, three that lost; the one failure")
+                    .containsEntry("deadlock_retries", 2L + 3L)
+                    .containsEntry("failures", 1L);
             app.stopFailing();
             app.deadlockNext("satchel_", 0);
         }
