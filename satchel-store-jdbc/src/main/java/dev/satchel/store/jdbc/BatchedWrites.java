@@ -43,13 +43,15 @@ final class BatchedWrites {
      * Applies a change set to a session live at {@code now}, renaming it first if asked.
      *
      * @param upsertAttribute the dialect's {@link Dialect#upsertAttribute()}
+     * @param target the dialect's {@link Dialect#updateTarget()}
      */
-    static SaveOutcome update(Connection c, ChangeSet changes, long now, String upsertAttribute) throws SQLException {
+    static SaveOutcome update(Connection c, ChangeSet changes, long now, String upsertAttribute, String target)
+            throws SQLException {
         if (changes.setAttributes().isEmpty() && changes.removedAttributes().isEmpty()) {
-            return updateRow(c, changes, now) ? SaveOutcome.UPDATED : SaveOutcome.GONE;
+            return updateRow(c, changes, now, target) ? SaveOutcome.UPDATED : SaveOutcome.GONE;
         }
         return Transactions.inTransaction(c, tx -> {
-            if (!updateRow(tx, changes, now)) {
+            if (!updateRow(tx, changes, now, target)) {
                 return Transactions.Outcome.rollback(SaveOutcome.GONE);
             }
             upsertAttributes(tx, changes.id(), changes.setAttributes(), upsertAttribute);
@@ -74,7 +76,11 @@ final class BatchedWrites {
 
     /** Updates the session row (renaming it if asked); false if the session is gone. */
     static boolean updateRow(Connection c, ChangeSet changes, long now) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement(SessionStatements.updateStatement(changes))) {
+        return updateRow(c, changes, now, "satchel_sessions");
+    }
+
+    private static boolean updateRow(Connection c, ChangeSet changes, long now, String target) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(SessionStatements.updateStatement(target, changes))) {
             SessionStatements.bindUpdate(s, changes, now);
             return s.executeUpdate() > 0;
         }

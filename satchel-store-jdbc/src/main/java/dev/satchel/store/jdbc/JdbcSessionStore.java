@@ -1,6 +1,7 @@
 package dev.satchel.store.jdbc;
 
 import dev.satchel.core.ChangeSet;
+import dev.satchel.core.ConditionalSaveStore;
 import dev.satchel.core.ObservableSessionStore;
 import dev.satchel.core.PrincipalIndexedStore;
 import dev.satchel.core.ReportingStore;
@@ -65,9 +66,11 @@ import javax.sql.DataSource;
  *
  * <p>The pieces, all in this package: {@link SessionDatabase} (pool, migration, retries), {@link
  * Dialect} (what differs between databases), {@link SessionStatements} and {@link SessionRows}
- * (portable SQL and row mapping), {@link ExpirySweep} and {@link SweepLease}.
+ * (portable SQL and row mapping), {@link ExpirySweep} and {@link SweepLease}, {@link
+ * ConditionalWrites} (saves that apply only if attributes hold what the caller read).
  */
-public final class JdbcSessionStore implements PrincipalIndexedStore, ObservableSessionStore, ReportingStore {
+public final class JdbcSessionStore
+        implements PrincipalIndexedStore, ObservableSessionStore, ReportingStore, ConditionalSaveStore {
 
     /** Default time a call may take before the request fails. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
@@ -176,6 +179,11 @@ public final class JdbcSessionStore implements PrincipalIndexedStore, Observable
             }
         }
         saves.increment();
+        if (!changes.expectations().isEmpty()) {
+            long now = clock.millis();
+            return database.withConnection(
+                    c -> ConditionalWrites.update(c, changes, now, tx -> dialect.update(tx, changes, now)));
+        }
         if (!changes.created()) {
             return database.withConnection(c -> dialect.update(c, changes, clock.millis()));
         }

@@ -75,12 +75,19 @@ final class SessionStatements {
      * the new expiry itself.
      */
     static String updateStatement(ChangeSet changes) {
+        return updateStatement("satchel_sessions", changes);
+    }
+
+    /** {@link #updateStatement(ChangeSet)} on {@code target}: the table, with an index hint if need be. */
+    static String updateStatement(String target, ChangeSet changes) {
         String access = changes.accessedAt().isPresent()
                 ? "CASE WHEN last_access < ? THEN ? ELSE last_access END"
                 : "last_access";
         String idle = changes.maxInactiveInterval().isPresent() ? "?" : "max_inactive";
         StringBuilder sql = new StringBuilder(320)
-                .append("UPDATE satchel_sessions SET expires_at = CASE WHEN ")
+                .append("UPDATE ")
+                .append(target)
+                .append(" SET expires_at = CASE WHEN ")
                 .append(idle)
                 .append(" > 0 AND ")
                 .append(access)

@@ -66,6 +66,60 @@ abstract class JdbcStoreContract extends SessionStoreContract {
         ((JdbcSessionStore) store).expireDue();
     }
 
+    @Override
+    protected boolean expectsConditionalSaves() {
+        return true;
+    }
+
+    private JdbcSessionStore peer;
+
+    /** A second store on the same database, with its own pool, as another node has. */
+    @Override
+    protected SessionStore peerStore() {
+        if (peer == null) {
+            peer = newStore(clock, b -> b);
+        }
+        return peer;
+    }
+
+    @AfterEach
+    void closePeer() {
+        if (peer != null) {
+            peer.close();
+            peer = null;
+        }
+    }
+
+    /**
+     * A conditional save that waits for the row lock of a save changing the very attribute it
+     * expects must see that change once the lock is granted, and refuse: read before the lock, it
+     * would apply over the other save's cart.
+     */
+    @Test
+    void conditionalSave_waitingForASaveOfTheSameAttribute_conflicts() throws Exception {
+        SessionRecord r = create(Map.of("cart", "a"));
+        try (JdbcSessionStore updater = patientStore();
+                RowLockHolder earlier = new RowLockHolder(jdbcUrl(), lockQueries())) {
+            // What an earlier save of the cart does, not committed yet: row first, then attribute.
+            earlier.execute("UPDATE satchel_sessions SET version = version + 1 WHERE session_id = ?", r.id().value());
+            earlier.execute(
+                    "UPDATE satchel_attributes SET attr_value = ? WHERE name = ? AND session_pk ="
+                            + " (SELECT pk FROM satchel_sessions WHERE session_id = ?)",
+                    bytes("a+c"),
+                    "cart",
+                    r.id().value());
+            Future<SaveOutcome> update = racers.submit(() -> updater.save(change(r)
+                    .set("cart", bytes("a+b"))
+                    .expect("cart", dev.satchel.core.ExpectedValue.of(bytes("a")))
+                    .build()));
+            earlier.awaitWaiters(1, List.of(update));
+            earlier.commit();
+            assertThat(update.get(60, TimeUnit.SECONDS)).isEqualTo(SaveOutcome.CONFLICT);
+        }
+        assertThat(text(store.load(r.id()).orElseThrow().attributes().get("cart")))
+                .isEqualTo("a+c");
+    }
+
     /** Every test starts from empty tables: the fake clock restarts, so old rows would look expired. */
     @BeforeEach
     void emptyTables() throws SQLException {
