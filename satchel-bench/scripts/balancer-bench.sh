@@ -97,7 +97,7 @@ peak() { # target -> requests/s; refuses a run in which any answer was not 2xx; 
   echo "$out" | awk '/Requests\/sec/ {print int($2)}'
 }
 openloop() { # target rate -> OpenLoop line
-  java -Xmx256m -cp "$BENCH" dev.satchel.bench.OpenLoop "http://127.0.0.1:${port[$1]}/" "$2" "$SECONDS_PER_RUN" 32 "Cookie: ${cookie[$1]}"
+  java -Xmx256m -cp "$BENCH" dev.satchel.bench.balancer.OpenLoop "http://127.0.0.1:${port[$1]}/" "$2" "$SECONDS_PER_RUN" 32 "Cookie: ${cookie[$1]}"
 }
 field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 
