@@ -8,6 +8,7 @@
 # Needs: java, wrk, haproxy, nginx (installed with apt-get when missing and running as root).
 # Traffic stays on 127.0.0.1; every process it starts is stopped on exit.
 set -euo pipefail
+case ${1:-} in -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 cd "$(dirname "$0")/../.."
 SECONDS_PER_RUN=${1:-10}
 JAR=satchel-dist/target/satchel.jar
