@@ -1,4 +1,4 @@
-package dev.satchel.bench;
+package dev.satchel.bench.cluster;
 
 import dev.satchel.cluster.PrimaryBackupSessionStore;
 import dev.satchel.cluster.ReplicatedSessionStore;
@@ -18,7 +18,7 @@ import java.util.function.ToIntFunction;
 /**
  * What the two clustering strategies cost as the cluster grows, nodes in one JVM on JGroups' shared
  * loopback: sessions held per node (memory), bytes sent per save, and saves per second from one
- * thread. Run: {@code java -cp satchel-bench/target/benchmarks.jar dev.satchel.bench.ClusterBench
+ * thread. Run: {@code java -cp satchel-bench/target/benchmarks.jar dev.satchel.bench.cluster.ClusterBench
  * [sessions]} (default 100,000).
  */
 public final class ClusterBench {
