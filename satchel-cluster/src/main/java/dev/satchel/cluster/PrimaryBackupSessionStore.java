@@ -837,9 +837,10 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
     }
 
     /**
-     * Sends copies without waiting for an answer, from the rebalancing thread only: TCP keeps what
-     * one thread sends to a node in order, and no copy waits behind a slow node's acknowledgement.
-     * The receiver keeps each only if it is newer than its own.
+     * Sends copies without waiting for an answer, from the rebalancing thread only: UNICAST3 keeps
+     * what one thread sends to a node in order (and retransmits what a replaced connection lost),
+     * and no copy waits behind a slow node's acknowledgement. The receiver keeps each only if it
+     * is newer than its own.
      */
     private void sendCopies(List<Address> targets, List<Copy> batch) {
         sendCopies(targets, batch, false);
@@ -865,8 +866,10 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
                                         .flags(Message.Flag.NO_RELIABILITY)),
                         timeout);
             }
-            dispatcher.castMessage(
-                    targets, message, RequestOptions.ASYNC().anycasting(true).flags(Message.Flag.NO_RELIABILITY));
+            // With JGroups' retransmission (no NO_RELIABILITY): nobody waits on these, so a
+            // connection replaced during a merge or join must not drop them unseen. Arriving
+            // after a newer save is safe: a copy applies only if its stamp is newer.
+            dispatcher.castMessage(targets, message, RequestOptions.ASYNC().anycasting(true));
         } catch (Exception e) {
             if (acknowledged) {
                 throw new SessionStoreUnavailableException("could not repair a replica's copy: " + e.getMessage(), e);

@@ -446,7 +446,8 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
     /**
      * Sends this node's copies of sessions (or their tombstones) to nodes a save may have missed,
      * in batches, without waiting: from the hand-over thread only, so what it sends a node arrives
-     * in the order it was read. The receivers keep each only if it is newer than theirs.
+     * in the order it was read (UNICAST3 keeps it in order, and retransmits what a replaced
+     * connection lost). The receivers keep each only if it is newer than theirs.
      */
     private void passOn(List<SessionId> ids, List<Address> targets) {
         List<Copy> batch = new ArrayList<>();
@@ -465,7 +466,9 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
                                             ChangeSetWire.writeVarLong(out, membership.currentViewId());
                                         },
                                         part)),
-                        RequestOptions.ASYNC().anycasting(true).flags(Message.Flag.NO_RELIABILITY));
+                        // Retransmitted if a replaced connection drops it (no NO_RELIABILITY):
+                        // nobody waits on it to notice. A late copy applies only if newer.
+                        RequestOptions.ASYNC().anycasting(true));
             } catch (Exception e) {
                 LOG.warn("could not pass {} sessions on to {}: {}", part.size(), targets, e.getMessage());
             }
