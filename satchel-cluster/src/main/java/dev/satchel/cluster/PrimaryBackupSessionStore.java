@@ -27,6 +27,8 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -363,30 +365,22 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
         return local.size();
     }
 
-    /** Reads this node had to fetch from another node, and sessions it sent on view changes. */
-    public long[] hops() {
-        return new long[] {reads.remoteReads(), rebalancer.moved()};
-    }
-
     /**
-     * {@code remote_reads} (reads fetched from another node: zero while the balancer routes each
-     * session to its owner), {@code sessions_moved} (sent to new replicas on view changes), {@code
-     * sessions_held}, {@code tombstones} (deletions remembered so no late copy undoes them) and
-     * {@code members}.
+     * This node's counters, in this order: {@code remoteReads} (reads fetched from another node:
+     * zero while the balancer routes each session to its owner), {@code sessionsMoved} (copies
+     * sent to new replicas on view changes), {@code sessionsHeld} (copies held here, as owner or
+     * backup), {@code tombstones} (deletions remembered so no late copy undoes them) and {@code
+     * members} (nodes in this node's view).
      */
     @Override
     public Map<String, Long> counters() {
-        return Map.of(
-                "remote_reads",
-                reads.remoteReads(),
-                "sessions_moved",
-                rebalancer.moved(),
-                "sessions_held",
-                (long) local.size(),
-                "tombstones",
-                (long) copies.tombstones(),
-                "members",
-                (long) view.members().size());
+        Map<String, Long> counters = new LinkedHashMap<>();
+        counters.put("remoteReads", reads.remoteReads());
+        counters.put("sessionsMoved", rebalancer.moved());
+        counters.put("sessionsHeld", (long) local.size());
+        counters.put("tombstones", (long) copies.tombstones());
+        counters.put("members", (long) view.members().size());
+        return Collections.unmodifiableMap(counters);
     }
 
     /** The channel, for tests that install views of their own (a partition, a merge). */
@@ -456,15 +450,18 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
         return ChangeSet.builder(id, Instant.EPOCH, Instant.EPOCH).invalidated().build();
     }
 
+    /** Copies besides the owner's unless told otherwise. */
+    public static final int DEFAULT_BACKUPS = 1;
+
     /** Configures a {@link PrimaryBackupSessionStore}: see {@link ClusterStoreBuilder}, and the backups. */
     public static final class Builder extends ClusterStoreBuilder<Builder, PrimaryBackupSessionStore> {
-        private int backups = 1;
+        private int backups = DEFAULT_BACKUPS;
 
         private Builder(String clusterName) {
             super(clusterName);
         }
 
-        /** Copies besides the owner's (default 1). */
+        /** Copies besides the owner's, 0 to 4 (default {@link #DEFAULT_BACKUPS}). */
         public Builder backups(int backups) {
             if (backups < 0 || backups > 4) {
                 throw new IllegalArgumentException("backups must be 0 to 4: " + backups);

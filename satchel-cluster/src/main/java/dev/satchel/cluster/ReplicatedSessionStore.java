@@ -15,6 +15,8 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -285,23 +287,20 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
     }
 
     /**
-     * {@code saves_sent}, {@code bytes_sent} (change sets, before JGroups' framing), {@code
-     * sessions_held}, {@code tombstones} (deletions remembered so no late copy undoes them), {@code
-     * members}.
+     * This node's counters, in this order: {@code savesSent} (saves sent to the other nodes),
+     * {@code bytesSent} (their change sets, before JGroups' framing), {@code sessionsHeld}, {@code
+     * tombstones} (deletions remembered so no late copy undoes them) and {@code members} (nodes in
+     * this node's view).
      */
     @Override
     public Map<String, Long> counters() {
-        return Map.of(
-                "saves_sent",
-                messagesSent.sum(),
-                "bytes_sent",
-                bytesSent.sum(),
-                "sessions_held",
-                (long) local.size(),
-                "tombstones",
-                (long) copies.tombstones(),
-                "members",
-                (long) cluster.channel().getView().size());
+        Map<String, Long> counters = new LinkedHashMap<>();
+        counters.put("savesSent", messagesSent.sum());
+        counters.put("bytesSent", bytesSent.sum());
+        counters.put("sessionsHeld", (long) local.size());
+        counters.put("tombstones", (long) copies.tombstones());
+        counters.put("members", (long) cluster.channel().getView().size());
+        return Collections.unmodifiableMap(counters);
     }
 
     /** The channel, for tests that install views of their own (a partition, a merge). */
@@ -324,11 +323,6 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
     /** Sessions this node holds. */
     public int size() {
         return local.size();
-    }
-
-    /** Saves sent from this node, and their encoded bytes (framing of JGroups not included). */
-    public long[] sent() {
-        return new long[] {messagesSent.sum(), bytesSent.sum()};
     }
 
     @Override

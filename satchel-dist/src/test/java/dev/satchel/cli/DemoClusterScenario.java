@@ -438,11 +438,11 @@ abstract class DemoClusterScenario {
                                     HttpResponse.BodyHandlers.ofString())
                             .body())
                     .path("store");
-            assertThat(store.has("remote_reads"))
+            assertThat(store.has("remoteReads"))
                     .as("node %d reports its hops: %s", i, store)
                     .isTrue();
-            remoteReads += store.path("remote_reads").asLong();
-            held += store.path("sessions_held").asLong();
+            remoteReads += store.path("remoteReads").asLong();
+            held += store.path("sessionsHeld").asLong();
         }
         assertThat(held).as("session copies held by the three nodes").isGreaterThanOrEqualTo(12);
         assertThat(remoteReads)
