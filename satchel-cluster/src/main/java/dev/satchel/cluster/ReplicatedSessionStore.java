@@ -173,7 +173,7 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
     /** The node that decides a session's id changes: the first by rendezvous ranking over the view. */
     private Address decider(SessionId id) {
         Map<String, Address> byName = new java.util.HashMap<>();
-        cluster.channel().getView().getMembers().forEach(m -> byName.put(m.toString(), m));
+        cluster.members().forEach(m -> byName.put(m.toString(), m));
         return byName.get(dev.satchel.core.placement.Rendezvous.owner(id.value(), byName.keySet())
                 .orElseThrow(() -> new SessionStoreUnavailableException("no cluster view yet", null)));
     }
@@ -236,7 +236,7 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
                         .castMessage(null, message, RequestOptions.ASYNC().flags(Message.Flag.NO_RELIABILITY));
                 return PendingSave.done();
             }
-            List<Address> others = new ArrayList<>(cluster.channel().getView().getMembers());
+            List<Address> others = new ArrayList<>(cluster.members());
             others.remove(cluster.self());
             if (others.isEmpty()) {
                 return PendingSave.done();
@@ -299,7 +299,7 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
         counters.put("bytesSent", bytesSent.sum());
         counters.put("sessionsHeld", (long) local.size());
         counters.put("tombstones", (long) copies.tombstones());
-        counters.put("members", (long) cluster.channel().getView().size());
+        counters.put("members", (long) cluster.members().size());
         return Collections.unmodifiableMap(counters);
     }
 
@@ -310,9 +310,7 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
 
     /** The nodes in the cluster now, this one included. */
     public List<String> members() {
-        return cluster.channel().getView().getMembers().stream()
-                .map(Address::toString)
-                .toList();
+        return cluster.members().stream().map(Address::toString).toList();
     }
 
     /** The view JGroups installed on this node: its id and its members, as {@link #members()} names them. */
