@@ -8,6 +8,7 @@
 # Needs: java, wrk, haproxy, nginx (installed with apt-get when missing and running as root).
 # Traffic stays on 127.0.0.1; every process it starts is stopped on exit.
 set -euo pipefail
+case ${1:-} in -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 cd "$(dirname "$0")/../.."
 SECONDS_PER_RUN=${1:-10}
 JAR=satchel-dist/target/satchel.jar
@@ -97,7 +98,7 @@ peak() { # target -> requests/s; refuses a run in which any answer was not 2xx; 
   echo "$out" | awk '/Requests\/sec/ {print int($2)}'
 }
 openloop() { # target rate -> OpenLoop line
-  java -Xmx256m -cp "$BENCH" dev.satchel.bench.OpenLoop "http://127.0.0.1:${port[$1]}/" "$2" "$SECONDS_PER_RUN" 32 "Cookie: ${cookie[$1]}"
+  java -Xmx256m -cp "$BENCH" dev.satchel.bench.balancer.OpenLoop "http://127.0.0.1:${port[$1]}/" "$2" "$SECONDS_PER_RUN" 32 "Cookie: ${cookie[$1]}"
 }
 field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 

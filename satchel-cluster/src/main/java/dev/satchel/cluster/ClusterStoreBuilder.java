@@ -1,6 +1,8 @@
 package dev.satchel.cluster;
 
 import dev.satchel.core.SessionStoreUnavailableException;
+import dev.satchel.core.memory.MemorySessionStore;
+import dev.satchel.core.support.Durations;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
@@ -14,14 +16,25 @@ import java.util.Optional;
  * @param <S> the store it builds
  */
 public abstract class ClusterStoreBuilder<B extends ClusterStoreBuilder<B, S>, S> {
+    /** The JGroups stack both strategies use unless told otherwise: TCP, peers listed statically. */
+    public static final String DEFAULT_CONFIG = "dev/satchel/cluster/tcp.xml";
+    /** How long a save, or a read from another node, waits for the others unless told otherwise. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
+    /** How long a node that finds no peer at start waits for one unless told otherwise. */
+    public static final Duration DEFAULT_PEER_WAIT = Duration.ofSeconds(10);
+    /** Whether a save waits for the other copies unless told otherwise: it does. */
+    public static final Replication DEFAULT_MODE = Replication.SYNC;
+    /** The most sessions a node creates copies of unless told otherwise: the memory store's. */
+    public static final long DEFAULT_MAX_SESSIONS = MemorySessionStore.DEFAULT_MAX_SESSIONS;
+
     final String clusterName;
-    String config = "dev/satchel/cluster/tcp.xml";
+    String config = DEFAULT_CONFIG;
     Optional<String> nodeName = Optional.empty();
-    Duration timeout = Duration.ofSeconds(2);
+    Duration timeout = DEFAULT_TIMEOUT;
     Clock clock = Clock.systemUTC();
-    Duration peerWait = Duration.ofSeconds(10);
-    Replication mode = Replication.SYNC;
-    long maxSessions = dev.satchel.core.memory.MemorySessionStore.DEFAULT_MAX_SESSIONS;
+    Duration peerWait = DEFAULT_PEER_WAIT;
+    Replication mode = DEFAULT_MODE;
+    long maxSessions = DEFAULT_MAX_SESSIONS;
 
     ClusterStoreBuilder(String clusterName) {
         if (clusterName == null || clusterName.isBlank()) {
@@ -31,8 +44,8 @@ public abstract class ClusterStoreBuilder<B extends ClusterStoreBuilder<B, S>, S
     }
 
     /**
-     * The JGroups stack: a class-path resource or a file. Default {@code dev/satchel/cluster/tcp.xml}
-     * (TCP, static members from {@code satchel.cluster.peers}); {@code
+     * The JGroups stack: a class-path resource or a file. Default {@link #DEFAULT_CONFIG} (TCP,
+     * static members from {@code satchel.cluster.peers}); {@code
      * dev/satchel/cluster/loopback.xml} runs several nodes in one JVM.
      */
     public B config(String resourceOrFile) {
@@ -46,36 +59,31 @@ public abstract class ClusterStoreBuilder<B extends ClusterStoreBuilder<B, S>, S
         return self();
     }
 
-    /** How long a save, or a read from another node, waits for the others (default 2 s). */
+    /** How long one call to the store waits for its peers: a save, or a read from another node (default {@link #DEFAULT_TIMEOUT}). */
     public B timeout(Duration timeout) {
-        if (timeout == null || timeout.isNegative() || timeout.isZero()) {
-            throw new IllegalArgumentException("timeout must be positive: " + timeout);
-        }
-        this.timeout = timeout;
+        this.timeout = Durations.requirePositive(timeout, "timeout");
         return self();
     }
 
     /**
      * How long a node that finds no peer at start waits for one before it serves alone, when the
-     * stack lists peers (default 10 s). A node that heard no answer within the join timeout would
-     * otherwise form a cluster of its own and answer "no session" until the merge.
+     * stack lists peers (default {@link #DEFAULT_PEER_WAIT}). A node that heard no answer within
+     * the join timeout would otherwise form a cluster of its own and answer "no session" until the
+     * merge.
      */
     public B peerWait(Duration wait) {
-        if (wait == null || wait.isNegative()) {
-            throw new IllegalArgumentException("peer wait must not be negative: " + wait);
-        }
-        this.peerWait = wait;
+        this.peerWait = Durations.requireNonNegative(wait, "peer wait");
         return self();
     }
 
-    /** {@link Replication#SYNC} (default) or {@link Replication#ASYNC}. */
+    /** {@link Replication#SYNC} or {@link Replication#ASYNC} (default {@link #DEFAULT_MODE}). */
     public B mode(Replication mode) {
         this.mode = Objects.requireNonNull(mode, "mode");
         return self();
     }
 
     /**
-     * The most sessions this node creates copies of (default 1,000,000). A node at its cap
+     * The most sessions this node creates copies of (default {@link #DEFAULT_MAX_SESSIONS}). A node at its cap
      * refuses a new session, and a save that would create one there fails (503) rather than being
      * acknowledged with a copy missing. Copies moved to it whole (joins, view changes) are not
      * refused, since refusing them would lose sessions.

@@ -1,8 +1,10 @@
 package dev.satchel.cluster;
 
 import dev.satchel.core.SessionRecord;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
+import java.io.DataInputStream;
 import java.io.DataOutput;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -58,6 +60,27 @@ final class CopyWire {
                 r.principal(),
                 in.readLong());
         return new Copy(r.id(), stamp, Optional.of(withVersion), withVersion.expiresAt());
+    }
+
+    /** One copy as an answer (a read, a rename's take); no copy is an empty answer. */
+    static byte[] answer(Optional<Copy> copy) {
+        if (copy.isEmpty()) {
+            return new byte[0];
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            CopyWire.write(copy.get(), out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** The copy in an answer, empty if there was none. */
+    static Optional<Copy> readAnswer(byte[] answer) throws IOException {
+        return answer == null || answer.length == 0
+                ? Optional.empty()
+                : Optional.of(CopyWire.read(new DataInputStream(new ByteArrayInputStream(answer))));
     }
 
     static void writeAll(List<Copy> copies, DataOutput out) throws IOException {

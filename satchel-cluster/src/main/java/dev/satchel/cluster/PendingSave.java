@@ -3,6 +3,8 @@ package dev.satchel.cluster;
 import dev.satchel.core.SessionStore.SaveOutcome;
 import dev.satchel.core.SessionStoreUnavailableException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -82,5 +84,16 @@ final class PendingSave {
             return Optional.of(SaveOutcome.values()[b]);
         }
         return Optional.empty();
+    }
+
+    /** The nodes whose answer was {@code code} (a store's STALE, say). */
+    static List<Address> answering(Map<Address, Optional<Object>> answers, byte code) {
+        List<Address> nodes = new ArrayList<>();
+        answers.forEach((node, value) -> {
+            if (value.isPresent() && value.get() instanceof Byte b && b == code) {
+                nodes.add(node);
+            }
+        });
+        return nodes;
     }
 }

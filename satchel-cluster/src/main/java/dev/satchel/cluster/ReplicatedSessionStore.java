@@ -9,14 +9,14 @@ import dev.satchel.core.SessionListener;
 import dev.satchel.core.SessionRecord;
 import dev.satchel.core.SessionStoreUnavailableException;
 import dev.satchel.core.memory.MemorySessionStore;
-import java.io.ByteArrayOutputStream;
+import dev.satchel.core.support.DaemonThreads;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -29,9 +29,7 @@ import org.jgroups.BytesMessage;
 import org.jgroups.JChannel;
 import org.jgroups.MergeView;
 import org.jgroups.Message;
-import org.jgroups.Receiver;
 import org.jgroups.View;
-import org.jgroups.blocks.MessageDispatcher;
 import org.jgroups.blocks.RequestOptions;
 import org.jgroups.blocks.ResponseMode;
 import org.slf4j.Logger;
@@ -55,8 +53,8 @@ import org.slf4j.LoggerFactory;
  * touches the servlet filter makes, so there are no access-time storms. The cost: memory that
  * grows with the number of sessions on every node, and one multicast per save.
  *
- * <p>One file, over 500 lines: the request kinds (save, copies, pull, take) and their handlers are
- * one protocol, each side of which reads best beside the other (as in the primary-backup store).
+ * <p>The channel, the start and readiness are {@link ClusterChannel}'s; a joiner's paged pull is
+ * {@link JoinPull}, as in the primary-backup store.
  */
 public final class ReplicatedSessionStore implements PrincipalIndexedStore, ObservableSessionStore, ReportingStore {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicatedSessionStore.class);
@@ -73,56 +71,34 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
 
     private final VersionedCopies copies;
     private final MemorySessionStore local;
-    private final JChannel channel;
-    private final MessageDispatcher dispatcher;
+    private final ClusterChannel cluster;
     private final Replication mode;
     private final Duration timeout;
     private final LongAdder bytesSent = new LongAdder();
     private final LongAdder messagesSent = new LongAdder();
-    private final Membership membership = new Membership();
-    private final MergeWatch mergeWatch = new MergeWatch();
+    private final Membership membership;
+    private final MergeWatch mergeWatch;
 
-    private final ExecutorService handover = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "satchel-handover");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService handover = Executors.newSingleThreadExecutor(DaemonThreads.named("satchel-handover"));
 
     private ReplicatedSessionStore(Builder b) throws Exception {
         this.mode = b.mode;
         this.timeout = b.timeout;
         this.copies = new VersionedCopies(b.clock, b.maxSessions);
         this.local = copies.local();
-        this.channel = new JChannel(b.config);
-        b.nodeName.ifPresent(channel::setName);
-        this.dispatcher = new MessageDispatcher(channel, this::apply);
-        dispatcher.setReceiver(new Receiver() {
-            @Override
-            public void viewAccepted(View view) {
-                membership.viewInstalled(view);
-                LOG.info("cluster view {}: {} nodes", view.getViewId(), view.size());
-                if (view instanceof MergeView merge && !handover.isShutdown()) {
-                    mergeWatch.merged();
-                    handover.execute(() -> {
-                        exchangeAfterMerge(merge);
-                        mergeWatch.sent();
-                    });
-                }
-            }
-        });
-        try {
-            channel.connect(b.clusterName);
-            Membership.awaitPeers(channel, b.peerWait, LOG);
-            if (channel.getView().size() > 1 && !channel.getView().getCoord().equals(channel.getAddress())) {
-                pullEverySession(channel.getView().getCoord()); // from the oldest member
-            }
-            int early = membership.openGate();
-            if (early > 0) {
-                LOG.info("applied {} saves that reached this node before its sessions", early);
-            }
-        } catch (Exception | Error e) {
-            close(); // a member that never opens its gate would hold every save sent to it
-            throw e;
+        this.cluster = new ClusterChannel(b, this::apply, this::viewAccepted);
+        this.membership = cluster.membership();
+        this.mergeWatch = cluster.mergeWatch();
+        cluster.join(b, this::pullEverySession, this::close);
+    }
+
+    private void viewAccepted(View view) {
+        if (view instanceof MergeView merge && !handover.isShutdown()) {
+            mergeWatch.merged();
+            handover.execute(() -> {
+                exchangeAfterMerge(merge);
+                mergeWatch.sent();
+            });
         }
     }
 
@@ -161,12 +137,7 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
         Map<Address, Optional<Object>> answers = pending.await();
         // Nodes whose copy was behind this one's (back from a partition) applied nothing: they get
         // the whole copy, read and sent under the session's lock, and the save waits for them.
-        List<Address> stale = new ArrayList<>();
-        answers.forEach((node, value) -> {
-            if (value.isPresent() && value.get() instanceof Byte b && b == STALE) {
-                stale.add(node);
-            }
-        });
+        List<Address> stale = PendingSave.answering(answers, STALE);
         if (!stale.isEmpty()) {
             copies.locked(changes.id(), () -> copies.copyOf(changes.id()).map(copy -> sendCopies(stale, copy)))
                     .ifPresent(PendingSave::await);
@@ -174,8 +145,7 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
         // A node that refused the save (a tombstone there: the session was logged out, or renamed
         // by a login on another node) makes it refused here too; this node's copy ends with the
         // invalidation that tombstone came from.
-        boolean refused =
-                answers.values().stream().flatMap(Optional::stream).anyMatch(v -> v instanceof Byte b && b == REFUSED);
+        boolean refused = !PendingSave.answering(answers, REFUSED).isEmpty();
         return refused && here[0] == SaveOutcome.UPDATED ? SaveOutcome.GONE : here[0];
     }
 
@@ -189,7 +159,7 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
         SessionId previous = changes.previousId().orElseThrow();
         Address decider = decider(previous);
         Optional<SessionRecord> taken =
-                decider.equals(channel.getAddress()) ? copies.take(previous) : takeFrom(decider, previous);
+                decider.equals(cluster.self()) ? copies.take(previous) : takeFrom(decider, previous);
         if (taken.isEmpty()) {
             return SaveOutcome.GONE;
         }
@@ -203,23 +173,45 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
     /** The node that decides a session's id changes: the first by rendezvous ranking over the view. */
     private Address decider(SessionId id) {
         Map<String, Address> byName = new java.util.HashMap<>();
-        channel.getView().getMembers().forEach(m -> byName.put(m.toString(), m));
+        cluster.members().forEach(m -> byName.put(m.toString(), m));
         return byName.get(dev.satchel.core.placement.Rendezvous.owner(id.value(), byName.keySet())
                 .orElseThrow(() -> new SessionStoreUnavailableException("no cluster view yet", null)));
     }
 
     private Optional<SessionRecord> takeFrom(Address decider, SessionId id) {
         try {
-            byte[] answer = dispatcher.sendMessage(
-                    new BytesMessage(decider, request(TAKE, out -> ChangeSetWire.writeId(out, id))),
-                    RequestOptions.SYNC().timeout(timeout.toMillis()));
-            if (answer == null || answer.length == 0) {
-                return Optional.empty();
-            }
-            return CopyWire.read(new DataInputStream(new java.io.ByteArrayInputStream(answer)))
-                    .record();
+            byte[] answer = cluster.dispatcher()
+                    .sendMessage(
+                            new BytesMessage(
+                                    decider, ClusterChannel.request(TAKE, out -> ChangeSetWire.writeId(out, id))),
+                            RequestOptions.SYNC().timeout(timeout.toMillis()));
+            return CopyWire.readAnswer(answer).flatMap(Copy::record);
         } catch (Exception e) {
             throw new SessionStoreUnavailableException("the cluster did not answer a rename: " + e.getMessage(), e);
+        }
+    }
+
+    /** Sends one whole copy to nodes whose copy was behind, and returns the wait for their answers. */
+    private PendingSave sendCopies(List<Address> targets, Copy copy) {
+        try {
+            return PendingSave.awaiting(
+                    cluster.dispatcher()
+                            .castMessageWithFuture(
+                                    targets,
+                                    new BytesMessage(
+                                            null,
+                                            CopyWire.encode(
+                                                    out -> {
+                                                        out.writeByte(COPIES);
+                                                        ChangeSetWire.writeVarLong(out, membership.currentViewId());
+                                                    },
+                                                    List.of(copy))),
+                                    new RequestOptions(ResponseMode.GET_ALL, timeout.toMillis())
+                                            .anycasting(true)
+                                            .flags(Message.Flag.NO_RELIABILITY)),
+                    timeout);
+        } catch (Exception e) {
+            throw new SessionStoreUnavailableException("could not repair a node's copy: " + e.getMessage(), e);
         }
     }
 
@@ -231,31 +223,8 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
      * that joins mid-save, {@link Membership} provides. With a wait, the returned save completes
      * once every other node has applied it.
      */
-    /** Sends one whole copy to nodes whose copy was behind, and returns the wait for their answers. */
-    private PendingSave sendCopies(List<Address> targets, Copy copy) {
-        try {
-            return PendingSave.awaiting(
-                    dispatcher.castMessageWithFuture(
-                            targets,
-                            new BytesMessage(
-                                    null,
-                                    CopyWire.encode(
-                                            out -> {
-                                                out.writeByte(COPIES);
-                                                ChangeSetWire.writeVarLong(out, membership.currentViewId());
-                                            },
-                                            List.of(copy))),
-                            new RequestOptions(ResponseMode.GET_ALL, timeout.toMillis())
-                                    .anycasting(true)
-                                    .flags(Message.Flag.NO_RELIABILITY)),
-                    timeout);
-        } catch (Exception e) {
-            throw new SessionStoreUnavailableException("could not repair a node's copy: " + e.getMessage(), e);
-        }
-    }
-
     private PendingSave send(ChangeSet changes, long stamp, long base, Optional<Duration> wait) {
-        byte[] payload = request(SAVE, out -> {
+        byte[] payload = ClusterChannel.request(SAVE, out -> {
             new StampedSave(membership.currentViewId(), stamp, base, changes).write(out);
         });
         messagesSent.increment();
@@ -263,20 +232,24 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
         Message message = new BytesMessage(null, payload).setFlag(Message.TransientFlag.DONT_LOOPBACK);
         try {
             if (wait.isEmpty()) {
-                dispatcher.castMessage(null, message, RequestOptions.ASYNC().flags(Message.Flag.NO_RELIABILITY));
+                cluster.dispatcher()
+                        .castMessage(null, message, RequestOptions.ASYNC().flags(Message.Flag.NO_RELIABILITY));
                 return PendingSave.done();
             }
-            List<Address> others = new ArrayList<>(channel.getView().getMembers());
-            others.remove(channel.getAddress());
+            List<Address> others = new ArrayList<>(cluster.members());
+            others.remove(cluster.self());
             if (others.isEmpty()) {
                 return PendingSave.done();
             }
             return PendingSave.awaiting(
-                    dispatcher.castMessageWithFuture(
-                            others,
-                            message,
-                            new RequestOptions(ResponseMode.GET_ALL, wait.get().toMillis())
-                                    .flags(Message.Flag.NO_RELIABILITY)),
+                    cluster.dispatcher()
+                            .castMessageWithFuture(
+                                    others,
+                                    message,
+                                    new RequestOptions(
+                                                    ResponseMode.GET_ALL,
+                                                    wait.get().toMillis())
+                                            .flags(Message.Flag.NO_RELIABILITY)),
                     wait.get());
         } catch (Exception e) {
             if (wait.isEmpty()) {
@@ -314,42 +287,35 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
     }
 
     /**
-     * {@code saves_sent}, {@code bytes_sent} (change sets, before JGroups' framing), {@code
-     * sessions_held}, {@code tombstones} (deletions remembered so no late copy undoes them), {@code
-     * members}.
+     * This node's counters, in this order: {@code saves_sent} (saves sent to the other nodes),
+     * {@code bytes_sent} (their change sets, before JGroups' framing), {@code sessions_held}, {@code
+     * tombstones} (deletions remembered so no late copy undoes them) and {@code members} (nodes in
+     * this node's view).
      */
     @Override
     public Map<String, Long> counters() {
-        return Map.of(
-                "saves_sent",
-                messagesSent.sum(),
-                "bytes_sent",
-                bytesSent.sum(),
-                "sessions_held",
-                (long) local.size(),
-                "tombstones",
-                (long) copies.tombstones(),
-                "members",
-                (long) channel.getView().size());
+        Map<String, Long> counters = new LinkedHashMap<>();
+        counters.put("saves_sent", messagesSent.sum());
+        counters.put("bytes_sent", bytesSent.sum());
+        counters.put("sessions_held", (long) local.size());
+        counters.put("tombstones", (long) copies.tombstones());
+        counters.put("members", (long) cluster.members().size());
+        return Collections.unmodifiableMap(counters);
     }
 
     /** The channel, for tests that install views of their own (a partition, a merge). */
     JChannel channel() {
-        return channel;
+        return cluster.channel();
     }
 
     /** The nodes in the cluster now, this one included. */
     public List<String> members() {
-        return channel.getView().getMembers().stream().map(Address::toString).toList();
+        return cluster.members().stream().map(Address::toString).toList();
     }
 
     /** The view JGroups installed on this node: its id and its members, as {@link #members()} names them. */
     public dev.satchel.core.ClusterView view() {
-        View now = channel.getView();
-        return new dev.satchel.core.ClusterView(
-                now.getViewId().getCreator() + "|" + now.getViewId().getId(),
-                now.getMembers().stream().map(Address::toString).toList(),
-                membership.gateOpen() && mergeWatch.settled() && Membership.holdsEnoughOf(channel, now.size()));
+        return cluster.view();
     }
 
     /** Sessions this node holds. */
@@ -357,20 +323,10 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
         return local.size();
     }
 
-    /** Saves sent from this node, and their encoded bytes (framing of JGroups not included). */
-    public long[] sent() {
-        return new long[] {messagesSent.sum(), bytesSent.sum()};
-    }
-
     @Override
     public void close() {
         handover.shutdownNow();
-        try {
-            dispatcher.close();
-        } catch (IOException e) {
-            LOG.debug("closing the dispatcher: {}", e.getMessage());
-        }
-        channel.close();
+        cluster.close();
         copies.close();
     }
 
@@ -381,8 +337,7 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
      * (a merge, a pass-on) are kept only if newer than this node's.
      */
     private Object apply(Message message) throws IOException {
-        DataInputStream in = new DataInputStream(
-                new java.io.ByteArrayInputStream(message.getArray(), message.getOffset(), message.getLength()));
+        DataInputStream in = ClusterChannel.in(message);
         switch (in.readByte()) {
             case SAVE -> {
                 StampedSave save = StampedSave.read(in, copies);
@@ -400,7 +355,7 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
                 if (outcome.get().isEmpty()) {
                     return STALE;
                 }
-                List<Address> missed = membership.missedBy(sentIn, message.getSrc(), channel.getAddress());
+                List<Address> missed = membership.missedBy(sentIn, message.getSrc(), cluster.self());
                 if (!missed.isEmpty()) {
                     handover.execute(() -> passOn(List.of(changes.id()), missed));
                 }
@@ -418,26 +373,18 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
                 return null;
             }
             case PULL -> {
-                return answerPull(in);
+                return JoinPull.answer(in, membership, timeout, ask -> copies.copies(ask.page()::holds));
             }
             case TAKE -> {
                 if (!membership.gateOpen()) {
                     throw new IOException("this node is still receiving its sessions");
                 }
                 SessionId id = ChangeSetWire.readId(in);
-                if (!decider(id).equals(channel.getAddress())) { // two views must not pick two deciders
+                if (!decider(id).equals(cluster.self())) { // two views must not pick two deciders
                     throw new IOException("not the node that decides this session's renames in view "
-                            + channel.getView().getViewId());
+                            + cluster.channel().getView().getViewId());
                 }
-                Optional<SessionRecord> taken = copies.take(id);
-                if (taken.isEmpty()) {
-                    return new byte[0];
-                }
-                ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
-                try (DataOutputStream out = new DataOutputStream(bytes)) {
-                    CopyWire.write(Copy.live(taken.get(), 0), out);
-                }
-                return bytes.toByteArray();
+                return CopyWire.answer(copies.take(id).map(r -> Copy.live(r, 0)));
             }
             default -> throw new IOException("unknown request");
         }
@@ -446,7 +393,8 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
     /**
      * Sends this node's copies of sessions (or their tombstones) to nodes a save may have missed,
      * in batches, without waiting: from the hand-over thread only, so what it sends a node arrives
-     * in the order it was read. The receivers keep each only if it is newer than theirs.
+     * in the order it was read (UNICAST3 keeps it in order, and retransmits what a replaced
+     * connection lost). The receivers keep each only if it is newer than theirs.
      */
     private void passOn(List<SessionId> ids, List<Address> targets) {
         List<Copy> batch = new ArrayList<>();
@@ -455,17 +403,20 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
         }
         for (List<Copy> part : CopyWire.batches(batch)) {
             try {
-                dispatcher.castMessage(
-                        targets,
-                        new BytesMessage(
-                                null,
-                                CopyWire.encode(
-                                        out -> {
-                                            out.writeByte(COPIES);
-                                            ChangeSetWire.writeVarLong(out, membership.currentViewId());
-                                        },
-                                        part)),
-                        RequestOptions.ASYNC().anycasting(true).flags(Message.Flag.NO_RELIABILITY));
+                cluster.dispatcher()
+                        .castMessage(
+                                targets,
+                                new BytesMessage(
+                                        null,
+                                        CopyWire.encode(
+                                                out -> {
+                                                    out.writeByte(COPIES);
+                                                    ChangeSetWire.writeVarLong(out, membership.currentViewId());
+                                                },
+                                                part)),
+                                // Retransmitted if a replaced connection drops it (no NO_RELIABILITY):
+                                // nobody waits on it to notice. A late copy applies only if newer.
+                                RequestOptions.ASYNC().anycasting(true));
             } catch (Exception e) {
                 LOG.warn("could not pass {} sessions on to {}: {}", part.size(), targets, e.getMessage());
             }
@@ -479,8 +430,8 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
      */
     private void exchangeAfterMerge(MergeView merge) {
         for (View subgroup : merge.getSubgroups()) {
-            if (subgroup.getMembers().contains(channel.getAddress())) {
-                if (!subgroup.getCoord().equals(channel.getAddress())) {
+            if (subgroup.getMembers().contains(cluster.self())) {
+                if (!subgroup.getCoord().equals(cluster.self())) {
                     return;
                 }
                 List<Address> others = new ArrayList<>(merge.getMembers());
@@ -500,63 +451,18 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
     }
 
     /**
-     * A joining node takes every session from the oldest member before it serves, in pages by a
-     * hash of the id: one message of every session would hold up, on the same connection, every
-     * save that member sends behind it (JGroups' STATE_TRANSFER did: 0.6 s at 100,000 sessions).
-     * Saves reaching this node meanwhile wait at the gate and apply after.
+     * A joining node takes every session from the oldest member before it serves, in pages
+     * ({@link JoinPull}); saves reaching this node meanwhile wait at the gate and apply after.
      */
-    private void pullEverySession(Address from) throws Exception {
-        int received = 0;
-        for (int p = 0; p < PullPage.COUNT; p++) {
-            PullPage page = new PullPage(p, PullPage.COUNT);
-            byte[] answer = dispatcher.sendMessage(
-                    new BytesMessage(from, request(PULL, out -> {
-                        out.writeUTF(channel.getAddress().toString());
-                        page.write(out);
-                    })),
-                    RequestOptions.SYNC().timeout(timeout.toMillis() * 5));
-            if (answer == null) {
-                throw new IOException("no answer to the pull of page " + page + " from " + from);
-            }
-            for (Copy copy : CopyWire.readAll(new DataInputStream(new java.io.ByteArrayInputStream(answer)))) {
-                copies.apply(copy);
-                received++;
-            }
+    private void pullEverySession() throws Exception {
+        View joined = cluster.channel().getView();
+        if (joined.size() <= 1 || joined.getCoord().equals(cluster.self())) {
+            return;
         }
+        Address from = joined.getCoord(); // the oldest member
+        int received = new JoinPull(cluster.dispatcher(), PULL, timeout, 1, true)
+                .pull(cluster.self(), joined.getMembers(), List.of(from), copies::apply);
         LOG.info("received {} sessions on joining, from {}", received, from);
-    }
-
-    /**
-     * One page of every session and tombstone, for a joining node. Answered once this node's view
-     * holds the joiner: a save sent in the view before then either arrived first, and is in a
-     * page, or arrives after, and this node passes it on to the joiner.
-     */
-    private byte[] answerPull(DataInputStream in) throws IOException {
-        String joiner = in.readUTF();
-        PullPage page = PullPage.read(in);
-        membership.awaitMember(joiner, timeout);
-        List<Copy> answer = copies.copies(page::holds);
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 * answer.size() + 4);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            CopyWire.writeAll(answer, out);
-        }
-        return bytes.toByteArray();
-    }
-
-    @FunctionalInterface
-    private interface Writer {
-        void write(DataOutputStream out) throws IOException;
-    }
-
-    private static byte[] request(byte kind, Writer body) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(kind);
-            body.write(out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
     }
 
     /** Configures a {@link ReplicatedSessionStore}: see {@link ClusterStoreBuilder}. */

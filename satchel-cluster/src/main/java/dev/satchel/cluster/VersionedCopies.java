@@ -5,6 +5,7 @@ import dev.satchel.core.SessionId;
 import dev.satchel.core.SessionRecord;
 import dev.satchel.core.SessionStore.SaveOutcome;
 import dev.satchel.core.memory.MemorySessionStore;
+import dev.satchel.core.support.DaemonThreads;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -46,11 +47,8 @@ final class VersionedCopies implements AutoCloseable {
     private final SessionLocks locks = new SessionLocks();
     private final Map<SessionId, Long> stampOf = new ConcurrentHashMap<>();
     private final Map<SessionId, Copy> tombstones = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService cleaner = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "satchel-tombstones");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService cleaner =
+            Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("satchel-tombstones"));
 
     VersionedCopies(Clock clock) {
         this(clock, MemorySessionStore.DEFAULT_MAX_SESSIONS);

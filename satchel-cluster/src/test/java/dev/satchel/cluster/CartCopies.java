@@ -2,14 +2,41 @@ package dev.satchel.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.satchel.core.ChangeSet;
+import dev.satchel.core.SessionId;
 import dev.satchel.core.SessionRecord;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
-/** The race tests' view of one node's copy of a session: its "cart" attribute, waited for. */
+/**
+ * The race tests' sessions: a "cart" attribute, created and set now, and one node's copy of it
+ * read and waited for.
+ */
 final class CartCopies {
     private CartCopies() {}
+
+    /** A new session holding {@code cart}: 30 minutes idle, 8 hours at most. */
+    static ChangeSet create(SessionId id, String cart) {
+        Instant now = Instant.now();
+        return ChangeSet.builder(id, now, now.plus(Duration.ofHours(8)))
+                .created()
+                .accessedAt(now)
+                .maxInactiveInterval(Duration.ofMinutes(30))
+                .set("cart", cart.getBytes(StandardCharsets.UTF_8))
+                .build();
+    }
+
+    /** A save that sets the cart of a session. */
+    static ChangeSet setCart(SessionId id, String cart) {
+        Instant now = Instant.now();
+        return ChangeSet.builder(id, now, now.plus(Duration.ofHours(8)))
+                .set("cart", cart.getBytes(StandardCharsets.UTF_8))
+                .build();
+    }
 
     static String cart(Optional<SessionRecord> copy) {
         return copy.map(r -> WritesDuringJoin.text(r.attributes().get("cart"))).orElse("<none>");

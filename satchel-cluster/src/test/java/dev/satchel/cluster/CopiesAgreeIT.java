@@ -1,5 +1,7 @@
 package dev.satchel.cluster;
 
+import static dev.satchel.cluster.CartCopies.create;
+import static dev.satchel.cluster.CartCopies.setCart;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.satchel.core.ChangeSet;
@@ -35,23 +37,6 @@ class CopiesAgreeIT {
 
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static ChangeSet create(SessionId id) {
-        Instant now = Instant.now();
-        return ChangeSet.builder(id, now, now.plus(Duration.ofHours(8)))
-                .created()
-                .accessedAt(now)
-                .maxInactiveInterval(Duration.ofMinutes(30))
-                .set("cart", bytes("empty"))
-                .build();
-    }
-
-    private static ChangeSet setCart(SessionId id, String cart) {
-        Instant now = Instant.now();
-        return ChangeSet.builder(id, now, now.plus(Duration.ofHours(8)))
-                .set("cart", bytes(cart))
-                .build();
     }
 
     private PrimaryBackupSessionStore primaryBackup(String name, int backups) {
@@ -133,7 +118,7 @@ class CopiesAgreeIT {
             awaitMembers(b, 2);
             for (int i = 0; i < 300; i++) {
                 SessionId id = SessionId.random();
-                (i % 2 == 0 ? a : b).save(create(id));
+                (i % 2 == 0 ? a : b).save(create(id, "empty"));
                 ids.add(id);
             }
             try (PrimaryBackupSessionStore c = primaryBackup("c", 0)) {
@@ -187,7 +172,7 @@ class CopiesAgreeIT {
         try {
             for (int i = 0; i < trials; i++) {
                 SessionId old = SessionId.random();
-                one.save(create(old));
+                one.save(create(old, "empty"));
                 SessionId first = SessionId.random();
                 SessionId second = SessionId.random();
                 Future<SessionStore.SaveOutcome> x = pool.submit(() -> one.save(login(old, first)));
@@ -239,7 +224,7 @@ class CopiesAgreeIT {
             for (int i = 0; i < 10; i++) {
                 SessionId id = SessionId.random();
                 try {
-                    a.save(create(id));
+                    a.save(create(id, "empty"));
                     acknowledged++;
                     assertThat(small.heldCopy(id))
                             .as("the backup's copy of acknowledged session " + i)
@@ -258,7 +243,7 @@ class CopiesAgreeIT {
         List<SessionId> ids = new ArrayList<>();
         for (int i = 0; i < SESSIONS; i++) {
             SessionId id = SessionId.random();
-            through.save(create(id));
+            through.save(create(id, "empty"));
             ids.add(id);
         }
         ExecutorService writers = Executors.newFixedThreadPool(WRITERS);

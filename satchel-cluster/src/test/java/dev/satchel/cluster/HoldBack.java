@@ -7,7 +7,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.jgroups.BytesMessage;
+import org.jgroups.Header;
 import org.jgroups.Message;
+import org.jgroups.blocks.RequestCorrelator;
+import org.jgroups.conf.ClassConfigurator;
 import org.jgroups.stack.Protocol;
 import org.jgroups.util.MessageBatch;
 
@@ -26,18 +29,29 @@ public final class HoldBack extends Protocol {
     private Predicate<Message> holding = m -> false;
     private final Map<String, Integer> savesPassed = new ConcurrentHashMap<>();
 
-    /** A store's save or request from {@code node}: what the stores send without reliability. */
+    /**
+     * A store's saves and copies from {@code node}: what the stores send without reliability (saves
+     * and their answers), and what they send one way in the background (copies, pass-ons, expiry
+     * announcements, reliable since issue 11 item 11). A slow connection holds back both.
+     */
     static Predicate<Message> savesFrom(String node) {
         return m -> m instanceof BytesMessage
-                && m.isFlagSet(Message.Flag.NO_RELIABILITY)
+                && (m.isFlagSet(Message.Flag.NO_RELIABILITY) || isOneWayRequest(m))
                 && m.getSrc() != null
                 && m.getSrc().toString().equals(node);
+    }
+
+    /** A dispatcher request that expects no answer (as opposed to a pull or its answer). */
+    private static boolean isOneWayRequest(Message m) {
+        Header h = m.getHeader(ClassConfigurator.getProtocolId(RequestCorrelator.class));
+        return h instanceof RequestCorrelator.Header r && r.type == RequestCorrelator.Header.REQ && !r.rspExpected();
     }
 
     /** Answers from {@code node} to requests sent with reliability, as a joiner's pull is. */
     static Predicate<Message> pullAnswersFrom(String node) {
         return m -> m instanceof BytesMessage
                 && !m.isFlagSet(Message.Flag.NO_RELIABILITY)
+                && !isOneWayRequest(m)
                 && m.getSrc() != null
                 && m.getSrc().toString().equals(node);
     }

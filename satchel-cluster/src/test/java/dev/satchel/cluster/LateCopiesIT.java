@@ -1,15 +1,13 @@
 package dev.satchel.cluster;
 
+import static dev.satchel.cluster.CartCopies.create;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.satchel.core.ChangeSet;
 import dev.satchel.core.SessionId;
 import dev.satchel.core.SessionStoreUnavailableException;
 import dev.satchel.core.placement.Rendezvous;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -99,15 +97,5 @@ class LateCopiesIT {
             }
         }
         throw new IllegalStateException("no session id ranks that way");
-    }
-
-    private static ChangeSet create(SessionId id, String cart) {
-        Instant now = Instant.now();
-        return ChangeSet.builder(id, now, now.plus(Duration.ofHours(8)))
-                .created()
-                .accessedAt(now)
-                .maxInactiveInterval(Duration.ofMinutes(30))
-                .set("cart", cart.getBytes(StandardCharsets.UTF_8))
-                .build();
     }
 }

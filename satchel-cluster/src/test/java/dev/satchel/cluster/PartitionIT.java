@@ -1,14 +1,12 @@
 package dev.satchel.cluster;
 
+import static dev.satchel.cluster.CartCopies.create;
+import static dev.satchel.cluster.CartCopies.setCart;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.satchel.core.ChangeSet;
 import dev.satchel.core.SessionId;
 import dev.satchel.core.SessionStore;
 import dev.satchel.core.placement.Rendezvous;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -215,23 +213,6 @@ class PartitionIT {
         return ReplicatedSessionStore.builder(cluster)
                 .config("dev/satchel/cluster/loopback-hold.xml")
                 .nodeName(name + tag)
-                .build();
-    }
-
-    private static ChangeSet create(SessionId id, String cart) {
-        Instant now = Instant.now();
-        return ChangeSet.builder(id, now, now.plus(Duration.ofHours(8)))
-                .created()
-                .accessedAt(now)
-                .maxInactiveInterval(Duration.ofMinutes(30))
-                .set("cart", cart.getBytes(StandardCharsets.UTF_8))
-                .build();
-    }
-
-    private static ChangeSet setCart(SessionId id, String cart) {
-        Instant now = Instant.now();
-        return ChangeSet.builder(id, now, now.plus(Duration.ofHours(8)))
-                .set("cart", cart.getBytes(StandardCharsets.UTF_8))
                 .build();
     }
 

@@ -4,58 +4,49 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.satchel.core.SessionId;
 import dev.satchel.core.SessionRecord;
-import dev.satchel.core.SessionStore;
-import dev.satchel.core.SessionStoreContract;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The store contract on a three-node replicated cluster inside this JVM (JGroups' shared loopback),
- * the store under test being one of the three; then what replication itself promises.
+ * The cluster-store contract on a three-node replicated cluster inside this JVM (JGroups' shared
+ * loopback), the store under test being one of the three; then what only all-to-all replication
+ * promises: every node has every save, joiners get every session, and the races around a join.
  */
-class ReplicatedStoreIT extends SessionStoreContract {
-    private final List<ReplicatedSessionStore> others = new ArrayList<>();
-    private String cluster;
+class ReplicatedStoreIT extends ClusterStoreContract<ReplicatedSessionStore> {
 
-    private ReplicatedSessionStore node(Clock clock, String name, Replication mode) {
-        return ReplicatedSessionStore.builder(cluster)
-                .config("dev/satchel/cluster/loopback.xml")
-                .nodeName(name)
-                .mode(mode)
-                .clock(clock)
-                .build();
+    @Override
+    ClusterStoreBuilder<?, ReplicatedSessionStore> builder(String name) {
+        return ReplicatedSessionStore.builder(name);
     }
 
     @Override
-    protected SessionStore createStore(Clock clock) {
-        cluster = "satchel-it-" + UUID.randomUUID();
-        ReplicatedSessionStore a = node(clock, "a", Replication.SYNC);
-        others.add(node(clock, "b", Replication.SYNC));
-        others.add(node(clock, "c", Replication.SYNC));
-        return a;
-    }
-
-    @AfterEach
-    void closeOthers() {
-        others.forEach(ReplicatedSessionStore::close);
-        others.clear();
+    Optional<SessionRecord> heldCopy(ReplicatedSessionStore node, SessionId id) {
+        return node.load(id);
     }
 
     @Override
-    protected void reclaimExpired(SessionStore store) {
-        ((ReplicatedSessionStore) store).expireDue();
+    List<String> members(ReplicatedSessionStore node) {
+        return node.members();
+    }
+
+    @Override
+    int expireDue(ReplicatedSessionStore node) {
+        return node.expireDue();
+    }
+
+    @Override
+    List<String> replicasOf(SessionId id, List<String> names) {
+        return names; // every node holds every session
     }
 
     @Test
     void aSyncSave_isOnEveryNode_whenItReturns() {
-        assertThat(((ReplicatedSessionStore) store).members()).hasSize(3);
+        assertThat((a()).members()).hasSize(3);
         for (int i = 0; i < 50; i++) {
             SessionRecord r = create(Map.of("n", Integer.toString(i)));
             for (ReplicatedSessionStore other : others) {
@@ -91,85 +82,17 @@ class ReplicatedStoreIT extends SessionStoreContract {
     }
 
     @Test
-    void aNodeThatJoinsWhileSessionsChange_endsWithTheSameCopies() throws Exception {
-        List<ReplicatedSessionStore> writers = List.of((ReplicatedSessionStore) store, others.get(0));
-        WritesDuringJoin writes = new WritesDuringJoin(
-                writers, 3, 20, (r, value) -> change(r).set("n", bytes(value)).build(), id -> newSession(id)
-                        .set("n", bytes("0"))
-                        .build());
-        ReplicatedSessionStore late;
-        try (writes) {
-            TimeUnit.MILLISECONDS.sleep(200);
-            late = node(clock, "late", Replication.SYNC);
-            others.add(late);
-            TimeUnit.MILLISECONDS.sleep(300);
-        }
-        // Sessions passed on after a view change travel in the background: give them a moment.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        List<String> wrong;
-        do {
-            wrong = new ArrayList<>();
-            for (Map.Entry<SessionId, String> e : writes.expected.entrySet()) {
-                for (ReplicatedSessionStore node :
-                        List.of((ReplicatedSessionStore) store, others.get(0), others.get(1), late)) {
-                    String copy = node.load(e.getKey())
-                            .map(r -> WritesDuringJoin.text(r.attributes().get("n")))
-                            .orElse("<missing>");
-                    if (!copy.equals(e.getValue())) {
-                        wrong.add(
-                                node.members().size() + " " + e.getKey() + ": " + copy + " instead of " + e.getValue());
-                    }
-                }
-            }
-        } while (!wrong.isEmpty() && System.nanoTime() < deadline && sleep());
-        assertThat(writes.expected).hasSize(120);
-        assertThat(wrong)
-                .as("copies that differ from the last acknowledged save")
-                .isEmpty();
-    }
-
-    private static boolean sleep() throws InterruptedException {
-        TimeUnit.MILLISECONDS.sleep(50);
-        return true;
-    }
-
-    @Test
     void onlyTheChangedAttributesTravel() {
-        ReplicatedSessionStore a = (ReplicatedSessionStore) store;
+        ReplicatedSessionStore a = a();
         SessionRecord r = create(Map.of("big", "x".repeat(10_000), "small", "1"));
-        long[] before = a.sent();
+        Map<String, Long> before = a.counters();
         store.save(
                 change(r).set("small", bytes("2")).accessedAt(clock.instant()).build());
-        long[] after = a.sent();
-        assertThat(after[0] - before[0]).isEqualTo(1);
-        assertThat(after[1] - before[1])
+        Map<String, Long> after = a.counters();
+        assertThat(after.get("saves_sent") - before.get("saves_sent")).isEqualTo(1);
+        assertThat(after.get("bytes_sent") - before.get("bytes_sent"))
                 .as("bytes for a one-byte change: the id (43), its name and value, times")
                 .isLessThan(80);
-    }
-
-    @Test
-    void asyncMode_otherNodesCatchUp() throws Exception {
-        cluster = "satchel-async-" + UUID.randomUUID();
-        try (ReplicatedSessionStore x = node(clock, "x", Replication.ASYNC);
-                ReplicatedSessionStore y = node(clock, "y", Replication.ASYNC)) {
-            SessionId id = SessionId.random();
-            assertThat(x.save(newSession(id).set("k", bytes("v")).build())).isEqualTo(SessionStore.SaveOutcome.CREATED);
-            assertThat(x.load(id)).as("the writer reads its own write at once").isPresent();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (y.load(id).isEmpty() && System.nanoTime() < deadline) {
-                TimeUnit.MILLISECONDS.sleep(10);
-            }
-            assertThat(y.load(id)).isPresent();
-        }
-    }
-
-    private ReplicatedSessionStore holdingNode(String name) {
-        return ReplicatedSessionStore.builder(cluster)
-                .config("dev/satchel/cluster/loopback-hold.xml")
-                .nodeName(name)
-                .mode(Replication.ASYNC)
-                .clock(clock)
-                .build();
     }
 
     /**
@@ -179,7 +102,7 @@ class ReplicatedStoreIT extends SessionStoreContract {
      */
     @Test
     void aSaveSentBeforeAJoin_thatArrivesAfterTheJoinersState_isPassedOnToTheJoiner() throws Exception {
-        cluster = "satchel-race-" + UUID.randomUUID();
+        newCluster("race");
         String a = "a-" + UUID.randomUUID();
         String b = "b-" + UUID.randomUUID();
         String c = "c-" + UUID.randomUUID();
@@ -224,7 +147,7 @@ class ReplicatedStoreIT extends SessionStoreContract {
      */
     @Test
     void aSaveThatReachesAJoinerBeforeItsPull_isAppliedAfterThePull() throws Exception {
-        cluster = "satchel-race-" + UUID.randomUUID();
+        newCluster("race");
         String a = "a-" + UUID.randomUUID();
         String c = "c-" + UUID.randomUUID();
         java.util.concurrent.ExecutorService joiner = java.util.concurrent.Executors.newSingleThreadExecutor();
@@ -253,41 +176,5 @@ class ReplicatedStoreIT extends SessionStoreContract {
         } finally {
             joiner.shutdownNow();
         }
-    }
-
-    /**
-     * Copies expire together: a touch made through one node moves the last access on every copy,
-     * so no node reclaims a session another keeps alive; once the idle window passes untouched,
-     * every node reclaims its copy.
-     */
-    @Test
-    void copiesExpireTogether_aTouchThroughOneNodeKeepsEveryCopyAlive() {
-        List<ReplicatedSessionStore> nodes = new ArrayList<>();
-        nodes.add((ReplicatedSessionStore) store);
-        nodes.addAll(others);
-        SessionRecord r = create(Map.of("cart", "1 item"));
-        java.time.Duration idle = r.maxInactiveInterval();
-        clock.advance(idle.multipliedBy(2).dividedBy(3));
-        ReplicatedSessionStore toucher = others.get(0);
-        toucher.save(change(toucher.load(r.id()).orElseThrow())
-                .accessedAt(clock.instant())
-                .build());
-        clock.advance(idle.multipliedBy(2).dividedBy(3)); // past the first window, within the touched one
-        int copies = 0;
-        for (ReplicatedSessionStore node : nodes) {
-            node.expireDue();
-            copies += node.load(r.id()).isPresent() ? 1 : 0;
-        }
-        assertThat(copies).as("copies alive after the touch").isEqualTo(3);
-        clock.advance(idle);
-        for (ReplicatedSessionStore node : nodes) {
-            node.expireDue();
-            assertThat(node.load(r.id())).as("a copy past the idle window").isEmpty();
-        }
-    }
-
-    @Override
-    protected Duration eventTimeout() {
-        return Duration.ofSeconds(5);
     }
 }

@@ -71,6 +71,32 @@ class VersionedCopiesTest {
         assertThat(cart(here.load(id))).isEqualTo("3 items");
     }
 
+    /**
+     * Issue 11 item 11: a copy sent in the background (a rebalance, a pass-on, a merge) travels
+     * with JGroups' retransmission, so one lost with a replaced connection arrives late, after the
+     * saves its sender made behind it, and after the whole copy a STALE answer fetched. It must
+     * change nothing there.
+     */
+    @Test
+    void aRetransmittedCopy_arrivingAfterTheSavesSentBehindIt_isNotApplied() {
+        SessionId id = SessionId.random();
+        here.apply(create(id, "1 item"), here.nextStamp(id));
+        Copy lost = here.copyOf(id).orElseThrow(); // to the new replica; its connection is replaced
+        long base = here.heldStampOf(id);
+        long stamp = here.nextStamp(id);
+        ChangeSet twoItems = setCart(id, "2 items");
+        here.apply(twoItems, stamp);
+
+        assertThat(there.applyIfCurrent(twoItems, stamp, base))
+                .as("the save, at a replica still without its copy")
+                .isEmpty(); // STALE: the sender repairs it with its whole copy
+        assertThat(there.apply(here.copyOf(id).orElseThrow())).isTrue();
+        there.applyIfCurrent(setCart(id, "3 items"), here.nextStamp(id), here.heldStampOf(id));
+
+        assertThat(there.apply(lost)).as("the retransmitted copy applied").isFalse();
+        assertThat(cart(there.load(id))).isEqualTo("3 items");
+    }
+
     @Test
     void aNewerCopy_replacesTheHeldOne_attributesItNoLongerHasIncluded() {
         SessionId id = SessionId.random();

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 /**
  * A logged-in user's older sealed cookie, replayed on another node after a cart line was removed:
  * without the freshness check the removed line comes back and writes through the old cookie are
- * accepted (as the README says); with it, the old cookie is no session and the user's newest
+ * accepted (as docs/strategies.md says); with it, the old cookie is no session and the user's newest
  * cookie is untouched.
  */
 class ShopSealedCookieRollbackIT {

@@ -1,6 +1,7 @@
 package dev.satchel.bench.store;
 
-import dev.satchel.bench.BarChart;
+import dev.satchel.bench.store.StoreReport.Memory;
+import dev.satchel.bench.store.StoreReport.Result;
 import dev.satchel.store.jdbc.JdbcSessionStore;
 import dev.satchel.store.jdbc.LocalPostgresServer;
 import dev.satchel.store.redis.LocalRedisServer;
@@ -13,13 +14,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
@@ -31,8 +30,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
@@ -50,73 +47,44 @@ import org.HdrHistogram.Recorder;
  * [--seconds 10] [--warmup 5] [--threads 8] [--sessions 2000] [--memory 1000000] [--only a,b]}.
  * Writes {@code store-bench.md} and {@code store-bench.svg} to {@code --out} (default {@code target}).
  *
- * <p>One file, over 500 lines: the harness, its servers' start and stop, and the report are one
- * program a reader follows from top to bottom.
+ * <p>This class runs the servers and the contenders and measures them; {@link StoreBenchOptions}
+ * reads the command line, {@link ServerProbes} asks the servers what a request cost them, and
+ * {@link StoreReport} writes the results.
  */
 public final class StoreBench {
+    private final StoreBenchOptions options;
     private final int seconds;
     private final int warmup;
     private final int threads;
     private final int sessions;
     private final int memorySessions;
-    private final List<String> only;
     private final Path out;
 
-    private StoreBench(Map<String, String> args) {
-        this.seconds = Integer.parseInt(args.getOrDefault("seconds", "10"));
-        this.warmup = Integer.parseInt(args.getOrDefault("warmup", "5"));
-        this.threads = Integer.parseInt(args.getOrDefault("threads", "8"));
-        this.sessions = Integer.parseInt(args.getOrDefault("sessions", "2000"));
-        this.memorySessions = Integer.parseInt(args.getOrDefault("memory", "0"));
-        this.only = args.containsKey("only") ? List.of(args.get("only").split(",")) : List.of();
-        this.out = Path.of(args.getOrDefault("out", "target"));
+    private StoreBench(StoreBenchOptions options) {
+        this.options = options;
+        this.seconds = options.seconds();
+        this.warmup = options.warmup();
+        this.threads = options.threads();
+        this.sessions = options.sessions();
+        this.memorySessions = options.memorySessions();
+        this.out = options.out();
     }
 
     public static void main(String[] argv) throws Exception {
-        Map<String, String> args = new LinkedHashMap<>();
-        for (int i = 0; i < argv.length; i++) {
-            if (argv[i].equals("--help") || !argv[i].startsWith("--") || i + 1 >= argv.length) {
-                System.out.println("usage: StoreBench [--seconds 10] [--warmup 5] [--threads 8] [--sessions 2000]"
-                        + " [--memory N] [--only name-fragment,...] [--out target]");
-                System.exit(argv[i].equals("--help") ? 0 : 2);
-            }
-            args.put(argv[i].substring(2), argv[++i]);
+        if (List.of(argv).contains("--help")) {
+            System.out.println(StoreBenchOptions.USAGE);
+            return;
         }
-        new StoreBench(args).run();
+        StoreBenchOptions options;
+        try {
+            options = StoreBenchOptions.parse(argv);
+        } catch (IllegalArgumentException e) {
+            System.out.println(e.getMessage() + "\n" + StoreBenchOptions.USAGE);
+            System.exit(2);
+            return;
+        }
+        new StoreBench(options).run();
     }
-
-    /** What each request of a run does to its session. */
-    enum Workload {
-        CHANGE("load, read one attribute, change it, save"),
-        READ("load and read one attribute, change nothing");
-
-        final String description;
-
-        Workload(String description) {
-            this.description = description;
-        }
-
-        void run(Contender c, String id, int seed) {
-            if (this == CHANGE) {
-                c.loadChangeSave(id, seed);
-            } else {
-                c.loadOnly(id);
-            }
-        }
-    }
-
-    record Result(
-            String name,
-            String server,
-            Workload workload,
-            double opsPerSecond,
-            Histogram latency,
-            long errors,
-            Map<String, Double> perOp,
-            double roundTrips,
-            List<String> monitor) {}
-
-    record Memory(String name, long bytesPerSession, double keysPerSession) {}
 
     private void run() throws Exception {
         // Under the output folder, not /tmp: PostgreSQL runs as its own user and must reach its data.
@@ -180,13 +148,9 @@ public final class StoreBench {
 
             List<Contender> opened = new ArrayList<>();
             for (Map.Entry<String, Supplier<Contender>> e : contenders.entrySet()) {
-                if (!only.isEmpty()
-                        && only.stream()
-                                .noneMatch(o ->
-                                        e.getKey().toLowerCase(Locale.ROOT).contains(o.toLowerCase(Locale.ROOT)))) {
-                    continue;
+                if (options.includes(e.getKey())) {
+                    opened.add(e.getValue().get());
                 }
-                opened.add(e.getValue().get());
             }
             try {
                 List<List<String>> ids = new ArrayList<>();
@@ -210,7 +174,7 @@ public final class StoreBench {
             } finally {
                 opened.forEach(Contender::close);
             }
-            ceiling = redisBenchmark(redis);
+            ceiling = ServerProbes.redisBenchmark(redis, threads);
             if (memorySessions > 0) {
                 memory.add(memory(
                         "Satchel Redis",
@@ -224,10 +188,10 @@ public final class StoreBench {
                         "Spring RedisIndexedSessionRepository", redis, () -> Contender.springRedisIndexed(port)));
             }
         }
-        String report = report(results, ceiling, memory);
+        String report = StoreReport.markdown(options, results, ceiling, memory);
         Files.createDirectories(out);
         Files.writeString(out.resolve("store-bench.md"), report);
-        Files.writeString(out.resolve("store-bench.svg"), chart(results));
+        Files.writeString(out.resolve("store-bench.svg"), StoreReport.chart(results));
         System.out.println();
         System.out.println(report);
         System.out.println("Written: " + out.resolve("store-bench.md") + " and " + out.resolve("store-bench.svg"));
@@ -242,11 +206,11 @@ public final class StoreBench {
         for (int i = 0; i < counted; i++) {
             workload.run(c, ids.get(i % ids.size()), i); // once uncounted: a near-cache reaches its steady state
         }
-        Map<String, Long> before = serverCounts(c.server(), redis, postgres);
+        Map<String, Long> before = ServerProbes.serverCounts(c.server(), redis, postgres);
         for (int i = 0; i < counted; i++) {
             workload.run(c, ids.get(i % ids.size()), i);
         }
-        Map<String, Long> after = serverCounts(c.server(), redis, postgres);
+        Map<String, Long> after = ServerProbes.serverCounts(c.server(), redis, postgres);
         Map<String, Double> perOp = new TreeMap<>();
         after.forEach((k, v) -> {
             long d = v - before.getOrDefault(k, 0L);
@@ -259,7 +223,7 @@ public final class StoreBench {
         double roundTrips =
                 perOp.values().stream().mapToDouble(Double::doubleValue).sum();
         if (c.server().equals("redis")) {
-            Transcript t = monitor(c, workload, redis, ids);
+            ServerProbes.Transcript t = ServerProbes.monitor(c, workload, redis, ids);
             monitor = t.firstRequest();
             roundTrips = t.roundTripsPerRequest();
             System.out.printf("   round trips per request (MONITOR): %.2f%n", roundTrips);
@@ -352,139 +316,12 @@ public final class StoreBench {
         return new ArrayList<>(ids);
     }
 
-    /** Commands executed (Redis) or statements run (PostgreSQL) so far, by name. */
-    private static Map<String, Long> serverCounts(String server, LocalRedisServer redis, LocalPostgresServer postgres)
-            throws SQLException {
-        Map<String, Long> counts = new TreeMap<>();
-        if (server.equals("redis")) {
-            RedisClient client = RedisClient.create(redis.uri());
-            try (StatefulRedisConnection<String, String> c = client.connect()) {
-                for (String line : c.sync().info("commandstats").split("\r?\n")) {
-                    if (line.startsWith("cmdstat_")) {
-                        String name = line.substring("cmdstat_".length(), line.indexOf(':'));
-                        int at = line.indexOf("calls=") + 6;
-                        if (!name.equals("info") && !name.equals("hello") && !name.startsWith("client")) {
-                            counts.put(name, Long.parseLong(line.substring(at, line.indexOf(',', at))));
-                        }
-                    }
-                }
-            } finally {
-                client.shutdown();
-            }
-        } else {
-            try (Connection c = postgres.connect();
-                    Statement s = c.createStatement();
-                    ResultSet rs = s.executeQuery("SELECT query, calls FROM pg_stat_statements"
-                            + " WHERE query NOT LIKE '%pg_stat_statements%'"
-                            + " AND query NOT LIKE 'SET application_name%'")) {
-                while (rs.next()) {
-                    String kind = rs.getString(1).strip().split("\\s+", 2)[0].toUpperCase(Locale.ROOT);
-                    counts.merge(kind, rs.getLong(2), Long::sum);
-                }
-            }
-        }
-        return counts;
-    }
-
-    record Transcript(double roundTripsPerRequest, List<String> firstRequest) {}
-
-    /**
-     * What requests send to Redis, as {@code MONITOR} shows it: commands from a client are round
-     * trips, those marked {@code lua} run inside a script. Twenty single-threaded requests are
-     * counted; the first one's commands are kept for the report, long arguments cut.
-     */
-    private static Transcript monitor(Contender c, Workload workload, LocalRedisServer redis, List<String> ids)
-            throws Exception {
-        Path file = Files.createTempFile("monitor", ".txt");
-        Process monitor = new ProcessBuilder("redis-cli", "-p", Integer.toString(redis.port()), "monitor")
-                .redirectErrorStream(true)
-                .redirectOutput(file.toFile())
-                .start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (Files.size(file) < 3 && System.nanoTime() < deadline) {
-            TimeUnit.MILLISECONDS.sleep(10); // "OK": MONITOR is on
-        }
-        int requests = 20;
-        long firstEnds = 0;
-        for (int i = 0; i < requests; i++) {
-            workload.run(c, ids.get(i), 42 + i);
-            if (i == 0) {
-                TimeUnit.MILLISECONDS.sleep(200); // lets the first request's lines land before the rest
-                firstEnds = Files.size(file);
-            }
-        }
-        TimeUnit.MILLISECONDS.sleep(300);
-        monitor.destroy();
-        monitor.waitFor(5, TimeUnit.SECONDS);
-        byte[] bytes = Files.readAllBytes(file);
-        Files.delete(file);
-        List<String> first = new ArrayList<>();
-        long fromClients = 0;
-        int start = 0;
-        for (int i = 0; i < bytes.length; i++) {
-            if (bytes[i] != '\n') {
-                continue;
-            }
-            String line = new String(bytes, start, i - start, StandardCharsets.UTF_8);
-            boolean inFirst = i < firstEnds;
-            start = i + 1;
-            int open = line.indexOf('[');
-            int close = line.indexOf(']');
-            if (open < 0 || close < open) {
-                continue;
-            }
-            boolean scripted = line.substring(open, close).contains("lua");
-            if (!scripted) {
-                fromClients++;
-            }
-            if (inFirst) {
-                String shown = (scripted ? "    (in the script) " : "")
-                        + line.substring(close + 1).strip();
-                first.add(shown.length() > 110 ? shown.substring(0, 107) + "..." : shown);
-            }
-        }
-        return new Transcript(fromClients / (double) requests, first);
-    }
-
-    /** redis-benchmark against the same server: the round trips per second the machine allows. */
-    private String redisBenchmark(LocalRedisServer redis) throws IOException, InterruptedException {
-        RedisClient client = RedisClient.create(redis.uri());
-        String key;
-        try (StatefulRedisConnection<String, String> c = client.connect()) {
-            key = c.sync().keys("satchel:s:*").stream().findFirst().orElse("none");
-        } finally {
-            client.shutdown();
-        }
-        Process p = new ProcessBuilder(
-                        "redis-benchmark",
-                        "-p",
-                        Integer.toString(redis.port()),
-                        "-c",
-                        Integer.toString(threads),
-                        "-n",
-                        "200000",
-                        "-q",
-                        "HGETALL",
-                        key)
-                .redirectErrorStream(true)
-                .start();
-        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor(5, TimeUnit.MINUTES);
-        Matcher m = Pattern.compile("([0-9.]+) requests per second").matcher(text);
-        String found = "unknown";
-        while (m.find()) {
-            found = m.group(1);
-        }
-        System.out.printf("%n== redis-benchmark, HGETALL of one session, %d clients: %s req/s%n", threads, found);
-        return found;
-    }
-
     private Memory memory(String name, LocalRedisServer redis, Supplier<Contender> factory) throws Exception {
         RedisClient client = RedisClient.create(redis.uri());
         try (StatefulRedisConnection<String, String> admin = client.connect();
                 Contender c = factory.get()) {
             admin.sync().flushall();
-            long before = usedMemory(admin);
+            long before = ServerProbes.usedMemory(admin);
             long keysBefore = admin.sync().dbsize();
             System.out.printf("%n== memory: %,d sessions through %s%n", memorySessions, name);
             ExecutorService pool = Executors.newFixedThreadPool(threads);
@@ -505,7 +342,7 @@ public final class StoreBench {
                 f.get(30, TimeUnit.MINUTES);
             }
             pool.shutdown();
-            long after = usedMemory(admin);
+            long after = ServerProbes.usedMemory(admin);
             long keys = admin.sync().dbsize() - keysBefore;
             Memory m = new Memory(name, (after - before) / memorySessions, keys / (double) memorySessions);
             System.out.printf("   %,d bytes and %.2f keys per session%n", m.bytesPerSession(), m.keysPerSession());
@@ -514,15 +351,6 @@ public final class StoreBench {
         } finally {
             client.shutdown();
         }
-    }
-
-    private static long usedMemory(StatefulRedisConnection<String, String> admin) {
-        for (String line : admin.sync().info("memory").split("\r?\n")) {
-            if (line.startsWith("used_memory:")) {
-                return Long.parseLong(line.substring("used_memory:".length()).strip());
-            }
-        }
-        throw new IllegalStateException("no used_memory in INFO memory");
     }
 
     /** A schema of its own on the bench's PostgreSQL, optionally created by a script; its JDBC URL. */
@@ -542,110 +370,5 @@ public final class StoreBench {
             }
         }
         return postgres.jdbcUrl() + "&currentSchema=" + name;
-    }
-
-    private String report(List<Result> results, String ceiling, List<Memory> memory) {
-        StringBuilder md = new StringBuilder();
-        md.append(String.format(
-                "%d threads, closed loop, %d sessions of %d attributes (~40 B each), %d s measured after %d s of"
-                        + " warm-up, per store and workload.%n",
-                threads, sessions, Contender.ATTRIBUTES, seconds, warmup));
-        for (Workload w : Workload.values()) {
-            List<Result> rows = results.stream().filter(r -> r.workload() == w).toList();
-            if (rows.isEmpty()) {
-                continue;
-            }
-            md.append(String.format("%n**Each request: %s.**%n%n", w.description));
-            md.append(
-                    "| store | req/s | p50 µs | p99 µs | p99.9 µs | errors | round trips | server work per request |\n");
-            md.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
-            for (Result r : rows) {
-                StringBuilder work = new StringBuilder();
-                r.perOp().forEach((k, v) -> work.append(work.isEmpty() ? "" : ", ")
-                        .append(k)
-                        .append(" ")
-                        .append(v == Math.rint(v) ? Long.toString(Math.round(v)) : String.format("%.2f", v)));
-                md.append(String.format(
-                        "| %s | %,.0f | %d | %d | %d | %d | %.2f | %s |%n",
-                        r.name(),
-                        r.opsPerSecond(),
-                        r.latency().getValueAtPercentile(50),
-                        r.latency().getValueAtPercentile(99),
-                        r.latency().getValueAtPercentile(99.9),
-                        r.errors(),
-                        r.roundTrips(),
-                        work.isEmpty() ? "nothing" : work));
-            }
-            md.append("\nRatios on the same server (throughput, and p99 where lower is better):\n\n");
-            for (String server : List.of("redis", "postgresql")) {
-                for (Result s : rows) {
-                    if (!s.server().equals(server) || !s.name().startsWith("Satchel")) {
-                        continue;
-                    }
-                    for (Result p : rows) {
-                        if (p.server().equals(server) && p.name().startsWith("Spring")) {
-                            md.append(String.format(
-                                    "- %s / %s: %.2f× throughput, p99 %.2f×%n",
-                                    s.name(),
-                                    p.name(),
-                                    s.opsPerSecond() / p.opsPerSecond(),
-                                    s.latency().getValueAtPercentile(99)
-                                            / (double) p.latency().getValueAtPercentile(99)));
-                        }
-                    }
-                }
-            }
-        }
-        md.append(String.format(
-                "%n`redis-benchmark` on the same server, `HGETALL` of one session, %d clients: %s round trips/s."
-                        + " Round trips each store made per second, as a share of that ceiling:%n%n",
-                threads, ceiling));
-        if (!ceiling.equals("unknown")) {
-            double max = Double.parseDouble(ceiling);
-            for (Result r : results) {
-                if (r.server().equals("redis")) {
-                    md.append(String.format(
-                            "- %s, %s: %.2f round trips per request, %.0f%% of the ceiling%n",
-                            r.name(),
-                            r.workload().name().toLowerCase(Locale.ROOT),
-                            r.roundTrips(),
-                            100 * r.opsPerSecond() * r.roundTrips() / max));
-                }
-            }
-        }
-        for (Result r : results) {
-            if (!r.monitor().isEmpty()) {
-                md.append(String.format(
-                        "%n`MONITOR`, one request, %s, %s:%n%n```%n",
-                        r.name(), r.workload().name().toLowerCase(Locale.ROOT)));
-                r.monitor().forEach(l -> md.append(l).append('\n'));
-                md.append("```\n");
-            }
-        }
-        if (!memory.isEmpty()) {
-            md.append(String.format(
-                    "%nMemory in Redis, %,d sessions of %d attributes (`used_memory` delta):%n%n",
-                    memorySessions, Contender.ATTRIBUTES));
-            md.append("| layout | bytes per session | keys per session |\n| --- | ---: | ---: |\n");
-            for (Memory m : memory) {
-                md.append(String.format("| %s | %,d | %.2f |%n", m.name(), m.bytesPerSession(), m.keysPerSession()));
-            }
-        }
-        return md.toString();
-    }
-
-    /** A horizontal bar chart of throughput, one bar per store and workload. */
-    private static String chart(List<Result> results) {
-        return BarChart.svg(
-                "Session store requests per second (more is better); green: Satchel, grey: Spring Session",
-                results.stream()
-                        .map(r -> new BarChart.Bar(
-                                r.name() + ", " + r.workload().name().toLowerCase(Locale.ROOT),
-                                r.opsPerSecond(),
-                                String.format("%,.0f", r.opsPerSecond()),
-                                r.name().startsWith("Satchel")))
-                        .toList(),
-                1000,
-                420);
     }
 }

@@ -1,4 +1,4 @@
-package dev.satchel.bench;
+package dev.satchel.bench.cluster;
 
 import dev.satchel.cluster.PrimaryBackupSessionStore;
 import dev.satchel.cluster.ReplicatedSessionStore;
@@ -12,13 +12,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.function.ToIntFunction;
 
 /**
  * What the two clustering strategies cost as the cluster grows, nodes in one JVM on JGroups' shared
  * loopback: sessions held per node (memory), bytes sent per save, and saves per second from one
- * thread. Run: {@code java -cp satchel-bench/target/benchmarks.jar dev.satchel.bench.ClusterBench
+ * thread. Run: {@code java -cp satchel-bench/target/benchmarks.jar dev.satchel.bench.cluster.ClusterBench
  * [sessions]} (default 100,000).
  */
 public final class ClusterBench {
@@ -68,7 +69,9 @@ public final class ClusterBench {
             // One changed attribute per save, from the node that owns the session's requests.
             SessionStore writer = members.get(0);
             int saves = Math.min(20_000, sessions);
-            long[] sentBefore = writer instanceof ReplicatedSessionStore r ? r.sent() : new long[2];
+            Map<String, Long> sentBefore = writer instanceof ReplicatedSessionStore r
+                    ? r.counters()
+                    : Map.of("saves_sent", 0L, "bytes_sent", 0L);
             long start = System.nanoTime();
             for (int i = 0; i < saves; i++) {
                 SessionId id = ids.get(i);
@@ -80,7 +83,10 @@ public final class ClusterBench {
             double rate = saves / ((System.nanoTime() - start) / 1e9);
             String bytesPerSave = writer instanceof ReplicatedSessionStore r
                     ? String.format(
-                            "%d × %d nodes", (r.sent()[1] - sentBefore[1]) / (r.sent()[0] - sentBefore[0]), nodes - 1)
+                            "%d × %d nodes",
+                            (r.counters().get("bytes_sent") - sentBefore.get("bytes_sent"))
+                                    / (r.counters().get("saves_sent") - sentBefore.get("saves_sent")),
+                            nodes - 1)
                     : "the same, to the 2 replicas";
             System.out.printf(
                     "| %s | %d | %,.0f | %,.0f MB | %s | %,.0f |%n",

@@ -1,4 +1,4 @@
-package dev.satchel.bench;
+package dev.satchel.bench.balancer;
 
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -21,7 +21,7 @@ import org.HdrHistogram.Recorder;
  * be sent. A server that stalls is charged for every request the stall delayed (no coordinated
  * omission), which closed-loop tools like wrk hide.
  *
- * <p>Usage: {@code java -cp satchel-bench/target/benchmarks.jar dev.satchel.bench.OpenLoop URL
+ * <p>Usage: {@code java -cp satchel-bench/target/benchmarks.jar dev.satchel.bench.balancer.OpenLoop URL
  * RATE_PER_S SECONDS CONNECTIONS [HEADER: VALUE]...}. Prints one line: rate, p50, p90, p99, p99.9
  * and max in microseconds, and errors.
  */

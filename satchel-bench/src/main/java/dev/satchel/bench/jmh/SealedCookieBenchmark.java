@@ -1,4 +1,4 @@
-package dev.satchel.bench;
+package dev.satchel.bench.jmh;
 
 import dev.satchel.cookie.SealedCookieSessions;
 import dev.satchel.core.ChangeSet;

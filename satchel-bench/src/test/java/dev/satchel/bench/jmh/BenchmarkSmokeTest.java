@@ -1,4 +1,4 @@
-package dev.satchel.bench;
+package dev.satchel.bench.jmh;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.satchel.bench;
+package dev.satchel.bench.jmh;
 
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;

@@ -1,4 +1,4 @@
-package dev.satchel.bench;
+package dev.satchel.bench.jmh;
 
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.http.Cookie;

@@ -1,4 +1,4 @@
-package dev.satchel.bench;
+package dev.satchel.bench.jmh;
 
 import dev.satchel.core.memory.MemorySessionStore;
 import dev.satchel.servlet.SatchelFilter;

@@ -1,0 +1,244 @@
+package dev.satchel.bench.cluster;
+
+import dev.satchel.bench.cluster.ClientLoad.ClientSession;
+import dev.satchel.bench.cluster.PeerNode.Peer;
+import dev.satchel.core.placement.Rendezvous;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+/** N node processes of one contender, stopped (killed) on close. */
+final class NodeGroup implements AutoCloseable {
+    private static final String HOST = "127.0.0.1";
+
+    private final Peer peer;
+    private final List<Process> processes;
+    private final int httpBase;
+    private final int clusterBase;
+
+    private NodeGroup(Peer peer, List<Process> processes, int httpBase, int clusterBase) {
+        this.peer = peer;
+        this.processes = processes;
+        this.httpBase = httpBase;
+        this.clusterBase = clusterBase;
+    }
+
+    static NodeGroup start(Peer peer, int nodes, PeersBenchOptions options) throws Exception {
+        int httpBase = freeRange(nodes);
+        int clusterBase = freeRange(nodes);
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String classPath = System.getProperty("java.class.path");
+        Path logs = Files.createDirectories(options.out().resolve("cluster-bench-logs"));
+        List<Process> processes = new ArrayList<>();
+        NodeGroup group = new NodeGroup(peer, processes, httpBase, clusterBase);
+        Runtime.getRuntime().addShutdownHook(new Thread(group::close));
+        try {
+            for (int i = 0; i < nodes; i++) {
+                Path log = logs.resolve(peer.label() + "-" + nodes + "-n" + i + ".log");
+                List<String> command = new ArrayList<>(List.of(java));
+                String extra = System.getenv("BENCH_NODE_OPTS"); // e.g. a profiler, for one run
+                if (extra != null && !extra.isBlank()) {
+                    command.addAll(Arrays.asList(extra.replace("{node}", peer.label() + "-n" + i)
+                            .trim()
+                            .split("\\s+")));
+                }
+                command.addAll(List.of(
+                        "-Xms" + options.heap(),
+                        "-Xmx" + options.heap(),
+                        "-XX:+UseSerialGC",
+                        "-Djava.net.preferIPv4Stack=true",
+                        "-cp",
+                        classPath,
+                        PeerNode.class.getName(),
+                        peer.label(),
+                        Integer.toString(i),
+                        Integer.toString(nodes),
+                        Integer.toString(httpBase),
+                        Integer.toString(clusterBase)));
+                processes.add(new ProcessBuilder(command)
+                        .redirectErrorStream(true)
+                        .redirectOutput(log.toFile())
+                        .start());
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(150);
+            for (int i = 0; i < nodes; i++) {
+                Path log = logs.resolve(peer.label() + "-" + nodes + "-n" + i + ".log");
+                while (!Files.readString(log, StandardCharsets.ISO_8859_1).contains("READY")) {
+                    if (!processes.get(i).isAlive() || System.nanoTime() > deadline) {
+                        throw new IllegalStateException(
+                                "node " + i + " of " + peer.label() + " did not start; see " + log);
+                    }
+                    Thread.sleep(100);
+                }
+            }
+            System.out.printf("%d nodes of %s are up%n", nodes, peer.label());
+            return group;
+        } catch (Exception e) {
+            group.close();
+            throw e;
+        }
+    }
+
+    Peer peer() {
+        return peer;
+    }
+
+    private final java.util.concurrent.atomic.AtomicIntegerArray dead =
+            new java.util.concurrent.atomic.AtomicIntegerArray(16);
+
+    boolean isDead(int node) {
+        return dead.get(node) != 0;
+    }
+
+    /** SIGKILL, as a crash: no shutdown hook, no goodbye to the cluster. */
+    void kill(int node) {
+        dead.set(node, 1);
+        processes.get(node).destroyForcibly();
+    }
+
+    /**
+     * Where the balancer sends a session whose node died: for primary-backup, the session's
+     * owner among the living (its backup until then); otherwise the next living node.
+     */
+    int failover(ClientSession s) {
+        List<String> living = new ArrayList<>();
+        for (int i = 0; i < size(); i++) {
+            if (!isDead(i)) {
+                living.add(PeerNode.nodeName(i));
+            }
+        }
+        if (peer.routesBySessionHash()) {
+            String id = s.cookie.substring(s.cookie.indexOf('=') + 1);
+            return Integer.parseInt(Rendezvous.owner(id, living).orElseThrow().substring(1));
+        }
+        int next = s.home;
+        do {
+            next = (next + 1) % size();
+        } while (isDead(next));
+        return next;
+    }
+
+    int size() {
+        return processes.size();
+    }
+
+    /** Bytes this group's nodes have sent one another so far, per socket (see {@link #clusterBytes}). */
+    Map<String, Long> clusterBytesSent() throws IOException, InterruptedException {
+        return clusterBytes(
+                IntStream.range(0, size()).mapToObj(i -> clusterBase + i).collect(Collectors.toSet()));
+    }
+
+    HttpConnection[] connect() {
+        HttpConnection[] connections = new HttpConnection[size()];
+        for (int i = 0; i < size(); i++) {
+            connections[i] = new HttpConnection(HOST, httpBase + i);
+        }
+        return connections;
+    }
+
+    /** Per node: heap in use after a full collection, then sessions held; {@code [2i]}, {@code [2i+1]}. */
+    long[] stats(int round) throws IOException {
+        long[] values = new long[2 * size()];
+        for (int i = 0; i < size(); i++) {
+            try (HttpConnection c = new HttpConnection(HOST, httpBase + i)) {
+                String[] answer =
+                        c.get("/bench/stats", Optional.empty()).body().trim().split(" ");
+                values[2 * i] = Long.parseLong(answer[0]);
+                values[2 * i + 1] = Long.parseLong(answer[1]);
+            }
+        }
+        return values;
+    }
+
+    @Override
+    public void close() {
+        for (Process p : processes) {
+            p.destroy(); // SIGTERM: a recording started with BENCH_NODE_OPTS is written out
+        }
+        for (Process p : processes) {
+            try {
+                if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                    p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static int freeRange(int count) throws IOException {
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int base = 20_000 + ThreadLocalRandom.current().nextInt(30_000);
+            boolean free = true;
+            for (int p = base; p < base + count && free; p++) {
+                try (ServerSocket s = new ServerSocket(p, 1, InetAddress.getByName(HOST))) {
+                    s.setReuseAddress(true);
+                } catch (IOException e) {
+                    free = false;
+                }
+            }
+            if (free) {
+                return base;
+            }
+        }
+        throw new IOException("no free range of " + count + " ports on " + HOST);
+    }
+
+    /**
+     * Bytes sent so far on every established TCP connection that has a cluster port at one end,
+     * by the kernel's count of payload sent ({@code bytes_sent} in {@code ss -ti}), per socket.
+     */
+    private static Map<String, Long> clusterBytes(Set<Integer> clusterPorts) throws IOException, InterruptedException {
+        Process ss = new ProcessBuilder("ss", "-tinH", "state", "established")
+                .redirectErrorStream(true)
+                .start();
+        String output = new String(ss.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        ss.waitFor();
+        Map<String, Long> sent = new HashMap<>();
+        String socket = null;
+        for (String line : output.split("\n")) {
+            if (!line.startsWith("\t") && !line.startsWith(" ")) {
+                String[] fields = line.trim().split("\\s+");
+                socket = fields.length >= 4
+                                && (isClusterPort(fields[2], clusterPorts) || isClusterPort(fields[3], clusterPorts))
+                        ? fields[2] + ">" + fields[3]
+                        : null;
+            } else if (socket != null) {
+                int at = line.indexOf("bytes_sent:");
+                if (at >= 0) {
+                    int end = at + "bytes_sent:".length();
+                    int stop = end;
+                    while (stop < line.length() && Character.isDigit(line.charAt(stop))) {
+                        stop++;
+                    }
+                    sent.put(socket, Long.parseLong(line.substring(end, stop)));
+                }
+                socket = null;
+            }
+        }
+        return sent;
+    }
+
+    private static boolean isClusterPort(String endpoint, Set<Integer> ports) {
+        int colon = endpoint.lastIndexOf(':');
+        try {
+            return colon > 0 && ports.contains(Integer.parseInt(endpoint.substring(colon + 1)));
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package dev.satchel.bench.cluster;
+
+import dev.satchel.bench.cluster.PeerNode.Peer;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * The clustering benchmark's command line: which contenders, how many nodes, threads and sessions,
+ * how long, the node heap, which phases (throughput, memory, failover) and where to write.
+ */
+record PeersBenchOptions(
+        List<Peer> contenders,
+        int nodes,
+        int seconds,
+        int warmup,
+        int threads,
+        int sessions,
+        int readPercent,
+        int memorySessions,
+        List<Integer> memoryNodes,
+        Path out,
+        String heap,
+        boolean throughput,
+        boolean failover) {
+
+    /** Reads {@code --name value} pairs; {@code --help} prints the usage and exits. */
+    static PeersBenchOptions parse(String[] argv) {
+        Map<String, String> args = new HashMap<>();
+        for (int i = 0; i < argv.length; i++) {
+            if (argv[i].equals("--help") || argv[i].equals("-h")) {
+                System.out.println("usage: ClusterPeersBench [--contenders a,b] [--nodes 3] [--seconds 10] [--warmup 5]"
+                        + " [--threads 8] [--sessions 2000] [--read-percent 0] [--memory 100000]"
+                        + " [--memory-nodes 3,6] [--heap 1g] [--throughput yes|no] [--failover yes|no] [--out target]"
+                        + "\ncontenders: "
+                        + Arrays.stream(Peer.values()).map(Peer::label).collect(Collectors.joining(", ")));
+                System.exit(0);
+            }
+            if (!argv[i].startsWith("--") || i + 1 >= argv.length) {
+                System.err.println("expected --name value, got: " + argv[i] + " (see --help)");
+                System.exit(2);
+            }
+            args.put(argv[i].substring(2), argv[++i]);
+        }
+        List<Peer> contenders = args.containsKey("contenders")
+                ? Arrays.stream(args.get("contenders").split(","))
+                        .map(Peer::named)
+                        .toList()
+                : List.of(Peer.values());
+        return new PeersBenchOptions(
+                contenders,
+                Integer.parseInt(args.getOrDefault("nodes", "3")),
+                Integer.parseInt(args.getOrDefault("seconds", "10")),
+                Integer.parseInt(args.getOrDefault("warmup", "5")),
+                Integer.parseInt(args.getOrDefault("threads", "8")),
+                Integer.parseInt(args.getOrDefault("sessions", "2000")),
+                Integer.parseInt(args.getOrDefault("read-percent", "0")),
+                Integer.parseInt(args.getOrDefault("memory", "100000")),
+                Arrays.stream(args.getOrDefault("memory-nodes", "3,6").split(","))
+                        .map(String::trim)
+                        .map(Integer::parseInt)
+                        .toList(),
+                Path.of(args.getOrDefault("out", "target")),
+                args.getOrDefault("heap", "1g").toLowerCase(Locale.ROOT),
+                !args.getOrDefault("throughput", "yes").equals("no"),
+                !args.getOrDefault("failover", "yes").equals("no"));
+    }
+}

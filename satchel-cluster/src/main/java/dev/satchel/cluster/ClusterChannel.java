@@ -1,0 +1,154 @@
+package dev.satchel.cluster;
+
+import dev.satchel.core.ClusterView;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.function.Consumer;
+import org.jgroups.Address;
+import org.jgroups.JChannel;
+import org.jgroups.Message;
+import org.jgroups.Receiver;
+import org.jgroups.View;
+import org.jgroups.blocks.MessageDispatcher;
+import org.jgroups.blocks.RequestHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What both cluster stores do with JGroups besides their own protocol: the channel and its
+ * request dispatcher, the views (recorded in {@link Membership} before the store hears of them),
+ * the start (join, wait for the listed peers, catch up behind the gate, open it; close on any
+ * failure, since a member whose gate never opens would hold every save sent to it), readiness,
+ * and the encoding of a request's kind and body.
+ */
+final class ClusterChannel implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterChannel.class);
+
+    private final JChannel channel;
+    private final MessageDispatcher dispatcher;
+    private final Membership membership = new Membership();
+    private final MergeWatch mergeWatch = new MergeWatch();
+
+    /** What a store does to catch up before its gate opens: its join pull. */
+    @FunctionalInterface
+    interface CatchUp {
+        void run() throws Exception;
+    }
+
+    /** The body of a request, after its kind. */
+    @FunctionalInterface
+    interface Body {
+        void write(DataOutputStream out) throws IOException;
+    }
+
+    /**
+     * A channel set up from the builder's stack and node name, not yet connected: {@code handler}
+     * answers the other nodes' requests, {@code views} hears each view once {@link Membership} has.
+     */
+    ClusterChannel(ClusterStoreBuilder<?, ?> b, RequestHandler handler, Consumer<View> views) throws Exception {
+        this.channel = new JChannel(b.config);
+        b.nodeName.ifPresent(channel::setName);
+        this.dispatcher = new MessageDispatcher(channel, handler);
+        dispatcher.setReceiver(new Receiver() {
+            @Override
+            public void viewAccepted(View view) {
+                membership.viewInstalled(view);
+                LOG.info("cluster view {}: {} nodes", view.getViewId(), view.size());
+                views.accept(view);
+            }
+        });
+    }
+
+    /**
+     * Joins the cluster, waits for the listed peers, catches up ({@code catchUp}, with saves held
+     * at the gate meanwhile), then opens the gate. On any failure it runs {@code onFailure} (the
+     * store's close) and throws.
+     */
+    void join(ClusterStoreBuilder<?, ?> b, CatchUp catchUp, Runnable onFailure) throws Exception {
+        try {
+            channel.connect(b.clusterName);
+            Membership.awaitPeers(channel, b.peerWait, LOG);
+            catchUp.run();
+            int early = membership.openGate();
+            if (early > 0) {
+                LOG.info("applied {} saves that reached this node before its sessions", early);
+            }
+        } catch (Exception | Error e) {
+            onFailure.run();
+            throw e;
+        }
+    }
+
+    JChannel channel() {
+        return channel;
+    }
+
+    MessageDispatcher dispatcher() {
+        return dispatcher;
+    }
+
+    Membership membership() {
+        return membership;
+    }
+
+    MergeWatch mergeWatch() {
+        return mergeWatch;
+    }
+
+    Address self() {
+        return channel.getAddress();
+    }
+
+    /** The members of the view JGroups installed last, this node included. */
+    List<Address> members() {
+        return channel.getView().getMembers();
+    }
+
+    /**
+     * The installed view, ready once this node has its sessions, is not still catching up after
+     * a merge, and holds at least half of the listed peers.
+     */
+    ClusterView view() {
+        View now = channel.getView();
+        return new ClusterView(
+                now.getViewId().getCreator() + "|" + now.getViewId().getId(),
+                now.getMembers().stream().map(Address::toString).toList(),
+                membership.gateOpen() && mergeWatch.settled() && Membership.holdsEnoughOf(channel, now.size()));
+    }
+
+    @Override
+    public void close() {
+        try {
+            dispatcher.close();
+        } catch (IOException e) {
+            LOG.debug("closing the dispatcher: {}", e.getMessage());
+        }
+        channel.close();
+    }
+
+    /** A request: its kind, then its body. */
+    static byte[] request(byte kind, Body body) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(kind);
+            body.write(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    static DataInputStream in(byte[] bytes) {
+        return new DataInputStream(new ByteArrayInputStream(bytes));
+    }
+
+    static DataInputStream in(Message message) {
+        return new DataInputStream(
+                new ByteArrayInputStream(message.getArray(), message.getOffset(), message.getLength()));
+    }
+}

@@ -1,0 +1,159 @@
+package dev.satchel.cluster;
+
+import static dev.satchel.cluster.PrimaryBackupWire.GET;
+
+import dev.satchel.core.SessionId;
+import dev.satchel.core.SessionRecord;
+import dev.satchel.core.SessionStoreUnavailableException;
+import dev.satchel.core.memory.MemorySessionStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
+import org.jgroups.Address;
+import org.jgroups.BytesMessage;
+import org.jgroups.blocks.RequestOptions;
+import org.jgroups.blocks.ResponseMode;
+import org.jgroups.util.Rsp;
+import org.jgroups.util.RspList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads on a primary-backup node: local on a replica; from the replicas, owner first, on any other
+ * node (a counted hop); and, on a replica missing a session just after a view change, from every
+ * node, keeping the newest copy, since its own may still be on the way.
+ */
+final class PrimaryBackupReads {
+    private static final Logger LOG = LoggerFactory.getLogger(PrimaryBackupReads.class);
+    /** How long after a view change a replica missing a session asks the others for it. */
+    private static final Duration HANDOVER_WINDOW = Duration.ofSeconds(60);
+
+    private final VersionedCopies copies;
+    private final MemorySessionStore local;
+    private final ReplicaSet replicaSet;
+    private final Supplier<CurrentView> view;
+    private final Duration timeout;
+    private final LongAdder remoteReads = new LongAdder();
+    private volatile long lastViewChange = System.nanoTime();
+    private final ClusterChannel cluster;
+
+    PrimaryBackupReads(
+            VersionedCopies copies,
+            ClusterChannel cluster,
+            ReplicaSet replicaSet,
+            Supplier<CurrentView> view,
+            Duration timeout) {
+        this.copies = copies;
+        this.cluster = cluster;
+        this.local = copies.local();
+        this.replicaSet = replicaSet;
+        this.view = view;
+        this.timeout = timeout;
+    }
+
+    void viewChanged() {
+        lastViewChange = System.nanoTime();
+    }
+
+    /** Reads this node had to fetch from another node. */
+    long remoteReads() {
+        return remoteReads.sum();
+    }
+
+    /**
+     * A session as the cluster holds it: this node's copy when it is a replica; otherwise the
+     * replicas' answer, owner first.
+     */
+    Optional<SessionRecord> load(SessionId id) {
+        Optional<SessionRecord> here = local.load(id);
+        List<Address> replicas = replicaSet.of(id, view.get().members());
+        if (replicas.contains(cluster.self())) {
+            if (here.isPresent()) {
+                return here;
+            }
+            // A replica without the session: there is none, unless the view changed moments ago and
+            // its copy is still on the way; then it asks the others and keeps what they have.
+            return System.nanoTime() - lastViewChange < HANDOVER_WINDOW.toNanos() ? pullOnMiss(id) : Optional.empty();
+        }
+        // Not a replica: a copy held here is one the rebalance has not handed over yet, and may
+        // miss saves made since; the replicas decide, and this copy serves only if none has one.
+        remoteReads.increment();
+        boolean answered = false;
+        for (Address replica : replicas) { // the owner first; a backup if the owner is gone or has
+            try { // not received its copy yet
+                byte[] answer = cluster.dispatcher()
+                        .sendMessage(
+                                new BytesMessage(replica, PrimaryBackupWire.about(GET, id)),
+                                RequestOptions.SYNC().timeout(timeout.toMillis()));
+                answered = true;
+                Optional<Copy> copy = CopyWire.readAnswer(answer);
+                if (copy.isPresent()) {
+                    return copy.get().record(); // empty for a tombstone: ended
+                }
+            } catch (Exception e) {
+                LOG.debug("{} did not answer a read: {}", replica, e.getMessage());
+            }
+        }
+        if (answered || here.isPresent()) {
+            return here;
+        }
+        throw new SessionStoreUnavailableException("no replica of the session answered within " + timeout, null);
+    }
+
+    private Optional<SessionRecord> pullOnMiss(SessionId id) {
+        List<Address> others = new ArrayList<>(view.get().members());
+        others.remove(cluster.self());
+        if (others.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            RspList<byte[]> answers = cluster.dispatcher()
+                    .castMessage(
+                            others,
+                            new BytesMessage(null, PrimaryBackupWire.about(GET, id)),
+                            new RequestOptions(ResponseMode.GET_ALL, timeout.toMillis()).anycasting(true));
+            boolean found = false;
+            for (Rsp<byte[]> rsp : answers.values()) {
+                if (rsp.wasReceived()) {
+                    Optional<Copy> copy = CopyWire.readAnswer(rsp.getValue());
+                    if (copy.isPresent()) {
+                        found |= copies.apply(copy.get()); // the newest of them stays
+                    }
+                }
+            }
+            if (found) {
+                remoteReads.increment();
+            }
+            return local.load(id);
+        } catch (Exception e) {
+            throw new SessionStoreUnavailableException("the cluster did not answer a read: " + e.getMessage(), e);
+        }
+    }
+
+    /** Every owner's sessions of a principal, each answered once, by its owner. */
+    List<SessionRecord> findByPrincipal(String principal) {
+        try {
+            RspList<byte[]> answers = cluster.dispatcher()
+                    .castMessage(
+                            null,
+                            new BytesMessage(null, PrimaryBackupWire.find(principal)),
+                            new RequestOptions(ResponseMode.GET_ALL, timeout.toMillis()));
+            Map<SessionId, SessionRecord> found = new HashMap<>();
+            for (Rsp<byte[]> rsp : answers.values()) {
+                if (rsp.wasReceived() && rsp.getValue() != null) {
+                    for (Copy copy : CopyWire.readAll(ClusterChannel.in(rsp.getValue()))) {
+                        copy.record().ifPresent(r -> found.putIfAbsent(r.id(), r));
+                    }
+                }
+            }
+            return List.copyOf(found.values());
+        } catch (Exception e) {
+            throw new SessionStoreUnavailableException("the cluster did not answer a search: " + e.getMessage(), e);
+        }
+    }
+}
