@@ -1,6 +1,7 @@
 package dev.satchel.cluster;
 
 import dev.satchel.core.ChangeSet;
+import dev.satchel.core.ExpectedValue;
 import dev.satchel.core.PrincipalChange;
 import dev.satchel.core.SessionId;
 import dev.satchel.core.SessionRecord;
@@ -10,13 +11,16 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * Change sets on the wire between nodes: only what changed, in a compact binary form, so a save
  * costs the changed bytes plus a few dozen bytes of framing. A whole session travels as the change
- * set that would create it (to a joining node, or a new replica).
+ * set that would create it (to a joining node, or a new replica). A conditional save's expectations
+ * travel only to the node that decides it; what that node then sends its replicas is the plain
+ * change set ({@link #withoutExpectations}).
  */
 final class ChangeSetWire {
     private static final int CREATED = 1;
@@ -26,6 +30,7 @@ final class ChangeSetWire {
     private static final int IDLE = 16;
     private static final int PRINCIPAL = 32;
     private static final int PRINCIPAL_CLEARED = 64;
+    private static final int EXPECTS = 128;
     private static final java.util.Base64.Decoder ID_DECODER = java.util.Base64.getUrlDecoder();
     private static final java.util.Base64.Encoder ID_ENCODER =
             java.util.Base64.getUrlEncoder().withoutPadding();
@@ -39,7 +44,8 @@ final class ChangeSetWire {
                 | (c.accessedAt().isPresent() ? ACCESSED : 0)
                 | (c.maxInactiveInterval().isPresent() ? IDLE : 0)
                 | (c.principal().isPresent() ? PRINCIPAL : 0)
-                | (c.principal().flatMap(PrincipalChange::name).isEmpty() ? PRINCIPAL_CLEARED : 0);
+                | (c.principal().flatMap(PrincipalChange::name).isEmpty() ? PRINCIPAL_CLEARED : 0)
+                | (c.expectations().isEmpty() ? 0 : EXPECTS);
         out.writeByte(flags);
         writeId(out, c.id());
         if (c.previousId().isPresent()) {
@@ -67,6 +73,63 @@ final class ChangeSetWire {
         for (String name : c.removedAttributes()) {
             writeString(out, name);
         }
+        if (!c.expectations().isEmpty()) {
+            writeExpectations(c.expectations(), out);
+        }
+    }
+
+    /** Each expected attribute: its name, whether it must hold a value, and that value's bytes. */
+    private static void writeExpectations(Map<String, ExpectedValue> expectations, DataOutput out) throws IOException {
+        writeVarLong(out, expectations.size());
+        for (Map.Entry<String, ExpectedValue> e : expectations.entrySet()) {
+            writeString(out, e.getKey());
+            byte[] value = e.getValue().bytes().orElse(null);
+            out.writeBoolean(value != null);
+            if (value != null) {
+                writeVarLong(out, value.length);
+                out.write(value);
+            }
+        }
+    }
+
+    private static Map<String, ExpectedValue> readExpectations(DataInput in) throws IOException {
+        int n = count(in);
+        Map<String, ExpectedValue> expectations = new HashMap<>(Math.min(n, 16) * 2);
+        for (int i = 0; i < n; i++) {
+            String name = readString(in);
+            if (in.readBoolean()) {
+                byte[] value = new byte[count(in)];
+                in.readFully(value);
+                expectations.put(name, ExpectedValue.of(value));
+            } else {
+                expectations.put(name, ExpectedValue.absent());
+            }
+        }
+        return expectations;
+    }
+
+    /**
+     * The same change set with no expectations: what the node that decided a conditional save
+     * applies and sends to the replicas, which must take it whatever their copy holds (the
+     * decision is made once, on one copy).
+     */
+    static ChangeSet withoutExpectations(ChangeSet c) {
+        if (c.expectations().isEmpty()) {
+            return c;
+        }
+        return new ChangeSet(
+                c.id(),
+                c.previousId(),
+                c.created(),
+                c.invalidated(),
+                c.createdAt(),
+                c.absoluteDeadline(),
+                c.accessedAt(),
+                c.maxInactiveInterval(),
+                c.setAttributes(),
+                c.removedAttributes(),
+                c.principal(),
+                Map.of());
     }
 
     static ChangeSet read(DataInput in) throws IOException {
@@ -107,7 +170,14 @@ final class ChangeSetWire {
         for (int i = 0; i < removed; i++) {
             b.remove(readString(in));
         }
-        return b.build();
+        if ((flags & EXPECTS) != 0) {
+            readExpectations(in).forEach(b::expect);
+        }
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) { // a combination no node writes: a corrupt message
+            throw new IOException("a change set that cannot be: " + e.getMessage(), e);
+        }
     }
 
     /** The change set that recreates {@code r} as it is (for a joining node or a new replica). */

@@ -1,6 +1,7 @@
 package dev.satchel.cluster;
 
 import dev.satchel.core.ClusterView;
+import dev.satchel.core.support.DaemonThreads;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -8,6 +9,10 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.jgroups.Address;
 import org.jgroups.JChannel;
@@ -16,6 +21,7 @@ import org.jgroups.Receiver;
 import org.jgroups.View;
 import org.jgroups.blocks.MessageDispatcher;
 import org.jgroups.blocks.RequestHandler;
+import org.jgroups.blocks.Response;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +39,15 @@ final class ClusterChannel implements AutoCloseable {
     private final MessageDispatcher dispatcher;
     private final Membership membership = new Membership();
     private final MergeWatch mergeWatch = new MergeWatch();
+    /**
+     * Answers the one kind of request whose handling itself waits on other nodes (a conditional
+     * save forwarded to the node that decides it, which then replicates it). Every other request
+     * is answered on the thread that read it, in arrival order; this one must not be, since the
+     * answers it waits for may arrive on that very connection. Bounded: past it, the sender gets
+     * an error, not a stalled connection.
+     */
+    private final ThreadPoolExecutor deciders = new ThreadPoolExecutor(
+            16, 16, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(1024), DaemonThreads.named("satchel-decide"));
 
     /** What a store does to catch up before its gate opens: its join pull. */
     @FunctionalInterface
@@ -48,12 +63,34 @@ final class ClusterChannel implements AutoCloseable {
 
     /**
      * A channel set up from the builder's stack and node name, not yet connected: {@code handler}
-     * answers the other nodes' requests, {@code views} hears each view once {@link Membership} has.
+     * answers the other nodes' requests, those of kind {@code waitingKind} on a thread of their
+     * own (see {@link #deciders}); {@code views} hears each view once {@link Membership} has.
      */
-    ClusterChannel(ClusterStoreBuilder<?, ?> b, RequestHandler handler, Consumer<View> views) throws Exception {
+    ClusterChannel(ClusterStoreBuilder<?, ?> b, RequestHandler handler, byte waitingKind, Consumer<View> views)
+            throws Exception {
         this.channel = new JChannel(b.config);
         b.nodeName.ifPresent(channel::setName);
-        this.dispatcher = new MessageDispatcher(channel, handler);
+        deciders.allowCoreThreadTimeOut(true);
+        this.dispatcher = new MessageDispatcher(channel, new RequestHandler() {
+                    @Override
+                    public Object handle(Message message) throws Exception {
+                        return handler.handle(message);
+                    }
+
+                    @Override
+                    public void handle(Message message, Response response) {
+                        if (message.getLength() > 0 && message.getArray()[message.getOffset()] == waitingKind) {
+                            try {
+                                deciders.execute(() -> answer(handler, message, response));
+                            } catch (RejectedExecutionException e) {
+                                respond(response, new IOException("too many conditional saves waiting here"), true);
+                            }
+                        } else {
+                            answer(handler, message, response);
+                        }
+                    }
+                })
+                .asyncDispatching(true);
         dispatcher.setReceiver(new Receiver() {
             @Override
             public void viewAccepted(View view) {
@@ -86,6 +123,24 @@ final class ClusterChannel implements AutoCloseable {
 
     JChannel channel() {
         return channel;
+    }
+
+    private static void answer(RequestHandler handler, Message message, Response response) {
+        Object result;
+        try {
+            result = handler.handle(message);
+        } catch (Exception e) {
+            respond(response, e, true);
+            return;
+        }
+        respond(response, result, false);
+    }
+
+    /** A request sent without waiting for an answer has no response to send. */
+    private static void respond(Response response, Object result, boolean failed) {
+        if (response != null) {
+            response.send(result, failed);
+        }
     }
 
     MessageDispatcher dispatcher() {
@@ -123,6 +178,7 @@ final class ClusterChannel implements AutoCloseable {
 
     @Override
     public void close() {
+        deciders.shutdownNow();
         try {
             dispatcher.close();
         } catch (IOException e) {

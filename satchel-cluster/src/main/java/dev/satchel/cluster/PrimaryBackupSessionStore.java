@@ -1,6 +1,7 @@
 package dev.satchel.cluster;
 
 import static dev.satchel.cluster.PrimaryBackupWire.COPIES;
+import static dev.satchel.cluster.PrimaryBackupWire.DECIDE;
 import static dev.satchel.cluster.PrimaryBackupWire.EXPIRED;
 import static dev.satchel.cluster.PrimaryBackupWire.FETCH;
 import static dev.satchel.cluster.PrimaryBackupWire.FIND;
@@ -12,6 +13,7 @@ import static dev.satchel.cluster.PrimaryBackupWire.TAKE;
 
 import dev.satchel.core.ChangeSet;
 import dev.satchel.core.ClusterView;
+import dev.satchel.core.ConditionalSaveStore;
 import dev.satchel.core.ObservableSessionStore;
 import dev.satchel.core.PrincipalIndexedStore;
 import dev.satchel.core.ReportingStore;
@@ -67,10 +69,25 @@ import org.slf4j.LoggerFactory;
  * node whose request caused them; EXPIRED on every node, announced by the owner when its copy
  * expires (by a read or its sweep).
  *
+ * <p><b>Conditional saves</b> ({@link ConditionalSaveStore}: an atomic update of an attribute) are
+ * decided by the session's owner: under the session's lock, the same one that stamps, applies and
+ * sends every save, it checks its own copy against the expected values; if they hold, the save
+ * goes to the backups as any save (without its expectations: the backups take the owner's
+ * decision), and otherwise nothing is written anywhere and the answer is CONFLICT. A node that is
+ * not the owner forwards the save to it and waits for the outcome ({@link PrimaryBackupWire#DECIDE}).
+ * A node that is no longer the owner in its view (a view change in between), or is still receiving
+ * its sessions, refuses with nothing applied, and the sender asks once more with its own current
+ * view, then gives up ({@link SessionStoreUnavailableException}). A forward that gets no answer is
+ * not retried: the owner may have applied it, and a retry would meet that write as a conflict and
+ * have the caller apply its change twice. Conditional saves are atomic with respect to each other;
+ * a plain save of the same attribute still races them (last writer wins), as plain saves always
+ * did. An owner that holds no live copy answers GONE.
+ *
  * <p>This class coordinates: it serves reads, saves and renames, and answers the other nodes'
  * requests ({@link PrimaryBackupWire}); the pieces above do the rest.
  */
-public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, ObservableSessionStore, ReportingStore {
+public final class PrimaryBackupSessionStore
+        implements PrincipalIndexedStore, ObservableSessionStore, ReportingStore, ConditionalSaveStore {
     private static final Logger LOG = LoggerFactory.getLogger(PrimaryBackupSessionStore.class);
     /** How often a joiner asks again for a page of its sessions that did not come. */
     private static final int PULL_ATTEMPTS = 3;
@@ -95,7 +112,7 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
         this.timeout = b.timeout;
         this.copies = new VersionedCopies(b.clock, b.maxSessions);
         this.local = copies.local();
-        this.cluster = new ClusterChannel(b, this::handle, this::viewAccepted);
+        this.cluster = new ClusterChannel(b, this::handle, DECIDE, this::viewAccepted);
         this.rebalancer = new Rebalancer(copies, cluster, replicaSet, () -> view);
         this.reads = new PrimaryBackupReads(copies, cluster, replicaSet, () -> view, timeout);
         this.replica = new PrimaryBackupReplica(copies, cluster, replicaSet, rebalancer, () -> view);
@@ -150,13 +167,28 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
         if (changes.previousId().isPresent() && !changes.invalidated()) {
             return rename(changes);
         }
-        SaveOutcome outcome = replicate(changes, mode);
+        SaveOutcome outcome = changes.expectations().isEmpty() ? replicate(changes, mode) : decide(changes);
         if (outcome == SaveOutcome.CREATED) {
             publish(new SessionEvent(SessionEvent.Type.CREATED, changes.id(), Optional.empty()));
         } else if (outcome == SaveOutcome.INVALIDATED) {
             publish(new SessionEvent(SessionEvent.Type.DELETED, changes.id(), Optional.empty()));
         }
         return outcome;
+    }
+
+    /** A conditional save, decided by the session's owner ({@link Decisions}). */
+    private SaveOutcome decide(ChangeSet changes) {
+        return Decisions.decide(
+                () -> {
+                    List<Address> replicas = replicaSet.of(changes.id(), view.members());
+                    if (replicas.isEmpty()) {
+                        throw new SessionStoreUnavailableException("no cluster view yet", null);
+                    }
+                    return replicas.get(0);
+                },
+                cluster.self(),
+                () -> replicate(changes, mode, true),
+                owner -> Decisions.forward(cluster.dispatcher(), owner, PrimaryBackupWire.decide(changes), timeout));
     }
 
     /**
@@ -203,11 +235,35 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
      * in order between live nodes; {@link Membership} covers the nodes that join mid-save.
      */
     private SaveOutcome replicate(ChangeSet changes, Replication replication) {
+        return replicate(changes, replication, false).orElseThrow();
+    }
+
+    /**
+     * As above; with {@code decide}, this node decides a conditional save as the session's owner.
+     * Under the lock, before anything is stamped, it checks that it is the owner in its view (else
+     * the answer is empty and nothing was applied) and that its copy holds the expected values
+     * (else CONFLICT, or GONE without a copy, and nothing is written anywhere). The save then
+     * goes on as any other, without its expectations: the backups take the owner's decision.
+     */
+    private Optional<SaveOutcome> replicate(ChangeSet conditional, Replication replication, boolean decide) {
         Address self = cluster.self();
+        ChangeSet changes = ChangeSetWire.withoutExpectations(conditional);
         SaveOutcome[] here = new SaveOutcome[1];
+        SaveOutcome[] decided = new SaveOutcome[1];
+        boolean[] notOwner = new boolean[1];
         List<Address> targets = new ArrayList<>();
         PendingSave pending = copies.locked(changes, () -> {
             CurrentView v = view;
+            if (decide) {
+                if (!replicaSet.isOwner(changes.id(), v.members(), self)) {
+                    notOwner[0] = true;
+                    return PendingSave.done();
+                }
+                decided[0] = copies.check(conditional);
+                if (decided[0] != SaveOutcome.UPDATED) {
+                    return PendingSave.done();
+                }
+            }
             Set<Address> chosen = new LinkedHashSet<>(replicaSet.of(changes.id(), v.members()));
             changes.previousId().ifPresent(previous -> chosen.addAll(replicaSet.of(previous, v.members())));
             targets.addAll(chosen);
@@ -221,13 +277,19 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
             return send(
                     others, v.id(), stamp, base, changes, replication == Replication.ASYNC && chosen.contains(self));
         });
+        if (notOwner[0]) {
+            return Optional.empty();
+        }
+        if (decided[0] != null && decided[0] != SaveOutcome.UPDATED) {
+            return Optional.of(decided[0]);
+        }
         Map<Address, Optional<Object>> answers = pending.await();
         repairStale(changes.id(), answers);
         if (here[0] != null && replication == Replication.ASYNC) {
-            return here[0];
+            return Optional.of(here[0]);
         }
         if (!PendingSave.answering(answers, REFUSED).isEmpty()) {
-            return SaveOutcome.GONE; // a node that ended the session (a logout, a login's rename) decides
+            return Optional.of(SaveOutcome.GONE); // a node that ended the session (a logout, a login's rename) decides
         }
         // The owner's answer decides, unless a replica that has the session says so while the
         // owner's copy is on the way.
@@ -243,7 +305,7 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
         if (here[0] == null && answers.isEmpty()) {
             throw new SessionStoreUnavailableException("no replica of the session answered", null);
         }
-        return outcome.orElse(SaveOutcome.UPDATED); // every replica is still receiving its copies
+        return Optional.of(outcome.orElse(SaveOutcome.UPDATED)); // every replica is still receiving its copies
     }
 
     /**
@@ -418,6 +480,13 @@ public final class PrimaryBackupSessionStore implements PrincipalIndexedStore, O
                 SessionId id = ChangeSetWire.readId(in);
                 // A tombstone answers too: "ended" is an answer, where "no copy" is not.
                 yield CopyWire.answer(replica.copyOf(id));
+            }
+            case DECIDE -> {
+                ChangeSet changes = ChangeSetWire.read(in);
+                if (!cluster.membership().gateOpen()) {
+                    yield Decisions.NOT_DECIDER; // nothing to decide on yet; the sender asks again
+                }
+                yield Decisions.answer(replicate(changes, mode, true));
             }
             case TAKE -> {
                 requireGateOpen();

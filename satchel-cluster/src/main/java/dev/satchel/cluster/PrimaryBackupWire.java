@@ -1,5 +1,6 @@
 package dev.satchel.cluster;
 
+import dev.satchel.core.ChangeSet;
 import dev.satchel.core.SessionEvent;
 import dev.satchel.core.SessionId;
 import dev.satchel.core.SessionRecord;
@@ -25,6 +26,11 @@ final class PrimaryBackupWire {
     static final byte EXPIRED = 5;
     static final byte COPIES = 6;
     static final byte TAKE = 7;
+    /**
+     * A conditional save, forwarded to the session's owner, which decides it and answers the
+     * outcome, or {@link Decisions#NOT_DECIDER}.
+     */
+    static final byte DECIDE = 8;
     /** A save's answer from a node that holds it until its own copies arrive: it decides nothing. */
     static final byte HELD = 100;
     /** A save's answer from a node holding a tombstone for the session: refused, and final. */
@@ -45,6 +51,11 @@ final class PrimaryBackupWire {
 
     static byte[] save(StampedSave save) {
         return ClusterChannel.request(SAVE, save::write);
+    }
+
+    /** A conditional save, expectations included, for the session's owner to decide. */
+    static byte[] decide(ChangeSet changes) {
+        return ClusterChannel.request(DECIDE, out -> ChangeSetWire.write(changes, out));
     }
 
     /** Whole copies, sent in view {@code viewId}. */

@@ -1,6 +1,7 @@
 package dev.satchel.cluster;
 
 import dev.satchel.core.ChangeSet;
+import dev.satchel.core.ConditionalSaveStore;
 import dev.satchel.core.ObservableSessionStore;
 import dev.satchel.core.PrincipalIndexedStore;
 import dev.satchel.core.ReportingStore;
@@ -53,15 +54,33 @@ import org.slf4j.LoggerFactory;
  * touches the servlet filter makes, so there are no access-time storms. The cost: memory that
  * grows with the number of sessions on every node, and one multicast per save.
  *
+ * <p><b>Conditional saves</b> ({@link ConditionalSaveStore}: an atomic update of an attribute).
+ * Every node holds the session, but one must decide: the first node of the session's rendezvous
+ * ranking over the current view (the ranking the balancer's {@code session-hash} and the
+ * primary-backup store use), which also decides the session's id changes. A node that is not it
+ * forwards the save there and waits for the outcome. The decider, under the session's lock (the
+ * one that stamps, applies and sends every save), checks its own copy against the expected values;
+ * if they hold, the save is applied and sent to every node as any save (without its expectations:
+ * the others take the decision), otherwise nothing is written anywhere and the answer is CONFLICT.
+ * While the decider is leaving, a forward to it fails (no answer: the save may have been applied,
+ * so it is not retried, and the caller gets {@link SessionStoreUnavailableException}) or is refused
+ * by a node whose view already ranks another node first (nothing applied; the sender asks once
+ * more by its own view, then gives up the same way). Conditional saves are atomic with respect to
+ * each other only: a plain save of the same attribute still races them, last writer wins, as
+ * plain saves always did.
+ *
  * <p>The channel, the start and readiness are {@link ClusterChannel}'s; a joiner's paged pull is
  * {@link JoinPull}, as in the primary-backup store.
  */
-public final class ReplicatedSessionStore implements PrincipalIndexedStore, ObservableSessionStore, ReportingStore {
+public final class ReplicatedSessionStore
+        implements PrincipalIndexedStore, ObservableSessionStore, ReportingStore, ConditionalSaveStore {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicatedSessionStore.class);
     private static final byte SAVE = 1;
     private static final byte COPIES = 2;
     private static final byte PULL = 3;
     private static final byte TAKE = 4;
+    /** A conditional save forwarded to the node that decides it (see {@link Decisions}). */
+    private static final byte DECIDE = 5;
     /** A save's answer from a node that holds it until its own copies arrive: it decides nothing. */
     private static final byte HELD = 100;
     /** A save's answer from a node that holds a tombstone for the session: it was ended there. */
@@ -86,7 +105,7 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
         this.timeout = b.timeout;
         this.copies = new VersionedCopies(b.clock, b.maxSessions);
         this.local = copies.local();
-        this.cluster = new ClusterChannel(b, this::apply, this::viewAccepted);
+        this.cluster = new ClusterChannel(b, this::apply, DECIDE, this::viewAccepted);
         this.membership = cluster.membership();
         this.mergeWatch = cluster.mergeWatch();
         cluster.join(b, this::pullEverySession, this::close);
@@ -124,8 +143,42 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
         if (changes.previousId().isPresent() && !changes.invalidated()) {
             return rename(changes);
         }
+        if (!changes.expectations().isEmpty()) {
+            return Decisions.decide(
+                    () -> decider(changes.id()),
+                    cluster.self(),
+                    () -> saveHere(changes, true),
+                    node -> Decisions.forward(
+                            cluster.dispatcher(),
+                            node,
+                            ClusterChannel.request(DECIDE, out -> ChangeSetWire.write(changes, out)),
+                            timeout));
+        }
+        return saveHere(changes, false).orElseThrow();
+    }
+
+    /**
+     * The save itself, as above. With {@code decide}, this node decides a conditional save: under
+     * the lock, before anything is stamped, it checks that it is the session's decider in its view
+     * (else the answer is empty, nothing applied) and that its copy holds the expected values (else
+     * CONFLICT, or GONE without a copy, and nothing is sent). The save then goes on as any other,
+     * without its expectations.
+     */
+    private Optional<SaveOutcome> saveHere(ChangeSet conditional, boolean decide) {
+        ChangeSet changes = ChangeSetWire.withoutExpectations(conditional);
         SaveOutcome[] here = new SaveOutcome[1];
+        boolean[] notDecider = new boolean[1];
         PendingSave pending = copies.locked(changes, () -> {
+            if (decide) {
+                if (!decider(changes.id()).equals(cluster.self())) {
+                    notDecider[0] = true;
+                    return PendingSave.done();
+                }
+                here[0] = copies.check(conditional);
+                if (here[0] != SaveOutcome.UPDATED) {
+                    return PendingSave.done();
+                }
+            }
             long base = copies.heldStampOf(changes.id());
             long stamp = copies.stampAfter(base);
             here[0] = copies.apply(changes, stamp);
@@ -134,6 +187,9 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
             }
             return send(changes, stamp, base, mode == Replication.ASYNC ? Optional.empty() : Optional.of(timeout));
         });
+        if (notDecider[0]) {
+            return Optional.empty();
+        }
         Map<Address, Optional<Object>> answers = pending.await();
         // Nodes whose copy was behind this one's (back from a partition) applied nothing: they get
         // the whole copy, read and sent under the session's lock, and the save waits for them.
@@ -146,7 +202,7 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
         // by a login on another node) makes it refused here too; this node's copy ends with the
         // invalidation that tombstone came from.
         boolean refused = !PendingSave.answering(answers, REFUSED).isEmpty();
-        return refused && here[0] == SaveOutcome.UPDATED ? SaveOutcome.GONE : here[0];
+        return Optional.of(refused && here[0] == SaveOutcome.UPDATED ? SaveOutcome.GONE : here[0]);
     }
 
     /**
@@ -170,7 +226,10 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
         return SaveOutcome.UPDATED;
     }
 
-    /** The node that decides a session's id changes: the first by rendezvous ranking over the view. */
+    /**
+     * The node that decides a session's id changes and conditional saves: the first by rendezvous
+     * ranking over the view.
+     */
     private Address decider(SessionId id) {
         Map<String, Address> byName = new java.util.HashMap<>();
         cluster.members().forEach(m -> byName.put(m.toString(), m));
@@ -374,6 +433,13 @@ public final class ReplicatedSessionStore implements PrincipalIndexedStore, Obse
             }
             case PULL -> {
                 return JoinPull.answer(in, membership, timeout, ask -> copies.copies(ask.page()::holds));
+            }
+            case DECIDE -> {
+                ChangeSet changes = ChangeSetWire.read(in);
+                if (!membership.gateOpen()) {
+                    return Decisions.NOT_DECIDER; // nothing to decide on yet; the sender asks again
+                }
+                return Decisions.answer(saveHere(changes, true));
             }
             case TAKE -> {
                 if (!membership.gateOpen()) {

@@ -124,6 +124,30 @@ final class VersionedCopies implements AutoCloseable {
         });
     }
 
+    /**
+     * What a conditional save meets on this node's copy, read under the session's lock (which the
+     * deciding node holds from this check until the save is applied and handed to the network):
+     * UPDATED if every expected attribute holds its value, CONFLICT if one does not, GONE if this
+     * node holds no live copy (ended, expired, or not received: nothing to decide on).
+     */
+    SaveOutcome check(ChangeSet changes) {
+        return locked(changes, () -> {
+            Optional<SessionRecord> held =
+                    tombstones.containsKey(changes.id()) ? Optional.empty() : local.load(changes.id());
+            if (held.isEmpty()) {
+                return SaveOutcome.GONE;
+            }
+            for (Map.Entry<String, dev.satchel.core.ExpectedValue> e :
+                    changes.expectations().entrySet()) {
+                if (!e.getValue()
+                        .matches(Optional.ofNullable(held.get().attributes().get(e.getKey())))) {
+                    return SaveOutcome.CONFLICT;
+                }
+            }
+            return SaveOutcome.UPDATED;
+        });
+    }
+
     /** Applies a save (this node's own or another's) carrying {@code stamp}. */
     SaveOutcome apply(ChangeSet changes, long stamp) {
         return locked(changes, () -> {
@@ -138,7 +162,7 @@ final class VersionedCopies implements AutoCloseable {
             }
             long held = changes.previousId().map(this::heldStamp).orElseGet(() -> heldStamp(changes.id()));
             SaveOutcome outcome = local.save(changes);
-            if (outcome != SaveOutcome.GONE) {
+            if (outcome != SaveOutcome.GONE && outcome != SaveOutcome.CONFLICT) {
                 stampOf.put(changes.id(), Math.max(held + 1, stamp));
                 changes.previousId().ifPresent(previous -> {
                     stampOf.remove(previous);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.satchel.core.ChangeSet;
+import dev.satchel.core.ExpectedValue;
 import dev.satchel.core.PrincipalChange;
 import dev.satchel.core.SessionId;
 import java.io.ByteArrayInputStream;
@@ -53,6 +54,39 @@ class ChangeSetWireTest {
         assertThat(back.setAttributes()).containsOnlyKeys("cart", "é");
         assertThat(back.setAttributes().get("cart")).hasSize(300);
         assertThat(back.removedAttributes()).containsExactly("old");
+    }
+
+    @Test
+    void expectations_surviveTheTrip_valuesAndAbsences() throws IOException {
+        Instant now = Instant.now();
+        ChangeSet c = ChangeSet.builder(SessionId.random(), now, now.plus(Duration.ofHours(8)))
+                .set("cart", new byte[] {1, 2, 3})
+                .expect("cart", ExpectedValue.of(new byte[] {1, 2}))
+                .expect("coupon", ExpectedValue.absent())
+                .expect("empty", ExpectedValue.of(new byte[0]))
+                .build();
+        ChangeSet back = read(write(c));
+        assertThat(back.expectations()).containsOnlyKeys("cart", "coupon", "empty");
+        assertThat(back.expectations().get("cart").matches(java.util.Optional.of(new byte[] {1, 2})))
+                .isTrue();
+        assertThat(back.expectations().get("coupon").bytes()).isEmpty();
+        assertThat(back.expectations().get("empty").bytes())
+                .hasValueSatisfying(b -> assertThat(b).isEmpty());
+        assertThat(back.setAttributes().get("cart")).containsExactly(1, 2, 3);
+    }
+
+    @Test
+    void aPlainChangeSet_costsNoByteForExpectations_andStrippingKeepsTheChanges() throws IOException {
+        Instant now = Instant.now();
+        ChangeSet.Builder b = ChangeSet.builder(SessionId.random(), now, now.plus(Duration.ofHours(8)))
+                .set("n", new byte[] {1});
+        ChangeSet plain = b.build();
+        ChangeSet conditional = b.expect("n", ExpectedValue.absent()).build();
+        ChangeSet stripped = ChangeSetWire.withoutExpectations(conditional);
+        assertThat(stripped.expectations()).isEmpty();
+        assertThat(stripped.setAttributes()).containsOnlyKeys("n");
+        assertThat(write(stripped)).isEqualTo(write(plain));
+        assertThat(write(conditional).length).isGreaterThan(write(plain).length);
     }
 
     @Test
