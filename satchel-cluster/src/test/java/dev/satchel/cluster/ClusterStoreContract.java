@@ -97,7 +97,11 @@ abstract class ClusterStoreContract<S extends ReportingStore & AutoCloseable> ex
         return true;
     }
 
-    /** Another node of the cluster, so the contract's racing conditional saves cross nodes. */
+    /**
+     * Another node of the cluster, so the contract's racing conditional saves cross nodes. Nodes
+     * {@code a} and {@code b} cannot both decide one session, so at least one of the racing views
+     * forwards its saves to the decider (in primary-backup, a non-owner).
+     */
     @Override
     protected SessionStore peerStore() {
         return others.get(0);
