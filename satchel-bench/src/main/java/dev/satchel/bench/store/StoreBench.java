@@ -2,9 +2,9 @@ package dev.satchel.bench.store;
 
 import dev.satchel.bench.BarChart;
 import dev.satchel.store.jdbc.JdbcSessionStore;
-import dev.satchel.store.jdbc.LocalPostgresServer;
-import dev.satchel.store.redis.LocalRedisServer;
 import dev.satchel.store.redis.RedisSessionStore;
+import dev.satchel.testkit.LocalPostgresServer;
+import dev.satchel.testkit.LocalRedisServer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.io.IOException;
