@@ -2,6 +2,7 @@ package dev.satchel.balancer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.satchel.testkit.Await;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -287,10 +288,10 @@ class BackendConformanceIT {
         try (RawClient c = client()) {
             assertThat(c.send(RawClient.get("/then-more")).read().body()).isEqualTo("mine");
             // Wait until the node has sent its unasked-for response and the balancer closed on it.
-            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-            while (node.closedByBalancer() < 1 && System.nanoTime() < deadline) {
-                Thread.sleep(10); // polling, bounded by the deadline
-            }
+            Await.until(
+                    Duration.ofSeconds(5),
+                    () -> node.closedByBalancer() >= 1,
+                    "the balancer to close the connection the node spoke on unasked");
             assertThat(node.closedByBalancer())
                     .as("the idle connection was closed")
                     .isEqualTo(1);

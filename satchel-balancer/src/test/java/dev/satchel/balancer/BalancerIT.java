@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.satchel.testkit.Await;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -450,16 +451,11 @@ class BalancerIT {
         return byName;
     }
 
-    private void awaitState(String node, String state) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (nodes().get(node).path("state").asText().equals(state)) {
-                return;
-            }
-            Thread.onSpinWait();
-        }
-        assertThat(nodes().get(node).path("state").asText())
-                .as("state of " + node)
-                .isEqualTo(state);
+    private void awaitState(String node, String state) {
+        Await.until(
+                Duration.ofSeconds(10),
+                () -> nodes().get(node).path("state").asText(),
+                state::equals,
+                "state " + state + " of " + node);
     }
 }

@@ -2,6 +2,7 @@ package dev.satchel.balancer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.satchel.testkit.Await;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -318,17 +319,18 @@ class ClientAbuseIT {
             assertThat(status("/")).isEqualTo(200);
         }
         held.get(0).close();
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        String again = "";
-        while (System.nanoTime() < deadline && !again.equals("HTTP/1.1 200 OK")) {
-            Socket retry = connectFrom("127.0.0.2");
-            retry.getOutputStream()
-                    .write("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-                            .getBytes(StandardCharsets.ISO_8859_1));
-            again = firstLineOrClose(retry, Duration.ofSeconds(3));
-            retry.close();
-        }
-        assertThat(again).as("a freed slot is usable again").isEqualTo("HTTP/1.1 200 OK");
+        Await.until(
+                Duration.ofSeconds(5),
+                () -> {
+                    try (Socket retry = connectFrom("127.0.0.2")) {
+                        retry.getOutputStream()
+                                .write("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                                        .getBytes(StandardCharsets.ISO_8859_1));
+                        return firstLineOrClose(retry, Duration.ofSeconds(3));
+                    }
+                },
+                "HTTP/1.1 200 OK"::equals,
+                "a freed slot to be usable again");
     }
 
     // ---- large and aborted uploads --------------------------------------------------------------
@@ -429,6 +431,9 @@ class ClientAbuseIT {
             start(b -> b.timeouts(Duration.ofSeconds(1), Duration.ofMillis(300), Duration.ofSeconds(10))
                     .node(new NodeAddress("liar", "127.0.0.1", liar.getLocalPort()))
                     .node(new NodeAddress("mute", "127.0.0.1", mute.getLocalPort())));
+            // Not Await.until: the requests are what fails the nodes, and they must come back to back.
+            // Both pass their health checks, which bring a node back up, so with pauses between the
+            // requests one node is up again before the other is down.
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             while (System.nanoTime() < deadline && !(down("liar") && down("mute"))) {
                 status("/");

@@ -2,9 +2,9 @@ package dev.satchel.balancer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.satchel.core.MutableClock;
 import dev.satchel.core.SessionId;
 import dev.satchel.core.placement.Rendezvous;
+import dev.satchel.testkit.MutableClock;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;

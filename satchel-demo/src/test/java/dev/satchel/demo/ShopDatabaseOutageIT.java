@@ -3,7 +3,8 @@ package dev.satchel.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.satchel.store.jdbc.JdbcSessionStore;
-import dev.satchel.store.jdbc.LocalPostgresServer;
+import dev.satchel.testkit.Await;
+import dev.satchel.testkit.LocalPostgresServer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -58,15 +59,11 @@ class ShopDatabaseOutageIT {
                 postgres.begin();
             }
 
-            HttpResponse<String> back = null;
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (System.nanoTime() < deadline) {
-                back = send(node.uri(), "GET", "/api/cart", null, cookie);
-                if (back.statusCode() != 503) {
-                    break;
-                }
-                TimeUnit.MILLISECONDS.sleep(200);
-            }
+            HttpResponse<String> back = Await.until(
+                    Duration.ofSeconds(30),
+                    () -> send(node.uri(), "GET", "/api/cart", null, cookie),
+                    r -> r.statusCode() != 503,
+                    "an answer other than 503 once the database is back");
             assertThat(back.statusCode()).isEqualTo(200);
             assertThat(back.body()).as("the cart written before the outage").contains("HAT-01");
         }

@@ -3,8 +3,8 @@ package dev.satchel.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.satchel.core.MutableClock;
 import dev.satchel.core.memory.MemorySessionStore;
+import dev.satchel.testkit.MutableClock;
 import java.io.IOException;
 import java.net.Socket;
 import java.net.URI;

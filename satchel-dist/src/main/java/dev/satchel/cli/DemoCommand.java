@@ -5,7 +5,6 @@ import dev.satchel.balancer.BalancerConfig;
 import dev.satchel.balancer.NodeAddress;
 import dev.satchel.cookie.SealedCookieSessions;
 import dev.satchel.demo.PrivateDataDir;
-import dev.satchel.store.redis.LocalRedisServer;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -96,7 +95,7 @@ final class DemoCommand implements Callable<Integer> {
         if (nodeCount < 1 || nodeCount > 16) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--nodes must be 1 to 16, got " + nodeCount);
         }
-        if (!LocalRedisServer.isMemorySize(redisMaxMemory)) {
+        if (!DemoRedisServer.isMemorySize(redisMaxMemory)) {
             throw new CommandLine.ParameterException(
                     spec.commandLine(),
                     "--redis-maxmemory must be a size such as 128mb or 1gb, at least 1mb, got " + redisMaxMemory);
@@ -124,12 +123,12 @@ final class DemoCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        Optional<LocalRedisServer> redis = Optional.empty();
+        Optional<DemoRedisServer> redis = Optional.empty();
         String nodeStore = store;
         if (store.strip().equalsIgnoreCase("redis")) {
             try {
                 redis = Optional.of(
-                        LocalRedisServer.start(dataDir.toAbsolutePath().resolve("logs"), redisMaxMemory));
+                        DemoRedisServer.start(dataDir.toAbsolutePath().resolve("logs"), redisMaxMemory));
             } catch (IllegalStateException e) {
                 spec.commandLine().getErr().println("satchel: " + e.getMessage());
                 return 1;
@@ -151,10 +150,10 @@ final class DemoCommand implements Callable<Integer> {
                 StoreOption.open(nodeStore, spec.commandLine()).close(); // refuses a bad --store before any node starts
             }
         } catch (CommandLine.ParameterException e) {
-            redis.ifPresent(LocalRedisServer::close);
+            redis.ifPresent(DemoRedisServer::close);
             throw e;
         }
-        Optional<LocalRedisServer> localRedis = redis;
+        Optional<DemoRedisServer> localRedis = redis;
         ClusterSupervisor cluster =
                 new ClusterSupervisor(nodeCount, basePort, nodeStore, dataDir.toAbsolutePath(), nodeEnvironment);
         CountDownLatch stopped = new CountDownLatch(1);
@@ -166,7 +165,7 @@ final class DemoCommand implements Callable<Integer> {
                                 running[0].close();
                             }
                             cluster.close();
-                            localRedis.ifPresent(LocalRedisServer::close);
+                            localRedis.ifPresent(DemoRedisServer::close);
                             stopped.countDown();
                         },
                         "satchel-shutdown"));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.satchel.testkit.Await;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -101,19 +102,26 @@ abstract class DemoClusterScenario {
         });
         reader.setDaemon(true);
         reader.start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (System.nanoTime() < deadline) {
-            String line = lines.poll(1, TimeUnit.SECONDS);
-            if (line != null && line.contains("Satchel demo is serving")) {
-                // The demo wrote a token for this run; a script reads it as the printed lines do.
-                adminToken = Files.readString(data.resolve("admin-token")).strip();
-                return;
-            }
-            if (!demo.isAlive()) {
-                throw new AssertionError("the demo exited early with " + demo.exitValue() + "\n" + whatTheDemoSaid());
-            }
+        try {
+            Await.until(
+                    Duration.ofSeconds(120),
+                    () -> {
+                        for (String line = lines.poll(); line != null; line = lines.poll()) {
+                            if (line.contains("Satchel demo is serving")) {
+                                return true;
+                            }
+                        }
+                        if (!demo.isAlive()) {
+                            throw new IllegalStateException("the demo exited early with " + demo.exitValue());
+                        }
+                        return false;
+                    },
+                    "the demo to start");
+        } catch (AssertionError | IllegalStateException e) {
+            throw new AssertionError(e.getMessage() + "\n" + whatTheDemoSaid(), e);
         }
-        throw new AssertionError("the demo did not start within 120 s\n" + whatTheDemoSaid());
+        // The demo wrote a token for this run; a script reads it as the printed lines do.
+        adminToken = Files.readString(data.resolve("admin-token")).strip();
     }
 
     @AfterAll
@@ -269,12 +277,8 @@ abstract class DemoClusterScenario {
         return total;
     }
 
-    static void awaitState(String node, String expected) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline && !state(node).equals(expected)) {
-            TimeUnit.MILLISECONDS.sleep(100);
-        }
-        assertThat(state(node)).as("state of " + node).isEqualTo(expected);
+    static void awaitState(String node, String expected) {
+        Await.until(Duration.ofSeconds(30), () -> state(node), expected::equals, "state " + expected + " of " + node);
     }
 
     static Client loggedIn(String user) throws Exception {
@@ -334,28 +338,31 @@ abstract class DemoClusterScenario {
         ProcessHandle before = nodeProcess("node-3").orElseThrow();
         before.destroyForcibly(); // from outside the demo, as a crash or an exit on OutOfMemoryError
         before.onExit().get(10, TimeUnit.SECONDS);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        java.util.Optional<ProcessHandle> after = java.util.Optional.empty();
-        while (System.nanoTime() < deadline && after.isEmpty()) {
-            TimeUnit.MILLISECONDS.sleep(200);
-            after = nodeProcess("node-3").filter(p -> p.pid() != before.pid());
-        }
+        long started = System.nanoTime();
+        java.util.Optional<ProcessHandle> after = Await.until(
+                Duration.ofSeconds(60),
+                () -> nodeProcess("node-3").filter(p -> p.pid() != before.pid()),
+                java.util.Optional::isPresent,
+                "node-3 to be started again");
         assertThat(after).as("node-3 started again\n%s", whatTheDemoSaid()).isPresent();
         // Its own /health first: until the balancer's checks have seen the gap, it may still say UP.
-        int health = 0;
-        while (System.nanoTime() < deadline && health != 200) {
-            TimeUnit.MILLISECONDS.sleep(200);
-            try {
-                health = HTTP.send(
-                                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + (basePort + 2) + "/health"))
-                                        .timeout(Duration.ofSeconds(2))
-                                        .build(),
-                                HttpResponse.BodyHandlers.discarding())
-                        .statusCode();
-            } catch (IOException starting) {
-                health = 0;
-            }
-        }
+        int health = Await.until(
+                Duration.ofSeconds(60).minusNanos(System.nanoTime() - started),
+                () -> {
+                    try {
+                        return HTTP.send(
+                                        HttpRequest.newBuilder(
+                                                        URI.create("http://127.0.0.1:" + (basePort + 2) + "/health"))
+                                                .timeout(Duration.ofSeconds(2))
+                                                .build(),
+                                        HttpResponse.BodyHandlers.discarding())
+                                .statusCode();
+                    } catch (IOException starting) {
+                        return 0;
+                    }
+                },
+                status -> status == 200,
+                "the restarted node-3 to answer /health");
         assertThat(health)
                 .as("the restarted node-3 answers /health\n%s", whatTheDemoSaid())
                 .isEqualTo(200);
@@ -473,11 +480,7 @@ abstract class DemoClusterScenario {
         int homePort = basePort + Integer.parseInt(home.substring("node-".length())) - 1;
         assertThat(admin("POST", "/api/nodes/" + home + "/kill").path("action").asText())
                 .isEqualTo("kill");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (isListening(homePort) && System.nanoTime() < deadline) {
-            TimeUnit.MILLISECONDS.sleep(50);
-        }
-        assertThat(isListening(homePort)).as("the killed node's port is closed").isFalse();
+        Await.until(Duration.ofSeconds(10), () -> !isListening(homePort), "the killed node's port to close");
 
         HttpResponse<String> after = c.send("GET", "/api/me", null);
         String newHome = c.servedBy(after);
@@ -543,10 +546,7 @@ abstract class DemoClusterScenario {
         String victim = homes.get(0);
         int victimPort = basePort + Integer.parseInt(victim.substring("node-".length())) - 1;
         admin("POST", "/api/nodes/" + victim + "/kill");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (isListening(victimPort) && System.nanoTime() < deadline) {
-            TimeUnit.MILLISECONDS.sleep(50);
-        }
+        Await.until(Duration.ofSeconds(10), () -> !isListening(victimPort), "the killed node's port to close");
         for (int u = 0; u < clients.size(); u++) {
             HttpResponse<String> cart = clients.get(u).send("GET", "/api/cart", null);
             assertThat(cart.statusCode()).isEqualTo(200);

@@ -2,9 +2,11 @@ package dev.satchel.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.satchel.testkit.Await;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -97,15 +99,16 @@ class DemoRedisClusterIT extends DemoClusterScenario {
                 .redirectOutput(dataDir.resolve("redis-again.log").toFile())
                 .start();
         try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            int login = 0;
-            while (System.nanoTime() < deadline && login != 200) {
-                TimeUnit.MILLISECONDS.sleep(250);
-                login = new Client()
-                        .send("POST", "/api/login", "{\"username\":\"outage\",\"password\":\"a long enough phrase\"}")
-                        .statusCode();
-            }
-            assertThat(login).as("a login after Redis came back").isEqualTo(200);
+            Await.until(
+                    Duration.ofSeconds(30),
+                    () -> new Client()
+                            .send(
+                                    "POST",
+                                    "/api/login",
+                                    "{\"username\":\"outage\",\"password\":\"a long enough phrase\"}")
+                            .statusCode(),
+                    status -> status == 200,
+                    "a login after Redis came back");
             Client back = loggedIn("after-outage");
             assertThat(back.send("POST", "/api/cart/items", "{\"sku\":\"HAT-01\",\"qty\":1}")
                             .statusCode())

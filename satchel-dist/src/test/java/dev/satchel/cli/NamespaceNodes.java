@@ -2,6 +2,7 @@ package dev.satchel.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.satchel.testkit.Await;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -113,33 +114,53 @@ final class NamespaceNodes {
     List<JsonNode> awaitViews(List<Integer> hosts, boolean ready, Duration limit) throws Exception {
         List<String> expected =
                 hosts.stream().map(NamespaceNodes::name).sorted().toList();
-        long deadline = System.nanoTime() + limit.toNanos();
-        List<String> last = new ArrayList<>();
-        while (System.nanoTime() < deadline) {
-            List<JsonNode> views = new ArrayList<>();
-            last.clear();
-            for (int i : hosts) {
-                try {
-                    JsonNode view = health(i).path("view");
-                    last.add(name(i) + ": " + view);
-                    List<String> members = new ArrayList<>();
-                    view.path("members").forEach(m -> members.add(m.asText()));
-                    if (members.stream().sorted().toList().equals(expected)
-                            && (!ready || view.path("ready").asBoolean())) {
-                        views.add(view);
-                    }
-                } catch (IOException notYet) {
-                    last.add(name(i) + ": " + notYet);
-                }
-            }
-            if (views.size() == hosts.size()
-                    && views.stream().map(v -> v.path("id").asText()).distinct().count() == 1) {
-                return views;
-            }
-            Thread.sleep(200);
+        try {
+            return Await.until(
+                            limit,
+                            () -> views(hosts, ready, expected),
+                            Views::agree,
+                            (ready ? "a ready " : "a ") + "view of " + expected + " on every node")
+                    .matching();
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\n" + logTails(hosts, 40), e);
         }
-        throw new AssertionError("no " + (ready ? "ready " : "") + "view of " + expected + " within " + limit
-                + "; last seen " + last + "\n" + logTails(hosts, 40));
+    }
+
+    /** What each host said of its view: those that match, and every answer for a failure's message. */
+    private record Views(List<JsonNode> matching, int hosts, List<String> seen) {
+        boolean agree() {
+            return matching.size() == hosts
+                    && matching.stream()
+                                    .map(v -> v.path("id").asText())
+                                    .distinct()
+                                    .count()
+                            == 1;
+        }
+
+        @Override
+        public String toString() {
+            return seen.toString();
+        }
+    }
+
+    private Views views(List<Integer> hosts, boolean ready, List<String> expected) throws Exception {
+        List<JsonNode> matching = new ArrayList<>();
+        List<String> seen = new ArrayList<>();
+        for (int i : hosts) {
+            try {
+                JsonNode view = health(i).path("view");
+                seen.add(name(i) + ": " + view);
+                List<String> members = new ArrayList<>();
+                view.path("members").forEach(m -> members.add(m.asText()));
+                if (members.stream().sorted().toList().equals(expected)
+                        && (!ready || view.path("ready").asBoolean())) {
+                    matching.add(view);
+                }
+            } catch (IOException notYet) {
+                seen.add(name(i) + ": " + notYet);
+            }
+        }
+        return new Views(matching, hosts.size(), seen);
     }
 
     /** The last {@code lines} lines of each host's node log, for a failure's message. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.satchel.testkit.Await;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -111,8 +112,7 @@ class PartitionClusterIT {
             Thread writing = new Thread(writer, "partition-writer");
             writing.start();
             try {
-                awaitCondition(
-                        "20 acknowledged adds before the cut", Duration.ofSeconds(20), () -> writer.acked() >= 20);
+                Await.until(Duration.ofSeconds(20), () -> writer.acked() >= 20, "20 acknowledged adds before the cut");
 
                 long cutAt = System.nanoTime();
                 net.cut(cutHost);
@@ -145,10 +145,10 @@ class PartitionClusterIT {
                 balancer.awaitStates(Map.of("n1", "UP", "n2", "UP", "n3", "UP"), Duration.ofSeconds(30));
                 // A few more adds on the merged cluster, back on the owner.
                 int ackedAtMerge = writer.acked();
-                awaitCondition(
-                        "10 adds acknowledged after the merge",
+                Await.until(
                         Duration.ofSeconds(20),
-                        () -> writer.acked() >= ackedAtMerge + 10);
+                        () -> writer.acked() >= ackedAtMerge + 10,
+                        "10 adds acknowledged after the merge");
                 writer.stop();
                 writing.join(TimeUnit.SECONDS.toMillis(10));
                 assertThat(writing.isAlive()).as("the writer stopped").isFalse();
@@ -272,21 +272,6 @@ class PartitionClusterIT {
         return said.toString();
     }
 
-    @FunctionalInterface
-    private interface Condition {
-        boolean holds() throws Exception;
-    }
-
-    private static void awaitCondition(String what, Duration limit, Condition condition) throws Exception {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (!condition.holds()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + limit + ": " + what);
-            }
-            Thread.sleep(100);
-        }
-    }
-
     private static int[] freePorts(int count) throws IOException {
         List<ServerSocket> sockets = new ArrayList<>();
         try {
@@ -332,14 +317,18 @@ class PartitionClusterIT {
             return states;
         }
 
-        void awaitStates(Map<String, String> expected, Duration limit) throws Exception {
-            awaitCondition("balancer states " + expected, limit, () -> {
-                try {
-                    return states().entrySet().containsAll(expected.entrySet());
-                } catch (IOException notYet) {
-                    return false;
-                }
-            });
+        void awaitStates(Map<String, String> expected, Duration limit) {
+            Await.until(
+                    limit,
+                    () -> {
+                        try {
+                            return states();
+                        } catch (IOException notYet) {
+                            return Map.<String, String>of();
+                        }
+                    },
+                    states -> states.entrySet().containsAll(expected.entrySet()),
+                    "balancer states " + expected);
         }
     }
 

@@ -2,7 +2,6 @@ package dev.satchel.servlet;
 
 import dev.satchel.core.AttributeEncodingException;
 import dev.satchel.core.ChangeSet;
-import dev.satchel.core.PrincipalChange;
 import dev.satchel.core.SessionDataException;
 import dev.satchel.core.SessionId;
 import dev.satchel.core.SessionRecord;
@@ -15,116 +14,73 @@ import java.time.Instant;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@link HttpSession} one request sees: the stored record plus what this request changed.
- * Values are decoded lazily, on first read, and encoded when set, so an unsupported type fails
- * where the application set it. Confined to the request's thread, like the request itself.
+ * The {@link HttpSession} one request sees: the stored record plus what this request changed
+ * ({@link PendingChanges}). Values are decoded lazily, on first read, and encoded when set, so an
+ * unsupported type fails where the application set it. Confined to the request's thread, like the
+ * request itself.
  */
 final class SatchelHttpSession implements HttpSession {
     private static final Logger LOG = LoggerFactory.getLogger(SatchelHttpSession.class);
 
     private final RequestSessions owner;
     private final SessionFilterRuntime runtime;
-    private SessionId id;
-    private SessionId storedId;
-    private boolean stored;
+    private final PendingChanges pending;
     private final boolean isNew;
-    private final Instant createdAt;
-    private final Instant absoluteDeadline;
     private final Instant lastAccessedAt;
-    private Duration maxInactive;
-    private boolean maxInactiveChanged;
-    private boolean touchDue;
     private boolean invalid;
     /** Between invalidate() and its end: sessionDestroyed listeners still read the attributes. */
     private boolean ending;
 
-    private Map<String, byte[]> base;
-    /** The stored record while {@code base} is still its attributes; it memoises decoded values. */
+    /** The stored record while its attributes are still the stored ones; it memoises decoded values. */
     private SessionRecord record;
 
     private final Map<String, Object> decoded = new HashMap<>();
-    private final Map<String, byte[]> pendingSet = new LinkedHashMap<>();
-    private final Set<String> pendingRemove = new HashSet<>();
-    private final Set<String> read = new HashSet<>();
-    private PrincipalChange principalChange;
 
     private SatchelHttpSession(
             RequestSessions owner,
             SessionFilterRuntime runtime,
-            SessionId id,
-            boolean stored,
-            Instant createdAt,
-            Instant absoluteDeadline,
+            PendingChanges pending,
             Instant lastAccessedAt,
-            Duration maxInactive,
-            Map<String, byte[]> base) {
+            SessionRecord record) {
         this.owner = owner;
         this.runtime = runtime;
-        this.id = id;
-        this.storedId = id;
-        this.stored = stored;
-        this.isNew = !stored;
-        this.createdAt = createdAt;
-        this.absoluteDeadline = absoluteDeadline;
+        this.pending = pending;
+        this.isNew = !pending.isStored();
         this.lastAccessedAt = lastAccessedAt;
-        this.maxInactive = maxInactive;
-        this.base = base;
+        this.record = record;
     }
 
     /** A session this request just created. */
     static SatchelHttpSession created(RequestSessions owner, SessionFilterRuntime runtime, Instant now) {
         SessionOptions o = runtime.options();
-        return new SatchelHttpSession(
-                owner,
-                runtime,
-                SessionId.random(),
-                false,
-                now,
-                now.plus(o.absoluteTimeout()),
-                now,
-                o.idleTimeout(),
-                Map.of());
+        PendingChanges pending = PendingChanges.created(
+                SessionId.random(), now, now.plus(o.absoluteTimeout()), o.idleTimeout(), o.saveMode());
+        return new SatchelHttpSession(owner, runtime, pending, now, null);
     }
 
     /** A stored session this request found. */
     static SatchelHttpSession loaded(
             RequestSessions owner, SessionFilterRuntime runtime, SessionRecord r, Instant now) {
-        SatchelHttpSession s = fromRecord(owner, runtime, r);
-        s.record = r;
+        boolean touchDue = false;
         long idleMillis = r.maxInactiveInterval().toMillis();
         if (idleMillis > 0) {
             long throttle = (long) (idleMillis * runtime.options().touchFraction());
-            s.touchDue = now.toEpochMilli() - r.lastAccessedAt().toEpochMilli() >= throttle;
+            touchDue = now.toEpochMilli() - r.lastAccessedAt().toEpochMilli() >= throttle;
         }
-        return s;
+        PendingChanges pending = PendingChanges.stored(r, runtime.options().saveMode(), touchDue);
+        return new SatchelHttpSession(owner, runtime, pending, r.lastAccessedAt(), r);
     }
 
     /** A read-only view of a session that ended elsewhere, for {@code sessionDestroyed}. */
     static SatchelHttpSession detached(SessionFilterRuntime runtime, SessionRecord r) {
-        return fromRecord(null, runtime, r);
-    }
-
-    private static SatchelHttpSession fromRecord(RequestSessions owner, SessionFilterRuntime runtime, SessionRecord r) {
-        return new SatchelHttpSession(
-                owner,
-                runtime,
-                r.id(),
-                true,
-                r.createdAt(),
-                r.absoluteDeadline(),
-                r.lastAccessedAt(),
-                r.maxInactiveInterval(),
-                r.attributes());
+        PendingChanges pending = PendingChanges.stored(r, runtime.options().saveMode(), false);
+        return new SatchelHttpSession(null, runtime, pending, r.lastAccessedAt(), null);
     }
 
     // ---- HttpSession ---------------------------------------------------------------------
@@ -132,12 +88,12 @@ final class SatchelHttpSession implements HttpSession {
     @Override
     public long getCreationTime() {
         checkValid();
-        return createdAt.toEpochMilli();
+        return pending.createdAt().toEpochMilli();
     }
 
     @Override
     public String getId() {
-        return id.value();
+        return pending.id().value();
     }
 
     @Override
@@ -157,23 +113,24 @@ final class SatchelHttpSession implements HttpSession {
      */
     @Override
     public void setMaxInactiveInterval(int interval) {
-        maxInactive = interval <= 0 ? Duration.ZERO : Duration.ofSeconds(interval);
+        // An ended session is never saved again, so recording the change there is harmless.
+        pending.maxInactive(interval <= 0 ? Duration.ZERO : Duration.ofSeconds(interval));
         if (invalid || owner == null) {
             return;
         }
-        maxInactiveChanged = true;
         owner.changed();
     }
 
     @Override
     public int getMaxInactiveInterval() {
+        Duration maxInactive = pending.maxInactive();
         return maxInactive.isZero() ? -1 : (int) Math.min(Integer.MAX_VALUE, maxInactive.toSeconds());
     }
 
     @Override
     public Object getAttribute(String name) {
         checkValid();
-        if (name == null || pendingRemove.contains(name)) {
+        if (name == null || pending.isRemoved(name)) {
             return null;
         }
         Object value = decoded.get(name);
@@ -182,14 +139,14 @@ final class SatchelHttpSession implements HttpSession {
                 if (record != null) {
                     value = record.decode(name, runtime.options().codec()).orElse(null);
                 } else {
-                    byte[] bytes = base.get(name);
+                    byte[] bytes = pending.storedBytes(name);
                     value = bytes == null ? null : runtime.options().codec().decode(name, bytes);
                 }
             } catch (SessionDataException e) {
                 // Drop the value, keep the session: an undecodable attribute after a deploy must not
                 // turn every request of this user into a 500.
-                LOG.warn("dropping undecodable attribute '{}' of {}: {}", name, id, e.getMessage());
-                pendingRemove.add(name);
+                LOG.warn("dropping undecodable attribute '{}' of {}: {}", name, pending.id(), e.getMessage());
+                pending.dropUndecodable(name);
                 owner.changed();
                 return null;
             }
@@ -201,19 +158,14 @@ final class SatchelHttpSession implements HttpSession {
             }
             decoded.put(name, value);
         }
-        if (runtime.options().saveMode() == SaveMode.ON_GET_ATTRIBUTE && !pendingSet.containsKey(name)) {
-            read.add(name);
-        }
+        pending.read(name);
         return value;
     }
 
     @Override
     public Enumeration<String> getAttributeNames() {
         checkValid();
-        Set<String> names = new LinkedHashSet<>(base.keySet());
-        names.addAll(pendingSet.keySet());
-        names.removeAll(pendingRemove);
-        return Collections.enumeration(names);
+        return Collections.enumeration(pending.names());
     }
 
     @Override
@@ -224,14 +176,7 @@ final class SatchelHttpSession implements HttpSession {
             return;
         }
         checkWritable();
-        PrincipalChange principal = null;
-        if (SatchelSessions.PRINCIPAL_ATTRIBUTE.equals(name)) {
-            if (!(value instanceof String p) || p.isBlank()) {
-                throw new IllegalArgumentException(name + " must be a non-blank String, got "
-                        + value.getClass().getName());
-            }
-            principal = PrincipalChange.to(p);
-        }
+        PendingChanges.checkPrincipal(name, value);
         byte[] encoded;
         try {
             encoded = runtime.options().codec().encode(name, value);
@@ -239,16 +184,11 @@ final class SatchelHttpSession implements HttpSession {
             // Servlet 6 section 7.7.2: a value the container cannot store is an IllegalArgumentException.
             throw new IllegalArgumentException(e.getMessage(), e);
         }
-        boolean existed = exists(name);
+        boolean existed = pending.exists(name);
         // Decoded even without attribute listeners: the old value may be a binding listener.
         Object old = existed ? valueForEvent(name) : null;
-        pendingRemove.remove(name);
-        pendingSet.put(name, encoded);
+        pending.set(name, value, encoded);
         decoded.put(name, value);
-        read.remove(name);
-        if (principal != null) {
-            principalChange = principal;
-        }
         if (value != old && value instanceof HttpSessionBindingListener bound) {
             bound.valueBound(new HttpSessionBindingEvent(this, name, value));
         }
@@ -266,19 +206,12 @@ final class SatchelHttpSession implements HttpSession {
     @Override
     public void removeAttribute(String name) {
         checkWritable();
-        if (name == null || !exists(name)) {
+        if (name == null || !pending.exists(name)) {
             return;
         }
         Object old = valueForEvent(name);
-        pendingSet.remove(name);
+        pending.remove(name);
         decoded.remove(name);
-        read.remove(name);
-        if (base.containsKey(name)) {
-            pendingRemove.add(name);
-        }
-        if (SatchelSessions.PRINCIPAL_ATTRIBUTE.equals(name)) {
-            principalChange = PrincipalChange.cleared();
-        }
         if (old instanceof HttpSessionBindingListener unbound) {
             unbound.valueUnbound(new HttpSessionBindingEvent(this, name, old));
         }
@@ -312,10 +245,7 @@ final class SatchelHttpSession implements HttpSession {
 
     /** Unbinds every attribute as the session ends, after sessionDestroyed, as the containers do. */
     void unbindAll() {
-        Set<String> names = new LinkedHashSet<>(base.keySet());
-        names.addAll(pendingSet.keySet());
-        names.removeAll(pendingRemove);
-        for (String name : names) {
+        for (String name : pending.names()) {
             Object value = valueForEvent(name);
             if (value instanceof HttpSessionBindingListener unbound) {
                 unbound.valueUnbound(new HttpSessionBindingEvent(this, name, value));
@@ -325,7 +255,7 @@ final class SatchelHttpSession implements HttpSession {
     }
 
     SessionId id() {
-        return id;
+        return pending.id();
     }
 
     boolean isInvalid() {
@@ -333,11 +263,11 @@ final class SatchelHttpSession implements HttpSession {
     }
 
     boolean isStored() {
-        return stored;
+        return pending.isStored();
     }
 
     boolean idChanged() {
-        return stored && !id.equals(storedId);
+        return pending.idChanged();
     }
 
     void markInvalid() {
@@ -345,107 +275,45 @@ final class SatchelHttpSession implements HttpSession {
     }
 
     void changeId(SessionId newId) {
-        this.id = newId;
-        if (!stored) {
-            this.storedId = newId;
-        }
+        pending.changeId(newId);
     }
 
     /** The change set that ends this session in the store. */
     ChangeSet invalidation() {
-        return ChangeSet.builder(storedId, createdAt, absoluteDeadline)
-                .invalidated()
-                .build();
+        return pending.invalidation();
     }
 
     /** Everything this request changed since the last save, as one change set. */
     ChangeSet changes(Instant now) {
-        ChangeSet.Builder b = ChangeSet.builder(storedId, createdAt, absoluteDeadline);
-        if (!stored) {
-            b.created().accessedAt(now).maxInactiveInterval(maxInactive);
-        } else {
-            if (!id.equals(storedId)) {
-                b.changeId(id);
-            }
-            if (maxInactiveChanged) {
-                b.maxInactiveInterval(maxInactive);
-            }
-        }
-        pendingSet.forEach(b::set);
-        pendingRemove.forEach(b::remove);
-        SaveMode mode = runtime.options().saveMode();
-        if (mode == SaveMode.ON_GET_ATTRIBUTE) {
-            for (String name : read) {
-                b.set(name, runtime.options().codec().encode(name, decoded.get(name)));
-            }
-        } else if (mode == SaveMode.ALWAYS) {
-            for (Map.Entry<String, byte[]> e : base.entrySet()) {
-                String name = e.getKey();
-                if (!pendingSet.containsKey(name) && !pendingRemove.contains(name)) {
-                    Object value = decoded.get(name);
-                    b.set(
-                            name,
-                            value == null
-                                    ? e.getValue()
-                                    : runtime.options().codec().encode(name, value));
-                }
-            }
-        }
-        if (principalChange != null) {
-            b.principal(principalChange);
-        }
-        // A write that happens anyway carries the access time for free; otherwise only when due.
-        if (stored && (touchDue || hasPendingChanges())) {
-            b.accessedAt(now);
-        }
-        return b.build();
+        return pending.changes(now, this::freshBytes);
     }
 
-    private boolean hasPendingChanges() {
-        return !pendingSet.isEmpty()
-                || !pendingRemove.isEmpty()
-                || !read.isEmpty()
-                || principalChange != null
-                || maxInactiveChanged
-                || !id.equals(storedId)
-                || (runtime.options().saveMode() == SaveMode.ALWAYS && !base.isEmpty());
-    }
-
-    /**
-     * Folds a saved change set into the base, so later saves carry only later changes. The last save
-     * of a request skips the merge: nothing reads the base after it.
-     */
+    /** Records a saved change set; see {@link PendingChanges#saved}. */
     void saved(ChangeSet changes, boolean last) {
-        if (!last
-                && (!changes.setAttributes().isEmpty()
-                        || !changes.removedAttributes().isEmpty())) {
+        if (pending.saved(changes, last)) {
             record = null;
-            Map<String, byte[]> merged = new HashMap<>(base);
-            merged.keySet().removeAll(changes.removedAttributes());
-            merged.putAll(changes.setAttributes());
-            base = merged;
         }
-        stored = true;
-        storedId = id;
-        pendingSet.clear();
-        pendingRemove.clear();
-        read.clear();
-        principalChange = null;
-        maxInactiveChanged = false;
-        touchDue = false;
+    }
+
+    /** An attribute's bytes as its value is now: a decoded value may have been changed in place. */
+    private byte[] freshBytes(String name) {
+        Object value = decoded.get(name);
+        return value == null
+                ? pending.storedBytes(name)
+                : runtime.options().codec().encode(name, value);
     }
 
     /** The current value for an event, decoded without counting as a read; null if undecodable. */
     private Object valueForEvent(String name) {
         Object value = decoded.get(name);
-        if (value != null || pendingRemove.contains(name)) {
+        if (value != null || pending.isRemoved(name)) {
             return value;
         }
         try {
             if (record != null) {
                 return record.decode(name, runtime.options().codec()).orElse(null);
             }
-            byte[] bytes = pendingSet.containsKey(name) ? pendingSet.get(name) : base.get(name);
+            byte[] bytes = pending.currentBytes(name);
             return bytes == null ? null : runtime.options().codec().decode(name, bytes);
         } catch (SessionDataException e) {
             return null;
@@ -458,10 +326,6 @@ final class SatchelHttpSession implements HttpSession {
                 || value instanceof Long
                 || value instanceof Boolean
                 || value instanceof Double;
-    }
-
-    private boolean exists(String name) {
-        return !pendingRemove.contains(name) && (pendingSet.containsKey(name) || base.containsKey(name));
     }
 
     private void checkValid() {

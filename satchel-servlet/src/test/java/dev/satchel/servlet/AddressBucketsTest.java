@@ -2,7 +2,7 @@ package dev.satchel.servlet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.satchel.core.MutableClock;
+import dev.satchel.testkit.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;

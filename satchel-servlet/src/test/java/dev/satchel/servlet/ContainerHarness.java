@@ -2,9 +2,9 @@ package dev.satchel.servlet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.satchel.core.MutableClock;
 import dev.satchel.core.SessionStore;
 import dev.satchel.core.memory.MemorySessionStore;
+import dev.satchel.testkit.MutableClock;
 import jakarta.servlet.http.HttpSessionAttributeListener;
 import jakarta.servlet.http.HttpSessionBindingEvent;
 import jakarta.servlet.http.HttpSessionEvent;

@@ -3,10 +3,10 @@ package dev.satchel.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.satchel.core.ChangeSet;
-import dev.satchel.core.MutableClock;
 import dev.satchel.core.SessionId;
 import dev.satchel.core.SessionRecord;
 import dev.satchel.core.memory.MemorySessionStore;
+import dev.satchel.testkit.MutableClock;
 import jakarta.servlet.http.HttpSessionAttributeListener;
 import jakarta.servlet.http.HttpSessionBindingEvent;
 import jakarta.servlet.http.HttpSessionEvent;

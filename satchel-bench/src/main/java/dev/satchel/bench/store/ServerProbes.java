@@ -1,7 +1,7 @@
 package dev.satchel.bench.store;
 
-import dev.satchel.store.jdbc.LocalPostgresServer;
-import dev.satchel.store.redis.LocalRedisServer;
+import dev.satchel.testkit.LocalPostgresServer;
+import dev.satchel.testkit.LocalRedisServer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.io.IOException;

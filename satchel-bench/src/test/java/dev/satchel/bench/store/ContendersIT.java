@@ -3,9 +3,9 @@ package dev.satchel.bench.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.satchel.store.jdbc.JdbcSessionStore;
-import dev.satchel.store.jdbc.LocalPostgresServer;
-import dev.satchel.store.redis.LocalRedisServer;
 import dev.satchel.store.redis.RedisSessionStore;
+import dev.satchel.testkit.LocalPostgresServer;
+import dev.satchel.testkit.LocalRedisServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;

@@ -3,11 +3,11 @@ package dev.satchel.core.memory;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.satchel.core.ChangeSet;
-import dev.satchel.core.MutableClock;
 import dev.satchel.core.PrincipalChange;
 import dev.satchel.core.SessionEvent;
 import dev.satchel.core.SessionId;
 import dev.satchel.core.SessionStore.SaveOutcome;
+import dev.satchel.testkit.MutableClock;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;

@@ -2,8 +2,8 @@ package dev.satchel.store.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.satchel.core.MutableClock;
 import dev.satchel.core.SessionId;
+import dev.satchel.testkit.MutableClock;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;

@@ -8,6 +8,8 @@ import dev.satchel.core.SessionRecord;
 import dev.satchel.core.SessionStore;
 import dev.satchel.core.SessionStoreContract;
 import dev.satchel.core.SessionStoreUnavailableException;
+import dev.satchel.testkit.LocalRedisServer;
+import dev.satchel.testkit.RedisClusterNodes;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
@@ -95,7 +97,7 @@ class RedisClusterStoreIT extends SessionStoreContract {
 
     private static long scard(String key) {
         io.lettuce.core.cluster.RedisClusterClient client = io.lettuce.core.cluster.RedisClusterClient.create(
-                "redis://127.0.0.1:" + cluster.nodes.get(0).port());
+                "redis://127.0.0.1:" + cluster.nodes().get(0).port());
         try (var c = client.connect()) {
             return c.sync().scard(key);
         } finally {

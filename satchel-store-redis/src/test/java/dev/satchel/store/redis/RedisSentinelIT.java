@@ -7,6 +7,7 @@ import dev.satchel.core.SessionId;
 import dev.satchel.core.SessionRecord;
 import dev.satchel.core.SessionStore.SaveOutcome;
 import dev.satchel.core.SessionStoreUnavailableException;
+import dev.satchel.testkit.RedisSentinelGroup;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -132,7 +133,7 @@ class RedisSentinelIT {
             while (ok.get() < WRITES_BEFORE_KILL) {
                 TimeUnit.MILLISECONDS.sleep(1);
             }
-            group.master.kill(); // SIGKILL: whatever no replica has received yet is gone
+            group.master().kill(); // SIGKILL: whatever no replica has received yet is gone
             killedAt.set(System.nanoTime());
             try {
                 for (Future<?> f : done) {

@@ -10,6 +10,7 @@ import dev.satchel.core.SessionRecord;
 import dev.satchel.core.SessionStore;
 import dev.satchel.core.SessionStoreContract;
 import dev.satchel.core.SessionStoreUnavailableException;
+import dev.satchel.testkit.LocalRedisServer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Clock;

@@ -1,4 +1,4 @@
-package dev.satchel.store.jdbc;
+package dev.satchel.testkit;
 
 import java.io.IOException;
 import java.net.ServerSocket;

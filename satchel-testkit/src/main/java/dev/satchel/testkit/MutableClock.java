@@ -1,4 +1,4 @@
-package dev.satchel.core;
+package dev.satchel.testkit;
 
 import java.time.Clock;
 import java.time.Duration;

@@ -1,9 +1,9 @@
-package dev.satchel.store.redis;
+package dev.satchel.testkit;
 
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -12,14 +12,19 @@ import java.util.concurrent.TimeUnit;
  * A Redis Cluster of six redis-server processes on free loopback ports, three masters with one
  * replica each, made by {@code redis-cli --cluster create}.
  */
-final class RedisClusterNodes implements AutoCloseable {
-    final List<LocalRedisServer> nodes;
+public final class RedisClusterNodes implements AutoCloseable {
+    private final List<LocalRedisServer> nodes;
 
     private RedisClusterNodes(List<LocalRedisServer> nodes) {
         this.nodes = nodes;
     }
 
-    static RedisClusterNodes start(Path workDir) throws IOException, InterruptedException {
+    /**
+     * Starts six nodes, joins them into a cluster and waits until it is up with every replica in sync.
+     *
+     * @param workDir where the nodes' logs and cluster configuration files go
+     */
+    public static RedisClusterNodes start(Path workDir) throws IOException, InterruptedException {
         List<LocalRedisServer> nodes = new ArrayList<>();
         try {
             for (int i = 0; i < 6; i++) {
@@ -49,14 +54,14 @@ final class RedisClusterNodes implements AutoCloseable {
             cluster.awaitState("ok", 30);
             cluster.awaitReplicasOnline(30);
             return cluster;
-        } catch (IOException | InterruptedException | RuntimeException e) {
+        } catch (IOException | InterruptedException | RuntimeException | AssertionError e) {
             nodes.forEach(LocalRedisServer::close);
             throw e;
         }
     }
 
     /** The seed URI of the store's cluster scheme, naming every node. */
-    String uri() {
+    public String uri() {
         StringBuilder uri = new StringBuilder("redis-cluster://");
         for (int i = 0; i < nodes.size(); i++) {
             uri.append(i == 0 ? "" : ",")
@@ -66,53 +71,46 @@ final class RedisClusterNodes implements AutoCloseable {
         return uri.toString();
     }
 
+    /** The six nodes, in the order they were started. */
+    public List<LocalRedisServer> nodes() {
+        return List.copyOf(nodes);
+    }
+
     /** Waits until every live node reports {@code cluster_state:<state>}. */
-    void awaitState(String state, int seconds) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (System.nanoTime() < deadline) {
-            if (nodes.stream().filter(LocalRedisServer::isAlive).allMatch(n -> state(n).equals(state))) {
-                return;
-            }
-            TimeUnit.MILLISECONDS.sleep(100);
-        }
-        throw new IllegalStateException("the cluster did not reach state " + state + " within " + seconds + " s");
+    public void awaitState(String state, int seconds) {
+        Await.until(
+                Duration.ofSeconds(seconds),
+                () -> nodes.stream().filter(LocalRedisServer::isAlive).allMatch(n -> state(n).equals(state)),
+                "every live node of the cluster to report state " + state);
     }
 
     /** Waits until every master has its replica attached and in sync, so WAIT can succeed. */
-    void awaitReplicasOnline(int seconds) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (System.nanoTime() < deadline) {
-            long online = nodes.stream()
-                    .filter(LocalRedisServer::isAlive)
-                    .filter(n -> replication(n).contains("state=online"))
-                    .count();
-            if (online >= 3) {
-                return;
-            }
-            TimeUnit.MILLISECONDS.sleep(100);
-        }
-        throw new IllegalStateException("the replicas did not come online within " + seconds + " s");
+    private void awaitReplicasOnline(int seconds) {
+        Await.until(
+                Duration.ofSeconds(seconds),
+                () -> nodes.stream()
+                                .filter(LocalRedisServer::isAlive)
+                                .filter(n -> replication(n).contains("state=online"))
+                                .count()
+                        >= 3,
+                "every master's replica to come online");
     }
 
     private static String replication(LocalRedisServer node) {
-        RedisClient client = RedisClient.create("redis://127.0.0.1:" + node.port());
-        try (StatefulRedisConnection<String, String> c = client.connect()) {
-            return c.sync().info("replication");
-        } catch (RuntimeException e) {
+        try {
+            return RedisProbe.text(node.port(), "INFO", "replication");
+        } catch (IOException e) {
             return "";
-        } finally {
-            client.shutdown();
         }
     }
 
     /** The node that now serves {@code key} as master. */
-    LocalRedisServer masterOf(String key) {
-        RedisClient client =
-                RedisClient.create("redis://127.0.0.1:" + nodes.get(0).port());
-        try (StatefulRedisConnection<String, String> c = client.connect()) {
-            long slot = c.sync().clusterKeyslot(key);
-            for (String line : c.sync().clusterNodes().split("\n")) {
-                String[] f = line.split(" ");
+    public LocalRedisServer masterOf(String key) {
+        try {
+            int first = nodes.get(0).port();
+            long slot = (Long) RedisProbe.call(first, "CLUSTER", "KEYSLOT", key);
+            for (String line : RedisProbe.text(first, "CLUSTER", "NODES").split("\n")) {
+                String[] f = line.strip().split(" ");
                 if (f.length < 9 || !f[2].contains("master") || f[2].contains("fail")) {
                     continue;
                 }
@@ -130,21 +128,19 @@ final class RedisClusterNodes implements AutoCloseable {
                 }
             }
             throw new IllegalStateException("no master serves slot " + slot);
-        } finally {
-            client.shutdown();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
     private static String state(LocalRedisServer node) {
-        RedisClient client = RedisClient.create("redis://127.0.0.1:" + node.port());
-        try (StatefulRedisConnection<String, String> c = client.connect()) {
-            String info = c.sync().clusterInfo();
+        try {
+            String info = RedisProbe.text(node.port(), "CLUSTER", "INFO");
             int at = info.indexOf("cluster_state:");
-            return info.substring(at + 14, info.indexOf('\r', at)).strip();
-        } catch (RuntimeException e) {
+            int end = info.indexOf('\r', at);
+            return info.substring(at + 14, end < 0 ? info.length() : end).strip();
+        } catch (IOException | RuntimeException e) {
             return "unreachable";
-        } finally {
-            client.shutdown();
         }
     }
 

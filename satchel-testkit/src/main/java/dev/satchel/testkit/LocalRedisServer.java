@@ -1,4 +1,4 @@
-package dev.satchel.store.redis;
+package dev.satchel.testkit;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -6,12 +6,14 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A {@code redis-server} from the PATH on a free loopback port, keeping nothing on disk: what
- * {@code satchel demo --store redis} runs, and what the tests kill. Closing it stops the process.
+ * A {@code redis-server} from the PATH on a free loopback port, keeping nothing on disk, for tests
+ * that need a server of their own: to kill it, fill it or reconfigure it. Closing it stops the
+ * process.
  */
 public final class LocalRedisServer implements AutoCloseable {
     private final Process process;
@@ -26,7 +28,8 @@ public final class LocalRedisServer implements AutoCloseable {
      * Starts a server and waits until it accepts connections.
      *
      * @param workDir where its log goes ({@code redis-<port>.log})
-     * @throws IllegalStateException if redis-server is not on the PATH, exits, or does not start in 15 s
+     * @throws IllegalStateException if redis-server is not on the PATH or exits
+     * @throws AssertionError if it does not accept connections within 15 s
      */
     public static LocalRedisServer start(Path workDir) throws IOException, InterruptedException {
         int port = freePort();
@@ -41,7 +44,8 @@ public final class LocalRedisServer implements AutoCloseable {
      * out anyway, and writes are never refused as they are under the default {@code noeviction}.
      *
      * @throws IllegalArgumentException if {@code maxMemory} is not a size Redis reads
-     * @throws IllegalStateException if redis-server is not on the PATH, exits, or does not start in 15 s
+     * @throws IllegalStateException if redis-server is not on the PATH or exits
+     * @throws AssertionError if it does not accept connections within 15 s
      */
     public static LocalRedisServer start(Path workDir, String maxMemory) throws IOException, InterruptedException {
         if (!isMemorySize(maxMemory)) {
@@ -132,19 +136,29 @@ public final class LocalRedisServer implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("redis-server is not on the PATH (apt-get install redis-server)", e);
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (System.nanoTime() < deadline) {
-            if (!p.isAlive()) {
-                throw new IllegalStateException("redis-server exited; see " + log);
-            }
-            try (Socket ignored = new Socket("127.0.0.1", port)) {
-                return new LocalRedisServer(p, port);
-            } catch (IOException notYet) {
-                TimeUnit.MILLISECONDS.sleep(20);
-            }
+        try {
+            Await.until(
+                    Duration.ofSeconds(15),
+                    () -> {
+                        if (!p.isAlive()) {
+                            throw new IllegalStateException("redis-server exited; see " + log);
+                        }
+                        return accepts(port);
+                    },
+                    "redis-server to accept connections on port " + port + " (log: " + log + ")");
+        } catch (AssertionError | RuntimeException e) {
+            p.destroyForcibly();
+            throw e;
         }
-        p.destroyForcibly();
-        throw new IllegalStateException("redis-server did not start within 15 s; see " + log);
+        return new LocalRedisServer(p, port);
+    }
+
+    private static boolean accepts(int port) {
+        try (Socket ignored = new Socket("127.0.0.1", port)) {
+            return true;
+        } catch (IOException notYet) {
+            return false;
+        }
     }
 
     /** The port the server listens on. */

@@ -1,29 +1,27 @@
-package dev.satchel.store.redis;
+package dev.satchel.testkit;
 
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.sentinel.api.StatefulRedisSentinelConnection;
 import java.io.IOException;
-import java.net.InetSocketAddress;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A master, two replicas and three sentinels (quorum 2), each its own redis-server process on a free
  * loopback port. Two replicas, so that after a failover the new master still has one to
  * acknowledge {@code WAIT 1}.
  */
-final class RedisSentinelGroup implements AutoCloseable {
-    static final String MASTER_NAME = "satchel";
+public final class RedisSentinelGroup implements AutoCloseable {
+    /** The name the sentinels know the master by, as in the Sentinel URI. */
+    public static final String MASTER_NAME = "satchel";
 
-    final LocalRedisServer master;
-    static final int REPLICAS = 2;
+    private static final int REPLICAS = 2;
 
-    final List<LocalRedisServer> replicas;
-    final List<LocalRedisServer> sentinels;
+    private final LocalRedisServer master;
+    private final List<LocalRedisServer> replicas;
+    private final List<LocalRedisServer> sentinels;
 
     private RedisSentinelGroup(
             LocalRedisServer master, List<LocalRedisServer> replicas, List<LocalRedisServer> sentinels) {
@@ -32,7 +30,12 @@ final class RedisSentinelGroup implements AutoCloseable {
         this.sentinels = sentinels;
     }
 
-    static RedisSentinelGroup start(Path workDir) throws IOException, InterruptedException {
+    /**
+     * Starts the group and waits until the replicas are in sync and every sentinel knows the others.
+     *
+     * @param workDir where the servers' logs and the sentinels' configuration go
+     */
+    public static RedisSentinelGroup start(Path workDir) throws IOException, InterruptedException {
         List<LocalRedisServer> started = new ArrayList<>();
         try {
             int masterPort = LocalRedisServer.freePort();
@@ -71,7 +74,7 @@ final class RedisSentinelGroup implements AutoCloseable {
             RedisSentinelGroup group = new RedisSentinelGroup(master, replicas, sentinels);
             group.awaitReady();
             return group;
-        } catch (IOException | InterruptedException | RuntimeException e) {
+        } catch (IOException | InterruptedException | RuntimeException | AssertionError e) {
             started.forEach(LocalRedisServer::close);
             throw e;
         }
@@ -83,7 +86,7 @@ final class RedisSentinelGroup implements AutoCloseable {
     }
 
     /** The Sentinel URI Lettuce follows to whichever server is master. */
-    String uri() {
+    public String uri() {
         StringBuilder uri = new StringBuilder("redis-sentinel://");
         for (int i = 0; i < sentinels.size(); i++) {
             uri.append(i == 0 ? "" : ",")
@@ -93,50 +96,46 @@ final class RedisSentinelGroup implements AutoCloseable {
         return uri.append("#").append(MASTER_NAME).toString();
     }
 
-    /** Waits until every sentinel knows the replica and the other sentinels, so failover can happen. */
-    private void awaitReady() throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            if (replicaInSync() && sentinels.stream().allMatch(this::knowsEveryone)) {
-                return;
-            }
-            TimeUnit.MILLISECONDS.sleep(200);
-        }
-        throw new IllegalStateException("the sentinels did not discover each other within 30 s");
+    /** Waits until every sentinel knows the replicas and the other sentinels, so failover can happen. */
+    private void awaitReady() {
+        Await.until(
+                Duration.ofSeconds(30),
+                () -> replicaInSync() && sentinels.stream().allMatch(this::knowsEveryone),
+                "the replicas to sync and the sentinels to discover each other");
     }
 
     /** A replica still in its first sync holds nothing: promoting it would lose every session. */
     private boolean replicaInSync() {
-        RedisClient client = RedisClient.create("redis://127.0.0.1:" + master.port());
-        try (StatefulRedisConnection<String, String> c = client.connect()) {
-            return c.sync().info("replication").split("state=online", -1).length - 1 == REPLICAS;
-        } catch (RuntimeException e) {
+        try {
+            String info = RedisProbe.text(master.port(), "INFO", "replication");
+            return info.split("state=online", -1).length - 1 == REPLICAS;
+        } catch (IOException e) {
             return false;
-        } finally {
-            client.shutdown();
         }
     }
 
     private boolean knowsEveryone(LocalRedisServer sentinel) {
-        RedisClient client = RedisClient.create("redis://127.0.0.1:" + sentinel.port());
-        try (StatefulRedisConnection<String, String> c = client.connect()) {
-            String info = c.sync().info("sentinel");
+        try {
+            String info = RedisProbe.text(sentinel.port(), "INFO", "sentinel");
             return info.contains("slaves=" + REPLICAS) && info.contains("sentinels=3");
-        } catch (RuntimeException e) {
+        } catch (IOException e) {
             return false;
-        } finally {
-            client.shutdown();
         }
     }
 
+    /** The server started as master; after a failover it may no longer be one. */
+    public LocalRedisServer master() {
+        return master;
+    }
+
     /** The port of the server the sentinels now call master. */
-    int currentMasterPort() {
-        RedisClient client =
-                RedisClient.create("redis://127.0.0.1:" + sentinels.get(0).port());
-        try (StatefulRedisSentinelConnection<String, String> c = client.connectSentinel()) {
-            return ((InetSocketAddress) c.sync().getMasterAddrByName(MASTER_NAME)).getPort();
-        } finally {
-            client.shutdown();
+    public int currentMasterPort() {
+        try {
+            List<?> address = (List<?>)
+                    RedisProbe.call(sentinels.get(0).port(), "SENTINEL", "get-master-addr-by-name", MASTER_NAME);
+            return Integer.parseInt((String) address.get(1));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

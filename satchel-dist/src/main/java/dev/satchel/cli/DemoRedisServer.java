@@ -1,0 +1,138 @@
+package dev.satchel.cli;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The {@code redis-server} that {@code satchel demo --store redis} starts for its nodes: from the
+ * PATH, on a free loopback port, keeping nothing on disk, bounded in memory. Its own class, not the
+ * test kit's {@code LocalRedisServer}: this is product code in the dist jar, and the test kit is
+ * test scope only, so no test launcher ships. It does only what the demo needs.
+ */
+final class DemoRedisServer implements AutoCloseable {
+    private static final Pattern MEMORY_SIZE = Pattern.compile("([0-9]{1,12})(kb|mb|gb)?");
+    private static final long START_TIMEOUT_SECONDS = 15;
+
+    private final Process process;
+    private final int port;
+
+    private DemoRedisServer(Process process, int port) {
+        this.process = process;
+        this.port = port;
+    }
+
+    /**
+     * Whether {@code size} is a memory size the demo passes to Redis: digits and an optional unit,
+     * at least a megabyte, since less leaves Redis no room for itself.
+     */
+    static boolean isMemorySize(String size) {
+        Matcher m = MEMORY_SIZE.matcher(size == null ? "" : size.strip().toLowerCase(Locale.ROOT));
+        if (!m.matches()) {
+            return false;
+        }
+        long n = Long.parseLong(m.group(1));
+        long unit = m.group(2) == null
+                ? 1
+                : switch (m.group(2)) {
+                    case "kb" -> 1024L;
+                    case "mb" -> 1024L * 1024;
+                    default -> 1024L * 1024 * 1024;
+                };
+        return n <= Long.MAX_VALUE / unit && n * unit >= 1024L * 1024;
+    }
+
+    /**
+     * Starts a server that holds at most {@code maxMemory} and, when full, evicts the keys closest to
+     * expiry ({@code volatile-ttl}): every session key has a TTL, so the sessions evicted are those
+     * about to time out anyway, and writes are never refused. Publishes expiries, so the nodes'
+     * sessionDestroyed listeners fire for them.
+     *
+     * @param logDir where its log goes ({@code redis-<port>.log}, readable by the owner only)
+     * @throws IllegalArgumentException if {@code maxMemory} is not a size Redis reads
+     * @throws IllegalStateException if redis-server is not on the PATH, exits, or does not start in 15 s
+     */
+    static DemoRedisServer start(Path logDir, String maxMemory) throws IOException, InterruptedException {
+        if (!isMemorySize(maxMemory)) {
+            throw new IllegalArgumentException(
+                    "not a Redis memory size (a number of bytes, or with kb, mb or gb): " + maxMemory);
+        }
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Files.createDirectories(logDir);
+        Path log = logDir.resolve("redis-" + port + ".log");
+        // Made before the process opens it, so it has its owner's mode, not the umask's.
+        Files.deleteIfExists(log);
+        Files.createFile(log, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        List<String> command = List.of(
+                "redis-server",
+                "--port",
+                Integer.toString(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                logDir.toString(),
+                "--notify-keyspace-events",
+                "Ex",
+                "--maxmemory",
+                maxMemory,
+                "--maxmemory-policy",
+                "volatile-ttl");
+        Process p;
+        try {
+            p = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
+        } catch (IOException e) {
+            throw new IllegalStateException("redis-server is not on the PATH (apt-get install redis-server)", e);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(START_TIMEOUT_SECONDS);
+        while (System.nanoTime() < deadline) {
+            if (!p.isAlive()) {
+                throw new IllegalStateException("redis-server exited; see " + log);
+            }
+            try (Socket ignored = new Socket("127.0.0.1", port)) {
+                return new DemoRedisServer(p, port);
+            } catch (IOException notYet) {
+                TimeUnit.MILLISECONDS.sleep(20);
+            }
+        }
+        p.destroyForcibly();
+        throw new IllegalStateException(
+                "redis-server did not start within " + START_TIMEOUT_SECONDS + " s; see " + log);
+    }
+
+    /** The server's URI, {@code redis://127.0.0.1:<port>}, as the nodes' {@code --store}. */
+    String uri() {
+        return "redis://127.0.0.1:" + port;
+    }
+
+    /** Stops the server (SIGTERM, then SIGKILL after 5 s). */
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+}
