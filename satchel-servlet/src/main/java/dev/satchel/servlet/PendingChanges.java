@@ -258,6 +258,19 @@ final class PendingChanges {
     }
 
     /**
+     * Records that the store now holds {@code encoded} for {@code name}, written by an atomic
+     * update outside this request's change sets; nothing about it is pending any more.
+     */
+    void storedByUpdate(String name, byte[] encoded) {
+        Map<String, byte[]> merged = new HashMap<>(base);
+        merged.put(name, encoded);
+        base = merged;
+        set.remove(name);
+        removed.remove(name);
+        read.remove(name);
+    }
+
+    /**
      * Folds a saved change set into the stored attributes, so later saves carry only later changes,
      * and forgets what was pending. The last save of a request skips the merge: nothing reads the
      * attributes after it.

@@ -1,16 +1,22 @@
 package dev.satchel.servlet;
 
+import dev.satchel.core.AttributeEncodingException;
 import dev.satchel.core.ChangeSet;
+import dev.satchel.core.ConditionalSaveStore;
+import dev.satchel.core.ExpectedValue;
 import dev.satchel.core.SessionId;
 import dev.satchel.core.SessionRecord;
 import dev.satchel.core.SessionStore;
 import dev.satchel.core.SessionStore.SaveOutcome;
+import dev.satchel.core.codec.AttributeCodec;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -305,6 +311,89 @@ final class RequestSessions {
 
     private void save() {
         save(false);
+    }
+
+    /** Attempts of one atomic update before it gives up with a conflict. */
+    static final int UPDATE_ATTEMPTS = 8;
+
+    /**
+     * An atomic update of one attribute (see {@link SatchelSessions#update}): read it from the
+     * store, apply {@code change}, and write the result only if nobody changed the attribute in
+     * between; else read again and re-apply, up to {@link #UPDATE_ATTEMPTS} times.
+     */
+    <T> T update(SatchelHttpSession target, String name, Class<T> type, Function<Optional<T>, T> change) {
+        target.checkUpdatable();
+        if (SatchelSessions.PRINCIPAL_ATTRIBUTE.equals(name)) {
+            throw new IllegalArgumentException("the principal is set with setAttribute, not updated");
+        }
+        if (target != session) {
+            throw new IllegalStateException("this session belongs to another request");
+        }
+        if (!target.isStored()) {
+            return target.updateLocally(name, type, change);
+        }
+        if (!(store instanceof ConditionalSaveStore)) {
+            throw new UnsupportedOperationException(
+                    sealed.isPresent()
+                            ? "atomic updates need a store that decides them in one place; with sealed cookies each"
+                                    + " request carries its own copy of the session, so use setAttribute"
+                            : store.getClass().getSimpleName() + " cannot make conditional saves; use setAttribute");
+        }
+        // What this request changed so far (a new id after a login, say) is saved first, so the
+        // update starts from it and the request's last save does not write the attribute again.
+        save();
+        AttributeCodec codec = runtime.options().codec();
+        for (int attempt = 1; attempt <= UPDATE_ATTEMPTS; attempt++) {
+            Optional<SessionRecord> stored = store.load(target.id());
+            if (stored.isEmpty()) {
+                return gone(target);
+            }
+            byte[] held = stored.get().attributes().get(name);
+            Optional<T> current = held == null
+                    ? Optional.empty()
+                    : Optional.of(SatchelHttpSession.cast(name, codec.decode(name, held), type));
+            T next = Objects.requireNonNull(change.apply(current), "the update function returned null");
+            byte[] encoded;
+            try {
+                encoded = codec.encode(name, next);
+            } catch (AttributeEncodingException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
+            ChangeSet update = ChangeSet.builder(
+                            target.id(), stored.get().createdAt(), stored.get().absoluteDeadline())
+                    .set(name, encoded)
+                    .expect(name, ExpectedValue.of(Optional.ofNullable(held)))
+                    .accessedAt(runtime.options().clock().instant())
+                    .build();
+            SaveOutcome outcome = store.save(update);
+            if (outcome == SaveOutcome.UPDATED) {
+                runtime.updates().applied();
+                target.updated(name, next, encoded, current);
+                return next;
+            }
+            if (outcome != SaveOutcome.CONFLICT) {
+                return gone(target);
+            }
+            runtime.updates().retried(name);
+            pause(attempt);
+        }
+        runtime.updates().gaveUp();
+        throw new AttributeUpdateConflictException(name, UPDATE_ATTEMPTS);
+    }
+
+    private static <T> T gone(SatchelHttpSession target) {
+        target.markInvalid();
+        throw new IllegalStateException("the session ended in another request; the update was not applied");
+    }
+
+    /** A short random pause, longer with each attempt, so racing requests stop meeting in step. */
+    private static void pause(int attempt) {
+        long micros = java.util.concurrent.ThreadLocalRandom.current().nextLong(100L << Math.min(attempt, 6));
+        try {
+            Thread.sleep(micros / 1000, (int) (micros % 1000) * 1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void save(boolean last) {

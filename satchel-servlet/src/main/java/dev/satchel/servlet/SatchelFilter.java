@@ -69,8 +69,8 @@ public final class SatchelFilter implements Filter {
         if (sealer.isPresent() && !(options.idResolver() instanceof CookieSessionIdResolver)) {
             throw new IllegalArgumentException("sealed sessions travel in cookies: use a CookieSessionIdResolver");
         }
-        this.runtime =
-                new SessionFilterRuntime(store, sealer, options, new ServletListeners(options.listeners()), null);
+        this.runtime = new SessionFilterRuntime(
+                store, sealer, options, new ServletListeners(options.listeners()), null, new UpdateCounters());
     }
 
     /**
@@ -89,8 +89,8 @@ public final class SatchelFilter implements Filter {
 
     @Override
     public void init(FilterConfig config) {
-        SessionFilterRuntime r =
-                new SessionFilterRuntime(store, sealer, options, runtime.events(), config.getServletContext());
+        SessionFilterRuntime r = new SessionFilterRuntime(
+                store, sealer, options, runtime.events(), config.getServletContext(), runtime.updates());
         runtime = r;
         config.getServletContext().setAttribute(SatchelSessions.ATTRIBUTE, new SatchelSessions(r));
         if (store instanceof ObservableSessionStore observable && r.events().wantsDestroyed()) {
@@ -186,7 +186,8 @@ public final class SatchelFilter implements Filter {
             if (t instanceof SessionStoreUnavailableException
                     || t instanceof SessionLimitException
                     || t instanceof NewSessionsThrottledException
-                    || t instanceof SessionTooLargeException) {
+                    || t instanceof SessionTooLargeException
+                    || t instanceof AttributeUpdateConflictException) {
                 return Optional.of((SessionException) t);
             }
         }
@@ -208,6 +209,19 @@ public final class SatchelFilter implements Filter {
             response.setCharacterEncoding(StandardCharsets.UTF_8.name());
             response.getWriter()
                     .write("{\"error\":\"session_too_large\",\"message\":\"the session does not fit in its cookies\"}");
+            return;
+        }
+        if (failure instanceof AttributeUpdateConflictException) {
+            // Other requests of the same user kept changing the attribute: theirs stand, this one
+            // wrote nothing, and sending it again will most likely work.
+            response.reset();
+            response.setStatus(HttpServletResponse.SC_CONFLICT);
+            response.setHeader("Retry-After", "1");
+            response.setContentType("application/json");
+            response.setCharacterEncoding(StandardCharsets.UTF_8.name());
+            response.getWriter()
+                    .write("{\"error\":\"session_update_conflict\",\"message\":\"the session changed in"
+                            + " another request at every attempt; nothing was changed, try again\"}");
             return;
         }
         if (failure instanceof NewSessionsThrottledException throttled) {

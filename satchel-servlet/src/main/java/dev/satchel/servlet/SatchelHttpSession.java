@@ -16,6 +16,8 @@ import java.util.Enumeration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -286,6 +288,61 @@ final class SatchelHttpSession implements HttpSession {
     /** Everything this request changed since the last save, as one change set. */
     ChangeSet changes(Instant now) {
         return pending.changes(now, this::freshBytes);
+    }
+
+    /**
+     * An update of a session only this request knows (created by it, not yet stored): nobody else
+     * can change it, so it is applied as {@code setAttribute}.
+     */
+    <T> T updateLocally(String name, Class<T> type, Function<Optional<T>, T> change) {
+        Object held = getAttribute(name);
+        T next = Objects.requireNonNull(
+                change.apply(Optional.ofNullable(held).map(v -> cast(name, v, type))),
+                "the update function returned null");
+        setAttribute(name, next);
+        return next;
+    }
+
+    /**
+     * Takes in a value an atomic update stored for this session, as if the request had read it
+     * from the store: later reads see it, and no save of this request writes it again.
+     *
+     * @param before the value the update replaced, for the attribute listeners
+     */
+    void updated(String name, Object value, byte[] encoded, Optional<?> before) {
+        pending.storedByUpdate(name, encoded);
+        record = null; // its memoised values predate the update
+        if (isImmutable(value)) {
+            decoded.remove(name);
+        } else {
+            decoded.put(name, value);
+        }
+        if (before.isPresent()) {
+            runtime.events().attributeReplaced(this, name, before.get());
+        } else {
+            runtime.events().attributeAdded(this, name, value);
+        }
+    }
+
+    /** See {@link SatchelSessions#update}; the request's sessions do the work. */
+    <T> T update(String name, Class<T> type, Function<Optional<T>, T> change) {
+        if (owner == null) {
+            throw new IllegalStateException("session has ended; it can be read but not changed");
+        }
+        return owner.update(this, name, type, change);
+    }
+
+    /** Checks that the session may still change: an update must fail as setAttribute would. */
+    void checkUpdatable() {
+        checkWritable();
+    }
+
+    static <T> T cast(String name, Object value, Class<T> type) {
+        if (!type.isInstance(value)) {
+            throw new IllegalArgumentException(
+                    "attribute '" + name + "' holds a " + value.getClass().getName() + ", not a " + type.getName());
+        }
+        return type.cast(value);
     }
 
     /** Records a saved change set; see {@link PendingChanges#saved}. */

@@ -5,6 +5,7 @@ import dev.satchel.core.SessionDataException;
 import dev.satchel.core.SessionId;
 import dev.satchel.core.SessionRecord;
 import jakarta.servlet.ServletContext;
+import jakarta.servlet.http.HttpSession;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * What an application can do with sessions other than the current one: list a user's sessions and
@@ -35,6 +37,62 @@ public final class SatchelSessions {
 
     SatchelSessions(SessionFilterRuntime runtime) {
         this.runtime = runtime;
+    }
+
+    /**
+     * Changes one attribute of {@code session} atomically, for values that parallel requests of one
+     * user change together (a cart that two tabs add to): reads the attribute as the store holds
+     * it now, applies {@code change}, and writes the result only if no other request changed that
+     * attribute in between; otherwise reads the newer value and applies {@code change} again. So
+     * {@code change} is the merge rule, and must be free of side effects: it may run more than once.
+     *
+     * <pre>{@code
+     * Cart cart = SatchelSessions.update(request.getSession(), "cart", Cart.class,
+     *         current -> current.orElseGet(Cart::new).add(sku, quantity));
+     * }</pre>
+     *
+     * <p>Use {@code setAttribute} for values only one request at a time changes (a user's
+     * preferences, a wizard's step): it costs nothing extra, and the last writer wins. An update
+     * costs a read and a conditional write at once, in the store; the request's other changes are
+     * saved first, so the update sees them. Updates are atomic with respect to each other; a plain
+     * {@code setAttribute} of the same attribute in another request still replaces it.
+     *
+     * <p>The stores that do this are memory, Redis (inside its one save script), SQL (one
+     * transaction on the session's row lock), primary-backup (the session's owner decides) and
+     * replicated (the session's first-ranked node decides). Sealed cookies cannot: each request
+     * carries its own copy.
+     *
+     * @param change given the current value (empty if there is none), returns the new value;
+     *     never null
+     * @return the value written
+     * @throws AttributeUpdateConflictException if the attribute changed at every one of 8 attempts;
+     *     nothing was written (the filter answers 409 if it is not caught)
+     * @throws UnsupportedOperationException if the store cannot make conditional saves (sealed
+     *     cookies)
+     * @throws IllegalStateException if the session was invalidated, here or in another request
+     * @throws IllegalArgumentException if {@code session} is not one of Satchel's, the attribute
+     *     holds another type, or the value cannot be stored
+     * @throws dev.satchel.core.SessionStoreUnavailableException if the store does not answer
+     */
+    public static <T> T update(HttpSession session, String name, Class<T> type, Function<Optional<T>, T> change) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(change, "change");
+        if (!(session instanceof SatchelHttpSession satchel)) {
+            throw new IllegalArgumentException("not a session of SatchelFilter's: "
+                    + (session == null ? "null" : session.getClass().getName()));
+        }
+        return satchel.update(name, type, change);
+    }
+
+    /**
+     * Counters of atomic updates since the filter started: {@code atomic_updates} (applied),
+     * {@code atomic_update_retries} (attempts that found the attribute changed and tried again),
+     * {@code atomic_update_conflicts} (updates that gave up, answered 409), and {@code
+     * atomic_update_retries.NAME} per attribute.
+     */
+    public Map<String, Long> counters() {
+        return runtime.updates().snapshot();
     }
 
     /** Finds the instance the filter published in {@code context}. */

@@ -7,11 +7,12 @@ import java.util.Optional;
 
 /**
  * What every request of one filter shares: the store (or, for sessions the client keeps, the
- * sealer), the options and the listeners.
+ * sealer), the options, the listeners and the counters of atomic updates.
  */
 record SessionFilterRuntime(
         SessionStore store,
         Optional<SessionSealer> sealer,
         SessionOptions options,
         ServletListeners events,
-        ServletContext servletContext) {}
+        ServletContext servletContext,
+        UpdateCounters updates) {}

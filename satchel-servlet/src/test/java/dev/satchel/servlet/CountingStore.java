@@ -1,6 +1,7 @@
 package dev.satchel.servlet;
 
 import dev.satchel.core.ChangeSet;
+import dev.satchel.core.ConditionalSaveStore;
 import dev.satchel.core.ObservableSessionStore;
 import dev.satchel.core.PrincipalIndexedStore;
 import dev.satchel.core.SessionId;
@@ -17,11 +18,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A real memory store behind a decorator that counts calls and can be told to fail, the way a
  * store that lost its server does. It tests the filter, not the store.
  */
-final class CountingStore implements PrincipalIndexedStore, ObservableSessionStore {
+final class CountingStore implements PrincipalIndexedStore, ObservableSessionStore, ConditionalSaveStore {
     final MemorySessionStore delegate;
     final AtomicInteger loads = new AtomicInteger();
     final List<ChangeSet> saves = new CopyOnWriteArrayList<>();
     volatile boolean down;
+    /** Answers every conditional save with CONFLICT, as if other requests always came first. */
+    volatile boolean alwaysConflict;
 
     CountingStore(MemorySessionStore delegate) {
         this.delegate = delegate;
@@ -44,6 +47,9 @@ final class CountingStore implements PrincipalIndexedStore, ObservableSessionSto
     public SaveOutcome save(ChangeSet changes) {
         check();
         saves.add(changes);
+        if (alwaysConflict && !changes.expectations().isEmpty()) {
+            return SaveOutcome.CONFLICT;
+        }
         return delegate.save(changes);
     }
 

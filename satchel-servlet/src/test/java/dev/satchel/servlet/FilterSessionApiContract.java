@@ -197,6 +197,91 @@ abstract class FilterSessionApiContract extends ContainerHarness {
         assertThat(user.body(a, "/get?name=a")).isEqualTo("no-session");
     }
 
+    // ---- atomic updates (SatchelSessions.update) ----------------------------------------------
+
+    /**
+     * One user, two nodes over one store, two clients with the same cookie adding 1 to one counter
+     * 50 times each in parallel: every addition counts (read, set would lose some).
+     */
+    @Test
+    void atomicUpdates_fromParallelRequestsOnTwoNodes_loseNoAddition() throws Exception {
+        Node a = node();
+        Node b = node();
+        Browser first = new Browser();
+        first.body(a, "/set?name=seed&value=1");
+        Browser second = new Browser();
+        second.cookie = first.cookie;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            var left = pool.submit(() -> {
+                for (int i = 0; i < 50; i++) {
+                    first.body(a, "/add?name=count");
+                }
+                return null;
+            });
+            var right = pool.submit(() -> {
+                for (int i = 0; i < 50; i++) {
+                    second.body(b, "/add?name=count");
+                }
+                return null;
+            });
+            left.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            right.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(first.body(a, "/get?name=count")).isEqualTo("100");
+        assertThat(first.cookie).as("the session kept its id").isEqualTo(second.cookie);
+    }
+
+    @Test
+    void atomicUpdate_seesTheRequestsEarlierChanges_andLaterReadsSeeIt() throws Exception {
+        Node a = node();
+        Browser user = new Browser();
+        assertThat(user.body(a, "/add?name=count"))
+                .as("a session this request creates")
+                .isEqualTo("1");
+        assertThat(user.body(a, "/add-then-get?name=count")).isEqualTo("2|set before the update");
+        assertThat(user.body(a, "/get?name=note")).isEqualTo("set before the update");
+        assertThat(user.body(a, "/get?name=count")).isEqualTo("2");
+    }
+
+    @Test
+    void atomicUpdate_thatConflictsAtEveryAttempt_answers409_andWritesNothing() throws Exception {
+        Node a = node();
+        Browser user = new Browser();
+        user.body(a, "/add?name=count");
+        store.alwaysConflict = true;
+        HttpResponse<String> refused = user.get(a, "/add?name=count");
+        assertThat(refused.statusCode()).isEqualTo(409);
+        assertThat(refused.headers().firstValue("Retry-After")).contains("1");
+        assertThat(refused.body()).contains("session_update_conflict").doesNotContain("Exception");
+        store.alwaysConflict = false;
+        assertThat(user.body(a, "/get?name=count")).isEqualTo("1");
+    }
+
+    @Test
+    void atomicUpdate_ofASessionEndedElsewhere_endsCleanly() throws Exception {
+        Node a = node();
+        Browser user = new Browser();
+        user.body(a, "/add?name=count");
+        Browser other = new Browser();
+        other.cookie = user.cookie;
+        memory.delete(new dev.satchel.core.SessionId(user.token()));
+        // The session is looked up first and is gone: the request gets a fresh one, as any would.
+        assertThat(other.body(a, "/add?name=count")).isEqualTo("1");
+    }
+
+    @Test
+    void atomicUpdate_overAStoreThatCannotDecide_isRefused() throws Exception {
+        Node a = node(new SilentStore(store), b -> b);
+        Browser user = new Browser();
+        assertThat(user.body(a, "/add?name=count"))
+                .as("a new session needs no store decision")
+                .isEqualTo("1");
+        assertThat(user.body(a, "/add?name=count")).isEqualTo(UnsupportedOperationException.class.getName());
+    }
+
     /** A store that only stores: no expiry events, no principal index. */
     private record SilentStore(SessionStore delegate) implements SessionStore {
         @Override

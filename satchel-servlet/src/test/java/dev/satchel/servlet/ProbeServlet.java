@@ -103,6 +103,20 @@ final class ProbeServlet extends HttpServlet {
                 awaitHold();
                 resp.getWriter().print("ok");
             }
+            case "add" -> {
+                try {
+                    int now = SatchelSessions.update(req.getSession(), name, Integer.class, c -> c.orElse(0) + 1);
+                    resp.getWriter().print(now);
+                } catch (UnsupportedOperationException | IllegalStateException e) {
+                    resp.getWriter().print(e.getClass().getName());
+                }
+            }
+            case "add-then-get" -> {
+                HttpSession s = req.getSession();
+                s.setAttribute("note", "set before the update");
+                SatchelSessions.update(s, name, Integer.class, c -> c.orElse(0) + 1);
+                resp.getWriter().print(s.getAttribute(name) + "|" + s.getAttribute("note"));
+            }
             case "fail" -> throw new IllegalStateException("application failure");
             default -> resp.sendError(404, "no such probe: " + op);
         }
