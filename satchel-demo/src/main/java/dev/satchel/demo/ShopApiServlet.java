@@ -14,6 +14,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * The shop's JSON API under {@code /api}. Every refusal is a 4xx (or a 503 when too busy to hash a
@@ -223,20 +224,30 @@ final class ShopApiServlet extends HttpServlet {
         int qty = JsonIo.integer(body, "qty", 1, Cart.MAX_QTY_PER_LINE);
         requireKnown(sku);
         HttpSession session = req.getSession(true);
-        Cart cart = cartOf(session).add(sku, qty);
-        session.setAttribute(CART, cart);
-        JsonIo.write(res, 200, cart);
+        JsonIo.write(res, 200, changeCart(req, session, cart -> cart.add(sku, qty)));
     }
 
     private void removeFromCart(HttpServletRequest req, HttpServletResponse res, String sku) throws IOException {
         requireKnown(sku);
         HttpSession session = req.getSession(false);
-        Cart cart = cartOf(session);
-        Cart after = cart.remove(sku);
-        if (after != cart) {
-            session.setAttribute(CART, after);
+        if (session == null || !cartOf(session).contains(sku)) {
+            JsonIo.write(res, 200, cartOf(session));
+            return;
         }
-        JsonIo.write(res, 200, after);
+        JsonIo.write(res, 200, changeCart(req, session, cart -> cart.remove(sku)));
+    }
+
+    /**
+     * Changes the cart atomically where the store can (two tabs adding at once both count), else
+     * by setAttribute (sealed cookies: each request carries its own copy, the last one wins).
+     */
+    private Cart changeCart(HttpServletRequest req, HttpSession session, UnaryOperator<Cart> change) {
+        if (sessions(req).supportsAtomicUpdates()) {
+            return SatchelSessions.update(session, CART, Cart.class, cart -> change.apply(cart.orElse(Cart.EMPTY)));
+        }
+        Cart after = change.apply(cartOf(session));
+        session.setAttribute(CART, after);
+        return after;
     }
 
     private void requireKnown(String sku) {

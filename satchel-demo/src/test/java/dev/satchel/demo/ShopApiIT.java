@@ -137,6 +137,47 @@ class ShopApiIT {
         assertError(replay.send(nodeB, "GET", "/api/me", null), 401, "not_logged_in");
     }
 
+    /**
+     * Two tabs of one user, one on each node, each adding its own item 50 times at once: the cart
+     * holds all 50 of each, since every cart change is an atomic update (read, set lost some).
+     */
+    @Test
+    void parallelCartAdditionsFromTwoTabs_allCount() throws Exception {
+        Client first = new Client();
+        first.ok(nodeA, "POST", "/api/cart/items", "{\"sku\":\"MAP-01\",\"qty\":1}", 200);
+        Client second = new Client();
+        second.cookie = first.cookie;
+        java.util.concurrent.ExecutorService tabs = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            var hats = tabs.submit(() -> {
+                for (int i = 0; i < 50; i++) {
+                    first.ok(nodeA, "POST", "/api/cart/items", "{\"sku\":\"HAT-01\",\"qty\":1}", 200);
+                }
+                return null;
+            });
+            var mugs = tabs.submit(() -> {
+                for (int i = 0; i < 50; i++) {
+                    second.ok(nodeB, "POST", "/api/cart/items", "{\"sku\":\"MUG-01\",\"qty\":1}", 200);
+                }
+                return null;
+            });
+            hats.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            mugs.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        } finally {
+            tabs.shutdownNow();
+        }
+        JsonNode cart = first.ok(nodeB, "GET", "/api/cart", null, 200);
+        java.util.Map<String, Integer> quantities = new java.util.HashMap<>();
+        cart.path("items")
+                .forEach(line -> quantities.put(
+                        line.path("sku").asText(), line.path("qty").asInt()));
+        assertThat(quantities)
+                .containsEntry("HAT-01", 50)
+                .containsEntry("MUG-01", 50)
+                .containsEntry("MAP-01", 1);
+        assertThat(cart.path("version").asInt()).as("one version per change").isEqualTo(101);
+    }
+
     @Test
     void logoutEverywhere_endsEverySessionOfTheUser_andSessionsListsThem() throws Exception {
         new Client().ok(nodeA, "POST", "/api/signup", credentials("carol", "a long enough phrase"), 201);

@@ -1,5 +1,6 @@
 package dev.satchel.servlet;
 
+import dev.satchel.core.ConditionalSaveStore;
 import dev.satchel.core.PrincipalIndexedStore;
 import dev.satchel.core.SessionDataException;
 import dev.satchel.core.SessionId;
@@ -93,6 +94,15 @@ public final class SatchelSessions {
      */
     public Map<String, Long> counters() {
         return runtime.updates().snapshot();
+    }
+
+    /**
+     * Whether {@link #update} can change an attribute of a stored session here: false for sealed
+     * cookies and for stores that cannot make conditional saves, where an application falls back
+     * to {@code setAttribute}.
+     */
+    public boolean supportsAtomicUpdates() {
+        return runtime.sealer().isEmpty() && runtime.store() instanceof ConditionalSaveStore;
     }
 
     /** Finds the instance the filter published in {@code context}. */
