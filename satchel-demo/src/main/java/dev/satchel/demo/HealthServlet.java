@@ -3,6 +3,7 @@ package dev.satchel.demo;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.satchel.core.ClusterView;
+import dev.satchel.servlet.SatchelSessions;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -42,6 +43,9 @@ final class HealthServlet extends HttpServlet {
                 .put("node", nodeName);
         ObjectNode store = body.putObject("store");
         new TreeMap<>(storeCounters.get()).forEach(store::put);
+        // Contention on the cart: atomic updates, and the attempts that found it changed.
+        ObjectNode sessions = body.putObject("sessions");
+        SatchelSessions.of(getServletContext()).ifPresent(s -> s.counters().forEach(sessions::put));
         now.ifPresent(v -> {
             ObjectNode out = body.putObject("view").put("id", v.id()).put("ready", v.ready());
             ArrayNode members = out.putArray("members");

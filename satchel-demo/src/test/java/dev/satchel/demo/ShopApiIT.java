@@ -176,6 +176,15 @@ class ShopApiIT {
                 .containsEntry("MUG-01", 50)
                 .containsEntry("MAP-01", 1);
         assertThat(cart.path("version").asInt()).as("one version per change").isEqualTo(101);
+        long applied = 0;
+        for (ShopNode node : List.of(nodeA, nodeB)) {
+            JsonNode counters = first.ok(node, "GET", "/health", null, 200).path("sessions");
+            assertThat(counters.has("atomic_update_retries"))
+                    .as("/health counts retries: %s", counters)
+                    .isTrue();
+            applied += counters.path("atomic_updates").asLong();
+        }
+        assertThat(applied).as("atomic updates on both nodes").isEqualTo(100);
     }
 
     @Test
