@@ -211,7 +211,12 @@ abstract class DemoClusterScenario {
         final java.util.Map<String, String> cookies = new java.util.LinkedHashMap<>();
 
         HttpResponse<String> send(String method, String path, String body) throws Exception {
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            return sendTo(port, method, path, body);
+        }
+
+        /** As {@link #send}, to {@code target}: the balancer's port, or a node's own. */
+        HttpResponse<String> sendTo(int target, String method, String path, String body) throws Exception {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + target + path))
                     .timeout(Duration.ofSeconds(10))
                     .method(
                             method,
@@ -319,6 +324,62 @@ abstract class DemoClusterScenario {
         String start =
                 curls.stream().filter(l -> l.contains("/start")).findFirst().orElseThrow();
         assertThat(shell(start)).contains("already running");
+    }
+
+    /**
+     * Two tabs of one user add different items 99 times each at once (issue 13). One goes through
+     * the balancer; where every node reads the same sessions, the other goes straight to the three
+     * nodes in turn, as round-robin routing would spread it. Every addition counts, since the shop
+     * changes its cart by atomic update; sealed cookies cannot decide one (each request carries its
+     * own copy), so there the shop sets the cart and the test only checks nothing failed.
+     */
+    @Test
+    @Order(1)
+    void parallelCartAdditions_fromTwoTabsOfOneUser_allCount() throws Exception {
+        Client first = new Client();
+        assertThat(first.send("POST", "/api/cart/items", "{\"sku\":\"MAP-01\",\"qty\":1}")
+                        .statusCode())
+                .isEqualTo(200);
+        Client second = new Client();
+        second.cookies.putAll(first.cookies);
+        int adds = 99;
+        java.util.concurrent.ExecutorService tabs = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            var viaBalancer = tabs.submit(() -> {
+                for (int i = 0; i < adds; i++) {
+                    HttpResponse<String> r = first.send("POST", "/api/cart/items", "{\"sku\":\"HAT-01\",\"qty\":1}");
+                    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+                }
+                return null;
+            });
+            var spread = tabs.submit(() -> {
+                for (int i = 0; i < adds; i++) {
+                    int node = sessionsSurviveANodeKill() ? basePort + i % 3 : port;
+                    HttpResponse<String> r =
+                            second.sendTo(node, "POST", "/api/cart/items", "{\"sku\":\"MUG-01\",\"qty\":1}");
+                    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+                }
+                return null;
+            });
+            viaBalancer.get(120, TimeUnit.SECONDS);
+            spread.get(120, TimeUnit.SECONDS);
+        } finally {
+            tabs.shutdownNow();
+        }
+        JsonNode cart = JSON.readTree(first.send("GET", "/api/cart", null).body());
+        java.util.Map<String, Integer> quantities = new java.util.HashMap<>();
+        cart.path("items")
+                .forEach(line -> quantities.put(
+                        line.path("sku").asText(), line.path("qty").asInt()));
+        if (store().equals("cookie")) {
+            assertThat(quantities).as("sealed cookies: the last writer's cart").containsKey("MAP-01");
+            return;
+        }
+        assertThat(quantities)
+                .as("every addition of both tabs")
+                .containsEntry("HAT-01", adds)
+                .containsEntry("MUG-01", adds)
+                .containsEntry("MAP-01", 1);
     }
 
     @Test
