@@ -1,15 +1,13 @@
 package dev.satchel.cluster;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.satchel.core.ChangeSet;
 import dev.satchel.core.SessionId;
 import dev.satchel.core.SessionRecord;
+import dev.satchel.testkit.Await;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -42,22 +40,14 @@ final class CartCopies {
         return copy.map(r -> WritesDuringJoin.text(r.attributes().get("cart"))).orElse("<none>");
     }
 
-    /** Waits up to 5 s for the copy's cart to read {@code expected}, then asserts it does. */
-    static void awaitCart(Supplier<Optional<SessionRecord>> copy, String expected, String why)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!cart(copy.get()).equals(expected) && System.nanoTime() < deadline) {
-            TimeUnit.MILLISECONDS.sleep(10);
-        }
-        assertThat(cart(copy.get())).as(why).isEqualTo(expected);
+    /** Waits up to 5 s for the copy's cart to read {@code expected}. */
+    static void awaitCart(Supplier<Optional<SessionRecord>> copy, String expected, String why) {
+        Await.until(
+                Duration.ofSeconds(5), () -> cart(copy.get()), expected::equals, why + " to read \"" + expected + "\"");
     }
 
-    /** Waits up to 5 s until the copy is gone (handed over), then asserts it is. */
-    static void awaitGone(Supplier<Optional<SessionRecord>> copy, String why) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (copy.get().isPresent() && System.nanoTime() < deadline) {
-            TimeUnit.MILLISECONDS.sleep(10);
-        }
-        assertThat(copy.get()).as(why).isEmpty();
+    /** Waits up to 5 s until the copy is gone (handed over). */
+    static void awaitGone(Supplier<Optional<SessionRecord>> copy, String why) {
+        Await.until(Duration.ofSeconds(5), copy::get, Optional::isEmpty, why + " to be gone");
     }
 }

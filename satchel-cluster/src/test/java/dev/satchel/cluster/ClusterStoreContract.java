@@ -11,6 +11,7 @@ import dev.satchel.core.SessionStore;
 import dev.satchel.core.SessionStoreContract;
 import dev.satchel.core.SessionStoreUnavailableException;
 import dev.satchel.core.placement.Rendezvous;
+import dev.satchel.testkit.Await;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -131,12 +132,9 @@ abstract class ClusterStoreContract<S extends ReportingStore & AutoCloseable> ex
         return Duration.ofSeconds(5);
     }
 
-    void awaitMembers(S node, int n) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (members(node).size() != n && System.nanoTime() < deadline) {
-            TimeUnit.MILLISECONDS.sleep(20);
-        }
-        assertThat(members(node)).hasSize(n);
+    void awaitMembers(S node, int n) {
+        Await.until(
+                Duration.ofSeconds(10), () -> members(node), view -> view.size() == n, "a view of " + n + " members");
     }
 
     /**
@@ -197,35 +195,35 @@ abstract class ClusterStoreContract<S extends ReportingStore & AutoCloseable> ex
         byName.put("b", others.get(0));
         byName.put("c", others.get(1));
         byName.put("late", late);
+        assertThat(writes.expected).hasSize(120);
         // Copies moved after a view change travel in the background: give them a moment.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        List<String> wrong;
-        do {
-            wrong = new ArrayList<>();
-            for (Map.Entry<SessionId, String> e : writes.expected.entrySet()) {
-                List<String> replicas = replicasOf(e.getKey(), List.copyOf(byName.keySet()));
-                for (Map.Entry<String, S> node : byName.entrySet()) {
-                    Optional<SessionRecord> copy = heldCopy(node.getValue(), e.getKey());
-                    if (replicas.contains(node.getKey())) {
-                        String value = copy.map(r ->
-                                        WritesDuringJoin.text(r.attributes().get("n")))
-                                .orElse("<missing>");
-                        if (!value.equals(e.getValue())) {
-                            wrong.add(node.getKey() + " holds " + value + " instead of " + e.getValue());
-                        }
-                    } else if (copy.isPresent()) {
-                        wrong.add(node.getKey() + " still holds a session it no longer ranks for");
+        Await.until(
+                Duration.ofSeconds(5),
+                () -> wrongCopies(writes.expected, byName),
+                List::isEmpty,
+                "every replica to hold the last acknowledged save, and no other node a copy");
+    }
+
+    /** What differs from the last acknowledged saves, one line per copy; empty when all agree. */
+    private List<String> wrongCopies(Map<SessionId, String> expected, Map<String, S> byName) {
+        List<String> wrong = new ArrayList<>();
+        for (Map.Entry<SessionId, String> e : expected.entrySet()) {
+            List<String> replicas = replicasOf(e.getKey(), List.copyOf(byName.keySet()));
+            for (Map.Entry<String, S> node : byName.entrySet()) {
+                Optional<SessionRecord> copy = heldCopy(node.getValue(), e.getKey());
+                if (replicas.contains(node.getKey())) {
+                    String value = copy.map(
+                                    r -> WritesDuringJoin.text(r.attributes().get("n")))
+                            .orElse("<missing>");
+                    if (!value.equals(e.getValue())) {
+                        wrong.add(node.getKey() + " holds " + value + " instead of " + e.getValue());
                     }
+                } else if (copy.isPresent()) {
+                    wrong.add(node.getKey() + " still holds a session it no longer ranks for");
                 }
             }
-            if (!wrong.isEmpty()) {
-                TimeUnit.MILLISECONDS.sleep(50);
-            }
-        } while (!wrong.isEmpty() && System.nanoTime() < deadline);
-        assertThat(writes.expected).hasSize(120);
-        assertThat(wrong)
-                .as("copies that differ from the last acknowledged save")
-                .isEmpty();
+        }
+        return wrong;
     }
 
     /**
@@ -249,13 +247,12 @@ abstract class ClusterStoreContract<S extends ReportingStore & AutoCloseable> ex
                 assertThat(heldCopy(writer, id))
                         .as("applied here before answering")
                         .isPresent();
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-                while (heldCopy(other, id).isEmpty() && System.nanoTime() < deadline) {
-                    TimeUnit.MILLISECONDS.sleep(5);
-                }
-                assertThat(heldCopy(other, id).map(r -> text(r.attributes().get("k"))))
-                        .as("the other copy, shortly after")
-                        .contains("v" + i);
+                String expected = "v" + i;
+                Await.until(
+                        Duration.ofSeconds(5),
+                        () -> heldCopy(other, id).map(r -> text(r.attributes().get("k"))),
+                        copy -> copy.equals(Optional.of(expected)),
+                        "the other copy to hold " + expected + ", shortly after");
             }
         }
     }

@@ -9,6 +9,7 @@ import dev.satchel.core.SessionId;
 import dev.satchel.core.SessionRecord;
 import dev.satchel.core.SessionStore;
 import dev.satchel.core.placement.Rendezvous;
+import dev.satchel.testkit.Await;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -268,16 +269,12 @@ class CopiesAgreeIT {
         return ids;
     }
 
-    static void awaitMembers(PrimaryBackupSessionStore s, int n) throws InterruptedException {
+    static void awaitMembers(PrimaryBackupSessionStore s, int n) {
         awaitView(s::members, n);
     }
 
-    static void awaitView(java.util.function.Supplier<List<String>> members, int n) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (members.get().size() != n && System.nanoTime() < deadline) {
-            TimeUnit.MILLISECONDS.sleep(20);
-        }
-        assertThat(members.get()).hasSize(n);
+    static void awaitView(java.util.function.Supplier<List<String>> members, int n) {
+        Await.until(Duration.ofSeconds(10), members::get, view -> view.size() == n, "a view of " + n + " members");
     }
 
     static Optional<String> cartOf(Function<SessionId, Optional<SessionRecord>> copy, SessionId id) {

@@ -1,10 +1,11 @@
 package dev.satchel.cluster;
 
+import dev.satchel.testkit.Await;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.jgroups.BytesMessage;
 import org.jgroups.Header;
@@ -74,14 +75,8 @@ public final class HoldBack extends Protocol {
     }
 
     /** Waits until the node of that name has started this protocol, and returns it. */
-    static HoldBack awaitStarted(String node, long seconds) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!NODES.containsKey(node)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(node + " did not start within " + seconds + " s");
-            }
-            TimeUnit.MILLISECONDS.sleep(5);
-        }
+    static HoldBack awaitStarted(String node, long seconds) {
+        Await.until(Duration.ofSeconds(seconds), () -> NODES.containsKey(node), node + " to start its HoldBack");
         return NODES.get(node);
     }
 
@@ -113,14 +108,9 @@ public final class HoldBack extends Protocol {
     }
 
     /** Waits until at least {@code count} messages are held. */
-    void awaitHeld(int count, long seconds) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (heldCount() < count) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("held " + heldCount() + " messages, not " + count);
-            }
-            TimeUnit.MILLISECONDS.sleep(5);
-        }
+    void awaitHeld(int count, long seconds) {
+        Await.until(
+                Duration.ofSeconds(seconds), this::heldCount, held -> held >= count, count + " messages to be held");
     }
 
     /** How many saves from {@code node} went up to the store past this protocol. */

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.satchel.core.SessionId;
 import dev.satchel.core.SessionStoreUnavailableException;
 import dev.satchel.core.placement.Rendezvous;
+import dev.satchel.testkit.Await;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +15,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -80,11 +80,11 @@ class LateCopiesIT {
             assertThatThrownBy(() -> node("j", Duration.ofMillis(200)))
                     .isInstanceOf(SessionStoreUnavailableException.class)
                     .hasMessageContaining("could not receive this node's sessions");
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (a.members().size() != 1 && System.nanoTime() < deadline) {
-                TimeUnit.MILLISECONDS.sleep(20);
-            }
-            assertThat(a.members()).as("the cluster after the failed join").hasSize(1);
+            Await.until(
+                    Duration.ofSeconds(10),
+                    a::members,
+                    view -> view.size() == 1,
+                    "the cluster after the failed join to be a alone");
         }
     }
 

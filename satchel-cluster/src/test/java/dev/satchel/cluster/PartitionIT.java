@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.satchel.core.SessionId;
 import dev.satchel.core.SessionStore;
 import dev.satchel.core.placement.Rendezvous;
+import dev.satchel.testkit.Await;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -216,16 +218,9 @@ class PartitionIT {
                 .build();
     }
 
-    /** Waits up to 10 s for the list of what is wrong to be empty, then asserts it is. */
-    private static void awaitEmpty(Supplier<List<String>> wrong) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        List<String> now = wrong.get();
-        while (!now.isEmpty() && System.nanoTime() < deadline) {
-            TimeUnit.MILLISECONDS.sleep(50);
-            now = wrong.get();
-        }
-        assertThat(now)
-                .as("copies that differ from what was acknowledged last: %d", now.size())
-                .isEmpty();
+    /** Waits up to 10 s for the list of what is wrong to be empty; a timeout shows what still is. */
+    private static void awaitEmpty(Supplier<List<String>> wrong) {
+        Await.until(
+                Duration.ofSeconds(10), wrong::get, List::isEmpty, "every copy to match what was acknowledged last");
     }
 }

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.satchel.core.SessionId;
 import dev.satchel.core.SessionRecord;
 import dev.satchel.core.placement.Rendezvous;
+import dev.satchel.testkit.Await;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -78,10 +80,11 @@ class PrimaryBackupStoreIT extends ClusterStoreContract<PrimaryBackupSessionStor
         PrimaryBackupSessionStore b = others.remove(0);
         b.close(); // b leaves: its sessions' backups take over
         awaitMembers(a, 2);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (a.size() + others.get(0).size() < 120 && System.nanoTime() < deadline) {
-            TimeUnit.MILLISECONDS.sleep(50);
-        }
+        Await.until(
+                Duration.ofSeconds(10),
+                () -> a.size() + others.get(0).size(),
+                copies -> copies >= 120,
+                "the two nodes left to hold two copies of the 60 sessions again");
         for (int i = 0; i < ids.size(); i++) {
             SessionRecord r = store.load(ids.get(i)).orElseThrow();
             assertThat(text(r.attributes().get("n"))).isEqualTo(Integer.toString(i));

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.satchel.core.SessionId;
 import dev.satchel.core.SessionRecord;
+import dev.satchel.testkit.Await;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -162,10 +164,7 @@ class ReplicatedStoreIT extends ClusterStoreContract<ReplicatedSessionStore> {
             nodeA.save(change(nodeA.load(id).orElseThrow())
                     .set("cart", bytes("2 items"))
                     .build());
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (atC.savesPassedFrom(a) == 0 && System.nanoTime() < deadline) {
-                TimeUnit.MILLISECONDS.sleep(5);
-            }
+            Await.until(Duration.ofSeconds(5), () -> atC.savesPassedFrom(a), n -> n > 0, "a's save to reach c's store");
             assertThat(atC.savesPassedFrom(a)).as("a's save reached c's store").isEqualTo(1);
             atC.release();
             try (ReplicatedSessionStore nodeC = joining.get(10, TimeUnit.SECONDS)) {

@@ -13,9 +13,16 @@ import org.apache.catalina.startup.Tomcat;
 import org.apache.tomcat.util.descriptor.web.ErrorPage;
 import org.apache.tomcat.util.descriptor.web.FilterDef;
 import org.apache.tomcat.util.descriptor.web.FilterMap;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /** The filter contract in embedded Tomcat 11 (Servlet 6.1). */
 class TomcatFilterIT extends FilterContainerContract {
+    static {
+        // Tomcat logs through java.util.logging, whose console handler would print every start and
+        // stop at INFO: hand its records to logback instead, which keeps libraries at WARN.
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
+    }
 
     @Override
     protected ServletContainer.Factory containers() {

@@ -3,12 +3,14 @@ package dev.satchel.bench.cluster;
 import dev.satchel.bench.cluster.ClientLoad.ClientSession;
 import dev.satchel.bench.cluster.PeerNode.Peer;
 import dev.satchel.core.placement.Rendezvous;
+import dev.satchel.testkit.Await;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -74,23 +76,31 @@ final class NodeGroup implements AutoCloseable {
                         .redirectOutput(log.toFile())
                         .start());
             }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(150);
-            for (int i = 0; i < nodes; i++) {
-                Path log = logs.resolve(peer.label() + "-" + nodes + "-n" + i + ".log");
-                while (!Files.readString(log, StandardCharsets.ISO_8859_1).contains("READY")) {
-                    if (!processes.get(i).isAlive() || System.nanoTime() > deadline) {
-                        throw new IllegalStateException(
-                                "node " + i + " of " + peer.label() + " did not start; see " + log);
-                    }
-                    Thread.sleep(100);
-                }
-            }
+            Await.until(
+                    Duration.ofSeconds(150),
+                    () -> readyNodes(processes, logs, peer, nodes),
+                    ready -> ready == nodes,
+                    nodes + " nodes of " + peer.label() + " to print READY (value: how many did); see " + logs);
             System.out.printf("%d nodes of %s are up%n", nodes, peer.label());
             return group;
-        } catch (Exception e) {
+        } catch (Exception | AssertionError e) {
             group.close();
             throw e;
         }
+    }
+
+    /** How many nodes have printed READY; throws as soon as one has died instead. */
+    private static int readyNodes(List<Process> processes, Path logs, Peer peer, int nodes) throws IOException {
+        int ready = 0;
+        for (int i = 0; i < nodes; i++) {
+            Path log = logs.resolve(peer.label() + "-" + nodes + "-n" + i + ".log");
+            if (Files.readString(log, StandardCharsets.ISO_8859_1).contains("READY")) {
+                ready++;
+            } else if (!processes.get(i).isAlive()) {
+                throw new IllegalStateException("node " + i + " of " + peer.label() + " did not start; see " + log);
+            }
+        }
+        return ready;
     }
 
     Peer peer() {

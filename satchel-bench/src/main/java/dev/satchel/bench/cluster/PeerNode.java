@@ -11,6 +11,7 @@ import dev.satchel.cluster.Replication;
 import dev.satchel.core.SessionStore;
 import dev.satchel.servlet.SatchelFilter;
 import dev.satchel.servlet.SessionOptions;
+import dev.satchel.testkit.Await;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -147,13 +148,11 @@ public final class PeerNode {
         Tomcat.addServlet(context, "stats", new StatsServlet(localSessions)).addMapping("/bench/stats");
         tomcat.start();
 
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        while (!formed.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                System.err.println("the cluster did not form within 120 s");
-                System.exit(1);
-            }
-            Thread.sleep(100);
+        try {
+            Await.until(Duration.ofSeconds(120), formed::getAsBoolean, "the cluster of " + nodes + " nodes to form");
+        } catch (AssertionError notFormed) {
+            System.err.println(notFormed.getMessage());
+            System.exit(1); // Tomcat's threads would keep this process alive past a thrown error
         }
         System.out.println("READY " + peer.label() + " " + nodeName(index));
         System.out.flush();

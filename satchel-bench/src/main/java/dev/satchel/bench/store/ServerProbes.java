@@ -1,5 +1,6 @@
 package dev.satchel.bench.store;
 
+import dev.satchel.testkit.Await;
 import dev.satchel.testkit.LocalPostgresServer;
 import dev.satchel.testkit.LocalRedisServer;
 import io.lettuce.core.RedisClient;
@@ -12,6 +13,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -77,10 +79,7 @@ final class ServerProbes {
                 .redirectErrorStream(true)
                 .redirectOutput(file.toFile())
                 .start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (Files.size(file) < 3 && System.nanoTime() < deadline) {
-            TimeUnit.MILLISECONDS.sleep(10); // "OK": MONITOR is on
-        }
+        Await.until(Duration.ofSeconds(10), () -> Files.size(file) >= 3, "redis-cli MONITOR to answer OK");
         int requests = 20;
         long firstEnds = 0;
         for (int i = 0; i < requests; i++) {

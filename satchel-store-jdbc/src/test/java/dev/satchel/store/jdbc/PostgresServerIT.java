@@ -7,6 +7,7 @@ import dev.satchel.core.ChangeSet;
 import dev.satchel.core.SessionId;
 import dev.satchel.core.SessionRecord;
 import dev.satchel.core.SessionStoreUnavailableException;
+import dev.satchel.testkit.Await;
 import dev.satchel.testkit.LocalPostgresServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -138,17 +139,20 @@ class PostgresServerIT {
                 postgres.begin();
             }
 
-            Optional<SessionRecord> back = Optional.empty();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (back.isEmpty() && System.nanoTime() < deadline) {
-                try {
-                    back = store.load(id);
-                    assertThat(back).as("the session written before the outage").isPresent();
-                } catch (SessionStoreUnavailableException stillDown) {
-                    TimeUnit.MILLISECONDS.sleep(200);
-                }
-            }
-            assertThat(back).isPresent();
+            // Empty while the store still cannot reach the restarted server.
+            Optional<Optional<SessionRecord>> answer = Await.until(
+                    Duration.ofSeconds(30),
+                    () -> {
+                        try {
+                            return Optional.of(store.load(id));
+                        } catch (SessionStoreUnavailableException stillDown) {
+                            return Optional.empty();
+                        }
+                    },
+                    Optional::isPresent,
+                    "the same store to answer again once the server is back");
+            Optional<SessionRecord> back = answer.orElseThrow();
+            assertThat(back).as("the session written before the outage").isPresent();
             assertThat(new String(back.get().attributes().get("cart"), StandardCharsets.UTF_8))
                     .isEqualTo("[42]");
         }

@@ -20,7 +20,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Id changes (logins) racing other requests on one session, each request on its own store, as on
  * two app nodes. Every method runs many trials, each started by one latch so the requests reach
- * Redis together, and counts the trials that broke the promise; the caller asserts zero.
+ * Redis together, and counts the trials that broke the promise; the caller asserts zero. Owns the
+ * two stores it is given and closes them.
  */
 final class IdChangeRaces implements AutoCloseable {
     private static final Duration IDLE = Duration.ofMinutes(30);
@@ -175,8 +176,12 @@ final class IdChangeRaces implements AutoCloseable {
         return results;
     }
 
+    /** Closes both stores too: they are built for the races and shared with no one. */
     @Override
     public void close() {
         pool.shutdownNow();
+        // A store left open keeps its Redis client polling the servers after the test stopped them.
+        first.close();
+        second.close();
     }
 }

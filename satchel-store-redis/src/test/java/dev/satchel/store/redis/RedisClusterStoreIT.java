@@ -8,6 +8,7 @@ import dev.satchel.core.SessionRecord;
 import dev.satchel.core.SessionStore;
 import dev.satchel.core.SessionStoreContract;
 import dev.satchel.core.SessionStoreUnavailableException;
+import dev.satchel.testkit.Await;
 import dev.satchel.testkit.LocalRedisServer;
 import dev.satchel.testkit.RedisClusterNodes;
 import java.nio.file.Files;
@@ -17,7 +18,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -208,18 +208,19 @@ class RedisClusterStoreIT extends SessionStoreContract {
         }
     }
 
-    private static Optional<SessionRecord> loadThroughFailover(RedisSessionStore store, SessionId id)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (true) {
-            try {
-                return store.load(id);
-            } catch (SessionStoreUnavailableException e) {
-                if (System.nanoTime() > deadline) {
-                    throw e;
-                }
-                TimeUnit.MILLISECONDS.sleep(100);
-            }
-        }
+    /** Loads {@code id}, retrying for up to 30 s while the store still finds no master for its slot. */
+    private static Optional<SessionRecord> loadThroughFailover(RedisSessionStore store, SessionId id) {
+        return Await.until(
+                        Duration.ofSeconds(30),
+                        () -> {
+                            try {
+                                return Optional.of(store.load(id));
+                            } catch (SessionStoreUnavailableException notYet) {
+                                return Optional.<Optional<SessionRecord>>empty();
+                            }
+                        },
+                        Optional::isPresent,
+                        "the store to answer for " + id.value() + " after the failover")
+                .orElseThrow();
     }
 }

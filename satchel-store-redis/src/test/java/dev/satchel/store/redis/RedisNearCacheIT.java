@@ -7,6 +7,7 @@ import dev.satchel.core.SessionId;
 import dev.satchel.core.SessionRecord;
 import dev.satchel.core.SessionStore;
 import dev.satchel.core.SessionStoreContract;
+import dev.satchel.testkit.Await;
 import dev.satchel.testkit.LocalRedisServer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -15,7 +16,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,6 +25,9 @@ import org.junit.jupiter.api.Test;
  * one node is never served stale from another node's near-cache.
  */
 class RedisNearCacheIT extends SessionStoreContract {
+    /** How long an invalidation or a reconnect may take to arrive. */
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
     private static LocalRedisServer server;
 
     @BeforeAll
@@ -110,8 +113,11 @@ class RedisNearCacheIT extends SessionStoreContract {
             a.save(newSession(id).set("n", bytes("first")).build());
             b.load(id);
             a.save(change(a.load(id).orElseThrow()).set("n", bytes("second")).build());
-            awaitUntil(
-                    () -> text(b.load(id).orElseThrow().attributes().get("n")).equals("second"));
+            Await.until(
+                    WAIT,
+                    () -> text(b.load(id).orElseThrow().attributes().get("n")),
+                    "second"::equals,
+                    "B's read to see A's second write, with no read of its own in between");
         }
         String line = String.format(
                 "relaxed near-cache: %d of %d reads on node B issued right after a write on node A were stale",
@@ -186,19 +192,24 @@ class RedisNearCacheIT extends SessionStoreContract {
             SessionRecord r = create(Map.of("cart", "[1]"));
             relaxed.load(r.id());
             killClientConnections();
-            awaitUntil(() -> {
-                try {
-                    return relaxed.load(r.id()).isPresent()
-                            && writer.load(r.id()).isPresent();
-                } catch (RuntimeException reconnecting) {
-                    return false;
-                }
-            });
+            Await.until(
+                    WAIT,
+                    () -> {
+                        try {
+                            return relaxed.load(r.id()).isPresent()
+                                    && writer.load(r.id()).isPresent();
+                        } catch (RuntimeException reconnecting) {
+                            return false;
+                        }
+                    },
+                    "both stores to read the session again after their connections were killed");
             // After the reconnect, tracking is on again: a write from elsewhere reaches the cache.
             writer.save(change(r).set("cart", bytes("[10]")).build());
-            awaitUntil(
-                    () -> text(relaxed.load(r.id()).orElseThrow().attributes().get("cart"))
-                            .equals("[10]"));
+            Await.until(
+                    WAIT,
+                    () -> text(relaxed.load(r.id()).orElseThrow().attributes().get("cart")),
+                    "[10]"::equals,
+                    "the near-cache to see the write from elsewhere once tracking is back");
         }
     }
 
@@ -253,19 +264,6 @@ class RedisNearCacheIT extends SessionStoreContract {
             c.sync().clientKill(io.lettuce.core.KillArgs.Builder.typeNormal().skipme());
         } finally {
             client.shutdown();
-        }
-    }
-
-    private static void awaitUntil(java.util.function.BooleanSupplier condition) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("condition within 10 s").isLessThan(deadline);
-            try {
-                TimeUnit.MILLISECONDS.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
         }
     }
 }

@@ -7,6 +7,7 @@ import dev.satchel.core.SessionId;
 import dev.satchel.core.SessionRecord;
 import dev.satchel.core.SessionStore.SaveOutcome;
 import dev.satchel.core.SessionStoreUnavailableException;
+import dev.satchel.testkit.Await;
 import dev.satchel.testkit.RedisSentinelGroup;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -98,16 +100,21 @@ class RedisSentinelIT {
             AtomicInteger gone = new AtomicInteger();
             AtomicLong killedAt = new AtomicLong();
             AtomicLong backAt = new AtomicLong();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            // Counted down by the write that reaches WRITES_BEFORE_KILL: the kill follows at once,
+            // while the other writers' saves are in flight (a poll would let them run past it).
+            CountDownLatch killPoint = new CountDownLatch(1);
             ExecutorService writers = Executors.newFixedThreadPool(WRITERS);
             List<Future<?>> done = new ArrayList<>();
             for (int w = 0; w < WRITERS; w++) {
                 int writer = w;
                 done.add(writers.submit(() -> {
-                    for (int n = writer; ok.get() < WRITES_BEFORE_KILL + WRITES_AFTER_FAILOVER; n += WRITERS) {
-                        if (System.nanoTime() > deadline || gone.get() > SESSIONS) {
-                            throw new AssertionError("the store did not come back within 60 s of the kill, or lost"
-                                    + " the sessions (" + gone + " saves found theirs gone)");
+                    for (int n = writer;
+                            ok.get() < WRITES_BEFORE_KILL + WRITES_AFTER_FAILOVER
+                                    && !Thread.currentThread().isInterrupted();
+                            n += WRITERS) {
+                        if (gone.get() > SESSIONS) {
+                            throw new AssertionError(
+                                    "the store lost the sessions (" + gone + " saves found theirs gone)");
                         }
                         SessionId id = ids.get(n % SESSIONS);
                         try {
@@ -119,7 +126,10 @@ class RedisSentinelIT {
                                 continue;
                             }
                             acknowledged.put(id, n);
-                            if (ok.incrementAndGet() > WRITES_BEFORE_KILL && killedAt.get() != 0) {
+                            int acked = ok.incrementAndGet();
+                            if (acked == WRITES_BEFORE_KILL) {
+                                killPoint.countDown();
+                            } else if (acked > WRITES_BEFORE_KILL && killedAt.get() != 0) {
                                 backAt.compareAndSet(0, System.nanoTime());
                             }
                         } catch (SessionStoreUnavailableException e) {
@@ -130,14 +140,19 @@ class RedisSentinelIT {
                     return null;
                 }));
             }
-            while (ok.get() < WRITES_BEFORE_KILL) {
-                TimeUnit.MILLISECONDS.sleep(1);
-            }
-            group.master().kill(); // SIGKILL: whatever no replica has received yet is gone
-            killedAt.set(System.nanoTime());
             try {
+                assertThat(killPoint.await(60, TimeUnit.SECONDS))
+                        .as(WRITES_BEFORE_KILL + " writes acknowledged before the kill, within 60 s")
+                        .isTrue();
+                group.master().kill(); // SIGKILL: whatever no replica has received yet is gone
+                killedAt.set(System.nanoTime());
+                Await.until(
+                        Duration.ofSeconds(60),
+                        ok::get,
+                        acked -> done.stream().allMatch(Future::isDone),
+                        "the writers to finish, the store back after the kill (value: writes acknowledged)");
                 for (Future<?> f : done) {
-                    f.get(90, TimeUnit.SECONDS);
+                    f.get(); // a writer's failure, if any
                 }
             } finally {
                 writers.shutdownNow();
