@@ -22,6 +22,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.Date;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -208,9 +209,15 @@ public final class JwtSessions implements SessionSealer {
         revocations.ifPresent(list -> list.revokeAllBefore(principal, clock.instant()));
     }
 
-    /** Tokens opened, and refused for any reason, since start: {@code [opened, refused]}. */
-    public long[] counts() {
-        return new long[] {opened.sum(), refused.sum()};
+    /**
+     * Tokens {@code opened}, and {@code refused} for any reason, since start: named as every
+     * store's {@code counters()} are.
+     */
+    public Map<String, Long> counters() {
+        Map<String, Long> counters = new LinkedHashMap<>();
+        counters.put("opened", opened.sum());
+        counters.put("refused", refused.sum());
+        return Collections.unmodifiableMap(counters);
     }
 
     /** Configures {@link JwtSessions}. Not thread-safe. */

@@ -19,6 +19,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -281,6 +282,22 @@ public final class SealedCookieSessions implements SessionSealer {
     /** What happened to the cookies this instance was asked to open, since it started. */
     public Stats stats() {
         return new Stats(opened.sum(), malformed.sum(), forged.sum(), expired.sum(), revoked.sum(), rolledBack.sum());
+    }
+
+    /**
+     * The same counts by name, read as every store's {@code counters()} are: {@code opened}, {@code
+     * malformed}, {@code forged}, {@code expired}, {@code revoked}, {@code rolled_back}.
+     */
+    public Map<String, Long> counters() {
+        Stats now = stats();
+        Map<String, Long> counters = new LinkedHashMap<>();
+        counters.put("opened", now.opened());
+        counters.put("malformed", now.malformed());
+        counters.put("forged", now.forged());
+        counters.put("expired", now.expired());
+        counters.put("revoked", now.revoked());
+        counters.put("rolled_back", now.rolledBack());
+        return Collections.unmodifiableMap(counters);
     }
 
     /**

@@ -70,6 +70,7 @@ class SealedCookieSessionsTest {
         assertThat(back.attributes().keySet()).isEqualTo(r.attributes().keySet());
         r.attributes().forEach((k, v) -> assertThat(back.attributes().get(k)).isEqualTo(v));
         assertThat(sealer.stats().opened()).isEqualTo(1);
+        assertThat(sealer.counters()).containsEntry("opened", 1L).containsEntry("forged", 0L);
     }
 
     @Test
