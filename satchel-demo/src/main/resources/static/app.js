@@ -66,6 +66,7 @@ async function cartPage() {
   const [catalog, cart] = await Promise.all([api('GET', '/catalog'), api('GET', '/cart')]);
   const prices = Object.fromEntries(catalog.items.map((i) => [i.sku, i]));
   renderCart(cart, prices);
+  $('parallel-add').addEventListener('click', () => parallelAdds(prices).catch((e) => say(e.message, true)));
   if (me) {
     $('account').hidden = false;
     const sessions = await api('GET', '/sessions');
@@ -84,6 +85,22 @@ async function cartPage() {
       setTimeout(() => { location.href = '/login'; }, 800);
     });
   }
+}
+
+// Parallel requests of one user: the first creates the session if there is none (requests sent
+// before any cookie exists would each make their own), the rest go at once.
+async function parallelAdds(prices) {
+  const sku = 'MUG-01';
+  const count = (cart) => cart.items.filter((l) => l.sku === sku).reduce((n, l) => n + l.qty, 0);
+  const before = count(await api('GET', '/cart'));
+  const add = () => api('POST', '/cart/items', { sku, qty: 1 });
+  await add();
+  const results = await Promise.allSettled(Array.from({ length: 12 }, add));
+  const failed = results.filter((r) => r.status === 'rejected').length;
+  const after = await api('GET', '/cart');
+  renderCart(after, prices);
+  $('parallel-result').textContent = 'Sent 13 additions (12 at once), ' + failed + ' refused; the cart gained '
+      + (count(after) - before) + ' mugs.';
 }
 
 function renderCart(cart, prices) {

@@ -105,6 +105,14 @@ class ShopBrowserIT {
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("sessions"), "this browser"));
         shot("cart");
 
+        // Issue 13: 13 additions, 12 of them at once from the page; every one counts.
+        browser.findElement(By.id("parallel-add")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("parallel-result"), "gained"));
+        assertThat(browser.findElement(By.id("parallel-result")).getText())
+                .isEqualTo("Sent 13 additions (12 at once), 0 refused; the cart gained 13 mugs.");
+        assertThat(browser.findElement(By.id("cart")).getText()).contains("13 × Enamel mug");
+        shot("parallel");
+
         Cookie sid = browser.manage().getCookieNamed("SID");
         assertThat(sid).isNotNull();
         assertThat(sid.isHttpOnly()).isTrue();
