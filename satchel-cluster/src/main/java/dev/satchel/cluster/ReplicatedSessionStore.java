@@ -254,6 +254,16 @@ public final class ReplicatedSessionStore
         }
     }
 
+    /** A COPIES message: whole copies, stamped with this node's current view. */
+    private byte[] copiesMessage(List<Copy> copies) {
+        return CopyWire.encode(
+                out -> {
+                    out.writeByte(COPIES);
+                    ChangeSetWire.writeVarLong(out, membership.currentViewId());
+                },
+                copies);
+    }
+
     /** Sends one whole copy to nodes whose copy was behind, and returns the wait for their answers. */
     private PendingSave sendCopies(List<Address> targets, Copy copy) {
         try {
@@ -261,14 +271,7 @@ public final class ReplicatedSessionStore
                     cluster.dispatcher()
                             .castMessageWithFuture(
                                     targets,
-                                    new BytesMessage(
-                                            null,
-                                            CopyWire.encode(
-                                                    out -> {
-                                                        out.writeByte(COPIES);
-                                                        ChangeSetWire.writeVarLong(out, membership.currentViewId());
-                                                    },
-                                                    List.of(copy))),
+                                    new BytesMessage(null, copiesMessage(List.of(copy))),
                                     new RequestOptions(ResponseMode.GET_ALL, timeout.toMillis())
                                             .anycasting(true)
                                             .flags(Message.Flag.NO_RELIABILITY)),
@@ -476,14 +479,7 @@ public final class ReplicatedSessionStore
                 cluster.dispatcher()
                         .castMessage(
                                 targets,
-                                new BytesMessage(
-                                        null,
-                                        CopyWire.encode(
-                                                out -> {
-                                                    out.writeByte(COPIES);
-                                                    ChangeSetWire.writeVarLong(out, membership.currentViewId());
-                                                },
-                                                part)),
+                                new BytesMessage(null, copiesMessage(part)),
                                 // Retransmitted if a replaced connection drops it (no NO_RELIABILITY):
                                 // nobody waits on it to notice. A late copy applies only if newer.
                                 RequestOptions.ASYNC().anycasting(true));
