@@ -42,10 +42,6 @@ record Cart(List<Line> items, long version) {
         return new Cart(next, version + 1);
     }
 
-    boolean contains(String sku) {
-        return items.stream().anyMatch(l -> l.sku().equals(sku));
-    }
-
     Cart remove(String sku) {
         List<Line> next = new ArrayList<>(items);
         return next.removeIf(l -> l.sku().equals(sku)) ? new Cart(next, version + 1) : this;

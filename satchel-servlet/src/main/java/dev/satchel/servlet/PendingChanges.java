@@ -39,6 +39,12 @@ final class PendingChanges {
     private final Map<String, byte[]> set = new LinkedHashMap<>();
     private final Set<String> removed = new HashSet<>();
     private final Set<String> read = new HashSet<>();
+    /**
+     * Attributes an atomic update wrote in this request: never written back plainly by a read under
+     * ON_GET_ATTRIBUTE or by ALWAYS, which would undo other requests' updates made since.
+     */
+    private final Set<String> updated = new HashSet<>();
+
     private PrincipalChange principal;
 
     private PendingChanges(
@@ -101,6 +107,7 @@ final class PendingChanges {
 
     /** Sets an attribute; {@code value} is what {@code encoded} encodes, read only for the principal. */
     void set(String name, Object value, byte[] encoded) {
+        updated.remove(name);
         removed.remove(name);
         set.put(name, encoded);
         read.remove(name);
@@ -131,7 +138,7 @@ final class PendingChanges {
      * it is saved again, since the application may have changed it in place.
      */
     void read(String name) {
-        if (saveMode == SaveMode.ON_GET_ATTRIBUTE && !set.containsKey(name)) {
+        if (saveMode == SaveMode.ON_GET_ATTRIBUTE && !set.containsKey(name) && !updated.contains(name)) {
             read.add(name);
         }
     }
@@ -232,7 +239,7 @@ final class PendingChanges {
             }
         } else if (saveMode == SaveMode.ALWAYS) {
             for (String name : base.keySet()) {
-                if (!set.containsKey(name) && !removed.contains(name)) {
+                if (!set.containsKey(name) && !removed.contains(name) && !updated.contains(name)) {
                     b.set(name, freshBytes.apply(name));
                 }
             }
@@ -261,7 +268,13 @@ final class PendingChanges {
      * Records that the store now holds {@code encoded} for {@code name}, written by an atomic
      * update outside this request's change sets; nothing about it is pending any more.
      */
+    /** Forgets a read of {@code name}: an atomic update is about to read it from the store itself. */
+    void forgetRead(String name) {
+        read.remove(name);
+    }
+
     void storedByUpdate(String name, byte[] encoded) {
+        updated.add(name);
         Map<String, byte[]> merged = new HashMap<>(base);
         merged.put(name, encoded);
         base = merged;

@@ -4,6 +4,7 @@ import dev.satchel.core.AttributeEncodingException;
 import dev.satchel.core.ChangeSet;
 import dev.satchel.core.ConditionalSaveStore;
 import dev.satchel.core.ExpectedValue;
+import dev.satchel.core.SessionDataException;
 import dev.satchel.core.SessionId;
 import dev.satchel.core.SessionRecord;
 import dev.satchel.core.SessionStore;
@@ -56,6 +57,9 @@ final class RequestSessions {
     private int dispatchDepth;
 
     private boolean inFilter;
+    /** Inside an update's function: a nested update would be stored once per outer attempt. */
+    private boolean updating;
+
     private boolean errorSent;
 
     RequestSessions(SessionFilterRuntime runtime, HttpServletRequest request, HttpServletResponse response) {
@@ -329,18 +333,35 @@ final class RequestSessions {
         if (target != session) {
             throw new IllegalStateException("this session belongs to another request");
         }
-        if (!target.isStored()) {
-            return target.updateLocally(name, type, change);
-        }
-        if (!(store instanceof ConditionalSaveStore)) {
+        // Refused even for a session this request created, where it would work once: the next
+        // request would be refused, and an application must learn that on its first try.
+        if (sealed.isPresent() || !(store instanceof ConditionalSaveStore)) {
             throw new UnsupportedOperationException(
                     sealed.isPresent()
                             ? "atomic updates need a store that decides them in one place; with sealed cookies each"
                                     + " request carries its own copy of the session, so use setAttribute"
                             : store.getClass().getSimpleName() + " cannot make conditional saves; use setAttribute");
         }
+        if (updating) {
+            // Each attempt of the outer update would store the inner one again.
+            throw new IllegalStateException("an update function must not update the session itself");
+        }
+        updating = true;
+        try {
+            return updateInStore(target, name, type, change);
+        } finally {
+            updating = false;
+        }
+    }
+
+    private <T> T updateInStore(
+            SatchelHttpSession target, String name, Class<T> type, Function<Optional<T>, T> change) {
+        if (!target.isStored()) {
+            return target.updateLocally(name, type, change);
+        }
         // What this request changed so far (a new id after a login, say) is saved first, so the
-        // update starts from it and the request's last save does not write the attribute again.
+        // update starts from it; a mere read of the attribute is not written back, it is stale.
+        target.forgetRead(name);
         save();
         AttributeCodec codec = runtime.options().codec();
         for (int attempt = 1; attempt <= UPDATE_ATTEMPTS; attempt++) {
@@ -349,9 +370,7 @@ final class RequestSessions {
                 return gone(target);
             }
             byte[] held = stored.get().attributes().get(name);
-            Optional<T> current = held == null
-                    ? Optional.empty()
-                    : Optional.of(SatchelHttpSession.cast(name, codec.decode(name, held), type));
+            Optional<T> current = held == null ? Optional.empty() : decode(codec, name, held, type);
             T next = Objects.requireNonNull(change.apply(current), "the update function returned null");
             byte[] encoded;
             try {
@@ -381,9 +400,25 @@ final class RequestSessions {
         throw new AttributeUpdateConflictException(name, UPDATE_ATTEMPTS);
     }
 
+    /**
+     * A value that no longer decodes (a class changed in a deploy) is updated as if absent, as
+     * getAttribute drops it, rather than failing every update of it; the expectation still names
+     * the stored bytes, so a concurrent change is still caught.
+     */
+    private static <T> Optional<T> decode(AttributeCodec codec, String name, byte[] held, Class<T> type) {
+        Object value;
+        try {
+            value = codec.decode(name, held);
+        } catch (SessionDataException e) {
+            LOG.warn("replacing undecodable attribute '{}' in an update: {}", name, e.getMessage());
+            return Optional.empty();
+        }
+        return Optional.of(SatchelHttpSession.cast(name, value, type));
+    }
+
     private static <T> T gone(SatchelHttpSession target) {
         target.markInvalid();
-        throw new IllegalStateException("the session ended in another request; the update was not applied");
+        throw new SessionEndedException(target.id());
     }
 
     /** A short random pause, longer with each attempt, so racing requests stop meeting in step. */

@@ -187,7 +187,8 @@ public final class SatchelFilter implements Filter {
                     || t instanceof SessionLimitException
                     || t instanceof NewSessionsThrottledException
                     || t instanceof SessionTooLargeException
-                    || t instanceof AttributeUpdateConflictException) {
+                    || t instanceof AttributeUpdateConflictException
+                    || t instanceof SessionEndedException) {
                 return Optional.of((SessionException) t);
             }
         }
@@ -209,6 +210,17 @@ public final class SatchelFilter implements Filter {
             response.setCharacterEncoding(StandardCharsets.UTF_8.name());
             response.getWriter()
                     .write("{\"error\":\"session_too_large\",\"message\":\"the session does not fit in its cookies\"}");
+            return;
+        }
+        if (failure instanceof SessionEndedException) {
+            // Another request logged out or signed in meanwhile: the client's session is over.
+            response.reset();
+            response.setStatus(HttpServletResponse.SC_CONFLICT);
+            response.setContentType("application/json");
+            response.setCharacterEncoding(StandardCharsets.UTF_8.name());
+            response.getWriter()
+                    .write("{\"error\":\"session_ended\",\"message\":\"the session ended in another request;"
+                            + " nothing was changed\"}");
             return;
         }
         if (failure instanceof AttributeUpdateConflictException) {

@@ -332,6 +332,11 @@ final class SatchelHttpSession implements HttpSession {
         return owner.update(this, name, type, change);
     }
 
+    /** See {@link PendingChanges#forgetRead}. */
+    void forgetRead(String name) {
+        pending.forgetRead(name);
+    }
+
     /** Checks that the session may still change: an update must fail as setAttribute would. */
     void checkUpdatable() {
         checkWritable();

@@ -56,7 +56,11 @@ public final class SatchelSessions {
      * preferences, a wizard's step): it costs nothing extra, and the last writer wins. An update
      * costs a read and a conditional write at once, in the store; the request's other changes are
      * saved first, so the update sees them. Updates are atomic with respect to each other; a plain
-     * {@code setAttribute} of the same attribute in another request still replaces it.
+     * {@code setAttribute} of the same attribute in another request still replaces it, and so does a
+     * request that merely reads it under {@link SaveMode#ON_GET_ATTRIBUTE} or {@link
+     * SaveMode#ALWAYS}, which write back what they read: keep the default {@link
+     * SaveMode#ON_SET_ATTRIBUTE} for attributes you update. A value that no longer decodes (after a
+     * deploy) is updated as if absent.
      *
      * <p>The stores that do this are memory, Redis (inside its one save script), SQL (one
      * transaction on the session's row lock), primary-backup (the session's owner decides) and
@@ -70,7 +74,10 @@ public final class SatchelSessions {
      *     nothing was written (the filter answers 409 if it is not caught)
      * @throws UnsupportedOperationException if the store cannot make conditional saves (sealed
      *     cookies)
-     * @throws IllegalStateException if the session was invalidated, here or in another request
+     * @throws SessionEndedException if another request ended or renamed the session meanwhile;
+     *     nothing was written (the filter answers 409 {@code session_ended} if it is not caught)
+     * @throws IllegalStateException if the session was invalidated in this request, or if {@code
+     *     change} itself calls {@code update}
      * @throws IllegalArgumentException if {@code session} is not one of Satchel's, the attribute
      *     holds another type, or the value cannot be stored
      * @throws dev.satchel.core.SessionStoreUnavailableException if the store does not answer

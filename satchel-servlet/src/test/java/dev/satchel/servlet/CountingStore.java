@@ -25,6 +25,8 @@ final class CountingStore implements PrincipalIndexedStore, ObservableSessionSto
     volatile boolean down;
     /** Answers every conditional save with CONFLICT, as if other requests always came first. */
     volatile boolean alwaysConflict;
+    /** Ends the session just before the next conditional save, as a logout racing an update would. */
+    volatile boolean endBeforeConditionalSave;
 
     CountingStore(MemorySessionStore delegate) {
         this.delegate = delegate;
@@ -49,6 +51,10 @@ final class CountingStore implements PrincipalIndexedStore, ObservableSessionSto
         saves.add(changes);
         if (alwaysConflict && !changes.expectations().isEmpty()) {
             return SaveOutcome.CONFLICT;
+        }
+        if (endBeforeConditionalSave && !changes.expectations().isEmpty()) {
+            endBeforeConditionalSave = false;
+            delegate.delete(changes.id());
         }
         return delegate.save(changes);
     }

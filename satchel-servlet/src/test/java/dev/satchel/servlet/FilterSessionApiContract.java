@@ -273,13 +273,53 @@ abstract class FilterSessionApiContract extends ContainerHarness {
     }
 
     @Test
-    void atomicUpdate_overAStoreThatCannotDecide_isRefused() throws Exception {
+    void atomicUpdate_overAStoreThatCannotDecide_isRefused_evenInTheRequestThatCreatesTheSession() throws Exception {
         Node a = node(new SilentStore(store), b -> b);
         Browser user = new Browser();
-        assertThat(user.body(a, "/add?name=count"))
-                .as("a new session needs no store decision")
-                .isEqualTo("1");
         assertThat(user.body(a, "/add?name=count")).isEqualTo(UnsupportedOperationException.class.getName());
+        assertThat(user.body(a, "/add?name=count")).isEqualTo(UnsupportedOperationException.class.getName());
+    }
+
+    @Test
+    void atomicUpdate_whoseSessionEndsMeanwhile_answers409SessionEnded_andWritesNothing() throws Exception {
+        Node a = node();
+        Browser user = new Browser();
+        user.body(a, "/add?name=count");
+        store.endBeforeConditionalSave = true;
+        HttpResponse<String> ended = user.get(a, "/add-then-get?name=count");
+        assertThat(ended.statusCode()).isEqualTo(409);
+        assertThat(ended.body()).contains("session_ended").doesNotContain("Exception");
+        assertThat(user.body(a, "/get?name=count"))
+                .as("a fresh request finds no session")
+                .isEqualTo("no-session");
+    }
+
+    @Test
+    void anUpdateFunctionThatUpdatesItself_isRefused_andNothingIsStoredTwice() throws Exception {
+        Node a = node();
+        Browser user = new Browser();
+        user.body(a, "/add?name=count");
+        assertThat(user.body(a, "/add-nested?name=count")).contains("must not update the session itself");
+        assertThat(user.body(a, "/get?name=count")).isEqualTo("1");
+    }
+
+    /**
+     * Under ON_GET_ATTRIBUTE a read is written back at the end of the request; the read before an
+     * update, and the reads after it, must not write the value back over later updates.
+     */
+    @Test
+    void underOnGetAttribute_aReadAttribute_isNotWrittenBackOverTheUpdate() throws Exception {
+        Node a = node(store, b -> b.saveMode(SaveMode.ON_GET_ATTRIBUTE));
+        Browser user = new Browser();
+        user.body(a, "/add?name=count");
+        int before = store.saves.size();
+        assertThat(user.body(a, "/get-then-add?name=count")).isEqualTo("1->2");
+        assertThat(store.saves.subList(before, store.saves.size()))
+                .as("no plain save of the counter after, or before, its update")
+                .allSatisfy(c -> assertThat(c.setAttributes().containsKey("count")
+                                && c.expectations().isEmpty())
+                        .isFalse());
+        assertThat(user.body(a, "/get?name=count")).isEqualTo("2");
     }
 
     /** A store that only stores: no expiry events, no principal index. */

@@ -111,6 +111,23 @@ final class ProbeServlet extends HttpServlet {
                     resp.getWriter().print(e.getClass().getName());
                 }
             }
+            case "add-nested" -> {
+                try {
+                    SatchelSessions.update(req.getSession(), name, Integer.class, c -> {
+                        SatchelSessions.update(req.getSession(), name, Integer.class, d -> d.orElse(0) + 100);
+                        return c.orElse(0) + 1;
+                    });
+                    resp.getWriter().print("applied");
+                } catch (IllegalStateException e) {
+                    resp.getWriter().print(e.getMessage());
+                }
+            }
+            case "get-then-add" -> {
+                HttpSession s = req.getSession();
+                Object seen = s.getAttribute(name);
+                SatchelSessions.update(s, name, Integer.class, c -> c.orElse(0) + 1);
+                resp.getWriter().print(seen + "->" + s.getAttribute(name));
+            }
             case "add-then-get" -> {
                 HttpSession s = req.getSession();
                 s.setAttribute("note", "set before the update");
