@@ -1,8 +1,7 @@
-package dev.satchel.cluster;
-
 // Over 500 lines since conditional saves (issue 13): the store is already split by job (see the
 // class comment); what stays is one save path under the session's lock (plain, conditional, rename)
 // and the handler of the other nodes' requests, which share that lock and the view.
+package dev.satchel.cluster;
 
 import static dev.satchel.cluster.PrimaryBackupWire.COPIES;
 import static dev.satchel.cluster.PrimaryBackupWire.DECIDE;

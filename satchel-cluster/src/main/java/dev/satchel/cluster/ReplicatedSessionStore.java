@@ -1,8 +1,7 @@
-package dev.satchel.cluster;
-
 // Over 500 lines since conditional saves (issue 13): the save path under the session's lock (plain,
 // conditional, rename), the request handler and the copies sent after merges share that lock, the
 // view and the channel. Splitting it by job, as primary-backup was, is left for later.
+package dev.satchel.cluster;
 
 import dev.satchel.core.ChangeSet;
 import dev.satchel.core.ConditionalSaveStore;
