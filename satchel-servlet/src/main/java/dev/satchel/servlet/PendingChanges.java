@@ -43,7 +43,7 @@ final class PendingChanges {
      * Attributes an atomic update wrote in this request: never written back plainly by a read under
      * ON_GET_ATTRIBUTE or by ALWAYS, which would undo other requests' updates made since.
      */
-    private final Set<String> updated = new HashSet<>();
+    private Set<String> updated = Set.of(); // allocated by the first update: most requests make none
 
     private PrincipalChange principal;
 
@@ -107,7 +107,9 @@ final class PendingChanges {
 
     /** Sets an attribute; {@code value} is what {@code encoded} encodes, read only for the principal. */
     void set(String name, Object value, byte[] encoded) {
-        updated.remove(name);
+        if (!updated.isEmpty()) {
+            updated.remove(name);
+        }
         removed.remove(name);
         set.put(name, encoded);
         read.remove(name);
@@ -274,6 +276,9 @@ final class PendingChanges {
     }
 
     void storedByUpdate(String name, byte[] encoded) {
+        if (updated.isEmpty()) {
+            updated = new HashSet<>(2);
+        }
         updated.add(name);
         Map<String, byte[]> merged = new HashMap<>(base);
         merged.put(name, encoded);
