@@ -273,6 +273,57 @@ public abstract class SessionStoreContract {
         assertThat(after.attributes()).doesNotContainKey("note");
     }
 
+    /** The update API's shape: the expected attribute and another set beside it, nothing removed. */
+    @Test
+    void conditionalSave_withAnotherAttributeBeside_writesNeitherOnConflict_andBothWhenHeld() {
+        if (!expectsConditionalSaves()) {
+            assertThat(store).isNotInstanceOf(ConditionalSaveStore.class);
+            return;
+        }
+        SessionRecord r = create(Map.of("cart", "a"));
+        store.save(change(r).set("cart", bytes("a+c")).build());
+        ChangeSet stale = change(r)
+                .set("cart", bytes("a+b"))
+                .set("note", bytes("written with the cart"))
+                .expect("cart", ExpectedValue.of(bytes("a")))
+                .build();
+        assertThat(store.save(stale)).isEqualTo(SessionStore.SaveOutcome.CONFLICT);
+        assertThat(store.load(r.id()).orElseThrow().attributes()).doesNotContainKey("note");
+        ChangeSet fresh = change(r)
+                .set("cart", bytes("a+c+b"))
+                .set("note", bytes("written with the cart"))
+                .expect("cart", ExpectedValue.of(bytes("a+c")))
+                .build();
+        assertThat(store.save(fresh)).isEqualTo(SessionStore.SaveOutcome.UPDATED);
+        SessionRecord after = store.load(r.id()).orElseThrow();
+        assertThat(text(after.attributes().get("cart"))).isEqualTo("a+c+b");
+        assertThat(text(after.attributes().get("note"))).isEqualTo("written with the cart");
+    }
+
+    @Test
+    void conditionalRemoval_appliesOnlyWhileTheExpectedValueIsHeld() {
+        if (!expectsConditionalSaves()) {
+            assertThat(store).isNotInstanceOf(ConditionalSaveStore.class);
+            return;
+        }
+        SessionRecord r = create(Map.of("cart", "a", "other", "1"));
+        ChangeSet stale = change(r)
+                .remove("cart")
+                .expect("cart", ExpectedValue.of(bytes("b")))
+                .build();
+        assertThat(store.save(stale)).isEqualTo(SessionStore.SaveOutcome.CONFLICT);
+        assertThat(text(store.load(r.id()).orElseThrow().attributes().get("cart")))
+                .isEqualTo("a");
+        ChangeSet held = change(r)
+                .remove("cart")
+                .expect("cart", ExpectedValue.of(bytes("a")))
+                .build();
+        assertThat(store.save(held)).isEqualTo(SessionStore.SaveOutcome.UPDATED);
+        SessionRecord after = store.load(r.id()).orElseThrow();
+        assertThat(after.attributes()).doesNotContainKey("cart");
+        assertThat(text(after.attributes().get("other"))).isEqualTo("1");
+    }
+
     @Test
     void conditionalSave_expectingNoValue_appliesOnlyWhileThereIsNone() {
         if (!expectsConditionalSaves()) {

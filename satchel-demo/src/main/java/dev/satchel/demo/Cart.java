@@ -11,7 +11,7 @@ import java.util.List;
  * @param version how many changes the cart has seen
  */
 record Cart(List<Line> items, long version) {
-    static final int MAX_QTY_PER_LINE = 99;
+    static final int MAX_QTY_PER_LINE = 999;
     static final int MAX_LINES = 50;
     static final Cart EMPTY = new Cart(List.of(), 0);
 

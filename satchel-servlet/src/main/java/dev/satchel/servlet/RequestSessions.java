@@ -393,10 +393,12 @@ final class RequestSessions {
             if (outcome != SaveOutcome.CONFLICT) {
                 return gone(target);
             }
-            runtime.updates().retried(name);
-            pause(attempt);
+            if (attempt < UPDATE_ATTEMPTS) {
+                runtime.updates().retried(name);
+                pause(attempt);
+            }
         }
-        runtime.updates().gaveUp();
+        runtime.updates().gaveUp(name);
         throw new AttributeUpdateConflictException(name, UPDATE_ATTEMPTS);
     }
 

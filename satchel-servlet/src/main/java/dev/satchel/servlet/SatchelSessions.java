@@ -97,7 +97,7 @@ public final class SatchelSessions {
      * Counters of atomic updates since the filter started: {@code atomic_updates} (applied),
      * {@code atomic_update_retries} (attempts that found the attribute changed and tried again),
      * {@code atomic_update_conflicts} (updates that gave up, answered 409), and {@code
-     * atomic_update_retries.NAME} per attribute.
+     * atomic_update_retries.NAME} and {@code atomic_update_conflicts.NAME} per attribute.
      */
     public Map<String, Long> counters() {
         return runtime.updates().snapshot();

@@ -59,6 +59,12 @@ enum Dialect {
         SaveOutcome update(Connection c, ChangeSet changes, long now) throws SQLException {
             return PostgresWrites.update(c, changes, now);
         }
+
+        @Override
+        SaveOutcome conditionalUpdate(Connection c, ChangeSet changes, long now) throws SQLException {
+            Optional<SaveOutcome> inOne = PostgresWrites.conditionalInOneStatement(c, changes, now);
+            return inOne.isPresent() ? inOne.get() : super.conditionalUpdate(c, changes, now);
+        }
     },
 
     MARIADB("mariadb") {
@@ -146,6 +152,14 @@ enum Dialect {
     /** Applies a change set to a session live at {@code now}, renaming it first if asked. */
     SaveOutcome update(Connection c, ChangeSet changes, long now) throws SQLException {
         return BatchedWrites.update(c, changes, now, upsertAttribute(), updateTarget());
+    }
+
+    /**
+     * Applies a change set only if the attributes it expects hold what it expects (an atomic
+     * attribute update); {@link SaveOutcome#CONFLICT} if one does not.
+     */
+    SaveOutcome conditionalUpdate(Connection c, ChangeSet changes, long now) throws SQLException {
+        return ConditionalWrites.update(c, changes, now, tx -> update(tx, changes, now));
     }
 
     /** The table an update of the session row names: the table itself, or with an index hint. */

@@ -181,8 +181,7 @@ public final class JdbcSessionStore
         saves.increment();
         if (!changes.expectations().isEmpty()) {
             long now = clock.millis();
-            return database.withConnection(
-                    c -> ConditionalWrites.update(c, changes, now, tx -> dialect.update(tx, changes, now)));
+            return database.withConnection(c -> dialect.conditionalUpdate(c, changes, now));
         }
         if (!changes.created()) {
             return database.withConnection(c -> dialect.update(c, changes, clock.millis()));

@@ -73,11 +73,18 @@ final class RowLockHolder implements AutoCloseable {
      * Returns once {@code count} connections wait, directly or behind one another, for this
      * transaction's locks, or once every racer has finished without waiting (which the caller's
      * assertions then catch). Polls the server's lock tables; the pause only paces the polling.
+     *
+     * @throws AssertionError if neither happens within a minute, so a lost racer fails the test
+     *     instead of hanging the build
      */
     void awaitWaiters(int count, List<? extends Future<?>> racers) throws SQLException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
         while (waiters() < count) {
             if (racers.stream().allMatch(Future::isDone)) {
                 return;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("no " + count + " waiters for the held locks within a minute");
             }
             // MariaDB refreshes its lock tables only if they were last read over 100 ms ago:
             // polled faster, it keeps answering with the tables as they were at the first poll.

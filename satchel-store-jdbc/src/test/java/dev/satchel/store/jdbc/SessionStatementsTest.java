@@ -3,6 +3,7 @@ package dev.satchel.store.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.satchel.core.ChangeSet;
+import dev.satchel.core.ExpectedValue;
 import dev.satchel.core.PrincipalChange;
 import dev.satchel.core.SessionId;
 import dev.satchel.core.SessionRecord;
@@ -79,6 +80,68 @@ class SessionStatementsTest {
                 created.setAttributes());
         assertThat(s.boundOneTo(RecordingStatement.placeholders(PostgresWrites.insertStatement(2))))
                 .isTrue();
+    }
+
+    /**
+     * The update API's shapes take PostgreSQL's one conditional statement, with every placeholder
+     * bound; any other shape (a removal beside, two expectations) is left to the transaction.
+     */
+    @Test
+    void postgresConditionalStatement_coversTheUpdateApisShapes_andBindsThemFully() throws SQLException {
+        byte[] old = {1};
+        byte[] fresh = {2};
+        List<ChangeSet> oneStatement = List.of(
+                change().accessedAt(T0)
+                        .set("cart", fresh)
+                        .expect("cart", ExpectedValue.of(old))
+                        .build(),
+                change().set("cart", fresh)
+                        .expect("cart", ExpectedValue.absent())
+                        .build(),
+                change().set("cart", fresh)
+                        .set("note", old)
+                        .set("more", old)
+                        .expect("cart", ExpectedValue.of(old))
+                        .build(),
+                change().remove("cart").expect("cart", ExpectedValue.of(old)).build());
+        List<PostgresWrites.CheckKind> kinds = new ArrayList<>();
+        for (ChangeSet changes : oneStatement) {
+            PostgresWrites.Check check = PostgresWrites.Check.of(changes).orElseThrow();
+            kinds.add(check.kind());
+            int others =
+                    changes.setAttributes().size() - (changes.setAttributes().containsKey("cart") ? 1 : 0);
+            String sql = PostgresWrites.conditionalStatement(changes, check, others);
+            RecordingStatement s = new RecordingStatement();
+            int next = check.bind(s.statement, SessionStatements.bindUpdate(s.statement, changes, 42L));
+            java.util.Map<String, byte[]> rest = new java.util.LinkedHashMap<>(changes.setAttributes());
+            rest.remove("cart");
+            next = SessionStatements.bindAttributes(s.statement, next, rest);
+            assertThat(next - 1).as(sql).isEqualTo(RecordingStatement.placeholders(sql));
+            assertThat(s.boundOneTo(next - 1)).isTrue();
+        }
+        assertThat(kinds)
+                .containsExactly(
+                        PostgresWrites.CheckKind.REPLACE,
+                        PostgresWrites.CheckKind.CREATE,
+                        PostgresWrites.CheckKind.REPLACE,
+                        PostgresWrites.CheckKind.REMOVE);
+        List<ChangeSet> transaction = List.of(
+                change().set("cart", fresh)
+                        .remove("hint")
+                        .expect("cart", ExpectedValue.of(old))
+                        .build(),
+                change().set("cart", fresh)
+                        .set("note", fresh)
+                        .expect("cart", ExpectedValue.of(old))
+                        .expect("note", ExpectedValue.absent())
+                        .build(),
+                change().set("note", fresh)
+                        .expect("cart", ExpectedValue.of(old))
+                        .build(),
+                change().remove("cart").expect("cart", ExpectedValue.absent()).build());
+        for (ChangeSet changes : transaction) {
+            assertThat(PostgresWrites.Check.of(changes)).as("%s", changes).isEmpty();
+        }
     }
 
     @Test
