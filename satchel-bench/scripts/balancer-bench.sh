@@ -148,6 +148,7 @@ for t in direct satchel haproxy nginx; do # every target must serve the real pag
   size=$(curl -s -o /dev/null -w '%{http_code}:%{size_download}' -H "Cookie: ${cookie[$t]}" "http://127.0.0.1:${port[$t]}/")
   [ "$size" = "200:1024" ] || { echo "$t answers $size instead of 200:1024" >&2; exit 1; }
 done
+[ "$SMOKE" = yes ] && echo "** $SMOKE_NOTE **" >&2
 stat_before=$(cpu_line)
 declare -A rps
 first_round=1; [ "$SMOKE" = yes ] || first_round=0

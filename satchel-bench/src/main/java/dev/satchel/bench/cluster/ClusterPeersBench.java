@@ -1,6 +1,7 @@
 package dev.satchel.bench.cluster;
 
 import dev.satchel.bench.MachineState;
+import dev.satchel.bench.Rounds;
 import dev.satchel.bench.cluster.ClientLoad.Check;
 import dev.satchel.bench.cluster.ClientLoad.ClientSession;
 import dev.satchel.bench.cluster.PeerNode.Peer;
@@ -54,6 +55,9 @@ public final class ClusterPeersBench {
         Files.createDirectories(options.out());
         List<Throughput> throughput = new ArrayList<>();
         MachineState.Probe machine = MachineState.begin();
+        if (options.smoke()) {
+            System.out.printf("%n** %s **%n", Rounds.SMOKE_NOTE);
+        }
         // Round 0 warms up every contender and this JVM's client code, and is thrown away: without
         // it the first contender measured ran at 57% of itself measured later in the same run.
         // Then A, B, C, A, B, C, ...: drift on a shared machine falls on every contender alike.

@@ -7,6 +7,7 @@ import dev.satchel.bench.cluster.PeerNode.Peer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /** The clustering benchmark's results and how they are written: Markdown tables and an SVG chart. */
@@ -194,15 +195,27 @@ final class PeersReport {
             return;
         }
         List<List<Peer>> pairs = pairs(throughput);
-        if (pairs.isEmpty()) {
-            return;
+        if (!pairs.isEmpty()) {
+            md.append("\nRatios of requests/s, round i of the first over round i of the second: the median and"
+                    + " the range over the rounds; p99 medians beside them (lower is better):\n\n");
+            for (List<Peer> pair : pairs) {
+                md.append("- ")
+                        .append(pairLine(pair.get(0), pair.get(1), throughput))
+                        .append('\n');
+            }
         }
-        md.append("\nRatios of requests/s, round i of the first over round i of the second: the median and the"
-                + " range over the rounds; p99 medians beside them (lower is better):\n\n");
-        for (List<Peer> pair : pairs) {
-            md.append("- ")
-                    .append(pairLine(pair.get(0), pair.get(1), throughput))
-                    .append('\n');
+        Optional<Peer> fastestTomcat = contenders(throughput).stream()
+                .filter(p -> p.name().startsWith("TOMCAT"))
+                .max(Comparator.comparingDouble(p -> Rounds.median(perSecond(of(p, throughput)))));
+        if (fastestTomcat.isPresent() && contenders(throughput).stream().anyMatch(Peer::satchel)) {
+            md.append("\nAgainst the fastest Tomcat manager by median, the same way:\n\n");
+            for (Peer p : contenders(throughput)) {
+                if (p.satchel()) {
+                    md.append("- ")
+                            .append(pairLine(p, fastestTomcat.get(), throughput))
+                            .append('\n');
+                }
+            }
         }
     }
 

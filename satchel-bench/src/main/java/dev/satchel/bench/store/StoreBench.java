@@ -1,6 +1,7 @@
 package dev.satchel.bench.store;
 
 import dev.satchel.bench.MachineState;
+import dev.satchel.bench.Rounds;
 import dev.satchel.bench.store.StoreReport.Memory;
 import dev.satchel.bench.store.StoreReport.Result;
 import dev.satchel.store.jdbc.JdbcSessionStore;
@@ -102,6 +103,9 @@ public final class StoreBench {
         String ceiling;
         MachineState machine;
         MachineState.Probe machineProbe = MachineState.begin();
+        if (options.smoke()) {
+            System.out.printf("** %s **%n", Rounds.SMOKE_NOTE);
+        }
         System.out.printf(
                 "Store benchmark: %d threads, %d sessions of %d attributes, %d s warm-up, %d s measured%n",
                 threads, sessions, Contender.ATTRIBUTES, warmup, seconds);

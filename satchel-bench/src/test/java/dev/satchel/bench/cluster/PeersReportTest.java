@@ -33,6 +33,10 @@ class PeersReportTest {
         assertThat(md)
                 .contains("- satchel-primary-backup / tomcat-backup: 1.50× (0.80–2.00× over 3 rounds);"
                         + " p99 900 vs 1,500 µs");
+        assertThat(md).contains("Against the fastest Tomcat manager by median");
+        assertThat(md.split("- satchel-primary-backup / tomcat-backup: 1.50×", -1))
+                .as("the pair, and the same against the fastest Tomcat manager")
+                .hasSize(3);
         assertThat(md).contains("load average before the run 0.50 0.40 0.30").contains("1.5% of all CPU time");
         assertThat(md).doesNotContain(Rounds.SMOKE_NOTE);
 
