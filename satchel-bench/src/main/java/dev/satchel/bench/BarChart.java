@@ -24,9 +24,12 @@ public final class BarChart {
                         + " font-size=\"13\">%n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>%n"
                         + "<text x=\"10\" y=\"20\" font-weight=\"bold\">%s</text>%n",
                 width, 44 + ROW_HEIGHT * bars.size() + NOTE_HEIGHT * notes.size(), escape(title)));
+        // Room after the longest bar for its text, about 7 px a character at this size.
+        int textRoom = Math.max(
+                170, 7 * bars.stream().mapToInt(b -> b.text().length()).max().orElse(0));
         int y = 36;
         for (Bar b : bars) {
-            int length = (int) ((width - labelWidth - 170) * b.value() / max);
+            int length = (int) (Math.max(0, width - labelWidth - textRoom) * b.value() / max);
             svg.append(String.format(
                     "<text x=\"10\" y=\"%d\">%s</text><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"16\" fill=\"%s\"/>"
                             + "<text x=\"%d\" y=\"%d\">%s</text>%n",
