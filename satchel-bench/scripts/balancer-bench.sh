@@ -1,16 +1,38 @@
 #!/usr/bin/env bash
 # Satchel's balancer against HAProxy and nginx, side by side in one run, same backends, same
-# sticky policy, keep-alive, 1 KiB responses. Peak throughput with wrk (closed loop); latency at 70%
-# of each balancer's own peak with OpenLoop (open loop, HdrHistogram), minus the same rate sent
-# straight to a backend, gives the latency each balancer adds.
+# sticky policy, keep-alive, 1 KiB responses, in interleaved rounds: a warm-up round of each (not
+# recorded), then satchel, haproxy, nginx, direct, satchel, haproxy, ... so that drift on a shared
+# machine falls on all alike. Peak throughput and p99 with wrk (closed loop), every round printed,
+# then the median of the per-round ratios satchel / haproxy and satchel / nginx with their range;
+# latency at two fixed rates with OpenLoop (open loop, HdrHistogram), in rounds too, minus the same
+# rate sent straight to a backend in the same round, gives the latency each balancer adds. The
+# load average before the run and the CPU steal during it are printed beside the figures.
 #
-# Usage: satchel-bench/scripts/balancer-bench.sh [SECONDS]   (from the repository root)
+# Usage: satchel-bench/scripts/balancer-bench.sh [--rounds N] [--smoke] [SECONDS]   (from the repository root)
+#   SECONDS  per measurement (default 10); --rounds N: rounds after the warm-up (default 3, at least 3);
+#   --smoke: a test of the script: no warm-up round, fewer rounds allowed (default 1), no ratios.
 # Needs: java, wrk, haproxy, nginx (installed with apt-get when missing and running as root).
 # Traffic stays on 127.0.0.1; every process it starts is stopped on exit.
 set -euo pipefail
-case ${1:-} in -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+ROUNDS=""
+SMOKE=no
+SECONDS_PER_RUN=10
+while [ $# -gt 0 ]; do
+  case $1 in
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --rounds) ROUNDS=$2; shift 2 ;;
+    --smoke) SMOKE=yes; shift ;;
+    *) SECONDS_PER_RUN=$1; shift ;;
+  esac
+done
+if [ "$SMOKE" = yes ]; then ROUNDS=${ROUNDS:-1}; else ROUNDS=${ROUNDS:-3}; fi
+if [ "$ROUNDS" -lt 1 ] || { [ "$ROUNDS" -lt 3 ] && [ "$SMOKE" = no ]; }; then
+  echo "--rounds $ROUNDS: at least 3 rounds are needed for a median and a range (fewer only with --smoke, which reports no comparison)" >&2
+  exit 2
+fi
+SMOKE_NOTE="smoke run: short rounds on a shared machine to test the harness, not a comparison"
+load_before=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 cd "$(dirname "$0")/../.."
-SECONDS_PER_RUN=${1:-10}
 JAR=satchel-dist/target/satchel.jar
 BENCH=satchel-bench/target/benchmarks.jar
 [ -f "$JAR" ] && [ -f "$BENCH" ] || mvn -B -q -DskipTests package
@@ -86,56 +108,123 @@ cpu_ticks() { # user+system clock ticks of a process and its children (nginx wor
 declare -A port=([direct]=19001 [satchel]=18080 [haproxy]=18082 [nginx]=18083)
 declare -A cookie=([direct]="X=y" [satchel]="$satchel_cookie" [haproxy]="$haproxy_cookie" [nginx]="$nginx_cookie")
 
-declare -A cpu_us
-peak() { # target -> requests/s; refuses a run in which any answer was not 2xx; records CPU µs per request
+declare -A cpu_us p99_us
+peak() { # target round -> requests/s; refuses a run in which any answer was not 2xx; records CPU µs per request and p99
   local out before after requests
   before=$(cpu_ticks "${pid[$1]}")
-  out=$(wrk -t2 -c64 -d"${SECONDS_PER_RUN}s" -H "Cookie: ${cookie[$1]}" "http://127.0.0.1:${port[$1]}/")
+  out=$(wrk -t2 -c64 -d"${SECONDS_PER_RUN}s" --latency -H "Cookie: ${cookie[$1]}" "http://127.0.0.1:${port[$1]}/")
   after=$(cpu_ticks "${pid[$1]}")
   if echo "$out" | grep -q "Non-2xx"; then echo "$1 answered non-2xx under load:" >&2; echo "$out" >&2; exit 1; fi
   requests=$(echo "$out" | awk '/requests in/ {print $1}')
-  cpu_us[$1]=$(awk -v t=$(( after - before )) -v hz="$(getconf CLK_TCK)" -v n="$requests" 'BEGIN {printf "%.1f", t / hz * 1e6 / n}')
+  cpu_us[$1,$2]=$(awk -v t=$(( after - before )) -v hz="$(getconf CLK_TCK)" -v n="$requests" 'BEGIN {printf "%.1f", t / hz * 1e6 / n}')
+  p99_us[$1,$2]=$(echo "$out" | awk '$1 == "99%" {v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
+    printf "%d", v * (u == "s" ? 1e6 : u == "ms" ? 1e3 : 1)}')
   echo "$out" | awk '/Requests\/sec/ {print int($2)}'
 }
 openloop() { # target rate -> OpenLoop line
   java -Xmx256m -cp "$BENCH" dev.satchel.bench.balancer.OpenLoop "http://127.0.0.1:${port[$1]}/" "$2" "$SECONDS_PER_RUN" 32 "Cookie: ${cookie[$1]}"
 }
 field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+median() { # numbers -> their median
+  printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {printf "%g", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
+}
+ratio() { # a b: "round i of a / round i of b" over the rounds -> median (min–max over N rounds)
+  local i list=()
+  for i in $(seq 1 "$ROUNDS"); do list+=("$(awk -v a="${rps[$1,$i]}" -v b="${rps[$2,$i]}" 'BEGIN {printf "%.4f", a / b}')"); done
+  printf '%s\n' "${list[@]}" | sort -g | awk '{v[NR] = $1} END {
+    printf "%.2f× (%.2f–%.2f× over %d rounds)", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2, v[1], v[NR], NR}'
+}
+cpu_line() { grep '^cpu ' /proc/stat 2>/dev/null || echo none; }
+steal() { # two "cpu ..." lines of /proc/stat -> steal as a share of the first eight columns
+  awk -v b="$1" -v a="$2" 'BEGIN {
+    nb = split(b, x, " "); na = split(a, y, " ");
+    if (nb < 9 || na < 9) { print "not shown by this kernel"; exit }
+    for (i = 2; i <= 9; i++) total += y[i] - x[i];
+    if (total <= 0) { print "not shown by this kernel"; exit }
+    printf "%.1f%% of all CPU time", 100 * (y[9] - x[9]) / total }'
+}
 
 for t in direct satchel haproxy nginx; do # every target must serve the real page before we time it
   size=$(curl -s -o /dev/null -w '%{http_code}:%{size_download}' -H "Cookie: ${cookie[$t]}" "http://127.0.0.1:${port[$t]}/")
   [ "$size" = "200:1024" ] || { echo "$t answers $size instead of 200:1024" >&2; exit 1; }
 done
-echo "warming up..." >&2
-for t in satchel haproxy nginx direct; do wrk -t2 -c64 -d3s -H "Cookie: ${cookie[$t]}" "http://127.0.0.1:${port[$t]}/" >/dev/null; done
-
+[ "$SMOKE" = yes ] && echo "** $SMOKE_NOTE **" >&2
+stat_before=$(cpu_line)
 declare -A rps
-for t in direct satchel haproxy nginx; do peak $t > "$work/rps.$t"; rps[$t]=$(cat "$work/rps.$t"); echo "peak $t: ${rps[$t]} req/s" >&2; done
+first_round=1; [ "$SMOKE" = yes ] || first_round=0
+for r in $(seq "$first_round" "$ROUNDS"); do
+  for t in satchel haproxy nginx direct; do
+    peak $t "$r" > "$work/rps"
+    rps[$t,$r]=$(cat "$work/rps")
+    if [ "$r" = 0 ]; then echo "warm-up round, not recorded: $t ${rps[$t,$r]} req/s" >&2
+    else echo "round $r of $ROUNDS: $t ${rps[$t,$r]} req/s, p99 ${p99_us[$t,$r]} µs" >&2; fi
+  done
+done
 
 # Latency is compared at one rate for all, twice: a light 2,000 req/s, where the machine has room
-# and the figure is what the balancer itself adds, and 70% of the lowest peak. Testing each at 70%
-# of its own peak would load the 2-core machine (generator, balancer, backend) unequally.
-lowest=$(printf '%s\n' "${rps[satchel]}" "${rps[haproxy]}" "${rps[nginx]}" | sort -n | head -1)
-echo
-echo "| balancer | peak req/s (wrk, 64 conns) | peak vs satchel | CPU µs per request at peak |"
-echo "| --- | --- | --- | --- |"
-for t in satchel haproxy nginx; do
-  echo "| $t | ${rps[$t]} | $(awk -v a="${rps[$t]}" -v b="${rps[satchel]}" 'BEGIN {printf "%.2f", a / b}') | ${cpu_us[$t]} |"
+# and the figure is what the balancer itself adds, and 70% of the lowest median peak. Testing each
+# at 70% of its own peak would load the 2-core machine (generator, balancer, backend) unequally.
+declare -A lat
+lowest=$(for t in satchel haproxy nginx; do median $(for r in $(seq 1 "$ROUNDS"); do echo "${rps[$t,$r]}"; done); echo; done | sort -g | head -1)
+rates="2000 $(awk -v l="$lowest" 'BEGIN {printf "%d", l * 0.7}')"
+for rate in $rates; do
+  for r in $(seq 1 "$ROUNDS"); do
+    for t in direct satchel haproxy nginx; do
+      lat[$t,$rate,$r]=$(openloop $t "$rate")
+      echo "round $r of $ROUNDS at $rate req/s: $t ${lat[$t,$rate,$r]}" >&2
+    done
+  done
 done
-echo "| (direct to a backend) | ${rps[direct]} | | |"
-for rate in 2000 $(( lowest * 7 / 10 )); do
-  direct=$(openloop direct $rate)
-  dp50=$(field "$direct" p50); dp99=$(field "$direct" p99)
+steal_during=$(steal "$stat_before" "$(cpu_line)")
+
+echo
+[ "$SMOKE" = yes ] && { echo "**$SMOKE_NOTE.**"; echo; }
+echo "Machine: load average before the run $load_before (1, 5, 15 min); CPU steal during the run $steal_during."
+echo
+echo "Peak throughput (wrk, 64 connections, ${SECONDS_PER_RUN} s), every round: req/s, p99 µs; then medians."
+echo
+printf '| balancer |'; for r in $(seq 1 "$ROUNDS"); do printf ' round %s |' "$r"; done
+echo " median req/s | median p99 µs | median CPU µs per request |"
+printf '| --- |'; for r in $(seq 1 "$ROUNDS"); do printf ' --- |'; done; echo " --- | --- | --- |"
+for t in satchel haproxy nginx direct; do
+  label=$t; [ $t = direct ] && label="(direct to a backend)"
+  printf '| %s |' "$label"
+  for r in $(seq 1 "$ROUNDS"); do printf ' %s, p99 %s |' "${rps[$t,$r]}" "${p99_us[$t,$r]}"; done
+  printf ' %s | %s | %s |\n' \
+    "$(median $(for r in $(seq 1 "$ROUNDS"); do echo "${rps[$t,$r]}"; done))" \
+    "$(median $(for r in $(seq 1 "$ROUNDS"); do echo "${p99_us[$t,$r]}"; done))" \
+    "$(median $(for r in $(seq 1 "$ROUNDS"); do echo "${cpu_us[$t,$r]}"; done))"
+done
+echo
+if [ "$SMOKE" = yes ]; then
+  echo "No ratios: $SMOKE_NOTE."
+else
+  echo "Round i of satchel over round i of the other: the median of the peak ratios and their range."
   echo
-  echo "At $rate req/s (open loop, 32 connections): direct to a backend p50 $dp50 µs, p99 $dp99 µs."
+  echo "- satchel / haproxy: $(ratio satchel haproxy)"
+  echo "- satchel / nginx: $(ratio satchel nginx)"
+fi
+for rate in $rates; do
   echo
-  echo "| balancer | p50 µs | p99 µs | p99.9 µs | p50 added µs | p99 added µs | errors |"
-  echo "| --- | --- | --- | --- | --- | --- | --- |"
-  for t in satchel haproxy nginx; do
-    through=$(openloop $t $rate)
-    p50=$(field "$through" p50); p99=$(field "$through" p99)
-    echo "| $t | $p50 | $p99 | $(field "$through" p999) | $(( p50 - dp50 )) | $(( p99 - dp99 )) | $(field "$through" errors) |"
+  echo "At $rate req/s (open loop, 32 connections, ${SECONDS_PER_RUN} s), every round: p50 / p99 µs, and added over"
+  echo "the same rate sent direct to a backend in the same round; then the medians of the added figures."
+  echo
+  printf '| target |'; for r in $(seq 1 "$ROUNDS"); do printf ' round %s |' "$r"; done
+  echo " median p50 added µs | median p99 added µs | errors |"
+  printf '| --- |'; for r in $(seq 1 "$ROUNDS"); do printf ' --- |'; done; echo " --- | --- | --- |"
+  for t in direct satchel haproxy nginx; do
+    printf '| %s |' "$t"
+    a50=(); a99=(); errors=0
+    for r in $(seq 1 "$ROUNDS"); do
+      line=${lat[$t,$rate,$r]}; direct=${lat[direct,$rate,$r]}
+      p50=$(field "$line" p50); p99=$(field "$line" p99)
+      a50+=($(( p50 - $(field "$direct" p50) ))); a99+=($(( p99 - $(field "$direct" p99) )))
+      errors=$(( errors + $(field "$line" errors) ))
+      printf ' %s / %s |' "$p50" "$p99"
+    done
+    if [ $t = direct ]; then printf ' | | %s |\n' "$errors"
+    else printf ' %s | %s | %s |\n' "$(median "${a50[@]}")" "$(median "${a99[@]}")" "$errors"; fi
   done
 done
 echo
-echo "direct to one backend: ${rps[direct]} req/s peak. $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(java -version 2>&1 | head -1), $(haproxy -v | head -1 | cut -d' ' -f1-3), $(nginx -v 2>&1), $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)"
+echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(java -version 2>&1 | head -1), $(haproxy -v | head -1 | cut -d' ' -f1-3), $(nginx -v 2>&1), $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)"

@@ -5,6 +5,7 @@ import java.util.List;
 /** A horizontal bar chart as SVG, the one shape every report of this module draws. */
 public final class BarChart {
     private static final int ROW_HEIGHT = 24;
+    private static final int NOTE_HEIGHT = 18;
 
     private BarChart() {}
 
@@ -12,15 +13,23 @@ public final class BarChart {
     public record Bar(String label, double value, String text, boolean satchel) {}
 
     public static String svg(String title, List<Bar> bars, int width, int labelWidth) {
+        return svg(title, bars, width, labelWidth, List.of());
+    }
+
+    /** The chart with lines of text under the bars: the ratios and their ranges, the machine's state. */
+    public static String svg(String title, List<Bar> bars, int width, int labelWidth, List<String> notes) {
         double max = bars.stream().mapToDouble(Bar::value).max().orElse(1);
         StringBuilder svg = new StringBuilder(String.format(
                 "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\""
                         + " font-size=\"13\">%n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>%n"
                         + "<text x=\"10\" y=\"20\" font-weight=\"bold\">%s</text>%n",
-                width, 44 + ROW_HEIGHT * bars.size(), escape(title)));
+                width, 44 + ROW_HEIGHT * bars.size() + NOTE_HEIGHT * notes.size(), escape(title)));
+        // Room after the longest bar for its text, about 7 px a character at this size.
+        int textRoom = Math.max(
+                170, 7 * bars.stream().mapToInt(b -> b.text().length()).max().orElse(0));
         int y = 36;
         for (Bar b : bars) {
-            int length = (int) ((width - labelWidth - 170) * b.value() / max);
+            int length = (int) (Math.max(0, width - labelWidth - textRoom) * b.value() / max);
             svg.append(String.format(
                     "<text x=\"10\" y=\"%d\">%s</text><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"16\" fill=\"%s\"/>"
                             + "<text x=\"%d\" y=\"%d\">%s</text>%n",
@@ -34,6 +43,10 @@ public final class BarChart {
                     y + 13,
                     escape(b.text())));
             y += ROW_HEIGHT;
+        }
+        for (String note : notes) {
+            y += NOTE_HEIGHT;
+            svg.append(String.format("<text x=\"10\" y=\"%d\" font-size=\"12\">%s</text>%n", y, escape(note)));
         }
         return svg.append("</svg>\n").toString();
     }

@@ -1,5 +1,7 @@
 package dev.satchel.bench.cluster;
 
+import dev.satchel.bench.MachineState;
+import dev.satchel.bench.Rounds;
 import dev.satchel.bench.cluster.ClientLoad.Check;
 import dev.satchel.bench.cluster.ClientLoad.ClientSession;
 import dev.satchel.bench.cluster.PeerNode.Peer;
@@ -23,6 +25,11 @@ import org.HdrHistogram.Recorder;
  * another in one run: Satchel's replicated (sync and async) and primary-backup stores, Tomcat's
  * DeltaManager (sync and async) and BackupManager, Hazelcast's replicated and partitioned maps.
  *
+ * <p>Throughput is measured in interleaved rounds: a warm-up round of every contender, not
+ * recorded, then {@code --rounds} rounds of every contender in turn, each on fresh node processes.
+ * The report gives every round, and for each pair the median of the per-round ratios with their
+ * range, beside the load average before the run and the CPU steal during it.
+ *
  * <p>For each: closed-loop clients with one session each, routed as a sticky balancer would (to
  * the node that created the session; for primary-backup, to the session's owner by the
  * {@code session-hash} ranking); throughput, latency percentiles, and the bytes the nodes sent each
@@ -32,7 +39,7 @@ import org.HdrHistogram.Recorder;
  *
  * <p>Usage: {@code java -cp satchel-bench/target/benchmarks.jar
  * dev.satchel.bench.cluster.ClusterPeersBench [--contenders a,b] [--nodes 3] [--seconds 10]
- * [--warmup 5] [--threads 8] [--sessions 2000] [--read-percent 0] [--memory 100000]
+ * [--warmup 5] [--rounds 3] [--threads 8] [--sessions 2000] [--read-percent 0] [--memory 100000]
  * [--memory-nodes 3,6] [--out target]}. Writes {@code cluster-bench.md} and
  * {@code cluster-bench.svg}.
  *
@@ -47,31 +54,35 @@ public final class ClusterPeersBench {
         PeersBenchOptions options = PeersBenchOptions.parse(argv);
         Files.createDirectories(options.out());
         List<Throughput> throughput = new ArrayList<>();
-        if (options.throughput()) {
-            // This JVM's own client code must be compiled and its heap grown before the first
-            // contender is measured: without this round the first one measured at 57% of itself
-            // measured later in the same run.
-            System.out.printf("%n== warming up the client on %s, not recorded ==%n", Peer.UNSHARED.label());
-            try (NodeGroup group = NodeGroup.start(Peer.UNSHARED, options.nodes(), options)) {
-                List<ClientSession> sessions = ClientLoad.create(group, options.sessions(), options.threads(), true);
-                ClientLoad.drive(
-                        group,
-                        sessions,
-                        options,
-                        Duration.ofSeconds(2L * options.warmup()),
-                        new Recorder(3),
-                        new Check());
+        MachineState.Probe machine = MachineState.begin();
+        if (options.smoke()) {
+            System.out.printf("%n** %s **%n", Rounds.SMOKE_NOTE);
+        }
+        // Round 0 warms up every contender and this JVM's client code, and is thrown away: without
+        // it the first contender measured ran at 57% of itself measured later in the same run.
+        // Then A, B, C, A, B, C, ...: drift on a shared machine falls on every contender alike.
+        for (int round = options.smoke() ? 1 : 0; options.throughput() && round <= options.rounds(); round++) {
+            System.out.printf(
+                    "%n#### round %d of %d%s%n",
+                    round, options.rounds(), round == 0 ? " (warm-up of every contender, not recorded)" : "");
+            for (Peer peer : options.contenders()) {
+                System.out.printf("%n== %s on %d nodes, round %d ==%n", peer.label(), options.nodes(), round);
+                Throughput t;
+                try (NodeGroup group = NodeGroup.start(peer, options.nodes(), options)) {
+                    t = measureThroughput(peer, round, group, options);
+                }
+                if (round > 0) {
+                    throughput.add(t);
+                }
+                System.out.printf(
+                        "%s, round %d: %,.0f requests/s, p50 %,d µs, p99 %,d µs, %,.0f cluster bytes per request,"
+                                + " %d errors%n",
+                        peer.label(), round, t.perSecond(), t.p50(), t.p99(), t.clusterBytesPerRequest(), t.errors());
             }
         }
-        for (Peer peer : options.throughput() ? options.contenders() : List.<Peer>of()) {
-            System.out.printf("%n== %s on %d nodes ==%n", peer.label(), options.nodes());
-            try (NodeGroup group = NodeGroup.start(peer, options.nodes(), options)) {
-                throughput.add(measureThroughput(peer, group, options));
-            }
-            Throughput t = throughput.get(throughput.size() - 1);
-            System.out.printf(
-                    "%s: %,.0f requests/s, p50 %,d µs, p99 %,d µs, %,.0f cluster bytes per request, %d errors%n",
-                    peer.label(), t.perSecond(), t.p50(), t.p99(), t.clusterBytesPerRequest(), t.errors());
+        MachineState state = machine.end();
+        if (options.throughput()) {
+            System.out.println(state.describe());
         }
         List<Memory> memory = new ArrayList<>();
         if (options.memorySessions() > 0) {
@@ -108,16 +119,16 @@ public final class ClusterPeersBench {
                     peer.label(), f.acknowledged(), f.lostWrites(), f.sessionsWithLoss(), f.sessionsLost(), f.failed());
             System.out.println("  answered per half second (the kill at the middle): " + f.answeredPerHalfSecond());
         }
-        String report = PeersReport.report(options, throughput, memory, failovers);
+        String report = PeersReport.report(options, throughput, state, memory, failovers);
         Files.writeString(options.out().resolve("cluster-bench.md"), report);
-        Files.writeString(options.out().resolve("cluster-bench.svg"), PeersReport.chart(throughput, options));
+        Files.writeString(options.out().resolve("cluster-bench.svg"), PeersReport.chart(throughput, state, options));
         System.out.println();
         System.out.println(report);
         System.out.println("Written: " + options.out().resolve("cluster-bench.md") + " and "
                 + options.out().resolve("cluster-bench.svg"));
     }
 
-    private static Throughput measureThroughput(Peer peer, NodeGroup group, PeersBenchOptions options)
+    private static Throughput measureThroughput(Peer peer, int round, NodeGroup group, PeersBenchOptions options)
             throws Exception {
         List<ClientSession> sessions = ClientLoad.create(group, options.sessions(), options.threads(), true);
         System.out.printf("created %,d sessions; warming up for %d s%n", sessions.size(), options.warmup());
@@ -138,6 +149,7 @@ public final class ClusterPeersBench {
         Histogram h = recorder.getIntervalHistogram();
         return new Throughput(
                 peer,
+                round,
                 requests / elapsed,
                 h.getValueAtPercentile(50),
                 h.getValueAtPercentile(99),

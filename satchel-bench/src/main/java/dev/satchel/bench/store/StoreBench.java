@@ -1,5 +1,7 @@
 package dev.satchel.bench.store;
 
+import dev.satchel.bench.MachineState;
+import dev.satchel.bench.Rounds;
 import dev.satchel.bench.store.StoreReport.Memory;
 import dev.satchel.bench.store.StoreReport.Result;
 import dev.satchel.store.jdbc.JdbcSessionStore;
@@ -17,6 +19,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,11 +43,16 @@ import org.HdrHistogram.Recorder;
  *
  * <p>For each store: round trips per request, counted on the server ({@code INFO commandstats},
  * {@code pg_stat_statements}) and shown with {@code MONITOR}; then closed-loop throughput and
- * latency of load+change+save from several threads. Then {@code redis-benchmark}'s ceiling on the
- * same server, and, with {@code --memory N}, the memory N sessions take in Redis per layout.
+ * latency of load+change+save from several threads, in interleaved rounds: a warm-up round of every
+ * store (not recorded), then {@code --rounds} rounds of every store in turn; the report gives every
+ * round, and for each Satchel and Spring pair on one server the median of the per-round ratios with
+ * their range, beside the load average before the run and the CPU steal during it. Then {@code
+ * redis-benchmark}'s ceiling on the same server, and, with {@code --memory N}, the memory N
+ * sessions take in Redis per layout.
  *
  * <p>Run: {@code java -cp satchel-bench/target/benchmarks.jar dev.satchel.bench.store.StoreBench
- * [--seconds 10] [--warmup 5] [--threads 8] [--sessions 2000] [--memory 1000000] [--only a,b]}.
+ * [--seconds 10] [--warmup 5] [--rounds 3] [--smoke] [--threads 8] [--sessions 2000]
+ * [--memory 1000000] [--only a,b]}.
  * Writes {@code store-bench.md} and {@code store-bench.svg} to {@code --out} (default {@code target}).
  *
  * <p>This class runs the servers and the contenders and measures them; {@link StoreBenchOptions}
@@ -93,6 +101,11 @@ public final class StoreBench {
         List<Result> results = new ArrayList<>();
         List<Memory> memory = new ArrayList<>();
         String ceiling;
+        MachineState machine;
+        MachineState.Probe machineProbe = MachineState.begin();
+        if (options.smoke()) {
+            System.out.printf("** %s **%n", Rounds.SMOKE_NOTE);
+        }
         System.out.printf(
                 "Store benchmark: %d threads, %d sessions of %d attributes, %d s warm-up, %d s measured%n",
                 threads, sessions, Contender.ATTRIBUTES, warmup, seconds);
@@ -147,6 +160,7 @@ public final class StoreBench {
             contenders.put("Spring JdbcIndexedSessionRepository", () -> Contender.springJdbc(springSql, threads));
 
             List<Contender> opened = new ArrayList<>();
+            Map<String, Probe> probes = new HashMap<>();
             for (Map.Entry<String, Supplier<Contender>> e : contenders.entrySet()) {
                 if (options.includes(e.getKey())) {
                     opened.add(e.getValue().get());
@@ -158,14 +172,17 @@ public final class StoreBench {
                     System.out.printf("%n== %s%n", c.name());
                     ids.add(createSessions(c));
                 }
-                // Round 1 warms every store up (and the JIT for the code they share), so that no store
-                // pays for running first; round 2 is the one reported.
-                for (int round = 1; round <= 2; round++) {
-                    System.out.printf("%n#### Round %d of 2%s%n", round, round == 1 ? " (warm-up, not reported)" : "");
+                // Round 0 warms every store up (and the JIT for the code they share), so that no store
+                // pays for running first, and is thrown away; then every store in turn, round after
+                // round, so that drift on a shared machine falls on all of them alike.
+                for (int round = options.smoke() ? 1 : 0; round <= options.rounds(); round++) {
+                    System.out.printf(
+                            "%n#### Round %d of %d%s%n",
+                            round, options.rounds(), round == 0 ? " (warm-up, not reported)" : "");
                     for (int i = 0; i < opened.size(); i++) {
                         for (Workload w : Workload.values()) {
-                            Result r = measure(opened.get(i), w, ids.get(i), redis, postgres);
-                            if (round == 2) {
+                            Result r = measure(opened.get(i), w, round, ids.get(i), redis, postgres, probes);
+                            if (round > 0) {
                                 results.add(r);
                             }
                         }
@@ -174,6 +191,8 @@ public final class StoreBench {
             } finally {
                 opened.forEach(Contender::close);
             }
+            machine = machineProbe.end();
+            System.out.println(machine.describe());
             ceiling = ServerProbes.redisBenchmark(redis, threads);
             if (memorySessions > 0) {
                 memory.add(memory(
@@ -188,19 +207,18 @@ public final class StoreBench {
                         "Spring RedisIndexedSessionRepository", redis, () -> Contender.springRedisIndexed(port)));
             }
         }
-        String report = StoreReport.markdown(options, results, ceiling, memory);
+        String report = StoreReport.markdown(options, results, machine, ceiling, memory);
         Files.createDirectories(out);
         Files.writeString(out.resolve("store-bench.md"), report);
-        Files.writeString(out.resolve("store-bench.svg"), StoreReport.chart(results));
+        Files.writeString(out.resolve("store-bench.svg"), StoreReport.chart(options, results, machine));
         System.out.println();
         System.out.println(report);
         System.out.println("Written: " + out.resolve("store-bench.md") + " and " + out.resolve("store-bench.svg"));
     }
 
-    private Result measure(
+    private Probe probe(
             Contender c, Workload workload, List<String> ids, LocalRedisServer redis, LocalPostgresServer postgres)
             throws Exception {
-        System.out.printf("%n== %s: %s%n", c.name(), workload.description);
         // Work on the server, counted there over 200 single-threaded requests.
         int counted = 200;
         for (int i = 0; i < counted; i++) {
@@ -228,7 +246,27 @@ public final class StoreBench {
             roundTrips = t.roundTripsPerRequest();
             System.out.printf("   round trips per request (MONITOR): %.2f%n", roundTrips);
         }
+        return new Probe(perOp, roundTrips, monitor);
+    }
 
+    /** What a request cost the server, counted once per store and workload (in the first round run). */
+    private record Probe(Map<String, Double> perOp, double roundTrips, List<String> monitor) {}
+
+    private Result measure(
+            Contender c,
+            Workload workload,
+            int round,
+            List<String> ids,
+            LocalRedisServer redis,
+            LocalPostgresServer postgres,
+            Map<String, Probe> probes)
+            throws Exception {
+        System.out.printf("%n== %s: %s, round %d%n", c.name(), workload.description, round);
+        Probe probe = probes.get(c.name() + "/" + workload);
+        if (probe == null) {
+            probe = probe(c, workload, ids, redis, postgres);
+            probes.put(c.name() + "/" + workload, probe);
+        }
         Recorder recorder = new Recorder(3);
         LongAdder ops = new LongAdder();
         LongAdder errors = new LongAdder();
@@ -292,7 +330,17 @@ public final class StoreBench {
         System.out.printf(
                 "   %,.0f req/s, p50 %d µs, p99 %d µs, %d errors%n",
                 rate, latency.getValueAtPercentile(50), latency.getValueAtPercentile(99), errors.sum());
-        return new Result(c.name(), c.server(), workload, rate, latency, errors.sum(), perOp, roundTrips, monitor);
+        return new Result(
+                c.name(),
+                c.server(),
+                workload,
+                round,
+                rate,
+                latency,
+                errors.sum(),
+                probe.perOp(),
+                probe.roundTrips(),
+                probe.monitor());
     }
 
     private List<String> createSessions(Contender c) throws Exception {

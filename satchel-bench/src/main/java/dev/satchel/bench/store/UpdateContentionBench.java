@@ -1,5 +1,7 @@
 package dev.satchel.bench.store;
 
+import dev.satchel.bench.MachineState;
+import dev.satchel.bench.Rounds;
 import dev.satchel.core.ChangeSet;
 import dev.satchel.core.ExpectedValue;
 import dev.satchel.core.SessionId;
@@ -57,7 +59,7 @@ public final class UpdateContentionBench {
             switch (args[i]) {
                 case "--seconds" -> seconds = Integer.parseInt(args[++i]);
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
-                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+                case "--rounds" -> rounds = Rounds.checked(Integer.parseInt(args[++i]), false);
                 default -> {
                     System.out.println("usage: UpdateContentionBench [--seconds 3] [--threads 4] [--rounds 3]");
                     System.out.println("  threads of one user add to one counter of one session, plain and atomic,");
@@ -73,23 +75,26 @@ public final class UpdateContentionBench {
             Map<String, Supplier<SessionStore>> stores = Map.of(
                     "redis", () -> RedisSessionStore.builder(redis.uri()).build(),
                     "postgresql", () -> JdbcSessionStore.builder(sql).build());
+            MachineState.Probe machine = MachineState.begin();
             System.out.printf(
                     "Update contention: %d threads on one session's counter, %d s a round, %d rounds of each"
-                            + " after a warm-up round; load %s%n",
-                    threads,
-                    seconds,
-                    rounds,
-                    Files.readString(Path.of("/proc/loadavg")).strip());
+                            + " after a warm-up round%n",
+                    threads, seconds, rounds);
             for (String server : List.of("redis", "postgresql")) {
                 System.out.printf(
                         "%n%s%n| round | mode | additions/s | acknowledged | lost | retries per addition |"
                                 + " round trips per addition | server commands per addition |%n"
                                 + "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |%n",
                         server);
+                List<Double> plain = new ArrayList<>();
+                List<Double> atomics = new ArrayList<>();
                 try (SessionStore store = stores.get(server).get()) {
                     for (int r = 0; r <= rounds; r++) {
                         for (boolean atomic : new boolean[] {false, true}) {
                             Round round = run(store, server, redis, postgres, atomic, threads, seconds);
+                            if (r > 0) {
+                                (atomic ? atomics : plain).add(round.perSecond());
+                            }
                             System.out.printf(
                                     Locale.ROOT,
                                     "| %s | %s | %,.0f | %,d | %,d | %.2f | %.2f | %.2f |%n",
@@ -104,7 +109,11 @@ public final class UpdateContentionBench {
                         }
                     }
                 }
+                System.out.printf(
+                        "%nAdditions/s, atomic / plain, round by round: %s%n",
+                        Rounds.ratios(atomics, plain).asRatio());
             }
+            System.out.println("\n" + machine.end().describe());
         }
     }
 
