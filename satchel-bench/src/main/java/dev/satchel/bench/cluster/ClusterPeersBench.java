@@ -76,8 +76,15 @@ public final class ClusterPeersBench {
                 }
                 System.out.printf(
                         "%s, round %d: %,.0f requests/s, p50 %,d µs, p99 %,d µs, %,.0f cluster bytes per request,"
-                                + " %d errors%n",
-                        peer.label(), round, t.perSecond(), t.p50(), t.p99(), t.clusterBytesPerRequest(), t.errors());
+                                + " %,.0f µs of node CPU per request, %d errors%n",
+                        peer.label(),
+                        round,
+                        t.perSecond(),
+                        t.p50(),
+                        t.p99(),
+                        t.clusterBytesPerRequest(),
+                        t.nodeCpuMicrosPerRequest(),
+                        t.errors());
             }
         }
         MachineState state = machine.end();
@@ -134,6 +141,7 @@ public final class ClusterPeersBench {
         System.out.printf("created %,d sessions; warming up for %d s%n", sessions.size(), options.warmup());
         ClientLoad.drive(group, sessions, options, Duration.ofSeconds(options.warmup()), new Recorder(3), new Check());
         Map<String, Long> before = group.clusterBytesSent();
+        Duration cpuBefore = group.cpuTime();
         Recorder recorder = new Recorder(TimeUnit.SECONDS.toMicros(60), 3);
         Check check = new Check();
         System.out.printf("measuring for %d s%n", options.seconds());
@@ -142,6 +150,7 @@ public final class ClusterPeersBench {
                 ClientLoad.drive(group, sessions, options, Duration.ofSeconds(options.seconds()), recorder, check);
         double elapsed = (System.nanoTime() - started) / 1e9;
         Map<String, Long> after = group.clusterBytesSent();
+        Duration cpu = group.cpuTime().minus(cpuBefore);
         long bytes = 0;
         for (Map.Entry<String, Long> e : after.entrySet()) {
             bytes += e.getValue() - before.getOrDefault(e.getKey(), 0L);
@@ -155,7 +164,8 @@ public final class ClusterPeersBench {
                 h.getValueAtPercentile(99),
                 h.getValueAtPercentile(99.9),
                 check.failedRequests.get() + check.lostWrites.get(),
-                requests == 0 ? 0 : (double) bytes / requests);
+                requests == 0 ? 0 : (double) bytes / requests,
+                requests == 0 ? 0 : cpu.toNanos() / 1e3 / requests);
     }
 
     private static Memory measureMemory(Peer peer, NodeGroup group, int count, int threads) throws Exception {

@@ -161,6 +161,18 @@ final class NodeGroup implements AutoCloseable {
     }
 
     /** Per node: heap in use after a full collection, then sessions held; {@code [2i]}, {@code [2i+1]}. */
+    /**
+     * CPU time the node processes have used so far, user and system, as the kernel counts it: the
+     * cost of a request where throughput alone would hide it behind waiting.
+     */
+    Duration cpuTime() {
+        Duration total = Duration.ZERO;
+        for (Process p : processes) {
+            total = total.plus(p.info().totalCpuDuration().orElse(Duration.ZERO));
+        }
+        return total;
+    }
+
     long[] stats(int round) throws IOException {
         long[] values = new long[2 * size()];
         for (int i = 0; i < size(); i++) {

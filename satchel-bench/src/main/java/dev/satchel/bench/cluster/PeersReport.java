@@ -23,7 +23,8 @@ final class PeersReport {
             long p99,
             long p999,
             long errors,
-            double clusterBytesPerRequest) {}
+            double clusterBytesPerRequest,
+            double nodeCpuMicrosPerRequest) {}
 
     record Memory(Peer peer, int nodes, double mbPerNode, long sessionsPerNode, long bytesPerSession) {}
 
@@ -171,12 +172,13 @@ final class PeersReport {
             md.append('\n');
         }
         md.append("\nMedians over the rounds (errors: the sum):\n\n");
-        md.append("| contender | requests/s | p50 µs | p99 µs | p99.9 µs | cluster bytes per request | errors |\n");
-        md.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        md.append("| contender | requests/s | p50 µs | p99 µs | p99.9 µs | cluster bytes per request"
+                + " | node CPU µs per request | errors |\n");
+        md.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         for (Peer p : contenders(throughput)) {
             List<Throughput> rs = of(p, throughput);
             md.append(String.format(
-                    "| %s | %,.0f | %,.0f | %,.0f | %,.0f | %,.0f | %d |%n",
+                    "| %s | %,.0f | %,.0f | %,.0f | %,.0f | %,.0f | %,.0f | %d |%n",
                     p.label(),
                     Rounds.median(perSecond(rs)),
                     Rounds.median(rs.stream().map(t -> (double) t.p50()).toList()),
@@ -184,6 +186,8 @@ final class PeersReport {
                     Rounds.median(rs.stream().map(t -> (double) t.p999()).toList()),
                     Rounds.median(
                             rs.stream().map(Throughput::clusterBytesPerRequest).toList()),
+                    Rounds.median(
+                            rs.stream().map(Throughput::nodeCpuMicrosPerRequest).toList()),
                     rs.stream().mapToLong(Throughput::errors).sum()));
         }
     }
