@@ -76,7 +76,7 @@ public final class ClusterPeersBench {
                 }
                 System.out.printf(
                         "%s, round %d: %,.0f requests/s, p50 %,d µs, p99 %,d µs, %,.0f cluster bytes per request,"
-                                + " %,.0f µs of node CPU per request, %d errors%n",
+                                + " %,.0f µs of node CPU and %.1f context switches per request, %d errors%n",
                         peer.label(),
                         round,
                         t.perSecond(),
@@ -84,6 +84,7 @@ public final class ClusterPeersBench {
                         t.p99(),
                         t.clusterBytesPerRequest(),
                         t.nodeCpuMicrosPerRequest(),
+                        t.contextSwitchesPerRequest(),
                         t.errors());
             }
         }
@@ -142,6 +143,7 @@ public final class ClusterPeersBench {
         ClientLoad.drive(group, sessions, options, Duration.ofSeconds(options.warmup()), new Recorder(3), new Check());
         Map<String, Long> before = group.clusterBytesSent();
         Duration cpuBefore = group.cpuTime();
+        long switchesBefore = group.contextSwitches();
         Recorder recorder = new Recorder(TimeUnit.SECONDS.toMicros(60), 3);
         Check check = new Check();
         System.out.printf("measuring for %d s%n", options.seconds());
@@ -151,6 +153,7 @@ public final class ClusterPeersBench {
         double elapsed = (System.nanoTime() - started) / 1e9;
         Map<String, Long> after = group.clusterBytesSent();
         Duration cpu = group.cpuTime().minus(cpuBefore);
+        long switches = group.contextSwitches() - switchesBefore;
         long bytes = 0;
         for (Map.Entry<String, Long> e : after.entrySet()) {
             bytes += e.getValue() - before.getOrDefault(e.getKey(), 0L);
@@ -165,7 +168,8 @@ public final class ClusterPeersBench {
                 h.getValueAtPercentile(99.9),
                 check.failedRequests.get() + check.lostWrites.get(),
                 requests == 0 ? 0 : (double) bytes / requests,
-                requests == 0 ? 0 : cpu.toNanos() / 1e3 / requests);
+                requests == 0 ? 0 : cpu.toNanos() / 1e3 / requests,
+                requests == 0 ? 0 : (double) switches / requests);
     }
 
     private static Memory measureMemory(Peer peer, NodeGroup group, int count, int threads) throws Exception {

@@ -173,6 +173,41 @@ final class NodeGroup implements AutoCloseable {
         return total;
     }
 
+    /**
+     * Context switches of every thread of the node processes so far, voluntary (a thread parked or
+     * blocked, as one waiting for an acknowledgement) and not, from {@code /proc/PID/task/TID/status}
+     * on Linux; 0 elsewhere. Threads that ended take their counts with them, so compare only
+     * over a phase in which the pools stay up, as the measured one.
+     */
+    long contextSwitches() {
+        long total = 0;
+        for (Process p : processes) {
+            Path tasks = Path.of("/proc", Long.toString(p.pid()), "task");
+            try (java.util.stream.Stream<Path> threads = Files.list(tasks)) {
+                for (Path thread : threads.toList()) {
+                    total += switchesOf(thread.resolve("status"));
+                }
+            } catch (IOException | java.io.UncheckedIOException gone) {
+                // not Linux, or the process ended: nothing to count
+            }
+        }
+        return total;
+    }
+
+    private static long switchesOf(Path status) {
+        long sum = 0;
+        try {
+            for (String line : Files.readAllLines(status)) {
+                if (line.startsWith("voluntary_ctxt_switches:") || line.startsWith("nonvoluntary_ctxt_switches:")) {
+                    sum += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                }
+            }
+        } catch (IOException | NumberFormatException threadEnded) {
+            return 0;
+        }
+        return sum;
+    }
+
     long[] stats(int round) throws IOException {
         long[] values = new long[2 * size()];
         for (int i = 0; i < size(); i++) {

@@ -24,7 +24,8 @@ final class PeersReport {
             long p999,
             long errors,
             double clusterBytesPerRequest,
-            double nodeCpuMicrosPerRequest) {}
+            double nodeCpuMicrosPerRequest,
+            double contextSwitchesPerRequest) {}
 
     record Memory(Peer peer, int nodes, double mbPerNode, long sessionsPerNode, long bytesPerSession) {}
 
@@ -173,12 +174,12 @@ final class PeersReport {
         }
         md.append("\nMedians over the rounds (errors: the sum):\n\n");
         md.append("| contender | requests/s | p50 µs | p99 µs | p99.9 µs | cluster bytes per request"
-                + " | node CPU µs per request | errors |\n");
-        md.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+                + " | node CPU µs per request | node context switches per request | errors |\n");
+        md.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         for (Peer p : contenders(throughput)) {
             List<Throughput> rs = of(p, throughput);
             md.append(String.format(
-                    "| %s | %,.0f | %,.0f | %,.0f | %,.0f | %,.0f | %,.0f | %d |%n",
+                    "| %s | %,.0f | %,.0f | %,.0f | %,.0f | %,.0f | %,.0f | %.1f | %d |%n",
                     p.label(),
                     Rounds.median(perSecond(rs)),
                     Rounds.median(rs.stream().map(t -> (double) t.p50()).toList()),
@@ -188,6 +189,9 @@ final class PeersReport {
                             rs.stream().map(Throughput::clusterBytesPerRequest).toList()),
                     Rounds.median(
                             rs.stream().map(Throughput::nodeCpuMicrosPerRequest).toList()),
+                    Rounds.median(rs.stream()
+                            .map(Throughput::contextSwitchesPerRequest)
+                            .toList()),
                     rs.stream().mapToLong(Throughput::errors).sum()));
         }
     }
