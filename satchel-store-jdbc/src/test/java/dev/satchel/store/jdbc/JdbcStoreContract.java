@@ -90,6 +90,9 @@ abstract class JdbcStoreContract extends SessionStoreContract {
         }
     }
 
+    private static final String REPLACE_CART = "UPDATE satchel_attributes SET attr_value = ? WHERE name = ? AND"
+            + " session_pk = (SELECT pk FROM satchel_sessions WHERE session_id = ?)";
+
     /**
      * A conditional save that waits for the row lock of a save changing the very attribute it
      * expects must see that change once the lock is granted, and refuse: read before the lock, it
@@ -98,24 +101,12 @@ abstract class JdbcStoreContract extends SessionStoreContract {
     @Test
     void conditionalSave_waitingForASaveOfTheSameAttribute_conflicts() throws Exception {
         SessionRecord r = create(Map.of("cart", "a"));
-        try (JdbcSessionStore updater = patientStore();
-                RowLockHolder earlier = new RowLockHolder(jdbcUrl(), lockQueries())) {
-            // What an earlier save of the cart does, not committed yet: row first, then attribute.
-            earlier.execute("UPDATE satchel_sessions SET version = version + 1 WHERE session_id = ?", r.id().value());
-            earlier.execute(
-                    "UPDATE satchel_attributes SET attr_value = ? WHERE name = ? AND session_pk ="
-                            + " (SELECT pk FROM satchel_sessions WHERE session_id = ?)",
-                    bytes("a+c"),
-                    "cart",
-                    r.id().value());
-            Future<SaveOutcome> update = racers.submit(() -> updater.save(change(r)
-                    .set("cart", bytes("a+b"))
-                    .expect("cart", dev.satchel.core.ExpectedValue.of(bytes("a")))
-                    .build()));
-            earlier.awaitWaiters(1, List.of(update));
-            earlier.commit();
-            assertThat(update.get(60, TimeUnit.SECONDS)).isEqualTo(SaveOutcome.CONFLICT);
-        }
+        SaveOutcome outcome = saveWaitingBehindAnEarlierSave(
+                r,
+                REPLACE_CART,
+                bytes("a+c"),
+                change(r).set("cart", bytes("a+b")).expect("cart", dev.satchel.core.ExpectedValue.of(bytes("a"))));
+        assertThat(outcome).isEqualTo(SaveOutcome.CONFLICT);
         assertThat(text(store.load(r.id()).orElseThrow().attributes().get("cart")))
                 .isEqualTo("a+c");
     }
@@ -128,23 +119,13 @@ abstract class JdbcStoreContract extends SessionStoreContract {
     @Test
     void conditionalSave_expectingNoValue_waitingForASaveThatAddsIt_conflicts() throws Exception {
         SessionRecord r = create(Map.of("other", "1"));
-        try (JdbcSessionStore updater = patientStore();
-                RowLockHolder earlier = new RowLockHolder(jdbcUrl(), lockQueries())) {
-            earlier.execute("UPDATE satchel_sessions SET version = version + 1 WHERE session_id = ?", r.id().value());
-            earlier.execute(
-                    "INSERT INTO satchel_attributes (session_pk, name, attr_value) SELECT pk, ?, ?"
-                            + " FROM satchel_sessions WHERE session_id = ?",
-                    "cart",
-                    bytes("c"),
-                    r.id().value());
-            Future<SaveOutcome> update = racers.submit(() -> updater.save(change(r)
-                    .set("cart", bytes("b"))
-                    .expect("cart", dev.satchel.core.ExpectedValue.absent())
-                    .build()));
-            earlier.awaitWaiters(1, List.of(update));
-            earlier.commit();
-            assertThat(update.get(60, TimeUnit.SECONDS)).isEqualTo(SaveOutcome.CONFLICT);
-        }
+        SaveOutcome outcome = saveWaitingBehindAnEarlierSave(
+                r,
+                "INSERT INTO satchel_attributes (session_pk, attr_value, name) SELECT pk, ?, ?"
+                        + " FROM satchel_sessions WHERE session_id = ?",
+                bytes("c"),
+                change(r).set("cart", bytes("b")).expect("cart", dev.satchel.core.ExpectedValue.absent()));
+        assertThat(outcome).isEqualTo(SaveOutcome.CONFLICT);
         assertThat(text(store.load(r.id()).orElseThrow().attributes().get("cart")))
                 .isEqualTo("c");
     }
@@ -153,25 +134,33 @@ abstract class JdbcStoreContract extends SessionStoreContract {
     @Test
     void conditionalRemoval_waitingForASaveOfTheSameAttribute_conflicts() throws Exception {
         SessionRecord r = create(Map.of("cart", "a"));
+        SaveOutcome outcome = saveWaitingBehindAnEarlierSave(
+                r,
+                REPLACE_CART,
+                bytes("a+c"),
+                change(r).remove("cart").expect("cart", dev.satchel.core.ExpectedValue.of(bytes("a"))));
+        assertThat(outcome).isEqualTo(SaveOutcome.CONFLICT);
+        assertThat(text(store.load(r.id()).orElseThrow().attributes().get("cart")))
+                .isEqualTo("a+c");
+    }
+
+    /**
+     * Runs {@code changes} while an earlier save of the cart holds its locks uncommitted, as a save
+     * does (session row first, then the attribute by {@code cartWrite}, whose parameters are the
+     * value, the name "cart" and the session id); commits that save once the change waits on it, and
+     * answers the change's outcome.
+     */
+    private SaveOutcome saveWaitingBehindAnEarlierSave(
+            SessionRecord r, String cartWrite, byte[] earlierCart, ChangeSet.Builder changes) throws Exception {
         try (JdbcSessionStore updater = patientStore();
                 RowLockHolder earlier = new RowLockHolder(jdbcUrl(), lockQueries())) {
             earlier.execute("UPDATE satchel_sessions SET version = version + 1 WHERE session_id = ?", r.id().value());
-            earlier.execute(
-                    "UPDATE satchel_attributes SET attr_value = ? WHERE name = ? AND session_pk ="
-                            + " (SELECT pk FROM satchel_sessions WHERE session_id = ?)",
-                    bytes("a+c"),
-                    "cart",
-                    r.id().value());
-            Future<SaveOutcome> removal = racers.submit(() -> updater.save(change(r)
-                    .remove("cart")
-                    .expect("cart", dev.satchel.core.ExpectedValue.of(bytes("a")))
-                    .build()));
-            earlier.awaitWaiters(1, List.of(removal));
+            earlier.execute(cartWrite, earlierCart, "cart", r.id().value());
+            Future<SaveOutcome> waiting = racers.submit(() -> updater.save(changes.build()));
+            earlier.awaitWaiters(1, List.of(waiting));
             earlier.commit();
-            assertThat(removal.get(60, TimeUnit.SECONDS)).isEqualTo(SaveOutcome.CONFLICT);
+            return waiting.get(60, TimeUnit.SECONDS);
         }
-        assertThat(text(store.load(r.id()).orElseThrow().attributes().get("cart")))
-                .isEqualTo("a+c");
     }
 
     /** Every test starts from empty tables: the fake clock restarts, so old rows would look expired. */
