@@ -1,0 +1,84 @@
+package dev.satchel.lab;
+
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What one strategy did under the workload and its faults.
+ *
+ * @param strategy the lab's name for it, e.g. {@code memory}, {@code primary-backup}
+ * @param store what the nodes ran, as {@code satchel node --store} spells it (secrets removed)
+ * @param routing the balancer's policy
+ * @param about one sentence: where the session lives and what routing it needs
+ * @param seconds the measured phase's length
+ * @param shoppers virtual shoppers who arrived in the measured phase
+ * @param requests requests due in the measured phase
+ * @param succeeded requests answered 2xx
+ * @param failed requests that failed (5xx, timeout, refused connection)
+ * @param steady latency of requests due before the first fault (all of them when none)
+ * @param duringFault latency of requests due from the first fault until recovery, or the end
+ * @param timeline every second of the measured phase
+ * @param faults what was injected, and when
+ * @param anomalyCounts how many of each kind, every kind present
+ * @param anomalies the first anomalies of each kind (at most {@link #KEPT_PER_KIND} each)
+ * @param shoppersHarmed shoppers who saw at least one data anomaly
+ * @param cookieBytesPerRequest the {@code Cookie} header's bytes a request carried, on average
+ * @param setCookieBytesPerResponse the {@code Set-Cookie} headers' bytes a response carried, on average
+ * @param recovery time from the first fault until service came back
+ * @param notes what the reader should know about this run, e.g. what was not measured and why
+ */
+public record StrategyRun(
+        String strategy,
+        String store,
+        String routing,
+        String about,
+        double seconds,
+        long shoppers,
+        long requests,
+        long succeeded,
+        long failed,
+        LatencySummary steady,
+        LatencySummary duringFault,
+        List<SecondSample> timeline,
+        List<FaultEvent> faults,
+        Map<AnomalyKind, Long> anomalyCounts,
+        List<Anomaly> anomalies,
+        long shoppersHarmed,
+        double cookieBytesPerRequest,
+        double setCookieBytesPerResponse,
+        Recovery recovery,
+        List<String> notes) {
+    /** How many anomalies of each kind a run keeps with their details; the counts include all. */
+    public static final int KEPT_PER_KIND = 50;
+
+    public StrategyRun {
+        Objects.requireNonNull(strategy, "strategy");
+        Objects.requireNonNull(store, "store");
+        Objects.requireNonNull(routing, "routing");
+        Objects.requireNonNull(about, "about");
+        Objects.requireNonNull(steady, "steady");
+        Objects.requireNonNull(duringFault, "duringFault");
+        Objects.requireNonNull(recovery, "recovery");
+        timeline = List.copyOf(timeline);
+        faults = List.copyOf(faults);
+        EnumMap<AnomalyKind, Long> counts = new EnumMap<>(AnomalyKind.class);
+        for (AnomalyKind k : AnomalyKind.values()) {
+            counts.put(k, anomalyCounts.getOrDefault(k, 0L));
+        }
+        anomalyCounts = Map.copyOf(counts);
+        anomalies = List.copyOf(anomalies);
+        notes = List.copyOf(notes);
+    }
+
+    /** Successful requests per second over the measured phase. */
+    public double requestsPerSecond() {
+        return seconds <= 0 ? 0 : succeeded / seconds;
+    }
+
+    /** How many anomalies of a kind were seen. */
+    public long count(AnomalyKind kind) {
+        return anomalyCounts.getOrDefault(kind, 0L);
+    }
+}
