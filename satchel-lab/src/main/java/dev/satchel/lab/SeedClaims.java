@@ -1,0 +1,284 @@
+package dev.satchel.lab;
+
+import static dev.satchel.lab.AnomalyKind.LOST_SESSION;
+import static dev.satchel.lab.AnomalyKind.LOST_WRITE;
+import static dev.satchel.lab.AnomalyKind.RESURRECTED;
+import static dev.satchel.lab.AnomalyKind.STALE_READ;
+
+import dev.satchel.lab.SeedClaim.Verdict;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Holds the seed's claims about the strategies against a lab run. Every verdict is computed from
+ * the results, so a run that shows something else says so; a claim the run cannot test says what
+ * would test it instead of guessing.
+ */
+final class SeedClaims {
+    static final String STICKY_LOSES = "Sticky sessions lose the sessions of a crashed server";
+    static final String REPLICAS_LATE =
+            "Replicated copies arrive late, so a request can reach a server without the session";
+    static final String BACKUP_SURVIVES = "Primary-backup survives the loss of a node";
+    static final String STORE_ROUND_TRIP = "A central store adds a network request per request";
+    static final String COOKIE_CARRIES = "Client-side storage carries the data on every request";
+    static final String STORE_FAILS = "If the central store fails, every server loses its sessions";
+    static final String STICKY_CONCENTRATES = "Sticky sessions concentrate traffic";
+
+    private static final List<String> STORES = List.of("redis", "sql");
+
+    private final LabResults results;
+
+    private SeedClaims(LabResults results) {
+        this.results = results;
+    }
+
+    /** The claims in the seed's order, each with its verdict. */
+    static List<SeedClaim> of(LabResults results) {
+        SeedClaims c = new SeedClaims(results);
+        return List.of(
+                c.stickyLoses(),
+                c.replicasLate(),
+                c.backupSurvives(),
+                c.storeRoundTrip(),
+                c.cookieCarries(),
+                c.storeFails(),
+                c.stickyConcentrates());
+    }
+
+    private SeedClaim stickyLoses() {
+        Optional<StrategyRun> memory = run("memory");
+        if (memory.isEmpty()) {
+            return notMeasured(STICKY_LOSES, "memory", absent("memory") + "; --strategies memory --fault kill would");
+        }
+        StrategyRun m = memory.get();
+        Optional<FaultEvent> kill = kill(m);
+        if (kill.isEmpty()) {
+            return notMeasured(STICKY_LOSES, "memory", noKill());
+        }
+        long lost = m.count(LOST_SESSION);
+        String by = testedBy(m, kill.get());
+        if (lost == 0) {
+            return new SeedClaim(
+                    STICKY_LOSES,
+                    by,
+                    Verdict.DOES_NOT_HOLD,
+                    "",
+                    "0 sessions lost after " + when(kill.get()) + ", in " + m.requests() + " requests checked.");
+        }
+        return new SeedClaim(
+                STICKY_LOSES,
+                by,
+                Verdict.HOLDS,
+                "",
+                lost + " sessions lost, " + m.shoppersHarmed() + " shoppers harmed after " + when(kill.get()) + ", in "
+                        + m.requests() + " requests checked.");
+    }
+
+    private SeedClaim replicasLate() {
+        Optional<StrategyRun> replicated = run("replicated");
+        if (replicated.isEmpty()) {
+            return notMeasured(REPLICAS_LATE, "replicated", absent("replicated") + "; --strategies replicated would");
+        }
+        StrategyRun r = replicated.get();
+        long lost = r.count(LOST_SESSION);
+        long stale = r.count(STALE_READ);
+        long lostWrites = r.count(LOST_WRITE);
+        String counts = lost + " lost sessions, " + stale + " stale reads, " + lostWrites + " lost writes in "
+                + r.requests() + " requests spread " + r.routing();
+        String by = kill(r).map(k -> testedBy(r, k)).orElse("replicated, " + r.routing());
+        if (lost + stale + lostWrites == 0) {
+            return new SeedClaim(
+                    REPLICAS_LATE,
+                    by,
+                    Verdict.NOT_SEEN,
+                    "",
+                    counts + "; saves here wait until the other nodes applied them (synchronous).");
+        }
+        return new SeedClaim(REPLICAS_LATE, by, Verdict.HOLDS, "", counts + ".");
+    }
+
+    private SeedClaim backupSurvives() {
+        Optional<StrategyRun> backup = run("primary-backup");
+        if (backup.isEmpty()) {
+            return notMeasured(
+                    BACKUP_SURVIVES,
+                    "primary-backup",
+                    absent("primary-backup") + "; --strategies primary-backup --fault kill would");
+        }
+        StrategyRun b = backup.get();
+        Optional<FaultEvent> kill = kill(b);
+        if (kill.isEmpty()) {
+            return notMeasured(BACKUP_SURVIVES, "primary-backup", noKill());
+        }
+        long data = b.count(LOST_SESSION) + b.count(LOST_WRITE) + b.count(STALE_READ) + b.count(RESURRECTED);
+        String failed = b.failed() + " of " + b.requests() + " requests failed";
+        String recovery = b.recovery().measured()
+                ? "service back after " + Figures.seconds(b.recovery().millis()) + " s"
+                : "service did not come back before the end";
+        String by = testedBy(b, kill.get());
+        if (data == 0) {
+            return new SeedClaim(
+                    BACKUP_SURVIVES,
+                    by,
+                    Verdict.HOLDS,
+                    "",
+                    "0 data anomalies after " + when(kill.get()) + "; " + failed + "; " + recovery + ".");
+        }
+        return new SeedClaim(
+                BACKUP_SURVIVES,
+                by,
+                Verdict.DOES_NOT_HOLD,
+                "",
+                b.count(LOST_SESSION) + " lost sessions, " + b.count(LOST_WRITE) + " lost writes, "
+                        + b.count(STALE_READ) + " stale reads, " + b.count(RESURRECTED) + " resurrected after "
+                        + when(kill.get()) + "; " + failed + "; " + recovery + ".");
+    }
+
+    private SeedClaim storeRoundTrip() {
+        Optional<StrategyRun> memory = run("memory").filter(m -> m.steady().count() > 0);
+        if (memory.isEmpty()) {
+            return notMeasured(
+                    STORE_ROUND_TRIP,
+                    "redis, sql vs memory",
+                    "memory has no steady latency here to compare with; --strategies memory,redis,sql would measure it.");
+        }
+        long base = memory.get().steady().p50Micros();
+        List<String> parts = new ArrayList<>();
+        List<String> numbers = new ArrayList<>();
+        List<String> ran = new ArrayList<>();
+        for (String store : STORES) {
+            Optional<StrategyRun> s = run(store).filter(r -> r.steady().count() > 0);
+            if (s.isPresent()) {
+                String diff = Figures.signedMs((s.get().steady().p50Micros() - base) / 1000.0) + " ms";
+                parts.add(store + " p50 " + diff);
+                numbers.add(store + " " + diff);
+                ran.add(store);
+            }
+        }
+        if (ran.isEmpty()) {
+            return notMeasured(
+                    STORE_ROUND_TRIP,
+                    "redis, sql vs memory",
+                    "neither redis nor sql has steady latency here; --strategies memory,redis,sql would measure it.");
+        }
+        return new SeedClaim(
+                STORE_ROUND_TRIP,
+                String.join(", ", ran) + " vs memory",
+                Verdict.HOLDS_WITH_A_NUMBER,
+                String.join(", ", numbers) + " at p50",
+                String.join(", ", parts) + " over memory's " + Figures.ms(base)
+                        + " ms (steady phase, before any fault).");
+    }
+
+    private SeedClaim cookieCarries() {
+        Optional<StrategyRun> cookie = run("cookie");
+        Optional<StrategyRun> memory = run("memory");
+        if (cookie.isEmpty() || memory.isEmpty()) {
+            String missing = cookie.isEmpty() ? absent("cookie") : absent("memory");
+            return notMeasured(COOKIE_CARRIES, "cookie vs memory", missing + "; --strategies memory,cookie would");
+        }
+        StrategyRun c = cookie.get();
+        StrategyRun m = memory.get();
+        String extra = signed(Math.round(c.cookieBytesPerRequest() - m.cookieBytesPerRequest()));
+        return new SeedClaim(
+                COOKIE_CARRIES,
+                "cookie vs memory",
+                Verdict.HOLDS_WITH_A_NUMBER,
+                extra + " B of Cookie per request",
+                "cookie requests carried " + Figures.bytes(c.cookieBytesPerRequest())
+                        + " B of Cookie header on average against memory's " + Figures.bytes(m.cookieBytesPerRequest())
+                        + " B, and its responses " + Figures.bytes(c.setCookieBytesPerResponse())
+                        + " B of Set-Cookie against memory's " + Figures.bytes(m.setCookieBytesPerResponse()) + " B.");
+    }
+
+    /** Measured only when a store run took a store fault; no runner injects one yet. */
+    private SeedClaim storeFails() {
+        List<String> seen = new ArrayList<>();
+        List<String> by = new ArrayList<>();
+        long lost = 0;
+        for (String store : STORES) {
+            Optional<StrategyRun> s = run(store);
+            Optional<FaultEvent> storeKill = s.flatMap(r -> r.faults().stream()
+                    .filter(f -> f.action().equals("kill-store"))
+                    .findFirst());
+            if (storeKill.isPresent()) {
+                StrategyRun r = s.get();
+                lost += r.count(LOST_SESSION);
+                by.add(testedBy(r, storeKill.get()));
+                seen.add(store + ": " + r.count(LOST_SESSION) + " sessions lost, " + r.failed() + " of " + r.requests()
+                        + " requests failed");
+            }
+        }
+        if (seen.isEmpty()) {
+            String fault = results.settings().killsANode()
+                    ? "this run killed a shop node, not the store"
+                    : "this run injected no fault";
+            return notMeasured(STORE_FAILS, "redis, sql", fault + "; store faults are a later slice.");
+        }
+        return new SeedClaim(
+                STORE_FAILS,
+                String.join("; ", by),
+                lost > 0 ? Verdict.HOLDS : Verdict.DOES_NOT_HOLD,
+                "",
+                String.join("; ", seen) + ".");
+    }
+
+    /** Not in the results: the recorder counts requests per second, not per node. */
+    private SeedClaim stickyConcentrates() {
+        return notMeasured(
+                STICKY_CONCENTRATES,
+                "memory",
+                "per-node load is not recorded yet; counting each node's requests (X-Served-By) would measure it.");
+    }
+
+    /** The strategy's run, if it ran and had requests to judge by. */
+    private Optional<StrategyRun> run(String strategy) {
+        return anyRun(strategy).filter(r -> r.requests() > 0);
+    }
+
+    private Optional<StrategyRun> anyRun(String strategy) {
+        return results.runs().stream()
+                .filter(r -> r.strategy().equals(strategy))
+                .findFirst();
+    }
+
+    /** The run's first kill, if the settings asked for one and it happened. */
+    private Optional<FaultEvent> kill(StrategyRun run) {
+        if (!results.settings().killsANode()) {
+            return Optional.empty();
+        }
+        return run.faults().stream().filter(f -> f.action().equals("kill")).findFirst();
+    }
+
+    private String noKill() {
+        return results.settings().killsANode()
+                ? "the kill did not happen in this run (see its notes); a run where it does would measure it."
+                : "no node was killed in this run (fault: " + results.settings().fault()
+                        + "); --fault kill would measure it.";
+    }
+
+    private String absent(String strategy) {
+        return anyRun(strategy).isPresent()
+                ? strategy + " had no requests in the measured phase"
+                : strategy + " did not run here";
+    }
+
+    private static SeedClaim notMeasured(String claim, String testedBy, String why) {
+        String evidence = why.endsWith(".") ? why : why + " measure it.";
+        return new SeedClaim(claim, testedBy, Verdict.NOT_MEASURED, "", evidence);
+    }
+
+    private static String testedBy(StrategyRun run, FaultEvent fault) {
+        return run.strategy() + ", " + fault.action() + " " + fault.target() + " at "
+                + Figures.seconds(fault.atMillis()) + " s";
+    }
+
+    private static String when(FaultEvent fault) {
+        return fault.target() + " was killed at " + Figures.seconds(fault.atMillis()) + " s";
+    }
+
+    private static String signed(long v) {
+        return v < 0 ? Long.toString(v) : "+" + v;
+    }
+}

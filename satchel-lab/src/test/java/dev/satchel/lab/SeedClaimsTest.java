@@ -1,0 +1,250 @@
+package dev.satchel.lab;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.satchel.lab.SeedClaim.Verdict;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.Test;
+
+class SeedClaimsTest {
+    private static final String MEMORY = "sticky sessions lose the sessions of a crashed server";
+    private static final String REPLICATED = "replicated copies arrive late";
+    private static final String BACKUP = "primary-backup survives the loss of a node";
+    private static final String STORE = "a central store adds a network request per request";
+    private static final String COOKIE = "client-side storage carries the data on every request";
+    private static final String STORE_FAILS = "if the central store fails, every server loses its sessions";
+    private static final String CONCENTRATES = "sticky sessions concentrate traffic";
+
+    /** The fixture with these runs in place of the ones of the same strategy. */
+    private static LabResults replacing(LabResults base, StrategyRun... runs) {
+        List<StrategyRun> all = new ArrayList<>(base.runs());
+        for (StrategyRun r : runs) {
+            all.replaceAll(old -> old.strategy().equals(r.strategy()) ? r : old);
+        }
+        return LabFixtures.results(base.settings().fault(), all);
+    }
+
+    private static LabResults without(LabResults base, String... strategies) {
+        List<String> gone = List.of(strategies);
+        return LabFixtures.results(
+                base.settings().fault(),
+                base.runs().stream().filter(r -> !gone.contains(r.strategy())).toList());
+    }
+
+    private static SeedClaim claim(LabResults results, String opening) {
+        return LabReport.claims(results).stream()
+                .filter(c -> c.claim().toLowerCase(Locale.ROOT).startsWith(opening))
+                .findFirst()
+                .orElseThrow();
+    }
+
+    @Test
+    void theSevenClaimsComeInTheSeedsOrderWithItsWords() {
+        assertThat(LabReport.claims(LabFixtures.results()))
+                .extracting(c -> c.claim().toLowerCase(Locale.ROOT))
+                .satisfiesExactly(
+                        c -> assertThat(c).startsWith(MEMORY),
+                        c -> assertThat(c)
+                                .startsWith(REPLICATED + ", so a request can reach a server without the session"),
+                        c -> assertThat(c).startsWith(BACKUP),
+                        c -> assertThat(c).startsWith(STORE),
+                        c -> assertThat(c).startsWith(COOKIE),
+                        c -> assertThat(c).startsWith(STORE_FAILS),
+                        c -> assertThat(c).startsWith(CONCENTRATES));
+    }
+
+    @Test
+    void stickySessionsLoseSessionsWhenTheKilledNodeTookThemAlong() {
+        SeedClaim c = claim(LabFixtures.results(), MEMORY);
+        assertThat(c.verdict()).isEqualTo(Verdict.HOLDS);
+        assertThat(c.verdictWords()).isEqualTo("holds");
+        assertThat(c.testedBy()).isEqualTo("memory, kill node-1 at 20.0 s");
+        assertThat(c.evidence())
+                .isEqualTo("12 sessions lost, 9 shoppers harmed after node-1 was killed at 20.0 s,"
+                        + " in 6000 requests checked.");
+    }
+
+    @Test
+    void stickySessionsThatLostNothingContradictTheClaim() {
+        LabResults r = replacing(
+                LabFixtures.results(),
+                LabFixtures.memory().anomalies(AnomalyKind.LOST_SESSION, 0).build());
+        SeedClaim c = claim(r, MEMORY);
+        assertThat(c.verdict()).isEqualTo(Verdict.DOES_NOT_HOLD);
+        assertThat(c.evidence()).startsWith("0 sessions lost after node-1 was killed at 20.0 s");
+    }
+
+    @Test
+    void stickySessionsWithoutAKillOrWithoutMemoryAreNotMeasured() {
+        SeedClaim noFault = claim(LabFixtures.noFault(), MEMORY);
+        assertThat(noFault.verdict()).isEqualTo(Verdict.NOT_MEASURED);
+        assertThat(noFault.evidence()).contains("no node was killed").contains("--fault kill");
+
+        SeedClaim noMemory = claim(without(LabFixtures.results(), "memory"), MEMORY);
+        assertThat(noMemory.verdict()).isEqualTo(Verdict.NOT_MEASURED);
+        assertThat(noMemory.evidence()).startsWith("memory did not run here");
+
+        // Asked for a kill, but the kill never happened (the runner notes why).
+        LabResults failedKill =
+                replacing(LabFixtures.results(), LabFixtures.memory().faults().build());
+        assertThat(claim(failedKill, MEMORY).verdict()).isEqualTo(Verdict.NOT_MEASURED);
+        assertThat(claim(failedKill, MEMORY).evidence()).contains("the kill did not happen");
+
+        LabResults idle = replacing(
+                LabFixtures.results(), LabFixtures.memory().requests(0, 0).build());
+        assertThat(claim(idle, MEMORY).verdict()).isEqualTo(Verdict.NOT_MEASURED);
+        assertThat(claim(idle, MEMORY).evidence()).startsWith("memory had no requests");
+    }
+
+    @Test
+    void lateReplicasAreNotSeenWhenEveryReadFoundTheSession() {
+        SeedClaim c = claim(LabFixtures.results(), REPLICATED);
+        assertThat(c.verdict()).isEqualTo(Verdict.NOT_SEEN);
+        assertThat(c.verdictWords()).isEqualTo("not seen here");
+        assertThat(c.evidence())
+                .startsWith("0 lost sessions, 0 stale reads, 0 lost writes in 6000 requests spread round-robin")
+                .contains("synchronous");
+    }
+
+    @Test
+    void lateReplicasHoldWhenAReadMissedOrFoundAnOldCopy() {
+        LabResults r = replacing(
+                LabFixtures.results(),
+                LabFixtures.run("replicated", "round-robin")
+                        .anomalies(AnomalyKind.STALE_READ, 3)
+                        .anomalies(AnomalyKind.LOST_SESSION, 1)
+                        .build());
+        SeedClaim c = claim(r, REPLICATED);
+        assertThat(c.verdict()).isEqualTo(Verdict.HOLDS);
+        assertThat(c.evidence()).startsWith("1 lost sessions, 3 stale reads, 0 lost writes in 6000 requests");
+
+        assertThat(claim(without(LabFixtures.results(), "replicated"), REPLICATED)
+                        .verdict())
+                .isEqualTo(Verdict.NOT_MEASURED);
+    }
+
+    @Test
+    void primaryBackupSurvivesAKillWithoutDataAnomalies() {
+        SeedClaim c = claim(LabFixtures.results(), BACKUP);
+        assertThat(c.verdict()).isEqualTo(Verdict.HOLDS);
+        assertThat(c.evidence())
+                .isEqualTo("0 data anomalies after node-1 was killed at 20.0 s; 10 of 6000 requests failed;"
+                        + " service back after 3.2 s.");
+
+        LabResults slow = replacing(
+                LabFixtures.results(),
+                LabFixtures.run("primary-backup", "session-hash")
+                        .recovery(Recovery.NOT_MEASURED)
+                        .build());
+        assertThat(claim(slow, BACKUP).evidence()).contains("service did not come back before the end");
+    }
+
+    @Test
+    void primaryBackupDoesNotHoldWithALostWriteOrAResurrectedSession() {
+        for (AnomalyKind kind : List.of(AnomalyKind.LOST_WRITE, AnomalyKind.RESURRECTED, AnomalyKind.STALE_READ)) {
+            LabResults r = replacing(
+                    LabFixtures.results(),
+                    LabFixtures.run("primary-backup", "session-hash")
+                            .anomalies(kind, 1)
+                            .build());
+            assertThat(claim(r, BACKUP).verdict()).as(kind.name()).isEqualTo(Verdict.DOES_NOT_HOLD);
+        }
+        LabResults lostWrite = replacing(
+                LabFixtures.results(),
+                LabFixtures.run("primary-backup", "session-hash")
+                        .anomalies(AnomalyKind.LOST_WRITE, 2)
+                        .build());
+        assertThat(claim(lostWrite, BACKUP).evidence())
+                .startsWith("0 lost sessions, 2 lost writes, 0 stale reads, 0 resurrected after node-1");
+        // Failed requests alone are not data lost.
+        LabResults errors = replacing(
+                LabFixtures.results(),
+                LabFixtures.run("primary-backup", "session-hash")
+                        .anomalies(AnomalyKind.ERROR, 40)
+                        .anomalies(AnomalyKind.INDETERMINATE, 3)
+                        .build());
+        assertThat(claim(errors, BACKUP).verdict()).isEqualTo(Verdict.HOLDS);
+        assertThat(claim(LabFixtures.noFault(), BACKUP).verdict()).isEqualTo(Verdict.NOT_MEASURED);
+    }
+
+    @Test
+    void aCentralStoresCostIsItsP50OverMemorys() {
+        SeedClaim c = claim(LabFixtures.results(), STORE);
+        assertThat(c.verdict()).isEqualTo(Verdict.HOLDS_WITH_A_NUMBER);
+        assertThat(c.testedBy()).isEqualTo("redis, sql vs memory");
+        assertThat(c.verdictWords()).isEqualTo("holds: redis +0.4 ms, sql +1.9 ms at p50");
+        assertThat(c.evidence())
+                .isEqualTo("redis p50 +0.4 ms, sql p50 +1.9 ms over memory's 1.1 ms (steady phase, before any fault).");
+
+        SeedClaim redisOnly = claim(without(LabFixtures.results(), "sql"), STORE);
+        assertThat(redisOnly.evidence()).startsWith("redis p50 +0.4 ms over memory's 1.1 ms");
+        assertThat(redisOnly.testedBy()).isEqualTo("redis vs memory");
+
+        LabResults faster = replacing(
+                LabFixtures.results(),
+                LabFixtures.run("redis", "round-robin").p50(900).build());
+        assertThat(claim(faster, STORE).evidence()).startsWith("redis p50 -0.2 ms");
+
+        assertThat(claim(without(LabFixtures.results(), "memory"), STORE).verdict())
+                .isEqualTo(Verdict.NOT_MEASURED);
+        SeedClaim noStores = claim(without(LabFixtures.results(), "redis", "sql"), STORE);
+        assertThat(noStores.verdict()).isEqualTo(Verdict.NOT_MEASURED);
+        assertThat(noStores.evidence()).contains("neither redis nor sql");
+    }
+
+    @Test
+    void clientSideStorageCarriesItsBytesOnEveryRequest() {
+        SeedClaim c = claim(LabFixtures.results(), COOKIE);
+        assertThat(c.verdict()).isEqualTo(Verdict.HOLDS_WITH_A_NUMBER);
+        assertThat(c.verdictWords()).isEqualTo("holds: +1186 B of Cookie per request");
+        assertThat(c.evidence())
+                .isEqualTo("cookie requests carried 1234 B of Cookie header on average against memory's 48 B,"
+                        + " and its responses 1301 B of Set-Cookie against memory's 10 B.");
+
+        assertThat(claim(without(LabFixtures.results(), "cookie"), COOKIE).verdict())
+                .isEqualTo(Verdict.NOT_MEASURED);
+        assertThat(claim(without(LabFixtures.results(), "memory"), COOKIE).verdict())
+                .isEqualTo(Verdict.NOT_MEASURED);
+    }
+
+    @Test
+    void aStoreFailureIsMeasuredOnlyWhenTheStoreWasKilled() {
+        SeedClaim nodeKill = claim(LabFixtures.results(), STORE_FAILS);
+        assertThat(nodeKill.verdict()).isEqualTo(Verdict.NOT_MEASURED);
+        assertThat(nodeKill.evidence())
+                .isEqualTo("this run killed a shop node, not the store; store faults are a later slice.");
+        assertThat(claim(LabFixtures.noFault(), STORE_FAILS).evidence()).startsWith("this run injected no fault");
+
+        FaultEvent storeKill = new FaultEvent(20_000, "kill-store", "redis-server");
+        LabResults lost = replacing(
+                LabFixtures.results(),
+                LabFixtures.run("redis", "round-robin")
+                        .faults(storeKill)
+                        .anomalies(AnomalyKind.LOST_SESSION, 70)
+                        .build());
+        assertThat(claim(lost, STORE_FAILS).verdict()).isEqualTo(Verdict.HOLDS);
+        assertThat(claim(lost, STORE_FAILS).evidence())
+                .isEqualTo("redis: 70 sessions lost, 10 of 6000 requests failed.");
+        LabResults kept = replacing(
+                LabFixtures.results(),
+                LabFixtures.run("redis", "round-robin").faults(storeKill).build());
+        assertThat(claim(kept, STORE_FAILS).verdict()).isEqualTo(Verdict.DOES_NOT_HOLD);
+    }
+
+    @Test
+    void concentrationIsNotMeasuredAndSaysWhatWouldMeasureIt() {
+        SeedClaim c = claim(LabFixtures.results(), CONCENTRATES);
+        assertThat(c.verdict()).isEqualTo(Verdict.NOT_MEASURED);
+        assertThat(c.verdictWords()).isEqualTo("not measured");
+        assertThat(c.evidence()).startsWith("per-node load is not recorded yet");
+    }
+
+    @Test
+    void aCostWithoutItsNumberIsRefused() {
+        assertThatThrownBy(() -> new SeedClaim("c", "t", Verdict.HOLDS_WITH_A_NUMBER, " ", "e"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+}
