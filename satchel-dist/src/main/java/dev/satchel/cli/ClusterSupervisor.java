@@ -214,7 +214,7 @@ final class ClusterSupervisor implements NodeControl, AutoCloseable {
         LOG.info("started {} on {} (pid {}, log {})", name, a.authority(), p.pid(), logOf(name));
     }
 
-    private void awaitHealthy(String name, Duration timeout) throws InterruptedException {
+    void awaitHealthy(String name, Duration timeout) throws InterruptedException {
         URI health = URI.create("http://" + nodes.get(name).authority() + "/health");
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {

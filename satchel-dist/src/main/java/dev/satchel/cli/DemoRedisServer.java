@@ -6,6 +6,7 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -14,19 +15,23 @@ import java.util.regex.Pattern;
 
 /**
  * The {@code redis-server} that {@code satchel demo --store redis} starts for its nodes: from the
- * PATH, on a free loopback port, keeping nothing on disk, bounded in memory. Its own class, not the
- * test kit's {@code LocalRedisServer}: this is product code in the dist jar, and the test kit is
- * test scope only, so no test launcher ships. It does only what the demo needs.
+ * PATH, on a free loopback port, keeping nothing on disk, bounded in memory; and the one {@code
+ * satchel lab} kills and restarts, with an append-only file when asked. Its own class, not the test
+ * kit's {@code LocalRedisServer}: this is product code in the dist jar, and the test kit is test
+ * scope only, so no test launcher ships. It does only what the demo and the lab need.
  */
 final class DemoRedisServer implements AutoCloseable {
     private static final Pattern MEMORY_SIZE = Pattern.compile("([0-9]{1,12})(kb|mb|gb)?");
     private static final long START_TIMEOUT_SECONDS = 15;
 
-    private final Process process;
+    private final List<String> command;
+    private final Path log;
     private final int port;
+    private Process process;
 
-    private DemoRedisServer(Process process, int port) {
-        this.process = process;
+    private DemoRedisServer(List<String> command, Path log, int port) {
+        this.command = List.copyOf(command);
+        this.log = log;
         this.port = port;
     }
 
@@ -61,6 +66,16 @@ final class DemoRedisServer implements AutoCloseable {
      * @throws IllegalStateException if redis-server is not on the PATH, exits, or does not start in 15 s
      */
     static DemoRedisServer start(Path logDir, String maxMemory) throws IOException, InterruptedException {
+        return start(logDir, maxMemory, RedisPersistence.NONE);
+    }
+
+    /**
+     * As {@link #start(Path, String)}, keeping the data as {@code persistence} says: with an
+     * append-only file the data lives in {@code redis-<port>} under {@code logDir}, so a restart
+     * after a crash reads it back.
+     */
+    static DemoRedisServer start(Path logDir, String maxMemory, RedisPersistence persistence)
+            throws IOException, InterruptedException {
         if (!isMemorySize(maxMemory)) {
             throw new IllegalArgumentException(
                     "not a Redis memory size (a number of bytes, or with kb, mb or gb): " + maxMemory);
@@ -70,11 +85,13 @@ final class DemoRedisServer implements AutoCloseable {
             port = s.getLocalPort();
         }
         Files.createDirectories(logDir);
+        Path dataDir = logDir.resolve("redis-" + port);
+        Files.createDirectories(dataDir);
         Path log = logDir.resolve("redis-" + port + ".log");
         // Made before the process opens it, so it has its owner's mode, not the umask's.
         Files.deleteIfExists(log);
         Files.createFile(log, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        List<String> command = List.of(
+        List<String> command = new ArrayList<>(List.of(
                 "redis-server",
                 "--port",
                 Integer.toString(port),
@@ -82,32 +99,39 @@ final class DemoRedisServer implements AutoCloseable {
                 "127.0.0.1",
                 "--save",
                 "",
-                "--appendonly",
-                "no",
                 "--dir",
-                logDir.toString(),
+                dataDir.toString(),
                 "--notify-keyspace-events",
                 "Ex",
                 "--maxmemory",
                 maxMemory,
                 "--maxmemory-policy",
-                "volatile-ttl");
+                "volatile-ttl"));
+        command.addAll(persistence.arguments());
+        DemoRedisServer server = new DemoRedisServer(command, log, port);
+        server.launch();
+        return server;
+    }
+
+    /** Starts the process and waits until it accepts connections. */
+    private void launch() throws IOException, InterruptedException {
         Process p;
         try {
             p = new ProcessBuilder(command)
                     .redirectErrorStream(true)
-                    .redirectOutput(log.toFile())
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .start();
         } catch (IOException e) {
             throw new IllegalStateException("redis-server is not on the PATH (apt-get install redis-server)", e);
         }
+        process = p;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(START_TIMEOUT_SECONDS);
         while (System.nanoTime() < deadline) {
             if (!p.isAlive()) {
                 throw new IllegalStateException("redis-server exited; see " + log);
             }
             try (Socket ignored = new Socket("127.0.0.1", port)) {
-                return new DemoRedisServer(p, port);
+                return;
             } catch (IOException notYet) {
                 TimeUnit.MILLISECONDS.sleep(20);
             }
@@ -117,6 +141,20 @@ final class DemoRedisServer implements AutoCloseable {
                 "redis-server did not start within " + START_TIMEOUT_SECONDS + " s; see " + log);
     }
 
+    /** Kills the server at once (SIGKILL), as a crash or a power cut would, and waits until it is gone. */
+    synchronized void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** Starts a killed server again on the same port, with the same files, and waits until it serves. */
+    synchronized void restart() throws IOException, InterruptedException {
+        if (process.isAlive()) {
+            throw new IllegalStateException("redis-server on port " + port + " is still running");
+        }
+        launch();
+    }
+
     /** The server's URI, {@code redis://127.0.0.1:<port>}, as the nodes' {@code --store}. */
     String uri() {
         return "redis://127.0.0.1:" + port;
@@ -124,7 +162,7 @@ final class DemoRedisServer implements AutoCloseable {
 
     /** Stops the server (SIGTERM, then SIGKILL after 5 s). */
     @Override
-    public void close() {
+    public synchronized void close() {
         process.destroy();
         try {
             if (!process.waitFor(5, TimeUnit.SECONDS)) {

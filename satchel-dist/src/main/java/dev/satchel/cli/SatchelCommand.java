@@ -14,9 +14,16 @@ import picocli.CommandLine.Spec;
             "Consistent HTTP sessions across a cluster of JVM web servers.",
             "",
             "Run 'satchel demo' for a three-node shop behind the balancer on this machine,",
+            "'satchel lab' to measure every strategy under the same load and a node crash,",
             "or 'satchel <command> --help' for one command's options."
         },
-        subcommands = {DemoCommand.class, NodeCommand.class, BalancerCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            DemoCommand.class,
+            LabCommand.class,
+            NodeCommand.class,
+            BalancerCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class SatchelCommand implements Runnable {
 
     @Spec

@@ -2,6 +2,7 @@ package dev.satchel.lab;
 
 import java.net.URI;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A running cluster for one strategy: shop nodes behind a balancer, started by the caller (the
@@ -23,4 +24,25 @@ public interface LabCluster {
 
     /** Starts a killed node again and returns once it serves. */
     void start(String node);
+
+    /**
+     * The central store's server when the lab started it and so may kill it, e.g. {@code
+     * redis-server}; empty when the sessions live in the nodes, the cookie, or a server the lab does
+     * not own.
+     */
+    Optional<String> killableStore();
+
+    /**
+     * Kills the central store's server at once (SIGKILL).
+     *
+     * @throws IllegalStateException when {@link #killableStore()} is empty
+     */
+    void killStore();
+
+    /**
+     * Starts the killed store again with the same files, and returns once it accepts connections.
+     *
+     * @throws IllegalStateException when {@link #killableStore()} is empty
+     */
+    void startStore();
 }

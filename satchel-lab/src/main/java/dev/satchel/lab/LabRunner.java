@@ -4,13 +4,15 @@ import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the workload against one strategy's cluster: a warm-up, then the measured phase with its
- * fault on schedule (the first node killed, and started again after the down time), then the
+ * fault on schedule (the first node or the store's server killed, and started again after the down
+ * time), then the
  * requests still out are waited for and the figures taken.
  */
 public final class LabRunner {
@@ -42,6 +44,7 @@ public final class LabRunner {
                     cluster.entry(),
                     skus,
                     Duration.ofMillis(settings.thinkMillis()),
+                    Duration.ofSeconds(settings.returnAfterSeconds()),
                     timer,
                     recorder,
                     settings.seed());
@@ -52,8 +55,9 @@ public final class LabRunner {
                 sleepUntil(phaseStart);
             }
             progress.phase(strategy.label() + ": measuring", settings.seconds());
-            Thread faults = settings.killsANode() && !cluster.nodes().isEmpty()
-                    ? startFaults(cluster, settings, recorder, phaseStart, progress, notes)
+            Optional<Fault> fault = Fault.of(cluster, settings);
+            Thread faults = fault.isPresent()
+                    ? startFaults(fault.get(), settings, recorder, phaseStart, progress, notes)
                     : null;
             for (int s = 1; s <= settings.seconds(); s++) {
                 sleepUntil(phaseStart + TimeUnit.SECONDS.toNanos(s));
@@ -64,8 +68,11 @@ public final class LabRunner {
             if (faults != null) {
                 faults.join(TimeUnit.SECONDS.toMillis(120));
             }
-            if (!settings.killsANode()) {
-                notes.add("no fault was injected (--fault none)");
+            if (fault.isEmpty()) {
+                notes.add(
+                        settings.killsTheStore()
+                                ? "no fault was injected: the lab has no store server of its own to kill here"
+                                : "no fault was injected (--fault none)");
             }
             return recorder.result(strategy, cluster.store(), notes);
         } finally {
@@ -73,32 +80,51 @@ public final class LabRunner {
         }
     }
 
+    /** What the fault does: kill a target and start it again, named for the report. */
+    private record Fault(String target, String killAction, String startAction, Runnable kill, Runnable start) {
+        static Optional<Fault> of(LabCluster cluster, LabSettings settings) {
+            if (settings.killsANode() && !cluster.nodes().isEmpty()) {
+                String node = cluster.nodes().get(0);
+                return Optional.of(
+                        new Fault(node, "kill", "start", () -> cluster.kill(node), () -> cluster.start(node)));
+            }
+            if (settings.killsTheStore() && cluster.killableStore().isPresent()) {
+                return Optional.of(new Fault(
+                        cluster.killableStore().get(),
+                        "kill-store",
+                        "start-store",
+                        cluster::killStore,
+                        cluster::startStore));
+            }
+            return Optional.empty();
+        }
+    }
+
     /**
-     * Kills the first node at the fault time and starts it again after the down time, on a thread
-     * of its own so the load never waits for a process to die or start.
+     * Kills the target at the fault time and starts it again after the down time, on a thread of
+     * its own so the load never waits for a process to die or start.
      */
     private static Thread startFaults(
-            LabCluster cluster,
+            Fault fault,
             LabSettings settings,
             RunRecorder recorder,
             long phaseStart,
             LabProgress progress,
             List<String> notes) {
-        String victim = cluster.nodes().get(0);
         Thread t = new Thread(
                 () -> {
                     try {
                         long killAt = phaseStart + TimeUnit.SECONDS.toNanos(settings.faultAtSeconds());
                         sleepUntil(killAt);
                         long window = TimeUnit.SECONDS.toNanos(settings.downSeconds()) + SETTLE.toNanos();
-                        recorder.fault(System.nanoTime(), "kill", victim, window);
-                        cluster.kill(victim);
-                        progress.note("killed " + victim + " (SIGKILL)");
+                        recorder.fault(System.nanoTime(), fault.killAction(), fault.target(), window);
+                        fault.kill().run();
+                        progress.note("killed " + fault.target() + " (SIGKILL)");
                         sleepUntil(killAt + TimeUnit.SECONDS.toNanos(settings.downSeconds()));
-                        recorder.fault(System.nanoTime(), "start", victim, window);
-                        cluster.start(victim);
-                        recorder.fault(System.nanoTime(), "serving", victim, window);
-                        progress.note("started " + victim + " again");
+                        recorder.fault(System.nanoTime(), fault.startAction(), fault.target(), window);
+                        fault.start().run();
+                        recorder.fault(System.nanoTime(), "serving", fault.target(), window);
+                        progress.note("started " + fault.target() + " again");
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     } catch (RuntimeException e) {

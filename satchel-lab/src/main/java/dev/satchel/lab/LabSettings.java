@@ -10,31 +10,44 @@ import java.util.Objects;
  * @param nodes shop nodes behind the balancer
  * @param shoppersPerSecond new virtual shoppers arriving each second (open loop)
  * @param thinkMillis the pause a shopper takes between requests
+ * @param returnAfterSeconds how long after its visit a shopper who did not log out comes back to read
+ *     its cart once more; 0: it does not come back
  * @param warmupSeconds load before measuring, not recorded
  * @param seconds the measured phase
- * @param fault {@code kill} (SIGKILL a node, start it again later) or {@code none}
+ * @param fault {@code kill} (SIGKILL a node, start it again later), {@code kill-store} (SIGKILL the
+ *     central store's server, start it again later) or {@code none}
  * @param faultAtSeconds when in the measured phase the fault strikes
  * @param downSeconds how long the killed node stays down
  * @param seed the random seed the shoppers' choices come from
+ * @param redisPersistence how the lab's redis-server keeps its data: {@code no}, or an append-only
+ *     file flushed {@code everysec} or {@code always}
  */
 public record LabSettings(
         List<String> strategies,
         int nodes,
         double shoppersPerSecond,
         long thinkMillis,
+        int returnAfterSeconds,
         int warmupSeconds,
         int seconds,
         String fault,
         int faultAtSeconds,
         int downSeconds,
-        long seed) {
+        long seed,
+        String redisPersistence) {
     public LabSettings {
         strategies = List.copyOf(strategies);
         Objects.requireNonNull(fault, "fault");
+        Objects.requireNonNull(redisPersistence, "redisPersistence");
     }
 
     /** Whether a node is killed in the measured phase. */
     public boolean killsANode() {
         return fault.equals("kill");
+    }
+
+    /** Whether the central store's server is killed in the measured phase. */
+    public boolean killsTheStore() {
+        return fault.equals("kill-store");
     }
 }

@@ -20,7 +20,8 @@ final class ReportText {
             "resurrected",
             "shoppers harmed",
             "recovery s",
-            "cookie B/request");
+            "cookie B/request",
+            "busiest node %");
 
     /** Shown where a figure does not apply, e.g. a fault window in a run without a fault. */
     static final String NONE = "–";
@@ -31,10 +32,17 @@ final class ReportText {
     static String settingsLine(LabSettings s) {
         String fault = s.killsANode()
                 ? "kill a node at " + s.faultAtSeconds() + " s, down " + s.downSeconds() + " s"
-                : s.fault();
+                : s.killsTheStore()
+                        ? "kill the store's server at " + s.faultAtSeconds() + " s, down " + s.downSeconds() + " s"
+                        : s.fault();
+        String returns = s.returnAfterSeconds() > 0
+                ? "shoppers come back " + s.returnAfterSeconds() + " s after their visit; "
+                : "";
         return "strategies " + String.join(", ", s.strategies()) + "; " + s.nodes() + " nodes; "
-                + Figures.tick(s.shoppersPerSecond()) + " new shoppers/s; think " + s.thinkMillis() + " ms; warm-up "
-                + s.warmupSeconds() + " s; measured " + s.seconds() + " s; fault: " + fault + "; seed " + s.seed();
+                + Figures.tick(s.shoppersPerSecond()) + " new shoppers/s; think " + s.thinkMillis() + " ms; "
+                + returns + "warm-up "
+                + s.warmupSeconds() + " s; measured " + s.seconds() + " s; fault: " + fault + "; redis persistence: "
+                + s.redisPersistence() + "; seed " + s.seed();
     }
 
     /** One run's cells, in the order of {@link #STRATEGY_HEADERS}. */
@@ -53,7 +61,8 @@ final class ReportText {
                 Long.toString(r.count(AnomalyKind.RESURRECTED)),
                 Long.toString(r.shoppersHarmed()),
                 r.recovery().measured() ? Figures.seconds(r.recovery().millis()) : NONE,
-                Figures.bytes(r.cookieBytesPerRequest()));
+                Figures.bytes(r.cookieBytesPerRequest()),
+                r.servedBy().isEmpty() ? NONE : Figures.fixed(100 * r.busiestNodeShare(), 0));
     }
 
     /** A percentile, or a dash when the window had no requests (0 ms would read as fast). */

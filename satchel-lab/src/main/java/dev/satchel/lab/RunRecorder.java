@@ -2,9 +2,11 @@ package dev.satchel.lab;
 
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
@@ -27,6 +29,7 @@ final class RunRecorder {
     private final Map<AnomalyKind, Long> counts = new EnumMap<>(AnomalyKind.class);
     private final Map<AnomalyKind, List<Anomaly>> kept = new EnumMap<>(AnomalyKind.class);
     private final Set<String> harmed = new HashSet<>();
+    private final Map<String, Long> servedBy = new HashMap<>();
     private final List<FaultEvent> faults = new ArrayList<>();
     private long shoppers;
     private long cookieBytes;
@@ -73,12 +76,23 @@ final class RunRecorder {
         }
     }
 
-    /** A request that was answered (ok) or failed, its latency counted from when it was due. */
+    /**
+     * A request that was answered (ok) or failed, its latency counted from when it was due; {@code
+     * node} is the node that answered, empty when none did.
+     */
     synchronized void request(
-            long dueNanos, long doneNanos, boolean ok, int cookieHeaderBytes, int setCookieHeaderBytes) {
+            long dueNanos,
+            long doneNanos,
+            boolean ok,
+            Optional<String> node,
+            int cookieHeaderBytes,
+            int setCookieHeaderBytes) {
         int s = second(dueNanos);
         if (s < 0) {
             return;
+        }
+        if (ok) {
+            node.ifPresent(n -> servedBy.merge(n, 1L, Long::sum));
         }
         (ok ? succeeded : failed)[s]++;
         long micros = Math.min(MAX_MICROS, Math.max(0, TimeUnit.NANOSECONDS.toMicros(doneNanos - dueNanos)));
@@ -169,6 +183,7 @@ final class RunRecorder {
                 harmed.size(),
                 (double) cookieBytes / counted,
                 (double) setCookieBytes / counted,
+                servedBy,
                 recovery(timeline),
                 notes);
     }

@@ -27,6 +27,9 @@ final class SeedClaims {
 
     private static final List<String> STORES = List.of("redis", "sql");
 
+    /** How many percentage points above round-robin's busiest node count as concentrated. */
+    private static final double CONCENTRATION_POINTS = 5;
+
     private final LabResults results;
 
     private SeedClaims(LabResults results) {
@@ -192,7 +195,7 @@ final class SeedClaims {
                         + " B of Set-Cookie against memory's " + Figures.bytes(m.setCookieBytesPerResponse()) + " B.");
     }
 
-    /** Measured only when a store run took a store fault; no runner injects one yet. */
+    /** Measured only when a store run took a store fault ({@code --fault kill-store}). */
     private SeedClaim storeFails() {
         List<String> seen = new ArrayList<>();
         List<String> by = new ArrayList<>();
@@ -206,15 +209,18 @@ final class SeedClaims {
                 StrategyRun r = s.get();
                 lost += r.count(LOST_SESSION);
                 by.add(testedBy(r, storeKill.get()));
-                seen.add(store + ": " + r.count(LOST_SESSION) + " sessions lost, " + r.failed() + " of " + r.requests()
-                        + " requests failed");
+                seen.add(store + keeping(store) + ": " + r.count(LOST_SESSION) + " sessions lost, " + r.failed()
+                        + " of " + r.requests() + " requests failed");
             }
         }
         if (seen.isEmpty()) {
             String fault = results.settings().killsANode()
                     ? "this run killed a shop node, not the store"
                     : "this run injected no fault";
-            return notMeasured(STORE_FAILS, "redis, sql", fault + "; store faults are a later slice.");
+            return notMeasured(
+                    STORE_FAILS,
+                    "redis, sql",
+                    fault + "; ./satchel lab --strategies redis --fault kill-store measures it.");
         }
         return new SeedClaim(
                 STORE_FAILS,
@@ -224,12 +230,52 @@ final class SeedClaims {
                 String.join("; ", seen) + ".");
     }
 
-    /** Not in the results: the recorder counts requests per second, not per node. */
+    /** How the store kept its data, when the lab knows: it started redis-server itself. */
+    private String keeping(String store) {
+        if (!store.equals("redis")) {
+            return "";
+        }
+        return switch (results.settings().redisPersistence()) {
+            case "no" -> " (keeping nothing on disk)";
+            case "everysec" -> " (append-only file, fsync every second)";
+            case "always" -> " (append-only file, fsync on every write)";
+            default -> "";
+        };
+    }
+
+    /**
+     * Memory's busiest node against the busiest node of the runs spread round-robin in the same
+     * run, which took the same shoppers and the same fault: sticky routing cannot move a pinned
+     * shopper, so a node that comes back after a crash stays light while the others carry its load.
+     */
     private SeedClaim stickyConcentrates() {
-        return notMeasured(
+        Optional<StrategyRun> memory = run("memory").filter(r -> !r.servedBy().isEmpty());
+        if (memory.isEmpty()) {
+            return notMeasured(
+                    STICKY_CONCENTRATES, "memory", absent("memory") + "; --strategies memory,redis would measure it.");
+        }
+        StrategyRun m = memory.get();
+        double even = 100.0 / Math.max(1, results.settings().nodes());
+        double sticky = 100 * m.busiestNodeShare();
+        Optional<StrategyRun> spread = results.runs().stream()
+                .filter(r -> r.routing().equals("round-robin") && !r.servedBy().isEmpty())
+                .max(java.util.Comparator.comparingDouble(StrategyRun::busiestNodeShare));
+        double baseline = spread.map(r -> 100 * r.busiestNodeShare()).orElse(even);
+        String against = spread.map(
+                        r -> "round-robin's busiest (" + r.strategy() + ") " + Figures.fixed(baseline, 0) + "%")
+                .orElse("an even share " + Figures.fixed(even, 0) + "%");
+        String evidence = "memory (sticky-cookie): the busiest node served " + Figures.fixed(sticky, 0)
+                + "% of answered requests, against " + against + ".";
+        double excess = sticky - baseline;
+        if (excess < CONCENTRATION_POINTS) {
+            return new SeedClaim(STICKY_CONCENTRATES, "memory", Verdict.NOT_SEEN, "", evidence);
+        }
+        return new SeedClaim(
                 STICKY_CONCENTRATES,
                 "memory",
-                "per-node load is not recorded yet; counting each node's requests (X-Served-By) would measure it.");
+                Verdict.HOLDS_WITH_A_NUMBER,
+                "+" + Figures.fixed(excess, 0) + " points on the busiest node",
+                evidence);
     }
 
     /** The strategy's run, if it ran and had requests to judge by. */

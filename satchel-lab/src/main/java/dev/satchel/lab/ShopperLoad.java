@@ -23,7 +23,9 @@ import java.util.stream.Collectors;
 /**
  * Virtual shoppers on a fixed arrival schedule (open loop): a new one every 1/rate seconds, each
  * browsing the catalog, adding, reading, removing and adding again, then either logging out (and
- * trying the old cookie once more) or reading the cart a last time, a think time apart. A request is
+ * trying the old cookie once more) or reading the cart a last time and coming back once, later, to
+ * read it again, a think time apart. The return is what finds a session that a crash or a store
+ * restart lost after its owner left: a visit is shorter than an outage. A request is
  * due at its scheduled time whether or not the previous one was late, and its latency counts from
  * then, so a stall shows. Every cart in a response goes through the shopper's {@link CartChecker}.
  */
@@ -35,6 +37,7 @@ final class ShopperLoad {
     private final URI entry;
     private final List<String> skus;
     private final long thinkNanos;
+    private final long returnNanos;
     private final ScheduledExecutorService timer;
     private final RunRecorder recorder;
     private final long seed;
@@ -48,6 +51,7 @@ final class ShopperLoad {
             URI entry,
             List<String> skus,
             Duration think,
+            Duration returnAfter,
             ScheduledExecutorService timer,
             RunRecorder recorder,
             long seed) {
@@ -58,6 +62,7 @@ final class ShopperLoad {
         this.entry = entry;
         this.skus = List.copyOf(skus);
         this.thinkNanos = think.toNanos();
+        this.returnNanos = returnAfter.toNanos();
         this.timer = timer;
         this.recorder = recorder;
         this.seed = seed;
@@ -115,15 +120,23 @@ final class ShopperLoad {
             recorder.shopperArrived(arrivalNanos);
         }
 
+        /** Eight steps in a visit; then the replayed cookie after a logout, or the return. */
         private int steps() {
-            return logsOut ? 9 : 8;
+            return logsOut || returnNanos > 0 ? 9 : 8;
+        }
+
+        /** When a step is due: a think time apart, the return {@code returnNanos} after the visit. */
+        private long due(int step) {
+            return step == 8 && !logsOut
+                    ? arrivalNanos + 7 * thinkNanos + returnNanos
+                    : arrivalNanos + step * thinkNanos;
         }
 
         void schedule(int step) {
             if (step >= steps()) {
                 return;
             }
-            long due = arrivalNanos + step * thinkNanos;
+            long due = due(step);
             if (due >= stopNanos) {
                 return;
             }
@@ -159,7 +172,9 @@ final class ShopperLoad {
                 case 7 -> request = logsOut ? post("/api/logout", "") : get("/api/cart");
                 case 8 -> {
                     request = get("/api/cart");
-                    jar = cookiesBeforeLogout;
+                    if (logsOut) {
+                        jar = cookiesBeforeLogout;
+                    }
                 }
                 default -> request = get("/api/cart");
             }
@@ -200,7 +215,7 @@ final class ShopperLoad {
 
         private void failed(
                 int step, long due, long done, Optional<CartChange> change, int cookieBytes, Throwable failure) {
-            recorder.request(due, done, false, cookieBytes, 0);
+            recorder.request(due, done, false, Optional.empty(), cookieBytes, 0);
             Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
             String what = cause.getClass().getSimpleName() + ": " + cause.getMessage();
             if (change.isPresent()) {
@@ -219,11 +234,12 @@ final class ShopperLoad {
                 int cookieBytes,
                 HttpResponse<String> response) {
             int status = response.statusCode();
-            String node = response.headers().firstValue("X-Served-By").orElse("balancer");
+            Optional<String> servedBy = response.headers().firstValue("X-Served-By");
+            String node = servedBy.orElse("balancer");
             List<String> setCookies = response.headers().allValues("Set-Cookie");
             int setCookieBytes = setCookies.stream().mapToInt(String::length).sum();
             boolean ok = status >= 200 && status < 300;
-            recorder.request(due, done, ok, cookieBytes, setCookieBytes);
+            recorder.request(due, done, ok, servedBy, cookieBytes, setCookieBytes);
             if (!ok) {
                 boolean mayHaveApplied = change.isPresent() && (status == 502 || status == 504);
                 change.ifPresent(checker::unknownOutcome);
@@ -241,7 +257,7 @@ final class ShopperLoad {
                 logoutKnown = true;
                 checker.loggedOut();
             }
-            if (step != 8) {
+            if (step != 8 || !logsOut) {
                 setCookies.forEach(this::keep); // a replayed old cookie must not overwrite the shopper's own
             }
             if (step == 0 || step == 7 && logsOut) {
@@ -255,7 +271,7 @@ final class ShopperLoad {
                 change.ifPresent(checker::unknownOutcome);
                 return;
             }
-            Optional<CartChecker.Finding> finding = step == 8
+            Optional<CartChecker.Finding> finding = step == 8 && logsOut
                     ? CartChecker.replayedAfterLogout(cart, cartBeforeLogout)
                     : change.isPresent() ? checker.written(change.get(), cart) : checker.read(cart);
             finding.ifPresent(f -> recorder.anomaly(due, f.kind(), node, name, f.detail()));

@@ -1,9 +1,11 @@
 package dev.satchel.lab;
 
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
  * What one strategy did under the workload and its faults.
@@ -26,6 +28,7 @@ import java.util.Objects;
  * @param shoppersHarmed shoppers who saw at least one data anomaly
  * @param cookieBytesPerRequest the {@code Cookie} header's bytes a request carried, on average
  * @param setCookieBytesPerResponse the {@code Set-Cookie} headers' bytes a response carried, on average
+ * @param servedBy answered requests per node ({@code X-Served-By}), by node name
  * @param recovery time from the first fault until service came back
  * @param notes what the reader should know about this run, e.g. what was not measured and why
  */
@@ -48,6 +51,7 @@ public record StrategyRun(
         long shoppersHarmed,
         double cookieBytesPerRequest,
         double setCookieBytesPerResponse,
+        Map<String, Long> servedBy,
         Recovery recovery,
         List<String> notes) {
     /** How many anomalies of each kind a run keeps with their details; the counts include all. */
@@ -69,12 +73,20 @@ public record StrategyRun(
         }
         anomalyCounts = Map.copyOf(counts);
         anomalies = List.copyOf(anomalies);
+        servedBy = Collections.unmodifiableMap(new TreeMap<>(servedBy));
         notes = List.copyOf(notes);
     }
 
     /** Successful requests per second over the measured phase. */
     public double requestsPerSecond() {
         return seconds <= 0 ? 0 : succeeded / seconds;
+    }
+
+    /** The share of answered requests the busiest node served, 0 when no node answered. */
+    public double busiestNodeShare() {
+        long all = servedBy.values().stream().mapToLong(Long::longValue).sum();
+        long most = servedBy.values().stream().mapToLong(Long::longValue).max().orElse(0);
+        return all == 0 ? 0 : (double) most / all;
     }
 
     /** How many anomalies of a kind were seen. */

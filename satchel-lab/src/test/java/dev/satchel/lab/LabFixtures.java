@@ -56,7 +56,7 @@ final class LabFixtures {
 
     static LabResults results(String fault, List<StrategyRun> runs) {
         LabSettings settings = new LabSettings(
-                runs.stream().map(StrategyRun::strategy).toList(), 3, 20, 500, 10, 60, fault, 20, 10, 42);
+                runs.stream().map(StrategyRun::strategy).toList(), 3, 20, 500, 15, 10, 60, fault, 20, 10, 42, "no");
         return new LabResults(
                 "2026-12-03T08:00:00Z",
                 "4 cores, Linux 6.8, Java 17.0.12",
@@ -96,6 +96,7 @@ final class LabFixtures {
         private double setCookie = 10;
         private Recovery recovery = new Recovery(true, 3_200);
         private List<FaultEvent> faults;
+        private Map<String, Long> servedBy;
 
         private Run(String strategy, String routing) {
             this.strategy = strategy;
@@ -151,6 +152,12 @@ final class LabFixtures {
             return this;
         }
 
+        /** Answered requests per node; an even split over three nodes unless given. */
+        Run servedBy(Map<String, Long> perNode) {
+            servedBy = perNode;
+            return this;
+        }
+
         Run detail(AnomalyKind kind, String detail) {
             kept.add(new Anomaly(kind, 21_250, "node-1", "u417", detail));
             return this;
@@ -197,6 +204,15 @@ final class LabFixtures {
                     harmed,
                     cookie,
                     setCookie,
+                    servedBy != null
+                            ? servedBy
+                            : Map.of(
+                                    "node-1",
+                                    succeeded / 3,
+                                    "node-2",
+                                    succeeded / 3,
+                                    "node-3",
+                                    succeeded - 2 * (succeeded / 3)),
                     recovery,
                     fault ? List.of() : List.of("no fault was injected (--fault none)"));
         }

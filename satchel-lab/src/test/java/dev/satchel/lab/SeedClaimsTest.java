@@ -7,6 +7,7 @@ import dev.satchel.lab.SeedClaim.Verdict;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class SeedClaimsTest {
@@ -215,7 +216,8 @@ class SeedClaimsTest {
         SeedClaim nodeKill = claim(LabFixtures.results(), STORE_FAILS);
         assertThat(nodeKill.verdict()).isEqualTo(Verdict.NOT_MEASURED);
         assertThat(nodeKill.evidence())
-                .isEqualTo("this run killed a shop node, not the store; store faults are a later slice.");
+                .isEqualTo("this run killed a shop node, not the store;"
+                        + " ./satchel lab --strategies redis --fault kill-store measures it.");
         assertThat(claim(LabFixtures.noFault(), STORE_FAILS).evidence()).startsWith("this run injected no fault");
 
         FaultEvent storeKill = new FaultEvent(20_000, "kill-store", "redis-server");
@@ -227,7 +229,7 @@ class SeedClaimsTest {
                         .build());
         assertThat(claim(lost, STORE_FAILS).verdict()).isEqualTo(Verdict.HOLDS);
         assertThat(claim(lost, STORE_FAILS).evidence())
-                .isEqualTo("redis: 70 sessions lost, 10 of 6000 requests failed.");
+                .isEqualTo("redis (keeping nothing on disk): 70 sessions lost, 10 of 6000 requests failed.");
         LabResults kept = replacing(
                 LabFixtures.results(),
                 LabFixtures.run("redis", "round-robin").faults(storeKill).build());
@@ -235,11 +237,23 @@ class SeedClaimsTest {
     }
 
     @Test
-    void concentrationIsNotMeasuredAndSaysWhatWouldMeasureIt() {
-        SeedClaim c = claim(LabFixtures.results(), CONCENTRATES);
-        assertThat(c.verdict()).isEqualTo(Verdict.NOT_MEASURED);
-        assertThat(c.verdictWords()).isEqualTo("not measured");
-        assertThat(c.evidence()).startsWith("per-node load is not recorded yet");
+    void concentrationComparesStickyMemorysBusiestNodeWithRoundRobins() {
+        SeedClaim even = claim(LabFixtures.results(), CONCENTRATES);
+        assertThat(even.verdict()).isEqualTo(Verdict.NOT_SEEN);
+        assertThat(even.evidence()).startsWith("memory (sticky-cookie): the busiest node served 33% of answered");
+
+        LabResults lopsided = replacing(
+                LabFixtures.results(),
+                LabFixtures.memory()
+                        .servedBy(Map.of("node-1", 1_000L, "node-2", 2_600L, "node-3", 2_390L))
+                        .build());
+        SeedClaim c = claim(lopsided, CONCENTRATES);
+        assertThat(c.verdict()).isEqualTo(Verdict.HOLDS_WITH_A_NUMBER);
+        assertThat(c.verdictWords()).isEqualTo("holds: +10 points on the busiest node");
+        assertThat(c.evidence()).contains("served 43% of answered requests", "round-robin's busiest");
+
+        assertThat(claim(without(LabFixtures.results(), "memory"), CONCENTRATES).verdict())
+                .isEqualTo(Verdict.NOT_MEASURED);
     }
 
     @Test

@@ -1,0 +1,419 @@
+package dev.satchel.cli;
+
+import dev.satchel.cookie.SealedCookieSessions;
+import dev.satchel.demo.PrivateDataDir;
+import dev.satchel.lab.ConsoleProgress;
+import dev.satchel.lab.LabReport;
+import dev.satchel.lab.LabResults;
+import dev.satchel.lab.LabRunner;
+import dev.satchel.lab.LabSettings;
+import dev.satchel.lab.LabStrategy;
+import dev.satchel.lab.StrategyRun;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code satchel lab}: every strategy under one shopper workload and a node crash, and a report. */
+@Command(
+        name = "lab",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = {
+            "Runs the same shopper workload against each session strategy, kills a node in the middle,"
+                    + " checks every response against what the shopper's session must hold, and writes a"
+                    + " report: index.html (opens offline), summary.md and results.json in --out.",
+            "",
+            "Each strategy gets its own cluster of shop nodes (separate JVMs) behind the balancer, with"
+                    + " the routing it needs. Shoppers arrive on a fixed schedule (open loop): latency counts"
+                    + " from when a request was due. Redis runs on a redis-server the lab starts (skipped,"
+                    + " and said so, when none is on the PATH); SQL on PostgreSQL at 127.0.0.1:5432 when it"
+                    + " answers, else on an embedded H2 database. With the defaults it takes about a minute"
+                    + " per strategy.",
+            ""
+        })
+final class LabCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(
+            names = "--strategies",
+            split = ",",
+            paramLabel = "NAME",
+            description = "Which strategies, comma-separated: memory, replicated, primary-backup, redis, sql,"
+                    + " cookie (default: all of them).")
+    List<String> strategies = LabStrategy.labels();
+
+    @Option(names = "--nodes", defaultValue = "3", description = "Shop nodes per strategy (default: ${DEFAULT-VALUE}).")
+    int nodes;
+
+    @Option(
+            names = "--rate",
+            defaultValue = "20",
+            paramLabel = "SHOPPERS_PER_SECOND",
+            description = "New shoppers arriving each second; each makes 9 requests (default: ${DEFAULT-VALUE}).")
+    double rate;
+
+    @Option(
+            names = "--think",
+            defaultValue = "500",
+            paramLabel = "MS",
+            description = "A shopper's pause between requests, in milliseconds (default: ${DEFAULT-VALUE}).")
+    long thinkMillis;
+
+    @Option(
+            names = "--return-after",
+            defaultValue = "15",
+            paramLabel = "SECONDS",
+            description = "Shoppers who did not log out come back this long after their visit and read"
+                    + " their cart once more, which finds sessions lost after their owner left; 0: they"
+                    + " do not come back (default: ${DEFAULT-VALUE}).")
+    int returnAfterSeconds;
+
+    @Option(
+            names = "--warmup",
+            defaultValue = "5",
+            paramLabel = "SECONDS",
+            description = "Load before measuring, not recorded (default: ${DEFAULT-VALUE}).")
+    int warmupSeconds;
+
+    @Option(
+            names = "--seconds",
+            defaultValue = "30",
+            description = "The measured phase per strategy (default: ${DEFAULT-VALUE}).")
+    int seconds;
+
+    @Option(
+            names = "--fault",
+            defaultValue = "kill",
+            description = "kill: SIGKILL the first node during the measured phase and start it again;"
+                    + " kill-store: SIGKILL the store's server and start it again (redis only: the one"
+                    + " store server the lab starts itself; the other strategies are skipped);"
+                    + " none: no fault (default: ${DEFAULT-VALUE}).")
+    String fault;
+
+    @Option(
+            names = "--redis-aof",
+            defaultValue = "no",
+            paramLabel = "no|everysec|always",
+            description = "How the lab's redis-server keeps its data: no (memory only, as most session"
+                    + " stores run), or an append-only file flushed to disk every second or on every"
+                    + " write (default: ${DEFAULT-VALUE}).")
+    String redisAof;
+
+    @Option(
+            names = "--fault-at",
+            paramLabel = "SECONDS",
+            description = "When in the measured phase the node is killed (default: a third of the way in).")
+    Integer faultAtSeconds;
+
+    @Option(
+            names = "--down",
+            defaultValue = "8",
+            paramLabel = "SECONDS",
+            description = "How long the killed node stays down (default: ${DEFAULT-VALUE}).")
+    int downSeconds;
+
+    @Option(
+            names = "--sql-url",
+            defaultValue = "auto",
+            paramLabel = "JDBC_URL",
+            description = "The database of the sql strategy; auto: PostgreSQL at 127.0.0.1:5432 (user postgres)"
+                    + " when it answers, else an embedded H2 file in --data-dir (default: ${DEFAULT-VALUE}).")
+    String sqlUrl;
+
+    @Option(
+            names = "--base-port",
+            defaultValue = "19001",
+            description = "Port of the first node; each strategy uses the next 20 (default: ${DEFAULT-VALUE}).")
+    int basePort;
+
+    @Option(
+            names = "--seed",
+            defaultValue = "1",
+            description = "Seed of the shoppers' choices (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(
+            names = "--out",
+            defaultValue = "lab-report",
+            description = "Folder the report is written to (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(
+            names = "--data-dir",
+            defaultValue = ".satchel-lab-data",
+            description = "Node logs and databases of the lab's clusters (default: ${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Override
+    public Integer call() throws Exception {
+        List<LabStrategy> chosen = chosenStrategies();
+        validate();
+        if (fault.equals("kill-store") && !chosen.contains(LabStrategy.REDIS)) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "--fault kill-store kills the redis-server the lab starts; add redis to --strategies");
+        }
+        int faultAt = faultAtSeconds != null ? faultAtSeconds : seconds / 3;
+        LabSettings settings = new LabSettings(
+                chosen.stream().map(LabStrategy::label).toList(),
+                nodes,
+                rate,
+                thinkMillis,
+                returnAfterSeconds,
+                warmupSeconds,
+                seconds,
+                fault,
+                faultAt,
+                downSeconds,
+                seed,
+                redisAof);
+        PrintWriter console = spec.commandLine().getOut();
+        quietLogs();
+        ConsoleProgress progress = new ConsoleProgress(console, System.console() != null);
+        PrivateDataDir.open(dataDir);
+        String startedAt = Instant.now().toString();
+        List<StrategyRun> runs = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
+        for (int i = 0; i < chosen.size(); i++) {
+            LabStrategy strategy = chosen.get(i);
+            if (settings.killsTheStore() && strategy != LabStrategy.REDIS) {
+                skipped.add(strategy.label() + ": --fault kill-store kills only a store server the lab"
+                        + " starts itself (redis); " + strategy.label() + " " + noStoreServer(strategy));
+                continue;
+            }
+            progress.phase(strategy.label() + ": starting " + nodes + " nodes (" + strategy.routing() + ")", 0);
+            Optional<DemoRedisServer> storeServer = Optional.empty();
+            List<String> notes = new ArrayList<>();
+            try {
+                String store;
+                Map<String, String> environment = Map.of();
+                switch (strategy) {
+                    case REDIS -> {
+                        RedisPersistence persistence =
+                                RedisPersistence.ofFlag(redisAof).orElseThrow();
+                        DemoRedisServer redis =
+                                DemoRedisServer.start(dataDir.toAbsolutePath().resolve("logs"), "256mb", persistence);
+                        storeServer = Optional.of(redis);
+                        store = redis.uri();
+                        notes.add("a redis-server started by the lab, "
+                                + switch (persistence) {
+                                    case NONE -> "keeping nothing on disk";
+                                    case AOF_EVERYSEC -> "with an append-only file flushed to disk every second";
+                                    case AOF_ALWAYS -> "with an append-only file flushed to disk on every write";
+                                });
+                    }
+                    case SQL -> {
+                        store = sqlStore(notes);
+                    }
+                    case COOKIE -> {
+                        store = "cookie";
+                        environment =
+                                Map.of(SealedCookieSessions.KEYSET_VARIABLE, SealedCookieSessions.generateKeyset());
+                    }
+                    default -> store = strategy.label();
+                }
+                try (LabClusterProcesses cluster = LabClusterProcesses.start(
+                        nodes,
+                        basePort + 20 * i,
+                        store,
+                        environment,
+                        storeServer,
+                        strategy.routing(),
+                        dataDir.toAbsolutePath())) {
+                    storeServer = Optional.empty(); // the cluster closes it now
+                    StrategyRun run = LabRunner.run(strategy, cluster, settings, progress);
+                    runs.add(withNotes(run, notes));
+                    progress.note(oneLine(run));
+                }
+            } catch (IllegalStateException e) {
+                skipped.add(strategy.label() + ": " + e.getMessage());
+                progress.note("skipped " + strategy.label() + ": " + e.getMessage());
+            } finally {
+                storeServer.ifPresent(LabCommand::closeQuietly);
+            }
+        }
+        LabResults results = new LabResults(startedAt, machine(), command(), settings, runs, skipped);
+        LabReport.write(results, out);
+        console.println();
+        console.println("Report: " + out.toAbsolutePath().resolve("index.html"));
+        console.println("        " + out.toAbsolutePath().resolve("summary.md"));
+        console.flush();
+        return runs.isEmpty() ? 1 : 0;
+    }
+
+    private List<LabStrategy> chosenStrategies() {
+        LinkedHashSet<LabStrategy> chosen = new LinkedHashSet<>();
+        for (String name : strategies) {
+            chosen.add(LabStrategy.named(name)
+                    .orElseThrow(() -> new CommandLine.ParameterException(
+                            spec.commandLine(),
+                            "unknown strategy '" + name + "'; expected " + String.join(", ", LabStrategy.labels()))));
+        }
+        return List.copyOf(chosen);
+    }
+
+    private void validate() {
+        CommandLine cl = spec.commandLine();
+        if (nodes < 2 || nodes > 8) {
+            throw new CommandLine.ParameterException(cl, "--nodes must be 2 to 8, got " + nodes);
+        }
+        if (!(rate > 0 && rate <= 2000)) {
+            throw new CommandLine.ParameterException(cl, "--rate must be above 0 and at most 2000, got " + rate);
+        }
+        if (thinkMillis < 0 || thinkMillis > 60_000) {
+            throw new CommandLine.ParameterException(cl, "--think must be 0 to 60000 ms, got " + thinkMillis);
+        }
+        if (returnAfterSeconds < 0 || returnAfterSeconds > 3600) {
+            throw new CommandLine.ParameterException(
+                    cl, "--return-after must be 0 to 3600 seconds, got " + returnAfterSeconds);
+        }
+        if (seconds < 5 || seconds > 3600) {
+            throw new CommandLine.ParameterException(cl, "--seconds must be 5 to 3600, got " + seconds);
+        }
+        if (warmupSeconds < 0 || warmupSeconds > 600) {
+            throw new CommandLine.ParameterException(cl, "--warmup must be 0 to 600, got " + warmupSeconds);
+        }
+        if (!List.of("kill", "kill-store", "none").contains(fault)) {
+            throw new CommandLine.ParameterException(cl, "--fault must be kill, kill-store or none, got " + fault);
+        }
+        if (RedisPersistence.ofFlag(redisAof).isEmpty()) {
+            throw new CommandLine.ParameterException(cl, "--redis-aof must be no, everysec or always, got " + redisAof);
+        }
+        int at = faultAtSeconds != null ? faultAtSeconds : seconds / 3;
+        if (at < 0 || at >= seconds) {
+            throw new CommandLine.ParameterException(cl, "--fault-at must fall inside --seconds, got " + at);
+        }
+        if (downSeconds < 1 || downSeconds > 600) {
+            throw new CommandLine.ParameterException(cl, "--down must be 1 to 600, got " + downSeconds);
+        }
+        if (basePort < 1024 || basePort + 20 * LabStrategy.values().length + 300 > 65535) {
+            throw new CommandLine.ParameterException(cl, "--base-port must leave room for the nodes, got " + basePort);
+        }
+    }
+
+    /** The sql strategy's store: the given URL, or PostgreSQL when it answers, or an embedded H2 file. */
+    private String sqlStore(List<String> notes) {
+        if (!sqlUrl.equals("auto")) {
+            notes.add("the database given by --sql-url");
+            return sqlUrl;
+        }
+        String postgres = "jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres";
+        DriverManager.setLoginTimeout(2);
+        try (Connection ignored = DriverManager.getConnection(postgres)) {
+            notes.add("PostgreSQL at 127.0.0.1:5432");
+            return postgres;
+        } catch (Exception e) {
+            notes.add("PostgreSQL did not answer at 127.0.0.1:5432 (" + e.getMessage()
+                    + "), so an embedded H2 file shared by the nodes");
+            return "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("lab-sessions") + ";AUTO_SERVER=TRUE";
+        }
+    }
+
+    private static String noStoreServer(LabStrategy strategy) {
+        return switch (strategy) {
+            case SQL -> "runs on the machine's PostgreSQL or on H2 inside a node, which the lab does not kill";
+            case COOKIE -> "keeps the session in the shopper's cookie: there is no store";
+            default -> "keeps its sessions in the nodes: there is no store server";
+        };
+    }
+
+    private static StrategyRun withNotes(StrategyRun run, List<String> extra) {
+        if (extra.isEmpty()) {
+            return run;
+        }
+        List<String> notes = new ArrayList<>(extra);
+        notes.addAll(run.notes());
+        return new StrategyRun(
+                run.strategy(),
+                run.store(),
+                run.routing(),
+                run.about(),
+                run.seconds(),
+                run.shoppers(),
+                run.requests(),
+                run.succeeded(),
+                run.failed(),
+                run.steady(),
+                run.duringFault(),
+                run.timeline(),
+                run.faults(),
+                run.anomalyCounts(),
+                run.anomalies(),
+                run.shoppersHarmed(),
+                run.cookieBytesPerRequest(),
+                run.setCookieBytesPerResponse(),
+                run.servedBy(),
+                run.recovery(),
+                notes);
+    }
+
+    private static String oneLine(StrategyRun r) {
+        return String.format(
+                "%s: %,.0f requests/s, p99 %,d µs steady, %,d µs during the fault; %d lost sessions, %d lost"
+                        + " writes, %d stale reads, %d resurrected, %d failed",
+                r.strategy(),
+                r.requestsPerSecond(),
+                r.steady().p99Micros(),
+                r.duringFault().p99Micros(),
+                r.count(dev.satchel.lab.AnomalyKind.LOST_SESSION),
+                r.count(dev.satchel.lab.AnomalyKind.LOST_WRITE),
+                r.count(dev.satchel.lab.AnomalyKind.STALE_READ),
+                r.count(dev.satchel.lab.AnomalyKind.RESURRECTED),
+                r.failed());
+    }
+
+    private String command() {
+        List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
+        if (!args.isEmpty() && args.get(0).equals("lab")) {
+            args.remove(0); // the parse result holds the whole line, the subcommand's name first
+        }
+        return "./satchel lab " + String.join(" ", args);
+    }
+
+    private static String machine() {
+        var os = ManagementFactory.getOperatingSystemMXBean();
+        return String.format(
+                "%d cores, %s %s, Java %s, load average %.2f at the start",
+                Runtime.getRuntime().availableProcessors(),
+                System.getProperty("os.name"),
+                System.getProperty("os.version"),
+                System.getProperty("java.version"),
+                os.getSystemLoadAverage());
+    }
+
+    /**
+     * The lab says itself what it does (progress, faults, results); the supervisor's and the
+     * balancer's own lines about the same events would only interleave with its bars.
+     */
+    private static void quietLogs() {
+        for (String name : List.of("dev.satchel.cli", "dev.satchel.balancer")) {
+            if (org.slf4j.LoggerFactory.getLogger(name) instanceof ch.qos.logback.classic.Logger logger) {
+                logger.setLevel(ch.qos.logback.classic.Level.ERROR);
+            }
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception ignored) {
+            // stopping a helper server: nothing more to do
+        }
+    }
+}
