@@ -109,7 +109,7 @@ final class ClusterChannel implements AutoCloseable {
     void join(ClusterStoreBuilder<?, ?> b, CatchUp catchUp, Runnable onFailure) throws Exception {
         try {
             channel.connect(b.clusterName);
-            Membership.awaitPeers(channel, b.peerWait, LOG);
+            Membership.awaitPeers(channel, b.clusterName, b.peerWait, LOG);
             catchUp.run();
             int early = membership.openGate();
             if (early > 0) {

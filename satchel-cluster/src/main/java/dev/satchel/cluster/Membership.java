@@ -163,12 +163,19 @@ final class Membership {
         return listed == 0 || viewSize * 2L >= listed;
     }
 
+    /** How long a node left alone at start waits before it asks to join again. */
+    private static final Duration REJOIN_AFTER = Duration.ofSeconds(1);
+
     /**
      * Waits, up to {@code limit}, until the channel's view holds another node, when the stack lists
      * peers other than this node: a node that did not hear from them within the join timeout forms
-     * a cluster of its own, and would answer "no session" for every session until the merge.
+     * a cluster of its own, and would answer "no session" for every session until the merge. While
+     * it waits it asks to join again every {@link #REJOIN_AFTER}: its peers' answer was late
+     * (busy nodes), and a join lets it pull its sessions as a joiner does, where the merge that
+     * would otherwise bring it in makes every node of the cluster wait for copies from both sides
+     * (not ready, so the balancer has nowhere to send anyone) though this side has none to give.
      */
-    static void awaitPeers(JChannel channel, Duration limit, Logger log) throws InterruptedException {
+    static void awaitPeers(JChannel channel, String clusterName, Duration limit, Logger log) throws Exception {
         TCPPING discovery = channel.getProtocolStack().findProtocol(TCPPING.class);
         if (discovery == null || channel.getView().size() > 1) {
             return;
@@ -182,8 +189,17 @@ final class Membership {
         }
         log.info("no peer answered at start; waiting up to {} for one before serving", limit);
         long deadline = System.nanoTime() + limit.toNanos();
+        long rejoinAt = System.nanoTime() + REJOIN_AFTER.toNanos();
         while (channel.getView().size() == 1 && System.nanoTime() < deadline) {
             Thread.sleep(100);
+            if (channel.getView().size() == 1
+                    && System.nanoTime() >= rejoinAt
+                    && deadline - System.nanoTime() > REJOIN_AFTER.toNanos()) {
+                log.info("still alone; asking the listed peers to let it join again");
+                channel.disconnect();
+                channel.connect(clusterName);
+                rejoinAt = System.nanoTime() + REJOIN_AFTER.toNanos();
+            }
         }
         if (channel.getView().size() == 1) {
             log.warn("no peer joined within {}: serving as a cluster of one node", limit);
