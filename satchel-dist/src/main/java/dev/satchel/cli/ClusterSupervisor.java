@@ -113,6 +113,27 @@ final class ClusterSupervisor implements NodeControl, AutoCloseable {
         LOG.warn("killed {} (pid {})", node, p.pid());
     }
 
+    /**
+     * Stops a node as an operator would for a deploy: SIGTERM, so its shutdown hook closes the shop
+     * and leaves the cluster, then SIGKILL if it has not ended within {@code grace}.
+     */
+    void stop(String node, Duration grace) throws InterruptedException {
+        Process p;
+        synchronized (this) {
+            p = processes.get(require(node));
+            if (p == null || !p.isAlive()) {
+                throw new IllegalStateException(node + " is not running");
+            }
+            stoppedOnPurpose.add(node);
+            p.destroy();
+        }
+        if (!p.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+            p.destroyForcibly();
+            LOG.warn("{} did not stop within {} s of SIGTERM; killed it", node, grace.toSeconds());
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
     @Override
     public synchronized void start(String node) {
         Process p = processes.get(require(node));

@@ -71,7 +71,7 @@ final class DemoRedisServer implements AutoCloseable {
 
     /**
      * As {@link #start(Path, String)}, keeping the data as {@code persistence} says: with an
-     * append-only file the data lives in {@code redis-<port>} under {@code logDir}, so a restart
+     * append-only file the data lives in {@code redis-<port>} beside {@code logDir}, so a restart
      * after a crash reads it back.
      */
     static DemoRedisServer start(Path logDir, String maxMemory, RedisPersistence persistence)
@@ -85,8 +85,14 @@ final class DemoRedisServer implements AutoCloseable {
             port = s.getLocalPort();
         }
         Files.createDirectories(logDir);
-        Path dataDir = logDir.resolve("redis-" + port);
-        Files.createDirectories(dataDir);
+        // Nothing on disk: its working folder is the logs'. With a file: a folder of its own beside
+        // the logs, readable by the owner only, since it holds every session.
+        Path dataDir = logDir;
+        if (persistence != RedisPersistence.NONE) {
+            dataDir = logDir.resolveSibling("redis-" + port);
+            Files.createDirectories(
+                    dataDir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        }
         Path log = logDir.resolve("redis-" + port + ".log");
         // Made before the process opens it, so it has its owner's mode, not the umask's.
         Files.deleteIfExists(log);

@@ -5,7 +5,13 @@ import dev.satchel.balancer.BalancerConfig;
 import dev.satchel.balancer.NodeAddress;
 import dev.satchel.balancer.Policy;
 import dev.satchel.lab.LabCluster;
+import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -19,16 +25,25 @@ import java.util.Optional;
  */
 final class LabClusterProcesses implements LabCluster, AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+    private static final Duration STOP_GRACE = Duration.ofSeconds(30);
+    private static final HttpClient ADMIN =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final ClusterSupervisor supervisor;
     private final Balancer balancer;
     private final String shownStore;
     private final Optional<DemoRedisServer> storeServer;
+    private final String adminToken;
 
     private LabClusterProcesses(
-            ClusterSupervisor supervisor, Balancer balancer, String shownStore, Optional<DemoRedisServer> storeServer) {
+            ClusterSupervisor supervisor,
+            Balancer balancer,
+            String adminToken,
+            String shownStore,
+            Optional<DemoRedisServer> storeServer) {
         this.supervisor = supervisor;
         this.balancer = balancer;
+        this.adminToken = adminToken;
         this.shownStore = shownStore;
         this.storeServer = storeServer;
     }
@@ -49,15 +64,16 @@ final class LabClusterProcesses implements LabCluster, AutoCloseable {
         ClusterSupervisor supervisor = new ClusterSupervisor(nodes, basePort, store, dataDir, environment);
         try {
             supervisor.startAll(START_TIMEOUT);
+            String token = BalancerConfig.generateAdminToken();
             BalancerConfig.Builder config = BalancerConfig.builder()
                     .listen("127.0.0.1", 0)
                     .admin("127.0.0.1", 0)
                     .policy(Policy.parse(policy))
                     .healthCheck("/health", Duration.ofSeconds(1), 2, 2)
-                    .adminToken(BalancerConfig.generateAdminToken());
+                    .adminToken(token);
             supervisor.addresses().forEach(config::node);
             Balancer balancer = Balancer.start(config.build(), Optional.of(supervisor));
-            return new LabClusterProcesses(supervisor, balancer, redacted(store), storeServer);
+            return new LabClusterProcesses(supervisor, balancer, token, redacted(store), storeServer);
         } catch (Exception | Error e) {
             supervisor.close();
             closeQuietly(storeServer);
@@ -102,6 +118,50 @@ final class LabClusterProcesses implements LabCluster, AutoCloseable {
     }
 
     @Override
+    public void stop(String node) {
+        try {
+            supervisor.stop(node, STOP_GRACE);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while " + node + " stopped", e);
+        }
+    }
+
+    @Override
+    public void drain(String node) {
+        admin(node, "drain");
+    }
+
+    @Override
+    public void enable(String node) {
+        admin(node, "enable");
+    }
+
+    /** Asks the balancer's admin API, as an operator's script would. */
+    private void admin(String node, String action) {
+        URI uri = URI.create("http://127.0.0.1:" + balancer.adminAddress().getPort() + "/api/nodes/"
+                + URLEncoder.encode(node, StandardCharsets.UTF_8) + "/" + action);
+        HttpRequest request = HttpRequest.newBuilder(uri)
+                .timeout(Duration.ofSeconds(10))
+                .header("Authorization", "Bearer " + adminToken)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build();
+        try {
+            HttpResponse<String> r = ADMIN.send(request, HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() / 100 != 2) {
+                throw new IllegalStateException(
+                        "the balancer refused to " + action + " " + node + ": HTTP " + r.statusCode() + " " + r.body());
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("the balancer's admin API did not answer: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while asking the balancer to " + action + " " + node, e);
+        }
+    }
+
+    @Override
     public Optional<String> killableStore() {
         return storeServer.map(r -> "redis-server");
     }
@@ -125,7 +185,7 @@ final class LabClusterProcesses implements LabCluster, AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while the store started", e);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException("the store did not start again: " + e.getMessage(), e);
         }
     }

@@ -2,6 +2,7 @@ package dev.satchel.cli;
 
 import dev.satchel.cookie.SealedCookieSessions;
 import dev.satchel.demo.PrivateDataDir;
+import dev.satchel.lab.AnomalyKind;
 import dev.satchel.lab.ConsoleProgress;
 import dev.satchel.lab.LabReport;
 import dev.satchel.lab.LabResults;
@@ -86,7 +87,7 @@ final class LabCommand implements Callable<Integer> {
 
     @Option(
             names = "--warmup",
-            defaultValue = "5",
+            defaultValue = "10",
             paramLabel = "SECONDS",
             description = "Load before measuring, not recorded (default: ${DEFAULT-VALUE}).")
     int warmupSeconds;
@@ -103,6 +104,8 @@ final class LabCommand implements Callable<Integer> {
             description = "kill: SIGKILL the first node during the measured phase and start it again;"
                     + " kill-store: SIGKILL the store's server and start it again (redis only: the one"
                     + " store server the lab starts itself; the other strategies are skipped);"
+                    + " rolling: a deploy, each node in turn drained at the balancer for --down seconds,"
+                    + " stopped with SIGTERM, started and enabled (needs --seconds long enough);"
                     + " none: no fault (default: ${DEFAULT-VALUE}).")
     String fault;
 
@@ -155,6 +158,13 @@ final class LabCommand implements Callable<Integer> {
     Path out;
 
     @Option(
+            names = "--report-from",
+            paramLabel = "RESULTS_JSON",
+            description = "Run nothing: draw the report in --out again from an earlier run's results.json"
+                    + " (e.g. after an upgrade changed the charts or the verdicts).")
+    Path reportFrom;
+
+    @Option(
             names = "--data-dir",
             defaultValue = ".satchel-lab-data",
             description = "Node logs and databases of the lab's clusters (default: ${DEFAULT-VALUE}).")
@@ -162,6 +172,9 @@ final class LabCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (reportFrom != null) {
+            return redraw();
+        }
         List<LabStrategy> chosen = chosenStrategies();
         validate();
         if (fault.equals("kill-store") && !chosen.contains(LabStrategy.REDIS)) {
@@ -257,6 +270,22 @@ final class LabCommand implements Callable<Integer> {
         return runs.isEmpty() ? 1 : 0;
     }
 
+    private int redraw() throws java.io.IOException {
+        LabResults results;
+        try {
+            results = LabReport.read(reportFrom);
+        } catch (java.io.IOException e) {
+            spec.commandLine().getErr().println("satchel: " + e.getMessage());
+            return 2;
+        }
+        LabReport.write(results, out);
+        PrintWriter console = spec.commandLine().getOut();
+        console.println("Report: " + out.toAbsolutePath().resolve("index.html"));
+        console.println("        " + out.toAbsolutePath().resolve("summary.md"));
+        console.flush();
+        return 0;
+    }
+
     private List<LabStrategy> chosenStrategies() {
         LinkedHashSet<LabStrategy> chosen = new LinkedHashSet<>();
         for (String name : strategies) {
@@ -289,8 +318,9 @@ final class LabCommand implements Callable<Integer> {
         if (warmupSeconds < 0 || warmupSeconds > 600) {
             throw new CommandLine.ParameterException(cl, "--warmup must be 0 to 600, got " + warmupSeconds);
         }
-        if (!List.of("kill", "kill-store", "none").contains(fault)) {
-            throw new CommandLine.ParameterException(cl, "--fault must be kill, kill-store or none, got " + fault);
+        if (!List.of("kill", "kill-store", "rolling", "none").contains(fault)) {
+            throw new CommandLine.ParameterException(
+                    cl, "--fault must be kill, kill-store, rolling or none, got " + fault);
         }
         if (RedisPersistence.ofFlag(redisAof).isEmpty()) {
             throw new CommandLine.ParameterException(cl, "--redis-aof must be no, everysec or always, got " + redisAof);
@@ -298,6 +328,16 @@ final class LabCommand implements Callable<Integer> {
         int at = faultAtSeconds != null ? faultAtSeconds : seconds / 3;
         if (at < 0 || at >= seconds) {
             throw new CommandLine.ParameterException(cl, "--fault-at must fall inside --seconds, got " + at);
+        }
+        if (fault.equals("rolling")) {
+            // each node: drained for --down, stopped, started (10 to 15 s on two cores), 5 s to settle
+            int needed = at + nodes * (downSeconds + 20);
+            if (seconds < needed) {
+                throw new CommandLine.ParameterException(
+                        cl,
+                        "--fault rolling restarts " + nodes + " nodes one after another, about " + (needed - at)
+                                + " s from --fault-at " + at + ": use --seconds " + needed + " or more");
+            }
         }
         if (downSeconds < 1 || downSeconds > 600) {
             throw new CommandLine.ParameterException(cl, "--down must be 1 to 600, got " + downSeconds);
@@ -364,17 +404,23 @@ final class LabCommand implements Callable<Integer> {
     }
 
     private static String oneLine(StrategyRun r) {
+        String latency = String.format(
+                "p50 %.1f ms, p99 %.1f ms",
+                r.steady().p50Micros() / 1000.0, r.steady().p99Micros() / 1000.0);
+        if (r.duringFault().count() > 0) {
+            latency += String.format(
+                    " steady, p99 %.1f ms during the fault", r.duringFault().p99Micros() / 1000.0);
+        }
         return String.format(
-                "%s: %,.0f requests/s, p99 %,d µs steady, %,d µs during the fault; %d lost sessions, %d lost"
-                        + " writes, %d stale reads, %d resurrected, %d failed",
+                "%s: %,.0f requests/s, %s; %d lost sessions, %d lost writes, %d stale reads, %d resurrected,"
+                        + " %d failed",
                 r.strategy(),
                 r.requestsPerSecond(),
-                r.steady().p99Micros(),
-                r.duringFault().p99Micros(),
-                r.count(dev.satchel.lab.AnomalyKind.LOST_SESSION),
-                r.count(dev.satchel.lab.AnomalyKind.LOST_WRITE),
-                r.count(dev.satchel.lab.AnomalyKind.STALE_READ),
-                r.count(dev.satchel.lab.AnomalyKind.RESURRECTED),
+                latency,
+                r.count(AnomalyKind.LOST_SESSION),
+                r.count(AnomalyKind.LOST_WRITE),
+                r.count(AnomalyKind.STALE_READ),
+                r.count(AnomalyKind.RESURRECTED),
                 r.failed());
     }
 

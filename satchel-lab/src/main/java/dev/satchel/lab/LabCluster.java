@@ -22,8 +22,17 @@ public interface LabCluster {
     /** Kills a node's process at once (SIGKILL), as a crash would. */
     void kill(String node);
 
-    /** Starts a killed node again and returns once it serves. */
+    /** Starts a killed or stopped node again and returns once it serves. */
     void start(String node);
+
+    /** Stops a node gracefully (SIGTERM: it finishes, closes its store, leaves the cluster), and waits. */
+    void stop(String node);
+
+    /** Tells the balancer to send the node no new shoppers; those already pinned to it stay. */
+    void drain(String node);
+
+    /** Tells the balancer to send the node shoppers again. */
+    void enable(String node);
 
     /**
      * The central store's server when the lab started it and so may kill it, e.g. {@code

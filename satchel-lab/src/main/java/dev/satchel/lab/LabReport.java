@@ -1,5 +1,7 @@
 package dev.satchel.lab;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -28,6 +30,22 @@ public final class LabReport {
         replace(folder, "results.json", json);
         replace(folder, "summary.md", markdown);
         replace(folder, "index.html", html);
+    }
+
+    /**
+     * Reads a run back from its {@code results.json}, so its report can be drawn again, e.g. by a
+     * newer version whose verdicts or charts changed.
+     *
+     * @throws IOException when the file cannot be read or is not a lab run's results
+     */
+    public static LabResults read(Path resultsJson) throws IOException {
+        try {
+            return new ObjectMapper()
+                    .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+                    .readValue(resultsJson.toFile(), LabResults.class);
+        } catch (JsonProcessingException | NullPointerException | IllegalArgumentException e) {
+            throw new IOException(resultsJson + " is not a lab run's results.json: " + e.getMessage(), e);
+        }
     }
 
     /** The seed's claims about the strategies, each with the verdict this run gives it. */

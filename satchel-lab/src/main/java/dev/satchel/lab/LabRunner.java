@@ -55,10 +55,9 @@ public final class LabRunner {
                 sleepUntil(phaseStart);
             }
             progress.phase(strategy.label() + ": measuring", settings.seconds());
-            Optional<Fault> fault = Fault.of(cluster, settings);
-            Thread faults = fault.isPresent()
-                    ? startFaults(fault.get(), settings, recorder, phaseStart, progress, notes)
-                    : null;
+            List<Step> script = script(cluster, settings);
+            Thread faults =
+                    script.isEmpty() ? null : startFaults(script, settings, recorder, phaseStart, progress, notes);
             for (int s = 1; s <= settings.seconds(); s++) {
                 sleepUntil(phaseStart + TimeUnit.SECONDS.toNanos(s));
                 long[] t = recorder.totals();
@@ -68,7 +67,7 @@ public final class LabRunner {
             if (faults != null) {
                 faults.join(TimeUnit.SECONDS.toMillis(120));
             }
-            if (fault.isEmpty()) {
+            if (script.isEmpty()) {
                 notes.add(
                         settings.killsTheStore()
                                 ? "no fault was injected: the lab has no store server of its own to kill here"
@@ -80,32 +79,74 @@ public final class LabRunner {
         }
     }
 
-    /** What the fault does: kill a target and start it again, named for the report. */
-    private record Fault(String target, String killAction, String startAction, Runnable kill, Runnable start) {
-        static Optional<Fault> of(LabCluster cluster, LabSettings settings) {
-            if (settings.killsANode() && !cluster.nodes().isEmpty()) {
-                String node = cluster.nodes().get(0);
-                return Optional.of(
-                        new Fault(node, "kill", "start", () -> cluster.kill(node), () -> cluster.start(node)));
+    /**
+     * One step of a fault's script: the event recorded before it acts, the one recorded once it
+     * has returned (e.g. {@code serving} after a start), and the pause before the next step.
+     */
+    record Step(String action, String target, Runnable act, Optional<String> done, Duration pause, String told) {}
+
+    /** What the fault setting does to this cluster, step by step; empty when it does nothing here. */
+    static List<Step> script(LabCluster cluster, LabSettings settings) {
+        Duration down = Duration.ofSeconds(settings.downSeconds());
+        List<Step> steps = new ArrayList<>();
+        if (settings.killsANode() && !cluster.nodes().isEmpty()) {
+            String node = cluster.nodes().get(0);
+            steps.add(new Step(
+                    "kill", node, () -> cluster.kill(node), Optional.empty(), down, "killed " + node + " (SIGKILL)"));
+            steps.add(new Step(
+                    "start",
+                    node,
+                    () -> cluster.start(node),
+                    Optional.of("serving"),
+                    Duration.ZERO,
+                    "started " + node + " again"));
+        } else if (settings.killsTheStore() && cluster.killableStore().isPresent()) {
+            String store = cluster.killableStore().get();
+            steps.add(new Step(
+                    "kill-store", store, cluster::killStore, Optional.empty(), down, "killed " + store + " (SIGKILL)"));
+            steps.add(new Step(
+                    "start-store",
+                    store,
+                    cluster::startStore,
+                    Optional.of("serving"),
+                    Duration.ZERO,
+                    "started " + store + " again"));
+        } else if (settings.rollsTheNodes()) {
+            for (String node : cluster.nodes()) {
+                steps.add(
+                        new Step("drain", node, () -> cluster.drain(node), Optional.empty(), down, "drained " + node));
+                steps.add(new Step(
+                        "stop",
+                        node,
+                        () -> cluster.stop(node),
+                        Optional.of("stopped"),
+                        Duration.ZERO,
+                        "stopped " + node + " (SIGTERM)"));
+                steps.add(new Step(
+                        "start",
+                        node,
+                        () -> cluster.start(node),
+                        Optional.of("serving"),
+                        Duration.ZERO,
+                        "started " + node + " again"));
+                steps.add(new Step(
+                        "enable",
+                        node,
+                        () -> cluster.enable(node),
+                        Optional.empty(),
+                        SETTLE,
+                        "enabled " + node + " at the balancer"));
             }
-            if (settings.killsTheStore() && cluster.killableStore().isPresent()) {
-                return Optional.of(new Fault(
-                        cluster.killableStore().get(),
-                        "kill-store",
-                        "start-store",
-                        cluster::killStore,
-                        cluster::startStore));
-            }
-            return Optional.empty();
         }
+        return steps;
     }
 
     /**
-     * Kills the target at the fault time and starts it again after the down time, on a thread of
-     * its own so the load never waits for a process to die or start.
+     * Plays the fault's script from the fault time, on a thread of its own so the load never waits
+     * for a process to die or start.
      */
     private static Thread startFaults(
-            Fault fault,
+            List<Step> script,
             LabSettings settings,
             RunRecorder recorder,
             long phaseStart,
@@ -114,17 +155,16 @@ public final class LabRunner {
         Thread t = new Thread(
                 () -> {
                     try {
-                        long killAt = phaseStart + TimeUnit.SECONDS.toNanos(settings.faultAtSeconds());
-                        sleepUntil(killAt);
-                        long window = TimeUnit.SECONDS.toNanos(settings.downSeconds()) + SETTLE.toNanos();
-                        recorder.fault(System.nanoTime(), fault.killAction(), fault.target(), window);
-                        fault.kill().run();
-                        progress.note("killed " + fault.target() + " (SIGKILL)");
-                        sleepUntil(killAt + TimeUnit.SECONDS.toNanos(settings.downSeconds()));
-                        recorder.fault(System.nanoTime(), fault.startAction(), fault.target(), window);
-                        fault.start().run();
-                        recorder.fault(System.nanoTime(), "serving", fault.target(), window);
-                        progress.note("started " + fault.target() + " again");
+                        sleepUntil(phaseStart + TimeUnit.SECONDS.toNanos(settings.faultAtSeconds()));
+                        for (Step step : script) {
+                            recorder.fault(System.nanoTime(), step.action(), step.target());
+                            step.act().run();
+                            step.done().ifPresent(d -> recorder.fault(System.nanoTime(), d, step.target()));
+                            progress.note(step.told());
+                            long next = System.nanoTime() + step.pause().toNanos();
+                            sleepUntil(next);
+                        }
+                        recorder.faultsOver(System.nanoTime() + SETTLE.toNanos());
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     } catch (RuntimeException e) {

@@ -15,7 +15,8 @@ import java.util.Objects;
  * @param warmupSeconds load before measuring, not recorded
  * @param seconds the measured phase
  * @param fault {@code kill} (SIGKILL a node, start it again later), {@code kill-store} (SIGKILL the
- *     central store's server, start it again later) or {@code none}
+ *     central store's server, start it again later), {@code rolling} (drain, stop gracefully and
+ *     start each node in turn, as a deploy does) or {@code none}
  * @param faultAtSeconds when in the measured phase the fault strikes
  * @param downSeconds how long the killed node stays down
  * @param seed the random seed the shoppers' choices come from
@@ -44,6 +45,11 @@ public record LabSettings(
     /** Whether a node is killed in the measured phase. */
     public boolean killsANode() {
         return fault.equals("kill");
+    }
+
+    /** Whether every node is drained, stopped and started again in turn (a rolling deploy). */
+    public boolean rollsTheNodes() {
+        return fault.equals("rolling");
     }
 
     /** Whether the central store's server is killed in the measured phase. */

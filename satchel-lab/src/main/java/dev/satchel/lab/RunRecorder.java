@@ -125,13 +125,19 @@ final class RunRecorder {
         }
     }
 
-    /** A fault struck now; the first one opens the fault window, which lasts {@code window}. */
-    synchronized void fault(long nowNanos, String action, String target, long windowNanos) {
+    /** A fault struck now, or a step of one; the first opens the fault window. */
+    synchronized void fault(long nowNanos, String action, String target) {
         long since = nowNanos - phaseStartNanos;
         faults.add(new FaultEvent(TimeUnit.NANOSECONDS.toMillis(since), action, target));
         if (faultFromNanos == Long.MAX_VALUE) {
             faultFromNanos = since;
-            faultUntilNanos = since + windowNanos;
+        }
+    }
+
+    /** The fault window closes at {@code untilNanos}: requests due later count as steady again. */
+    synchronized void faultsOver(long untilNanos) {
+        if (faultFromNanos != Long.MAX_VALUE) {
+            faultUntilNanos = untilNanos - phaseStartNanos;
         }
     }
 

@@ -241,7 +241,9 @@ final class ShopperLoad {
             boolean ok = status >= 200 && status < 300;
             recorder.request(due, done, ok, servedBy, cookieBytes, setCookieBytes);
             if (!ok) {
-                boolean mayHaveApplied = change.isPresent() && (status == 502 || status == 504);
+                // A 5xx to a write does not say the write did not happen: a store that applied it
+                // and died before answering gives the same 503 as one that never saw it.
+                boolean mayHaveApplied = change.isPresent() && status >= 500;
                 change.ifPresent(checker::unknownOutcome);
                 recorder.anomaly(
                         due,

@@ -1,6 +1,7 @@
 package dev.satchel.lab;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -161,5 +162,22 @@ class LabReportTest {
                 .containsExactly("memory", "replicated", "primary-backup", "redis", "sql", "cookie");
         assertThat(back).isEqualTo(results);
         assertThat(read("results.json")).contains("\n  \"startedAt\"");
+    }
+
+    @Test
+    void aReportIsDrawnAgainFromItsResultsAndAnythingElseIsRefusedByName() throws IOException {
+        LabResults results = LabFixtures.results();
+        LabReport.write(results, dir);
+        assertThat(LabReport.read(dir.resolve("results.json"))).isEqualTo(results);
+
+        Path notResults = dir.resolve("other.json");
+        java.nio.file.Files.writeString(notResults, "{\"runs\": 7}");
+        assertThatThrownBy(() -> LabReport.read(notResults))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("is not a lab run's results.json");
+        java.nio.file.Files.writeString(notResults, "not json at all");
+        assertThatThrownBy(() -> LabReport.read(notResults))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("is not a lab run's results.json");
     }
 }

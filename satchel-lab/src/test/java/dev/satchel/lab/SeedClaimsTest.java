@@ -188,6 +188,11 @@ class SeedClaimsTest {
                 LabFixtures.results(),
                 LabFixtures.run("redis", "round-robin").p50(900).build());
         assertThat(claim(faster, STORE).evidence()).startsWith("redis p50 -0.2 ms");
+        assertThat(claim(faster, STORE).verdictWords()).isEqualTo("holds: sql +1.9 ms at p50");
+        LabResults bothFaster = replacing(
+                faster, LabFixtures.run("sql", "round-robin").p50(1_000).build());
+        assertThat(claim(bothFaster, STORE).verdict()).isEqualTo(Verdict.NOT_SEEN);
+        assertThat(claim(bothFaster, STORE).evidence()).endsWith("smaller than this run's noise.");
 
         assertThat(claim(without(LabFixtures.results(), "memory"), STORE).verdict())
                 .isEqualTo(Verdict.NOT_MEASURED);
