@@ -172,6 +172,7 @@ final class LabCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        prepareOut();
         if (reportFrom != null) {
             return redraw();
         }
@@ -199,7 +200,13 @@ final class LabCommand implements Callable<Integer> {
         PrintWriter console = spec.commandLine().getOut();
         quietLogs();
         ConsoleProgress progress = new ConsoleProgress(console, System.console() != null);
-        PrivateDataDir.open(dataDir);
+        try {
+            PrivateDataDir.open(dataDir);
+        } catch (java.io.UncheckedIOException e) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "--data-dir: " + e.getMessage() + " (" + e.getCause().getMessage() + ")");
+        }
         String startedAt = Instant.now().toString();
         List<StrategyRun> runs = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
@@ -268,6 +275,22 @@ final class LabCommand implements Callable<Integer> {
         console.println("        " + out.toAbsolutePath().resolve("summary.md"));
         console.flush();
         return runs.isEmpty() ? 1 : 0;
+    }
+
+    /** The report's folder is made first, so a run of several minutes never ends unable to write it. */
+    private void prepareOut() {
+        if (java.nio.file.Files.exists(out) && !java.nio.file.Files.isDirectory(out)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--out " + out + " is a file, not a folder");
+        }
+        try {
+            java.nio.file.Files.createDirectories(out);
+            if (!java.nio.file.Files.isWritable(out)) {
+                throw new java.io.IOException("not writable");
+            }
+        } catch (java.io.IOException e) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--out " + out + ": cannot write a report there (" + e.getMessage() + ")");
+        }
     }
 
     private int redraw() throws java.io.IOException {
