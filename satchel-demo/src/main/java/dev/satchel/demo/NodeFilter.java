@@ -6,6 +6,7 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.EOFException;
 import java.io.IOException;
 import org.slf4j.Logger;
@@ -26,13 +27,18 @@ final class NodeFilter implements Filter {
 
     @Override
     public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain) throws IOException {
-        HttpServletResponse response = (HttpServletResponse) res;
-        response.setHeader("X-Served-By", nodeName);
-        response.setHeader("X-Content-Type-Options", "nosniff");
-        response.setHeader("Referrer-Policy", "no-referrer");
-        response.setHeader("Cache-Control", "no-store");
+        // A filter further in (the session filter answering 503 when the store is down) resets the
+        // response; the node's name and its security headers must survive that.
+        HttpServletResponse response = new HttpServletResponseWrapper((HttpServletResponse) res) {
+            @Override
+            public void reset() {
+                super.reset();
+                nameTheNode(this);
+            }
+        };
+        nameTheNode(response);
         try {
-            chain.doFilter(req, res);
+            chain.doFilter(req, response);
         } catch (IOException | ServletException | RuntimeException e) {
             if (clientWentAway(e)) {
                 // Routine (an aborted upload, say), and no answer can reach the client: one line, no trace.
@@ -42,10 +48,16 @@ final class NodeFilter implements Filter {
             LOG.error("unexpected failure serving a request", e);
             if (!response.isCommitted()) {
                 response.reset();
-                response.setHeader("X-Served-By", nodeName);
                 JsonIo.error(response, 500, "internal_error", "the server failed; the failure was logged");
             }
         }
+    }
+
+    private void nameTheNode(HttpServletResponse response) {
+        response.setHeader("X-Served-By", nodeName);
+        response.setHeader("X-Content-Type-Options", "nosniff");
+        response.setHeader("Referrer-Policy", "no-referrer");
+        response.setHeader("Cache-Control", "no-store");
     }
 
     /** Jetty reports a client that hung up mid-body as an EOFException, possibly wrapped. */

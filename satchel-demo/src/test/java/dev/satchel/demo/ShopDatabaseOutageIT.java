@@ -46,6 +46,10 @@ class ShopDatabaseOutageIT {
                 long start = System.nanoTime();
                 HttpResponse<String> down = send(node.uri(), "GET", "/api/cart", null, cookie);
                 assertThat(down.statusCode()).isEqualTo(503);
+                // The store's 503 is the node's answer too: named, and as uncacheable as any other.
+                assertThat(down.headers().firstValue("X-Served-By")).contains("node-a");
+                assertThat(down.headers().firstValue("Cache-Control")).contains("no-store");
+                assertThat(down.headers().firstValue("X-Content-Type-Options")).contains("nosniff");
                 assertThat(down.headers().firstValue("Content-Type"))
                         .hasValueSatisfying(t -> assertThat(t).contains("json"));
                 assertThat(down.body())
