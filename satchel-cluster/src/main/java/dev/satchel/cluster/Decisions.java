@@ -4,6 +4,7 @@ import dev.satchel.core.SessionStore.SaveOutcome;
 import dev.satchel.core.SessionStoreUnavailableException;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.jgroups.Address;
@@ -27,25 +28,54 @@ final class Decisions {
     private Decisions() {}
 
     /**
+     * How long a conditional save waits for a decider that answers "not yet": a node that joined
+     * ranks first for some sessions before its pull of them ends (about a second on two cores),
+     * and a save that waits for it beats one answered 503.
+     */
+    static final Duration DECIDER_WAIT = Duration.ofSeconds(2);
+
+    private static final long FIRST_PAUSE_MILLIS = 10;
+    private static final long LONGEST_PAUSE_MILLIS = 200;
+
+    /**
      * Runs a conditional save on its decider by this node's view: {@code here} when this node is
      * it, else {@code forward}. Each answers empty when the node turned out not to decide it, with
-     * nothing applied; then the decider is looked up once more, since the view may have changed
-     * meanwhile, and after that the save fails.
+     * nothing applied; then the decider is looked up again, at once the first time (the view may
+     * have changed meanwhile), then after growing pauses for up to {@link #DECIDER_WAIT} (a joiner
+     * still receiving its sessions), and after that the save fails. Asking again is safe because
+     * an empty answer applied nothing.
      */
     static SaveOutcome decide(
             Supplier<Address> decider,
             Address self,
             Supplier<Optional<SaveOutcome>> here,
             Function<Address, Optional<SaveOutcome>> forward) {
-        for (int attempt = 0; attempt < 2; attempt++) {
+        long deadline = System.nanoTime() + DECIDER_WAIT.toNanos();
+        long pause = FIRST_PAUSE_MILLIS;
+        for (int attempt = 0; ; attempt++) {
             Address node = decider.get();
             Optional<SaveOutcome> outcome = node.equals(self) ? here.get() : forward.apply(node);
             if (outcome.isPresent()) {
                 return outcome.get();
             }
+            if (attempt == 0) {
+                continue;
+            }
+            if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pause) > deadline) {
+                break;
+            }
+            try {
+                Thread.sleep(pause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            pause = Math.min(pause * 2, LONGEST_PAUSE_MILLIS);
         }
         throw new SessionStoreUnavailableException(
-                "the node deciding the session changed while a conditional save was decided; nothing was applied",
+                "the node deciding the session did not take the conditional save within "
+                        + DECIDER_WAIT.toSeconds() + " s (its view changed, or it is still receiving its sessions);"
+                        + " nothing was applied",
                 null);
     }
 
