@@ -64,6 +64,9 @@ final class HtmlPage {
                 .append(Html.escape(ReportText.settingsLine(results.settings())))
                 .append(".</p>\n");
 
+        h.append("<h2>The seed&#39;s claims</h2>\n");
+        claims(h, claims);
+
         h.append("<h2>Strategies</h2>\n");
         if (results.runs().isEmpty()) {
             h.append("<p>No strategy ran.</p>\n");
@@ -72,9 +75,6 @@ final class HtmlPage {
                     ReportText.STRATEGY_HEADERS,
                     results.runs().stream().map(ReportText::strategyCells).toList()));
         }
-
-        h.append("<h2>The seed&#39;s claims</h2>\n");
-        claims(h, claims);
 
         h.append("<h2>Steady latency</h2>\n");
         h.append("<p>Before the first fault (the whole phase when there was none).</p>\n");

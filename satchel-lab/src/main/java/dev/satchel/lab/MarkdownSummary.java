@@ -26,7 +26,16 @@ final class MarkdownSummary {
                 .append(line(ReportText.settingsLine(results.settings())))
                 .append(".\n\n");
 
-        md.append("## Strategies\n\n");
+        // The claims first: they are what a reader came to settle; the figures behind them follow.
+        md.append("## The seed's claims\n\n");
+        List<String> headers = List.of("claim", "tested by", "verdict", "evidence");
+        row(md, headers);
+        separator(md, headers.size());
+        for (SeedClaim c : claims) {
+            row(md, List.of(c.claim(), c.testedBy(), c.verdictWords(), c.evidence()));
+        }
+
+        md.append("\n## Strategies\n\n");
         row(md, ReportText.STRATEGY_HEADERS);
         separator(md, ReportText.STRATEGY_HEADERS.size());
         for (StrategyRun r : results.runs()) {
@@ -34,14 +43,6 @@ final class MarkdownSummary {
         }
         if (results.runs().isEmpty()) {
             md.append("\nNo strategy ran.\n");
-        }
-
-        md.append("\n## The seed's claims\n\n");
-        List<String> headers = List.of("claim", "tested by", "verdict", "evidence");
-        row(md, headers);
-        separator(md, headers.size());
-        for (SeedClaim c : claims) {
-            row(md, List.of(c.claim(), c.testedBy(), c.verdictWords(), c.evidence()));
         }
 
         if (!results.skipped().isEmpty()) {

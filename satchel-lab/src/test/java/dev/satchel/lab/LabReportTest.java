@@ -180,4 +180,15 @@ class LabReportTest {
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("is not a lab run's results.json");
     }
+
+    @Test
+    void bothPagesOpenWithTheSeedsClaimsBeforeTheFigures() throws IOException {
+        LabReport.write(LabFixtures.results(), dir);
+        String summary = read("summary.md");
+        assertThat(summary.indexOf("## The seed's claims")).isPositive().isLessThan(summary.indexOf("## Strategies"));
+        String html = read("index.html");
+        assertThat(html.indexOf("<h2>The seed&#39;s claims</h2>"))
+                .isPositive()
+                .isLessThan(html.indexOf("<h2>Strategies</h2>"));
+    }
 }
