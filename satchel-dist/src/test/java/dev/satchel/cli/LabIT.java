@@ -151,6 +151,51 @@ class LabIT {
     }
 
     /**
+     * The report opens in a real browser, offline: headless Chromium (installed by {@code .ci/run})
+     * loads {@code index.html} from disk and the DOM it built holds the claims table and the charts.
+     */
+    @Test
+    void theReportRendersInHeadlessChromium() throws Exception {
+        Path chromium = Path.of("/usr/bin/chromium");
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                Files.isExecutable(chromium), "Debian's chromium is not installed (apt-get install chromium)");
+        Path profile = Files.createTempDirectory("satchel-lab-chromium");
+        Process browser = new ProcessBuilder(
+                        chromium.toString(),
+                        "--headless",
+                        "--no-sandbox",
+                        "--disable-gpu",
+                        "--disable-background-networking",
+                        "--disable-component-update",
+                        "--disable-sync",
+                        "--no-first-run",
+                        "--user-data-dir=" + profile,
+                        "--dump-dom",
+                        out.resolve("index.html").toUri().toString())
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        var dom = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(browser.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return "";
+            }
+        });
+        boolean ended = browser.waitFor(60, TimeUnit.SECONDS);
+        if (!ended) {
+            browser.destroyForcibly();
+        }
+        String rendered = dom.get(10, TimeUnit.SECONDS);
+        assertThat(ended).as("chromium ended").isTrue();
+        assertThat(rendered)
+                .contains("The seed's claims", "Sticky sessions lose the sessions of a crashed server", "</svg>")
+                .doesNotContain("NaN");
+        assertThat(rendered.split("<svg", -1).length - 1)
+                .as("charts: the latency bars and one timeline per strategy")
+                .isGreaterThanOrEqualTo(4);
+    }
+
+    /**
      * The Redis server killed and started again: kept in memory only, the shoppers who come back
      * find their carts gone, and the report says the seed's claim holds; with an append-only file
      * flushed on every write, nobody loses anything.
