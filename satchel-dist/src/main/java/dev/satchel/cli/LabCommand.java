@@ -42,8 +42,8 @@ import picocli.CommandLine.Spec;
                     + " the routing it needs. Shoppers arrive on a fixed schedule (open loop): latency counts"
                     + " from when a request was due. Redis runs on a redis-server the lab starts (skipped,"
                     + " and said so, when none is on the PATH); SQL on PostgreSQL at 127.0.0.1:5432 when it"
-                    + " answers, else on an embedded H2 database. With the defaults it takes about a minute"
-                    + " per strategy.",
+                    + " answers, else on an embedded H2 database. With the defaults it takes a little over a"
+                    + " minute per strategy: about seven minutes for all six on two cores.",
             ""
         })
 final class LabCommand implements Callable<Integer> {
