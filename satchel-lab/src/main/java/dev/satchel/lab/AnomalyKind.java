@@ -10,11 +10,12 @@ public enum AnomalyKind {
     STALE_READ("stale read", "the cart equals a state older than the last acknowledged one"),
     /** A session ended by logout opened again with the cookie it had before. */
     RESURRECTED("resurrected after logout", "the cookie from before a logout opened the old cart again"),
-    /** The request failed: a 5xx, a timeout, or a refused connection. */
-    ERROR("error", "a 5xx, a timeout or a refused connection"),
-    /** A write whose answer never came: it may or may not have happened. */
+    /** A request that failed and changed nothing: a read that failed, or a write refused with a 4xx. */
+    ERROR("error", "a read answered 5xx, timed out or refused, or a write refused with a 4xx"),
+    /** A write answered 5xx, or whose answer never came: it may or may not have happened. */
     INDETERMINATE(
-            "indeterminate write", "a write whose connection died before the answer: it may or may not have applied");
+            "indeterminate write",
+            "a write answered 5xx, or whose connection died before the answer: it may or may not have applied");
 
     private final String label;
     private final String meaning;
