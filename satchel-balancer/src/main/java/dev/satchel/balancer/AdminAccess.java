@@ -13,8 +13,9 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * Who may use the admin API: a caller holding the bearer token, from a tool rather than a web page.
- * Only {@code GET /health} is open, so a supervisor can probe liveness without the secret.
+ * Who may use the admin API: a caller holding the bearer token, from a tool or the live view's own
+ * page rather than some other web page. Only {@code GET /health} (so a supervisor can probe
+ * liveness without the secret) and the read-only live view are open.
  */
 final class AdminAccess {
     /** The one path answered without the token; it says only that the balancer is up. */
@@ -30,7 +31,7 @@ final class AdminAccess {
 
     /** Whether the request may go on; otherwise the refusal to send. */
     Optional<FullHttpResponse> refusal(HttpRequest req, String path) {
-        if (path.equals(HEALTH_PATH) && req.method().equals(HttpMethod.GET)) {
+        if (req.method().equals(HttpMethod.GET) && (path.equals(HEALTH_PATH) || LiveView.isOpen(path))) {
             return Optional.empty();
         }
         String auth = req.headers().get(HttpHeaderNames.AUTHORIZATION);
@@ -41,10 +42,11 @@ final class AdminAccess {
             return Optional.of(unauthorized(CHALLENGE + ", error=\"invalid_token\"", "the admin token is wrong"));
         }
         if (changesState(req.method())) {
-            // The API serves no pages, so any Origin or Sec-Fetch-Site but "none" is a page of some
-            // other site trying its luck: CSRF, DNS rebinding. curl and scripts send neither.
-            String fetchSite = req.headers().get("Sec-Fetch-Site");
-            if (req.headers().contains(HttpHeaderNames.ORIGIN) || (fetchSite != null && !fetchSite.equals("none"))) {
+            // The only page allowed to call is the live view, served from this very origin; any
+            // other Origin or Sec-Fetch-Site is a page of some other site trying its luck: CSRF, DNS
+            // rebinding. curl and scripts send neither. (A rebound name passes this check as its own
+            // origin, but its page never holds the token, which the viewer types into our page.)
+            if (!fromNoPageOrOwnPage(req)) {
                 return Optional.of(ErrorResponses.json(
                         HttpResponseStatus.FORBIDDEN, "cross_origin", "the admin API takes no calls from web pages"));
             }
@@ -57,6 +59,18 @@ final class AdminAccess {
             }
         }
         return Optional.empty();
+    }
+
+    /** A tool (no Origin, no Sec-Fetch-Site but "none"), or the live view's page on this origin. */
+    private static boolean fromNoPageOrOwnPage(HttpRequest req) {
+        String origin = req.headers().get(HttpHeaderNames.ORIGIN);
+        String fetchSite = req.headers().get("Sec-Fetch-Site");
+        if (origin == null) {
+            return fetchSite == null || fetchSite.equals("none");
+        }
+        String host = req.headers().get(HttpHeaderNames.HOST);
+        boolean sameOrigin = host != null && origin.equalsIgnoreCase("http://" + host.strip());
+        return sameOrigin && (fetchSite == null || fetchSite.equals("same-origin"));
     }
 
     private boolean presents(String authorization) {

@@ -18,14 +18,15 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /**
  * The admin API, JSON over HTTP on its own port: list nodes, drain and enable them, add and remove
- * them, and in demo mode kill and start their processes; plus Prometheus metrics. Every call but
- * {@code GET /health} needs the bearer token ({@link AdminAccess}). Stateless and shared by every
- * admin connection.
+ * them, and in demo mode kill and start their processes; plus Prometheus metrics and the read-only
+ * {@link LiveView}. Every call but {@code GET /health} and the live view's needs the bearer token
+ * ({@link AdminAccess}). Stateless and shared by every admin connection.
  */
 @ChannelHandler.Sharable
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -50,7 +51,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             res = ErrorResponses.json(HttpResponseStatus.BAD_REQUEST, "malformed_request", "cannot parse the request");
         } else {
             try {
-                res = route(req);
+                res = route(req, clientIp(ctx));
             } catch (IllegalArgumentException | IllegalStateException e) {
                 res = ErrorResponses.json(HttpResponseStatus.BAD_REQUEST, "bad_request", e.getMessage());
             }
@@ -63,7 +64,13 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
     }
 
-    private FullHttpResponse route(FullHttpRequest req) throws IOException {
+    private static String clientIp(ChannelHandlerContext ctx) {
+        return ctx.channel().remoteAddress() instanceof InetSocketAddress a
+                ? a.getAddress().getHostAddress()
+                : "unknown";
+    }
+
+    private FullHttpResponse route(FullHttpRequest req, String clientIp) throws IOException {
         String path = req.uri().split("\\?", 2)[0];
         HttpMethod method = req.method();
         Optional<FullHttpResponse> refused = access.refusal(req, path);
@@ -72,6 +79,16 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         if (path.equals(AdminAccess.HEALTH_PATH) && method.equals(HttpMethod.GET)) {
             return json(HttpResponseStatus.OK, JSON.createObjectNode().put("status", "UP"));
+        }
+        if (method.equals(HttpMethod.GET)) {
+            Optional<FullHttpResponse> asset = LiveView.asset(path);
+            if (asset.isPresent()) {
+                return asset.get();
+            }
+            if (path.equals(LiveView.STATE_PATH)) {
+                return LiveView.withPageHeaders(
+                        json(HttpResponseStatus.OK, LiveView.state(proxy, control.isPresent(), req, clientIp)));
+            }
         }
         if (path.equals("/metrics") && method.equals(HttpMethod.GET)) {
             return text(meters.scrape(), "text/plain; version=0.0.4");

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
@@ -32,6 +33,8 @@ final class Node {
     final LongAdder requests = new LongAdder();
     final LongAdder redispatches = new LongAdder();
     final LongAdder failures = new LongAdder();
+    /** Sessions the node said it held in its last health answer; negative when it did not say. */
+    private volatile long sessionsHeld = -1;
     /** Response counters by status class, 1xx to 5xx, filled lazily by ProxyMetrics. */
     final Counter[] responseCounters = new Counter[5];
 
@@ -103,5 +106,15 @@ final class Node {
             healthy = false;
             LOG.warn("node {} marked down ({} failed checks)", name(), fall);
         }
+    }
+
+    /** What the node's last health answer said it held, for the live view. */
+    void reportedSessions(OptionalLong held) {
+        sessionsHeld = held.orElse(-1);
+    }
+
+    OptionalLong sessionsHeld() {
+        long held = sessionsHeld;
+        return held < 0 ? OptionalLong.empty() : OptionalLong.of(held);
     }
 }

@@ -38,6 +38,46 @@ final class Router {
         };
     }
 
+    /**
+     * Where this request would go now and why, without taking a turn of round-robin: the live
+     * view's "you are served by". Empty node when the policy spreads requests or nothing pins them yet.
+     */
+    ViewerRoute preview(HttpRequest request, String clientIp) {
+        return switch (config.policy) {
+            case ROUND_ROBIN, LEAST_CONNECTIONS -> new ViewerRoute(
+                    Optional.empty(), config.policy.label() + ": each request may go to a different node");
+            case IP_HASH -> first(hashed(clientIp), "the hash of your address " + clientIp);
+            case SESSION_HASH -> sessionId(request)
+                    .map(id -> first(hashed(id.value()), "the hash of your session id"))
+                    .orElseGet(() -> new ViewerRoute(Optional.empty(), "no session cookie yet"));
+            case STICKY_COOKIE -> {
+                Optional<String> pinned = cookie(request, config.affinityCookie).flatMap(affinity::nodeOf);
+                if (pinned.isEmpty()) {
+                    pinned = cookie(request, config.sessionCookie).flatMap(SessionId::routeOf);
+                }
+                if (pinned.isEmpty()) {
+                    yield new ViewerRoute(Optional.empty(), "no affinity cookie yet");
+                }
+                Optional<Node> node = pinned.flatMap(nodes::find).filter(Node::takesPinnedClients);
+                yield node.isPresent()
+                        ? new ViewerRoute(node.map(Node::name), "your affinity cookie")
+                        : new ViewerRoute(
+                                Optional.empty(),
+                                "your cookie pins you to " + pinned.get()
+                                        + ", which is down: you move on your next request");
+            }
+        };
+    }
+
+    private static ViewerRoute first(List<Node> ranked, String how) {
+        return ranked.isEmpty()
+                ? new ViewerRoute(Optional.empty(), "no node is up")
+                : new ViewerRoute(Optional.of(ranked.get(0).name()), how);
+    }
+
+    /** The node a viewer's requests go to, if one, and how the policy chose it. */
+    record ViewerRoute(Optional<String> node, String how) {}
+
     /** Nodes taking new clients, in round-robin or least-connections order. */
     List<Node> spread(Policy balance) {
         List<Node> up = new ArrayList<>();

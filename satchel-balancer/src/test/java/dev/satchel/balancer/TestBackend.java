@@ -24,6 +24,9 @@ final class TestBackend implements AutoCloseable {
     final Map<String, AtomicInteger> paths = new ConcurrentHashMap<>();
 
     volatile boolean healthy = true;
+    /** What a healthy node's health check answers. */
+    volatile String healthBody = "ok";
+
     private HttpServer server;
 
     TestBackend(String name) throws IOException {
@@ -55,7 +58,7 @@ final class TestBackend implements AutoCloseable {
     private void handle(HttpExchange ex) throws IOException {
         String path = ex.getRequestURI().getPath();
         if (path.equals("/health")) {
-            respond(ex, healthy ? 200 : 503, healthy ? "ok" : "sick");
+            respond(ex, healthy ? 200 : 503, healthy ? healthBody : "sick");
             return;
         }
         requests.incrementAndGet();

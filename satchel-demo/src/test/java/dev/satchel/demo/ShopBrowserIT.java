@@ -3,6 +3,7 @@ package dev.satchel.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.satchel.core.memory.MemorySessionStore;
+import dev.satchel.testkit.HeadlessChromium;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,21 +39,13 @@ class ShopBrowserIT {
     void start() throws Exception {
         store = MemorySessionStore.builder().build();
         node = ShopNode.start(ShopConfig.of("node-b1", 0, Files.createTempDirectory("satchel-browser")), store);
+        HeadlessChromium.requireInstalled(HeadlessChromium.DRIVER);
         ChromeOptions options = new ChromeOptions()
-                .setBinary("/usr/bin/chromium")
-                .addArguments(
-                        "--headless=new",
-                        "--no-sandbox",
-                        "--disable-gpu",
-                        "--disable-dev-shm-usage",
-                        "--disable-background-networking",
-                        "--disable-component-update",
-                        "--disable-sync",
-                        "--no-first-run",
-                        "--window-size=1000,800",
-                        "--user-data-dir=" + Files.createTempDirectory("satchel-chromium"));
+                .setBinary(HeadlessChromium.BINARY.toFile())
+                .addArguments(HeadlessChromium.flags(Files.createTempDirectory("satchel-chromium")))
+                .addArguments("--window-size=1000,800");
         ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(Path.of("/usr/bin/chromedriver").toFile())
+                .usingDriverExecutable(HeadlessChromium.DRIVER.toFile())
                 .usingAnyFreePort()
                 .build();
         browser = new ChromeDriver(service, options);

@@ -6,6 +6,7 @@ import dev.satchel.balancer.NodeAddress;
 import dev.satchel.cookie.SealedCookieSessions;
 import dev.satchel.demo.PrivateDataDir;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,7 +33,9 @@ import picocli.CommandLine.Spec;
             "",
             "The balancer listens on --port (8080), its admin API on --admin-port (8081),",
             "and --nodes shop nodes (3) run as separate JVM processes on ports 9001 and up.",
-            "Kill a node from the admin API and watch what happens to its sessions.",
+            "Kill a node from the admin API, or from the live view at /live on the admin",
+            "port (nodes, sessions held, requests/s, your node; buttons need the token),",
+            "and watch what happens to its sessions.",
             "Ctrl-C stops every process it started.",
             "",
             "The admin API needs a bearer token: unless --admin-token-file or",
@@ -210,7 +213,9 @@ final class DemoCommand implements Callable<Integer> {
         }
         out.println();
         out.println("Open " + site + "/ in a browser: sign up, log in, fill a cart; each response names");
-        out.println("its node in X-Served-By. Then watch a node die:");
+        out.println("its node in X-Served-By. Watch the cluster live, and kill, start or drain nodes there");
+        out.println("(it asks for the admin token the curl lines below send): " + liveView(b));
+        out.println("Or from a shell:");
         out.println("  " + get + admin + "/api/nodes");
         out.println("  " + post + admin + "/api/nodes/node-1/kill     # SIGKILL, like a crash");
         out.println("  " + post + admin + "/api/nodes/node-1/start");
@@ -237,6 +242,16 @@ final class DemoCommand implements Callable<Integer> {
         }
         out.println("Press Ctrl-C to stop everything.");
         out.flush();
+    }
+
+    /**
+     * The live view's address. On loopback it names {@code localhost}, as the shop's address does,
+     * so the browser sends the page the shop's cookies and it can show the viewer's node.
+     */
+    static String liveView(Balancer b) {
+        InetSocketAddress admin = b.adminAddress();
+        String host = admin.getAddress().isLoopbackAddress() ? "localhost" : admin.getHostString();
+        return "http://" + host + ":" + admin.getPort() + "/live";
     }
 
     /** A path as one sh word, whatever it holds. */

@@ -91,6 +91,11 @@ final class LabClusterProcesses implements LabCluster, AutoCloseable {
         return URI.create("http://127.0.0.1:" + balancer.address().getPort());
     }
 
+    /** The balancer's live view; read-only here, as the lab keeps its admin token to itself. */
+    String liveView() {
+        return DemoCommand.liveView(balancer);
+    }
+
     @Override
     public String store() {
         return shownStore;

@@ -257,6 +257,7 @@ final class LabCommand implements Callable<Integer> {
                         strategy.routing(),
                         dataDir.toAbsolutePath())) {
                     storeServer = Optional.empty(); // the cluster closes it now
+                    progress.note("watch it live (read-only): " + cluster.liveView());
                     StrategyRun run = LabRunner.run(strategy, cluster, settings, progress);
                     runs.add(withNotes(run, notes));
                     progress.note(oneLine(run));

@@ -142,6 +142,19 @@ abstract class DemoClusterScenario {
 
     // ---- helpers --------------------------------------------------------------------------------
 
+    /** The balancer's port, its admin port, and this run's admin token, for a subclass's own test. */
+    static int port() {
+        return port;
+    }
+
+    static int adminPort() {
+        return adminPort;
+    }
+
+    static String adminToken() {
+        return adminToken;
+    }
+
     /** What the demo has printed so far, for a subclass that checks a store-specific line. */
     static List<String> demoOutput() {
         return List.copyOf(demoOut);

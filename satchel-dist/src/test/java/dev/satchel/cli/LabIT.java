@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.satchel.testkit.HeadlessChromium;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -156,22 +157,14 @@ class LabIT {
      */
     @Test
     void theReportRendersInHeadlessChromium() throws Exception {
-        Path chromium = Path.of("/usr/bin/chromium");
-        org.junit.jupiter.api.Assumptions.assumeTrue(
-                Files.isExecutable(chromium), "Debian's chromium is not installed (apt-get install chromium)");
+        HeadlessChromium.requireInstalled(HeadlessChromium.BINARY);
         Path profile = Files.createTempDirectory("satchel-lab-chromium");
-        Process browser = new ProcessBuilder(
-                        chromium.toString(),
-                        "--headless",
-                        "--no-sandbox",
-                        "--disable-gpu",
-                        "--disable-background-networking",
-                        "--disable-component-update",
-                        "--disable-sync",
-                        "--no-first-run",
-                        "--user-data-dir=" + profile,
-                        "--dump-dom",
-                        out.resolve("index.html").toUri().toString())
+        List<String> command = new ArrayList<>();
+        command.add(HeadlessChromium.BINARY.toString());
+        command.addAll(HeadlessChromium.flags(profile));
+        command.add("--dump-dom");
+        command.add(out.resolve("index.html").toUri().toString());
+        Process browser = new ProcessBuilder(command)
                 .redirectError(ProcessBuilder.Redirect.DISCARD)
                 .start();
         var dom = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
