@@ -25,6 +25,12 @@ import java.util.concurrent.TimeUnit;
  * API on a second port. Start one with {@link #start}; close it to stop both. Thread-safe.
  */
 public final class Balancer implements AutoCloseable {
+    /**
+     * The prefix of the name of every thread that moves the balancer's traffic, so a thread dump,
+     * or the lab measuring the balancer's CPU inside its own JVM, can tell them from the rest.
+     */
+    public static final String THREAD_NAME_PREFIX = "satchel-balancer";
+
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final Channel proxyChannel;

@@ -10,6 +10,7 @@ import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
 
 /** Linux's epoll transport when its native library loads, NIO otherwise; chosen once. */
 final class Transport {
@@ -18,7 +19,8 @@ final class Transport {
     private Transport() {}
 
     static EventLoopGroup group(int threads) {
-        return EPOLL ? new EpollEventLoopGroup(threads) : new NioEventLoopGroup(threads);
+        DefaultThreadFactory named = new DefaultThreadFactory(Balancer.THREAD_NAME_PREFIX);
+        return EPOLL ? new EpollEventLoopGroup(threads, named) : new NioEventLoopGroup(threads, named);
     }
 
     static Class<? extends ServerChannel> serverChannel() {

@@ -84,6 +84,24 @@ final class ClusterSupervisor implements NodeControl, AutoCloseable {
                         .toList());
     }
 
+    /** The ports the nodes' cluster stores listen on: the cluster's own, and failure detection's. */
+    List<Integer> clusterPorts() {
+        return nodes.values().stream()
+                .flatMap(a -> java.util.stream.Stream.of(clusterPort(a), clusterPort(a) + 100))
+                .toList();
+    }
+
+    /** The process id of each node running now, by name. */
+    synchronized Map<String, Long> livePids() {
+        Map<String, Long> pids = new LinkedHashMap<>();
+        processes.forEach((name, p) -> {
+            if (p.isAlive()) {
+                pids.put(name, p.pid());
+            }
+        });
+        return pids;
+    }
+
     List<NodeAddress> addresses() {
         return List.copyOf(nodes.values());
     }

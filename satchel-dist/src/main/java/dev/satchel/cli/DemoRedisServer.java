@@ -166,6 +166,43 @@ final class DemoRedisServer implements AutoCloseable {
         return "redis://127.0.0.1:" + port;
     }
 
+    int port() {
+        return port;
+    }
+
+    /** The server's process id while it runs. */
+    synchronized java.util.Optional<Long> pid() {
+        return process.isAlive() ? java.util.Optional.of(process.pid()) : java.util.Optional.empty();
+    }
+
+    /**
+     * The server's {@code total_commands_processed} ({@code INFO stats}), asked over one short
+     * connection in RESP; empty when it does not answer within a second.
+     */
+    java.util.OptionalLong commandsProcessed() {
+        try (Socket s = new Socket()) {
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 1000);
+            s.setSoTimeout(1000);
+            s.getOutputStream()
+                    .write("*2\r\n$4\r\nINFO\r\n$5\r\nstats\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            var in = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(s.getInputStream(), java.nio.charset.StandardCharsets.US_ASCII));
+            String head = in.readLine(); // $<length> of the bulk string
+            if (head == null || !head.startsWith("$")) {
+                return java.util.OptionalLong.empty();
+            }
+            for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+                if (line.startsWith("total_commands_processed:")) {
+                    return java.util.OptionalLong.of(
+                            Long.parseLong(line.substring(line.indexOf(':') + 1).strip()));
+                }
+            }
+            return java.util.OptionalLong.empty();
+        } catch (IOException | NumberFormatException e) {
+            return java.util.OptionalLong.empty();
+        }
+    }
+
     /** Stops the server (SIGTERM, then SIGKILL after 5 s). */
     @Override
     public synchronized void close() {

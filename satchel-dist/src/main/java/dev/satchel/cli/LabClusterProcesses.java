@@ -1,10 +1,14 @@
 package dev.satchel.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.satchel.balancer.Balancer;
 import dev.satchel.balancer.BalancerConfig;
 import dev.satchel.balancer.NodeAddress;
 import dev.satchel.balancer.Policy;
+import dev.satchel.lab.ClusterFootprint;
 import dev.satchel.lab.LabCluster;
+import dev.satchel.lab.StoreOperations;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -13,10 +17,21 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * One strategy's cluster for the lab: the shop nodes as separate JVMs ({@link ClusterSupervisor},
@@ -25,7 +40,9 @@ import java.util.Optional;
  */
 final class LabClusterProcesses implements LabCluster, AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+    private static final Pattern POSTGRES_URL = Pattern.compile("jdbc:postgresql://[^/:?]+(?::(\\d{1,5}))?(?:/|$)");
     private static final Duration STOP_GRACE = Duration.ofSeconds(30);
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient ADMIN =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -34,17 +51,19 @@ final class LabClusterProcesses implements LabCluster, AutoCloseable {
     private final String shownStore;
     private final Optional<DemoRedisServer> storeServer;
     private final String adminToken;
+    private final String store;
 
     private LabClusterProcesses(
             ClusterSupervisor supervisor,
             Balancer balancer,
             String adminToken,
-            String shownStore,
+            String store,
             Optional<DemoRedisServer> storeServer) {
         this.supervisor = supervisor;
+        this.store = store;
         this.balancer = balancer;
         this.adminToken = adminToken;
-        this.shownStore = shownStore;
+        this.shownStore = redacted(store);
         this.storeServer = storeServer;
     }
 
@@ -73,7 +92,7 @@ final class LabClusterProcesses implements LabCluster, AutoCloseable {
                     .adminToken(token);
             supervisor.addresses().forEach(config::node);
             Balancer balancer = Balancer.start(config.build(), Optional.of(supervisor));
-            return new LabClusterProcesses(supervisor, balancer, token, redacted(store), storeServer);
+            return new LabClusterProcesses(supervisor, balancer, token, store, storeServer);
         } catch (Exception | Error e) {
             supervisor.close();
             closeQuietly(storeServer);
@@ -192,6 +211,79 @@ final class LabClusterProcesses implements LabCluster, AutoCloseable {
             throw new IllegalStateException("interrupted while the store started", e);
         } catch (IOException e) {
             throw new IllegalStateException("the store did not start again: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public ClusterFootprint footprint() {
+        Set<Integer> storePorts = new HashSet<>();
+        storeServer.ifPresent(r -> storePorts.add(r.port()));
+        postgresPort(store).ifPresent(storePorts::add);
+        return new ClusterFootprint(
+                supervisor.livePids(),
+                storeServer
+                        .flatMap(DemoRedisServer::pid)
+                        .map(pid -> Map.of("redis-server", pid))
+                        .orElse(Map.of()),
+                balancer.address().getPort(),
+                supervisor.addresses().stream().map(NodeAddress::port).collect(Collectors.toSet()),
+                new HashSet<>(supervisor.clusterPorts()),
+                storePorts,
+                Balancer.THREAD_NAME_PREFIX);
+    }
+
+    /** The port of a PostgreSQL JDBC URL's server, 5432 when it names none. */
+    static Optional<Integer> postgresPort(String store) {
+        Matcher m = POSTGRES_URL.matcher(store);
+        if (!m.lookingAt()) {
+            return Optional.empty();
+        }
+        return Optional.of(m.group(1) == null ? 5432 : Integer.parseInt(m.group(1)));
+    }
+
+    @Override
+    public Map<String, Long> sessionsHeld() {
+        Map<String, Long> held = new java.util.TreeMap<>();
+        for (NodeAddress node : supervisor.addresses()) {
+            HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + node.authority() + "/health"))
+                    .timeout(Duration.ofSeconds(2))
+                    .build();
+            try {
+                HttpResponse<String> r = ADMIN.send(request, HttpResponse.BodyHandlers.ofString());
+                JsonNode count = JSON.readTree(r.body()).path("store").path("sessions_held");
+                if (count.canConvertToLong()) {
+                    held.put(node.name(), count.asLong());
+                }
+            } catch (IOException e) {
+                // down, or not JSON: this node says nothing
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return held;
+    }
+
+    @Override
+    public Optional<StoreOperations> storeOperations() {
+        if (storeServer.isPresent()) {
+            OptionalLong commands = storeServer.get().commandsProcessed();
+            return commands.isPresent()
+                    ? Optional.of(new StoreOperations("commands", commands.getAsLong()))
+                    : Optional.empty();
+        }
+        if (postgresPort(store).isEmpty()) {
+            return Optional.empty();
+        }
+        // Transactions committed or rolled back in the sessions' database, as the server counts
+        // them (its statistics reach this view within about a second).
+        try (Connection c = DriverManager.getConnection(store);
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("select xact_commit + xact_rollback from pg_stat_database"
+                        + " where datname = current_database()")) {
+            return rs.next() ? Optional.of(new StoreOperations("transactions", rs.getLong(1))) : Optional.empty();
+        } catch (SQLException e) {
+            return Optional.empty();
         }
     }
 

@@ -44,6 +44,11 @@ import picocli.CommandLine.Spec;
                     + " and said so, when none is on the PATH); SQL on PostgreSQL at 127.0.0.1:5432 when it"
                     + " answers, else on an embedded H2 database. With the defaults it takes a little over a"
                     + " minute per strategy: about seven minutes for all six on two cores.",
+            "",
+            "It also measures what a request costs before the fault: CPU of the nodes, the balancer and"
+                    + " the store server; bytes on each kind of connection (from the kernel's counters, with"
+                    + " iproute2's ss); the store's own operation count; and the sessions each node holds."
+                    + " While a strategy runs, its balancer's live view (read-only) is at the address printed.",
             ""
         })
 final class LabCommand implements Callable<Integer> {
@@ -259,7 +264,7 @@ final class LabCommand implements Callable<Integer> {
                     storeServer = Optional.empty(); // the cluster closes it now
                     progress.note("watch it live (read-only): " + cluster.liveView());
                     StrategyRun run = LabRunner.run(strategy, cluster, settings, progress);
-                    runs.add(withNotes(run, notes));
+                    runs.add(run.withNotesFirst(notes));
                     progress.note(oneLine(run));
                 }
             } catch (IllegalStateException e) {
@@ -395,36 +400,6 @@ final class LabCommand implements Callable<Integer> {
             case COOKIE -> "keeps the session in the shopper's cookie: there is no store";
             default -> "keeps its sessions in the nodes: there is no store server";
         };
-    }
-
-    private static StrategyRun withNotes(StrategyRun run, List<String> extra) {
-        if (extra.isEmpty()) {
-            return run;
-        }
-        List<String> notes = new ArrayList<>(extra);
-        notes.addAll(run.notes());
-        return new StrategyRun(
-                run.strategy(),
-                run.store(),
-                run.routing(),
-                run.about(),
-                run.seconds(),
-                run.shoppers(),
-                run.requests(),
-                run.succeeded(),
-                run.failed(),
-                run.steady(),
-                run.duringFault(),
-                run.timeline(),
-                run.faults(),
-                run.anomalyCounts(),
-                run.anomalies(),
-                run.shoppersHarmed(),
-                run.cookieBytesPerRequest(),
-                run.setCookieBytesPerResponse(),
-                run.servedBy(),
-                run.recovery(),
-                notes);
     }
 
     private static String oneLine(StrategyRun r) {

@@ -130,6 +130,50 @@ class LabIT {
         assertThat(stdout).contains("killed node-1", "Report: ");
     }
 
+    /**
+     * The costs are read off the real processes and sockets: replication sends bytes between the
+     * nodes that sticky memory never does, every node holds every replicated session, and each
+     * strategy's nodes and balancer spent CPU on its requests.
+     */
+    @Test
+    void theCostsOfARequestAreMeasured_andTellTheStrategiesApart() {
+        for (String s : List.of("memory", "primary-backup", "replicated")) {
+            JsonNode used = run(s).path("resources");
+            assertThat(used.path("cpuMicros").path("nodes").asDouble())
+                    .as(s + ": " + used)
+                    .isPositive();
+            assertThat(used.path("cpuMicros").path("balancer").asDouble())
+                    .as(s + ": " + used)
+                    .isPositive();
+            assertThat(used.path("wireBytes").path("client to balancer").asDouble())
+                    .as(s + ": " + used)
+                    .isGreaterThan(100);
+            assertThat(used.path("wireBytes").path("balancer to nodes").asDouble())
+                    .as(s + ": " + used)
+                    .isGreaterThan(100);
+        }
+        double memoryBetween = run("memory")
+                .path("resources")
+                .path("wireBytes")
+                .path("between nodes")
+                .asDouble(0);
+        double replicatedBetween = run("replicated")
+                .path("resources")
+                .path("wireBytes")
+                .path("between nodes")
+                .asDouble();
+        assertThat(replicatedBetween).as(stdout).isGreaterThan(100).isGreaterThan(10 * memoryBetween);
+        JsonNode held = run("replicated").path("resources").path("sessionsHeld");
+        assertThat(held.size()).as(held.toString()).isEqualTo(3);
+        long most = 0;
+        long least = Long.MAX_VALUE;
+        for (JsonNode n : held) {
+            most = Math.max(most, n.asLong());
+            least = Math.min(least, n.asLong());
+        }
+        assertThat(least).as(held.toString()).isPositive().isGreaterThanOrEqualTo(most * 9 / 10);
+    }
+
     @Test
     void stickyMemoryLosesTheKilledNodesSessionsAndTheReportSaysSo() throws IOException {
         JsonNode memory = run("memory");

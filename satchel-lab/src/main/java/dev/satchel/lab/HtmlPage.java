@@ -35,6 +35,7 @@ final class HtmlPage {
             svg .ok{fill:#5aa469}svg .failed{fill:#d9534f}svg .p99{fill:none;stroke:#e08a00;stroke-width:2}
             svg rect.p99{fill:#e08a00;stroke:none}
             svg .p50{fill:#6c9bd2}svg .p99bar{fill:#2f5d8a}
+            svg .part0{fill:#6c9bd2}svg .part1{fill:#2f5d8a}svg .part2{fill:#e08a00}svg .part3{fill:#7a3e9d}
             svg .fault{stroke:#7a3e9d;stroke-width:1.5;stroke-dasharray:4 3}
             svg .fault-label{font-size:11px;fill:#7a3e9d}
             dt{font-weight:600}dd{margin:0 0 .4em 1.5em}
@@ -79,6 +80,16 @@ final class HtmlPage {
         h.append("<h2>Steady latency</h2>\n");
         h.append("<p>Before the first fault (the whole phase when there was none).</p>\n");
         h.append(SvgCharts.latencyBars(results.runs()));
+
+        h.append("<h2>What a request costs</h2>\n");
+        h.append("<p>").append(Html.escape(ReportText.RESOURCES_MEASURED)).append("</p>\n");
+        if (!results.runs().isEmpty()) {
+            h.append(Html.table(
+                    ReportText.RESOURCE_HEADERS,
+                    results.runs().stream().map(ReportText::resourceCells).toList()));
+        }
+        h.append(SvgCharts.wireBars(results.runs()));
+        h.append(SvgCharts.cpuBars(results.runs()));
 
         for (StrategyRun r : results.runs()) {
             strategy(h, r);

@@ -54,4 +54,19 @@ public interface LabCluster {
      * @throws IllegalStateException when {@link #killableStore()} is empty
      */
     void startStore();
+
+    /** Its processes and ports now, for the lab to measure CPU and bytes by. */
+    ClusterFootprint footprint();
+
+    /**
+     * The central store's own count of operations served so far, read from the server; empty when
+     * there is no central store, or it cannot be asked.
+     */
+    Optional<StoreOperations> storeOperations();
+
+    /**
+     * The sessions each live node says it holds (its health answer's {@code store.sessions_held}),
+     * by node; nodes that keep none of their own (a central store, sealed cookies) are left out.
+     */
+    java.util.Map<String, Long> sessionsHeld();
 }

@@ -56,9 +56,26 @@ public final class LabRunner {
             }
             progress.phase(strategy.label() + ": measuring", settings.seconds());
             List<Step> script = script(cluster, settings);
+            // Costs are measured in the steady phase, before the first fault, as the steady latency
+            // is: a kill's restart and catch-up are a cost of the fault, not of a request.
+            int steadyUntil =
+                    script.isEmpty() ? settings.seconds() : Math.min(settings.faultAtSeconds(), settings.seconds());
+            ResourceSampler resources = new ResourceSampler(cluster::footprint, cluster::storeOperations);
+            ResourceUse used = ResourceUse.notMeasured("the fault struck as the measured phase began: no steady phase");
+            java.util.concurrent.ScheduledFuture<?> sampling = null;
+            if (steadyUntil > 0) {
+                resources.start();
+                sampling = timer.scheduleAtFixedRate(resources::sample, 1, 1, TimeUnit.SECONDS);
+            }
             Thread faults =
                     script.isEmpty() ? null : startFaults(script, settings, recorder, phaseStart, progress, notes);
             for (int s = 1; s <= settings.seconds(); s++) {
+                if (s == steadyUntil && sampling != null) {
+                    // a quarter second before the fault, so the figures never see it
+                    sleepUntil(phaseStart + TimeUnit.SECONDS.toNanos(s) - TimeUnit.MILLISECONDS.toNanos(250));
+                    sampling.cancel(false);
+                    used = resources.finish(recorder.totals()[0], cluster.sessionsHeld());
+                }
                 sleepUntil(phaseStart + TimeUnit.SECONDS.toNanos(s));
                 long[] t = recorder.totals();
                 progress.tick(s, t[0], t[1], t[2]);
@@ -73,7 +90,7 @@ public final class LabRunner {
                                 ? "no fault was injected: the lab has no store server of its own to kill here"
                                 : "no fault was injected (--fault none)");
             }
-            return recorder.result(strategy, cluster.store(), notes);
+            return recorder.result(strategy, cluster.store(), used, notes);
         } finally {
             timer.shutdownNow();
         }

@@ -43,6 +43,14 @@ final class MarkdownSummary {
         }
         if (results.runs().isEmpty()) {
             md.append("\nNo strategy ran.\n");
+        } else {
+            md.append("\n## What a request costs\n\n");
+            md.append(line(ReportText.RESOURCES_MEASURED)).append("\n\n");
+            row(md, ReportText.RESOURCE_HEADERS);
+            separator(md, ReportText.RESOURCE_HEADERS.size());
+            for (StrategyRun r : results.runs()) {
+                row(md, ReportText.resourceCells(r));
+            }
         }
 
         if (!results.skipped().isEmpty()) {

@@ -23,6 +23,30 @@ final class ReportText {
             "cookie B/request",
             "busiest node %");
 
+    static final List<String> RESOURCE_HEADERS = List.of(
+            "strategy",
+            "CPU µs/req: nodes",
+            "balancer",
+            "store server",
+            "bytes/req: client to balancer",
+            "balancer to nodes",
+            "between nodes",
+            "nodes to store",
+            "round trips to store/req",
+            "store ops/req",
+            "sessions held per node");
+
+    /** How the resource figures were taken, said once beside them. */
+    static final String RESOURCES_MEASURED =
+            "Per request answered in the steady phase, before the first fault. CPU: the"
+                    + " node and store processes' user and system time, and the balancer's threads in the lab's JVM. Bytes:"
+                    + " TCP payload both ways on each kind of connection, from the kernel's counters (ss), sampled every"
+                    + " second, so a connection that opened and closed between two samples is missed. Round trips: TCP"
+                    + " segments with data the nodes sent the store (on loopback one per request or pipelined batch)."
+                    + " Store operations:"
+                    + " the server's own count (Redis commands, its scripts' own included; PostgreSQL transactions). Sessions held: each node's own"
+                    + " count at the end of the phase. A dash: not measured here, or no such part.";
+
     /** Shown where a figure does not apply, e.g. a fault window in a run without a fault. */
     static final String NONE = "–";
 
@@ -63,6 +87,37 @@ final class ReportText {
                 r.recovery().measured() ? Figures.seconds(r.recovery().millis()) : NONE,
                 Figures.bytes(r.cookieBytesPerRequest()),
                 r.servedBy().isEmpty() ? NONE : Figures.fixed(100 * r.busiestNodeShare(), 0));
+    }
+
+    /** One run's resource cells, in the order of {@link #RESOURCE_HEADERS}. */
+    static List<String> resourceCells(StrategyRun r) {
+        ResourceUse u = r.resources();
+        String ops = u.storeOperations().isEmpty()
+                ? NONE
+                : u.storeOperations().entrySet().stream()
+                        .map(e -> Figures.fixed(e.getValue(), 2) + " " + e.getKey())
+                        .collect(java.util.stream.Collectors.joining(", "));
+        return List.of(
+                r.strategy(),
+                figure(u.cpuMicros(), ResourceUse.NODES, 0),
+                figure(u.cpuMicros(), ResourceUse.BALANCER, 0),
+                figure(u.cpuMicros(), ResourceUse.STORE, 0),
+                figure(u.wireBytes(), ResourceUse.CLIENT_BALANCER, 0),
+                figure(u.wireBytes(), ResourceUse.BALANCER_NODES, 0),
+                figure(u.wireBytes(), ResourceUse.BETWEEN_NODES, 0),
+                figure(u.wireBytes(), ResourceUse.NODES_STORE, 0),
+                figure(u.sends(), ResourceUse.NODES_STORE, 2),
+                ops,
+                u.sessionsHeld().isEmpty()
+                        ? NONE
+                        : u.sessionsHeld().values().stream()
+                                .map(String::valueOf)
+                                .collect(java.util.stream.Collectors.joining(" / ")));
+    }
+
+    private static String figure(java.util.Map<String, Double> m, String key, int decimals) {
+        Double v = m.get(key);
+        return v == null ? NONE : Figures.fixed(v, decimals);
     }
 
     /** A percentile, or a dash when the window had no requests (0 ms would read as fast). */

@@ -153,7 +153,7 @@ final class RunRecorder {
         return new long[] {ok + bad, bad, anomalies};
     }
 
-    synchronized StrategyRun result(LabStrategy strategy, String store, List<String> notes) {
+    synchronized StrategyRun result(LabStrategy strategy, String store, ResourceUse resources, List<String> notes) {
         List<SecondSample> timeline = new ArrayList<>();
         long ok = 0;
         long bad = 0;
@@ -191,6 +191,7 @@ final class RunRecorder {
                 (double) setCookieBytes / counted,
                 servedBy,
                 recovery(timeline),
+                resources,
                 notes);
     }
 

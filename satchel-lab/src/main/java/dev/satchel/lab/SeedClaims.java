@@ -8,6 +8,7 @@ import static dev.satchel.lab.AnomalyKind.STALE_READ;
 import dev.satchel.lab.SeedClaim.Verdict;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -21,6 +22,8 @@ final class SeedClaims {
             "Replicated copies arrive late, so a request can reach a server without the session";
     static final String BACKUP_SURVIVES = "Primary-backup survives the loss of a node";
     static final String STORE_ROUND_TRIP = "A central store adds a network request per request";
+    static final String CLUSTERING_BANDWIDTH = "Session clustering consumes bandwidth";
+    static final String EVERY_SESSION_EVERYWHERE = "Session clustering stores every session on every server";
     static final String COOKIE_CARRIES = "Client-side storage carries the data on every request";
     static final String STORE_FAILS = "If the central store fails, every server loses its sessions";
     static final String STICKY_CONCENTRATES = "Sticky sessions concentrate traffic";
@@ -42,6 +45,8 @@ final class SeedClaims {
         return List.of(
                 c.stickyLoses(),
                 c.replicasLate(),
+                c.clusteringBandwidth(),
+                c.everySessionEverywhere(),
                 c.backupSurvives(),
                 c.storeRoundTrip(),
                 c.cookieCarries(),
@@ -99,6 +104,89 @@ final class SeedClaims {
                     counts + "; saves here wait until the other nodes applied them (synchronous).");
         }
         return new SeedClaim(REPLICAS_LATE, by, Verdict.HOLDS, "", counts + ".");
+    }
+
+    /** Bytes between the nodes per request, from the kernel's counters, against memory's none. */
+    private SeedClaim clusteringBandwidth() {
+        List<String> parts = new ArrayList<>();
+        List<String> ran = new ArrayList<>();
+        double most = 0;
+        for (String clustered : List.of("replicated", "primary-backup")) {
+            Optional<Double> bytes =
+                    run(clustered).map(r -> r.resources().wireBytes().get(ResourceUse.BETWEEN_NODES));
+            if (bytes.isPresent()) {
+                parts.add(clustered + " " + Figures.bytes(bytes.get()) + " B");
+                ran.add(clustered);
+                most = Math.max(most, bytes.get());
+            }
+        }
+        if (ran.isEmpty()) {
+            return notMeasured(
+                    CLUSTERING_BANDWIDTH,
+                    "replicated, primary-backup",
+                    "no clustered strategy's bytes between nodes were measured here (they need iproute2's ss);"
+                            + " --strategies replicated,primary-backup would measure them.");
+        }
+        String against = run("memory")
+                .map(m -> m.resources().wireBytes().get(ResourceUse.BALANCER_NODES))
+                .map(b -> "; each request itself crossed " + Figures.bytes(b) + " B between balancer and node under"
+                        + " memory")
+                .orElse("");
+        String evidence = String.join(", ", parts) + " per request between the nodes (TCP payload, both ways,"
+                + " all cluster connections)" + against + ".";
+        return most > 0
+                ? new SeedClaim(
+                        CLUSTERING_BANDWIDTH,
+                        String.join(", ", ran),
+                        Verdict.HOLDS_WITH_A_NUMBER,
+                        String.join(", ", parts) + " per request",
+                        evidence)
+                : new SeedClaim(CLUSTERING_BANDWIDTH, String.join(", ", ran), Verdict.DOES_NOT_HOLD, "", evidence);
+    }
+
+    /** What each node of the replicated run held at the end, beside primary-backup's and memory's. */
+    private SeedClaim everySessionEverywhere() {
+        Optional<Map<String, Long>> replicated =
+                run("replicated").map(r -> r.resources().sessionsHeld()).filter(h -> h.size() > 1);
+        if (replicated.isEmpty()) {
+            return notMeasured(
+                    EVERY_SESSION_EVERYWHERE,
+                    "replicated",
+                    "no replicated run counted the sessions of two or more nodes here; --strategies"
+                            + " replicated,primary-backup,memory would.");
+        }
+        long least = replicated.get().values().stream()
+                .mapToLong(Long::longValue)
+                .min()
+                .orElse(0);
+        long most = replicated.get().values().stream()
+                .mapToLong(Long::longValue)
+                .max()
+                .orElse(0);
+        List<String> seen = new ArrayList<>();
+        seen.add("replicated's nodes held " + held(replicated.get()) + " sessions");
+        run("primary-backup")
+                .map(r -> r.resources().sessionsHeld())
+                .filter(h -> !h.isEmpty())
+                .ifPresent(h -> seen.add("primary-backup's " + held(h) + " (an owner's copy and a backup's)"));
+        run("memory")
+                .map(r -> r.resources().sessionsHeld())
+                .filter(h -> !h.isEmpty())
+                .ifPresent(h -> seen.add("memory's " + held(h) + " (one copy, on the node that made it)"));
+        String evidence = String.join("; ", seen) + ", at the end of the measured phase.";
+        boolean everywhere = most > 0 && least >= 0.95 * most;
+        return everywhere
+                ? new SeedClaim(
+                        EVERY_SESSION_EVERYWHERE,
+                        "replicated",
+                        Verdict.HOLDS_WITH_A_NUMBER,
+                        "each of " + replicated.get().size() + " nodes held about " + most + " sessions",
+                        evidence)
+                : new SeedClaim(EVERY_SESSION_EVERYWHERE, "replicated", Verdict.DOES_NOT_HOLD, "", evidence);
+    }
+
+    private static String held(Map<String, Long> perNode) {
+        return perNode.values().stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", "));
     }
 
     private SeedClaim backupSurvives() {
@@ -170,6 +258,37 @@ final class SeedClaims {
         }
         String evidence = String.join(", ", parts) + " over memory's " + Figures.ms(base)
                 + " ms (steady phase, before any fault)";
+        // Counting settles what latency on a busy machine cannot: how many requests the store got.
+        // The nodes' sends are round trips (one TCP segment per request or pipelined batch on
+        // loopback); the server's own count adds what it did for each (a script's own commands).
+        List<String> trips = new ArrayList<>();
+        List<String> counted = new ArrayList<>();
+        boolean atLeastOne = false;
+        for (String store : ran) {
+            StrategyRun r = run(store).orElseThrow();
+            Double sends = r.resources().sends().get(ResourceUse.NODES_STORE);
+            if (sends != null) {
+                trips.add(store + " " + Figures.fixed(sends, 2));
+                atLeastOne |= sends >= 1;
+            }
+            r.resources()
+                    .storeOperations()
+                    .forEach((unit, n) -> counted.add(store + " " + Figures.fixed(n, 2) + " " + unit));
+        }
+        if (!trips.isEmpty()) {
+            String perRequest = String.join(", ", trips) + " round trips to the store per request";
+            String server = counted.isEmpty()
+                    ? ""
+                    : "; the servers counted " + String.join(", ", counted) + " per request (scripts' own commands"
+                            + " included)";
+            return new SeedClaim(
+                    STORE_ROUND_TRIP,
+                    String.join(", ", ran) + " vs memory",
+                    atLeastOne ? Verdict.HOLDS_WITH_A_NUMBER : Verdict.DOES_NOT_HOLD,
+                    atLeastOne ? perRequest : "",
+                    perRequest + " (TCP segments the nodes sent it, before the fault)" + server + "; " + evidence
+                            + ".");
+        }
         if (costs.isEmpty()) {
             // a loopback round trip is a fraction of a millisecond: on a busy machine it hides in the noise
             return new SeedClaim(

@@ -30,6 +30,7 @@ import java.util.TreeMap;
  * @param setCookieBytesPerResponse the {@code Set-Cookie} headers' bytes a response carried, on average
  * @param servedBy answered requests per node ({@code X-Served-By}), by node name
  * @param recovery time from the first fault until service came back
+ * @param resources CPU, bytes on the wire and store operations per request
  * @param notes what the reader should know about this run, e.g. what was not measured and why
  */
 public record StrategyRun(
@@ -53,6 +54,7 @@ public record StrategyRun(
         double setCookieBytesPerResponse,
         Map<String, Long> servedBy,
         Recovery recovery,
+        ResourceUse resources,
         List<String> notes) {
     /** How many anomalies of each kind a run keeps with their details; the counts include all. */
     public static final int KEPT_PER_KIND = 50;
@@ -65,6 +67,7 @@ public record StrategyRun(
         Objects.requireNonNull(steady, "steady");
         Objects.requireNonNull(duringFault, "duringFault");
         Objects.requireNonNull(recovery, "recovery");
+        resources = resources == null ? ResourceUse.none() : resources; // a results.json from before
         timeline = List.copyOf(timeline);
         faults = List.copyOf(faults);
         EnumMap<AnomalyKind, Long> counts = new EnumMap<>(AnomalyKind.class);
@@ -75,6 +78,38 @@ public record StrategyRun(
         anomalies = List.copyOf(anomalies);
         servedBy = Collections.unmodifiableMap(new TreeMap<>(servedBy));
         notes = List.copyOf(notes);
+    }
+
+    /** This run with {@code first} put before its own notes. */
+    public StrategyRun withNotesFirst(List<String> first) {
+        if (first.isEmpty()) {
+            return this;
+        }
+        List<String> all = new java.util.ArrayList<>(first);
+        all.addAll(notes);
+        return new StrategyRun(
+                strategy,
+                store,
+                routing,
+                about,
+                seconds,
+                shoppers,
+                requests,
+                succeeded,
+                failed,
+                steady,
+                duringFault,
+                timeline,
+                faults,
+                anomalyCounts,
+                anomalies,
+                shoppersHarmed,
+                cookieBytesPerRequest,
+                setCookieBytesPerResponse,
+                servedBy,
+                recovery,
+                resources,
+                all);
     }
 
     /** Successful requests per second over the measured phase. */

@@ -125,6 +125,91 @@ final class SvgCharts {
         return svg.append("</svg>\n").toString();
     }
 
+    /** Bytes on the wire per request, stacked by path, per strategy. */
+    static String wireBars(List<StrategyRun> runs) {
+        return stackedBars(
+                "bytes on the wire per request by path, per strategy",
+                "bytes per request",
+                runs,
+                List.of(
+                        ResourceUse.CLIENT_BALANCER,
+                        ResourceUse.BALANCER_NODES,
+                        ResourceUse.BETWEEN_NODES,
+                        ResourceUse.NODES_STORE),
+                r -> r.resources().wireBytes(),
+                " B");
+    }
+
+    /** CPU time per request, stacked by part, per strategy. */
+    static String cpuBars(List<StrategyRun> runs) {
+        return stackedBars(
+                "CPU time per request by part, per strategy, µs",
+                "µs of CPU per request",
+                runs,
+                List.of(ResourceUse.NODES, ResourceUse.BALANCER, ResourceUse.STORE),
+                r -> r.resources().cpuMicros(),
+                " µs");
+    }
+
+    private static String stackedBars(
+            String title,
+            String axis,
+            List<StrategyRun> runs,
+            List<String> parts,
+            java.util.function.Function<StrategyRun, java.util.Map<String, Double>> values,
+            String unit) {
+        double most = runs.stream()
+                .mapToDouble(r -> values.apply(r).values().stream()
+                        .mapToDouble(Double::doubleValue)
+                        .sum())
+                .max()
+                .orElse(0);
+        double max = Figures.niceCeiling(most);
+        StringBuilder svg = open(title);
+        for (int i = 0; i <= TICKS; i++) {
+            double y = BASE - PLOT_H * i / TICKS;
+            svg.append(line(LEFT, y, LEFT + PLOT_W, y, "grid"));
+            svg.append(text(LEFT - 6, y + 4, "end", "tick", Figures.tick(max * i / TICKS)));
+        }
+        svg.append(line(LEFT, BASE, LEFT + PLOT_W, BASE, "axis"));
+        svg.append(verticalTitle(16, axis));
+        double group = PLOT_W / Math.max(runs.size(), 1);
+        for (int i = 0; i < runs.size(); i++) {
+            StrategyRun r = runs.get(i);
+            double x = LEFT + group * i + group * 0.2;
+            double w = group * 0.6;
+            svg.append(text(x + w / 2, BASE + 16, "middle", "tick", r.strategy()));
+            java.util.Map<String, Double> v = values.apply(r);
+            if (v.isEmpty()) {
+                svg.append(text(x + w / 2, BASE - 6, "middle", "empty", "not measured"));
+                continue;
+            }
+            double y = BASE;
+            double total = 0;
+            for (int p = 0; p < parts.size(); p++) {
+                double value = v.getOrDefault(parts.get(p), 0.0);
+                double h = PLOT_H * Math.min(1, value / max);
+                y -= h;
+                total += value;
+                svg.append("<g><title>")
+                        .append(Html.escape(r.strategy() + ", " + parts.get(p) + ": " + Figures.fixed(value, 0) + unit))
+                        .append("</title>")
+                        .append(rect(x, y, w, h, "part" + p))
+                        .append("</g>\n");
+            }
+            svg.append(text(x + w / 2, y - 4, "middle", "value", Figures.fixed(total, 0)));
+        }
+        if (runs.isEmpty()) {
+            svg.append(text(LEFT + PLOT_W / 2, TOP + PLOT_H / 2, "middle", "empty", "no strategy ran"));
+        }
+        List<String> classes = new java.util.ArrayList<>();
+        for (int p = 0; p < parts.size(); p++) {
+            classes.add("part" + p);
+        }
+        legend(svg, classes, parts);
+        return svg.append("</svg>\n").toString();
+    }
+
     private static void bar(StringBuilder svg, double x, double w, long micros, double msMax, String cls, String who) {
         double h = PLOT_H * Math.min(1, micros / 1000.0 / msMax);
         String name = cls.equals("p50") ? "p50" : "p99";

@@ -6,7 +6,9 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** What each --fault does to a cluster, in order, played against a cluster that only records. */
@@ -16,6 +18,21 @@ class FaultScriptTest {
     private static final class RecordingCluster implements LabCluster {
         final List<String> calls = new ArrayList<>();
         private final Optional<String> store;
+
+        @Override
+        public ClusterFootprint footprint() {
+            return new ClusterFootprint(Map.of(), Map.of(), 0, Set.of(), Set.of(), Set.of(), "");
+        }
+
+        @Override
+        public Optional<StoreOperations> storeOperations() {
+            return Optional.empty();
+        }
+
+        @Override
+        public Map<String, Long> sessionsHeld() {
+            return Map.of();
+        }
 
         RecordingCluster(Optional<String> store) {
             this.store = store;

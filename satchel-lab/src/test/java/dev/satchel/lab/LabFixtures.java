@@ -98,6 +98,8 @@ final class LabFixtures {
         private List<FaultEvent> faults;
         private Map<String, Long> servedBy;
 
+        private ResourceUse resources = ResourceUse.none();
+
         private Run(String strategy, String routing) {
             this.strategy = strategy;
             this.routing = routing;
@@ -143,6 +145,11 @@ final class LabFixtures {
 
         Run recovery(Recovery r) {
             recovery = r;
+            return this;
+        }
+
+        Run resources(ResourceUse r) {
+            resources = r;
             return this;
         }
 
@@ -214,6 +221,7 @@ final class LabFixtures {
                                     "node-3",
                                     succeeded - 2 * (succeeded / 3)),
                     recovery,
+                    resources,
                     fault ? List.of() : List.of("no fault was injected (--fault none)"));
         }
     }

@@ -96,8 +96,8 @@ class LabReportTest {
         for (StrategyRun r : LabFixtures.results().runs()) {
             assertThat(html).contains("<h2>" + r.strategy() + "</h2>");
         }
-        // One timeline per strategy and the latency bars.
-        assertThat(count(html, "<svg")).isEqualTo(LabFixtures.results().runs().size() + 1);
+        // One timeline per strategy, the latency bars, and the bytes and CPU bars.
+        assertThat(count(html, "<svg")).isEqualTo(LabFixtures.results().runs().size() + 3);
         assertThat(count(html, "<svg")).isEqualTo(count(html, "</svg>"));
         assertThat(count(html, "<table")).isEqualTo(count(html, "</table>"));
         assertThat(count(html, "<g>")).isEqualTo(count(html, "</g>"));
@@ -133,7 +133,8 @@ class LabReportTest {
         String html = read("index.html");
         assertThat(html).doesNotContain("NaN").doesNotContain("Infinity");
         assertThat(html).contains("no seconds recorded").contains("no data");
-        assertThat(count(html, "<svg")).isEqualTo(2).isEqualTo(count(html, "</svg>"));
+        assertThat(count(html, "<svg")).isEqualTo(4).isEqualTo(count(html, "</svg>"));
+        assertThat(html).contains("not measured");
         assertThat(read("summary.md")).doesNotContain("NaN").doesNotContain("Infinity");
 
         LabResults nothingRan = LabFixtures.results("none", List.of());

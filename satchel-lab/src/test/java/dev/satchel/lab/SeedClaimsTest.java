@@ -18,6 +18,8 @@ class SeedClaimsTest {
     private static final String COOKIE = "client-side storage carries the data on every request";
     private static final String STORE_FAILS = "if the central store fails, every server loses its sessions";
     private static final String CONCENTRATES = "sticky sessions concentrate traffic";
+    private static final String BANDWIDTH = "session clustering consumes bandwidth";
+    private static final String EVERYWHERE = "session clustering stores every session on every server";
 
     /** The fixture with these runs in place of the ones of the same strategy. */
     private static LabResults replacing(LabResults base, StrategyRun... runs) {
@@ -43,13 +45,15 @@ class SeedClaimsTest {
     }
 
     @Test
-    void theSevenClaimsComeInTheSeedsOrderWithItsWords() {
+    void theNineClaimsComeInTheSeedsOrderWithItsWords() {
         assertThat(LabReport.claims(LabFixtures.results()))
                 .extracting(c -> c.claim().toLowerCase(Locale.ROOT))
                 .satisfiesExactly(
                         c -> assertThat(c).startsWith(MEMORY),
                         c -> assertThat(c)
                                 .startsWith(REPLICATED + ", so a request can reach a server without the session"),
+                        c -> assertThat(c).startsWith(BANDWIDTH),
+                        c -> assertThat(c).startsWith(EVERYWHERE),
                         c -> assertThat(c).startsWith(BACKUP),
                         c -> assertThat(c).startsWith(STORE),
                         c -> assertThat(c).startsWith(COOKIE),
@@ -199,6 +203,112 @@ class SeedClaimsTest {
         SeedClaim noStores = claim(without(LabFixtures.results(), "redis", "sql"), STORE);
         assertThat(noStores.verdict()).isEqualTo(Verdict.NOT_MEASURED);
         assertThat(noStores.evidence()).contains("neither redis nor sql");
+    }
+
+    private static ResourceUse used(Map<String, Double> wire, Map<String, Double> operations) {
+        return used(wire, Map.of(), operations);
+    }
+
+    private static ResourceUse used(
+            Map<String, Double> wire, Map<String, Double> sends, Map<String, Double> operations) {
+        return new ResourceUse(1_000, Map.of(ResourceUse.NODES, 400.0), wire, sends, operations, Map.of(), List.of());
+    }
+
+    @Test
+    void theRoundTripsCounted_settleTheClaim_whenTheLabCouldCountThem() {
+        LabResults counted = replacing(
+                LabFixtures.results(),
+                LabFixtures.run("redis", "round-robin")
+                        .p50(900) // faster than memory here: latency alone would say "not seen"
+                        .resources(used(
+                                Map.of(ResourceUse.NODES_STORE, 600.0),
+                                Map.of(ResourceUse.NODES_STORE, 1.9),
+                                Map.of("commands", 3.93)))
+                        .build(),
+                LabFixtures.run("sql", "round-robin")
+                        .p50(1_000)
+                        .resources(used(
+                                Map.of(ResourceUse.NODES_STORE, 500.0),
+                                Map.of(ResourceUse.NODES_STORE, 3.5),
+                                Map.of("transactions", 1.5)))
+                        .build());
+        SeedClaim c = claim(counted, STORE);
+        assertThat(c.verdict()).isEqualTo(Verdict.HOLDS_WITH_A_NUMBER);
+        assertThat(c.verdictWords()).isEqualTo("holds: redis 1.90, sql 3.50 round trips to the store per request");
+        assertThat(c.evidence())
+                .startsWith("redis 1.90, sql 3.50 round trips to the store per request (TCP segments")
+                .contains("the servers counted redis 3.93 commands, sql 1.50 transactions per request")
+                .contains("redis p50 -0.2 ms");
+
+        LabResults fewer = replacing(
+                LabFixtures.results(),
+                LabFixtures.run("redis", "round-robin")
+                        .resources(used(Map.of(), Map.of(ResourceUse.NODES_STORE, 0.4), Map.of("commands", 3.0)))
+                        .build(),
+                LabFixtures.run("sql", "round-robin").build());
+        assertThat(claim(fewer, STORE).verdict()).isEqualTo(Verdict.DOES_NOT_HOLD);
+        // Without the kernel's counters the claim falls back on latency, as before.
+        assertThat(claim(LabFixtures.results(), STORE).verdictWords())
+                .isEqualTo("holds: redis +0.4 ms, sql +1.9 ms at p50");
+    }
+
+    @Test
+    void clusteringBandwidthIsTheBytesBetweenNodesPerRequest() {
+        assertThat(claim(LabFixtures.results(), BANDWIDTH).verdict()).isEqualTo(Verdict.NOT_MEASURED);
+        LabResults measured = replacing(
+                LabFixtures.results(),
+                LabFixtures.run("replicated", "round-robin")
+                        .resources(used(Map.of(ResourceUse.BETWEEN_NODES, 1_234.0), Map.of()))
+                        .build(),
+                LabFixtures.run("memory", "sticky-cookie")
+                        .resources(used(Map.of(ResourceUse.BALANCER_NODES, 900.0), Map.of()))
+                        .build());
+        SeedClaim c = claim(measured, BANDWIDTH);
+        assertThat(c.verdict()).isEqualTo(Verdict.HOLDS_WITH_A_NUMBER);
+        assertThat(c.verdictWords()).isEqualTo("holds: replicated 1234 B per request");
+        assertThat(c.evidence()).contains("900 B between balancer and node under memory");
+        LabResults silent = replacing(
+                LabFixtures.results(),
+                LabFixtures.run("replicated", "round-robin")
+                        .resources(used(Map.of(ResourceUse.BETWEEN_NODES, 0.0), Map.of()))
+                        .build());
+        assertThat(claim(silent, BANDWIDTH).verdict()).isEqualTo(Verdict.DOES_NOT_HOLD);
+    }
+
+    private static ResourceUse holding(long... perNode) {
+        Map<String, Long> held = new java.util.TreeMap<>();
+        for (int i = 0; i < perNode.length; i++) {
+            held.put("node-" + (i + 1), perNode[i]);
+        }
+        return new ResourceUse(1_000, Map.of(), Map.of(), Map.of(), Map.of(), held, List.of());
+    }
+
+    @Test
+    void everySessionOnEveryServer_isReadFromWhatEachReplicatedNodeHeld() {
+        assertThat(claim(LabFixtures.results(), EVERYWHERE).verdict()).isEqualTo(Verdict.NOT_MEASURED);
+        LabResults measured = replacing(
+                LabFixtures.results(),
+                LabFixtures.run("replicated", "round-robin")
+                        .resources(holding(212, 212, 211))
+                        .build(),
+                LabFixtures.run("primary-backup", "session-hash")
+                        .resources(holding(141, 139, 143))
+                        .build(),
+                LabFixtures.run("memory", "sticky-cookie")
+                        .resources(holding(70, 71, 72))
+                        .build());
+        SeedClaim c = claim(measured, EVERYWHERE);
+        assertThat(c.verdict()).isEqualTo(Verdict.HOLDS_WITH_A_NUMBER);
+        assertThat(c.verdictWords()).isEqualTo("holds: each of 3 nodes held about 212 sessions");
+        assertThat(c.evidence())
+                .startsWith("replicated's nodes held 212, 212, 211 sessions; primary-backup's 141, 139, 143")
+                .contains("memory's 70, 71, 72");
+        LabResults uneven = replacing(
+                LabFixtures.results(),
+                LabFixtures.run("replicated", "round-robin")
+                        .resources(holding(212, 70, 71))
+                        .build());
+        assertThat(claim(uneven, EVERYWHERE).verdict()).isEqualTo(Verdict.DOES_NOT_HOLD);
     }
 
     @Test
