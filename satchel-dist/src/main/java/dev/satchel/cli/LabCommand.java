@@ -64,8 +64,16 @@ final class LabCommand implements Callable<Integer> {
                     + " cookie (default: all of them).")
     List<String> strategies = LabStrategy.labels();
 
-    @Option(names = "--nodes", defaultValue = "3", description = "Shop nodes per strategy (default: ${DEFAULT-VALUE}).")
-    int nodes;
+    @Option(
+            names = "--nodes",
+            defaultValue = "3",
+            split = ",",
+            paramLabel = "N",
+            description = "Shop nodes per strategy, 2 to 8; several, comma-separated, make a scaling run: each"
+                    + " strategy runs at each size, and the report draws bytes between nodes and sessions held"
+                    + " per node against the size, e.g. --strategies replicated,primary-backup,redis"
+                    + " --nodes 2,3,4,6 --fault none (default: ${DEFAULT-VALUE}).")
+    List<Integer> nodeCounts;
 
     @Option(
             names = "--rate",
@@ -191,7 +199,7 @@ final class LabCommand implements Callable<Integer> {
         int faultAt = faultAtSeconds != null ? faultAtSeconds : seconds / 3;
         LabSettings settings = new LabSettings(
                 chosen.stream().map(LabStrategy::label).toList(),
-                nodes,
+                nodeCounts.get(0),
                 rate,
                 thinkMillis,
                 returnAfterSeconds,
@@ -201,7 +209,8 @@ final class LabCommand implements Callable<Integer> {
                 faultAt,
                 downSeconds,
                 seed,
-                redisAof);
+                redisAof,
+                nodeCounts);
         PrintWriter console = spec.commandLine().getOut();
         quietLogs();
         ConsoleProgress progress = new ConsoleProgress(console, System.console() != null);
@@ -215,63 +224,66 @@ final class LabCommand implements Callable<Integer> {
         String startedAt = Instant.now().toString();
         List<StrategyRun> runs = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
-        for (int i = 0; i < chosen.size(); i++) {
-            LabStrategy strategy = chosen.get(i);
-            if (settings.killsTheStore() && strategy != LabStrategy.REDIS) {
-                skipped.add(strategy.label() + ": --fault kill-store kills only a store server the lab"
-                        + " starts itself (redis); " + strategy.label() + " " + noStoreServer(strategy));
-                continue;
-            }
-            progress.phase(strategy.label() + ": starting " + nodes + " nodes (" + strategy.routing() + ")", 0);
-            Optional<DemoRedisServer> storeServer = Optional.empty();
-            List<String> notes = new ArrayList<>();
-            try {
-                String store;
-                Map<String, String> environment = Map.of();
-                switch (strategy) {
-                    case REDIS -> {
-                        RedisPersistence persistence =
-                                RedisPersistence.ofFlag(redisAof).orElseThrow();
-                        DemoRedisServer redis =
-                                DemoRedisServer.start(dataDir.toAbsolutePath().resolve("logs"), "256mb", persistence);
-                        storeServer = Optional.of(redis);
-                        store = redis.uri();
-                        notes.add("a redis-server started by the lab, "
-                                + switch (persistence) {
-                                    case NONE -> "keeping nothing on disk";
-                                    case AOF_EVERYSEC -> "with an append-only file flushed to disk every second";
-                                    case AOF_ALWAYS -> "with an append-only file flushed to disk on every write";
-                                });
-                    }
-                    case SQL -> {
-                        store = sqlStore(notes);
-                    }
-                    case COOKIE -> {
-                        store = "cookie";
-                        environment =
-                                Map.of(SealedCookieSessions.KEYSET_VARIABLE, SealedCookieSessions.generateKeyset());
-                    }
-                    default -> store = strategy.label();
+        int clusterIndex = 0;
+        for (int nodes : nodeCounts) {
+            for (LabStrategy strategy : chosen) {
+                int i = clusterIndex++;
+                if (settings.killsTheStore() && strategy != LabStrategy.REDIS) {
+                    skipped.add(strategy.label() + ": --fault kill-store kills only a store server the lab"
+                            + " starts itself (redis); " + strategy.label() + " " + noStoreServer(strategy));
+                    continue;
                 }
-                try (LabClusterProcesses cluster = LabClusterProcesses.start(
-                        nodes,
-                        basePort + 20 * i,
-                        store,
-                        environment,
-                        storeServer,
-                        strategy.routing(),
-                        dataDir.toAbsolutePath())) {
-                    storeServer = Optional.empty(); // the cluster closes it now
-                    progress.note("watch it live (read-only): " + cluster.liveView());
-                    StrategyRun run = LabRunner.run(strategy, cluster, settings, progress);
-                    runs.add(run.withNotesFirst(notes));
-                    progress.note(oneLine(run));
+                progress.phase(strategy.label() + ": starting " + nodes + " nodes (" + strategy.routing() + ")", 0);
+                Optional<DemoRedisServer> storeServer = Optional.empty();
+                List<String> notes = new ArrayList<>();
+                try {
+                    String store;
+                    Map<String, String> environment = Map.of();
+                    switch (strategy) {
+                        case REDIS -> {
+                            RedisPersistence persistence =
+                                    RedisPersistence.ofFlag(redisAof).orElseThrow();
+                            DemoRedisServer redis = DemoRedisServer.start(
+                                    dataDir.toAbsolutePath().resolve("logs"), "256mb", persistence);
+                            storeServer = Optional.of(redis);
+                            store = redis.uri();
+                            notes.add("a redis-server started by the lab, "
+                                    + switch (persistence) {
+                                        case NONE -> "keeping nothing on disk";
+                                        case AOF_EVERYSEC -> "with an append-only file flushed to disk every second";
+                                        case AOF_ALWAYS -> "with an append-only file flushed to disk on every write";
+                                    });
+                        }
+                        case SQL -> {
+                            store = sqlStore(notes);
+                        }
+                        case COOKIE -> {
+                            store = "cookie";
+                            environment =
+                                    Map.of(SealedCookieSessions.KEYSET_VARIABLE, SealedCookieSessions.generateKeyset());
+                        }
+                        default -> store = strategy.label();
+                    }
+                    try (LabClusterProcesses cluster = LabClusterProcesses.start(
+                            nodes,
+                            basePort + 20 * i,
+                            store,
+                            environment,
+                            storeServer,
+                            strategy.routing(),
+                            dataDir.toAbsolutePath())) {
+                        storeServer = Optional.empty(); // the cluster closes it now
+                        progress.note("watch it live (read-only): " + cluster.liveView());
+                        StrategyRun run = LabRunner.run(strategy, cluster, settings, progress);
+                        runs.add(run.withNotesFirst(notes));
+                        progress.note(oneLine(run));
+                    }
+                } catch (IllegalStateException e) {
+                    skipped.add(strategy.label() + ": " + e.getMessage());
+                    progress.note("skipped " + strategy.label() + ": " + e.getMessage());
+                } finally {
+                    storeServer.ifPresent(LabCommand::closeQuietly);
                 }
-            } catch (IllegalStateException e) {
-                skipped.add(strategy.label() + ": " + e.getMessage());
-                progress.note("skipped " + strategy.label() + ": " + e.getMessage());
-            } finally {
-                storeServer.ifPresent(LabCommand::closeQuietly);
             }
         }
         LabResults results = new LabResults(startedAt, machine(), command(), settings, runs, skipped);
@@ -328,9 +340,16 @@ final class LabCommand implements Callable<Integer> {
 
     private void validate() {
         CommandLine cl = spec.commandLine();
-        if (nodes < 2 || nodes > 8) {
-            throw new CommandLine.ParameterException(cl, "--nodes must be 2 to 8, got " + nodes);
+        for (int nodes : nodeCounts) {
+            if (nodes < 2 || nodes > 8) {
+                throw new CommandLine.ParameterException(cl, "--nodes must be 2 to 8, got " + nodes);
+            }
         }
+        if (new java.util.HashSet<>(nodeCounts).size() != nodeCounts.size() || nodeCounts.size() > 6) {
+            throw new CommandLine.ParameterException(
+                    cl, "--nodes takes up to 6 different sizes, each once, got " + nodeCounts);
+        }
+        int nodes = java.util.Collections.max(nodeCounts);
         if (!(rate > 0 && rate <= 2000)) {
             throw new CommandLine.ParameterException(cl, "--rate must be above 0 and at most 2000, got " + rate);
         }
@@ -371,7 +390,7 @@ final class LabCommand implements Callable<Integer> {
         if (downSeconds < 1 || downSeconds > 600) {
             throw new CommandLine.ParameterException(cl, "--down must be 1 to 600, got " + downSeconds);
         }
-        if (basePort < 1024 || basePort + 20 * LabStrategy.values().length + 300 > 65535) {
+        if (basePort < 1024 || basePort + 20 * LabStrategy.values().length * nodeCounts.size() + 300 > 65535) {
             throw new CommandLine.ParameterException(cl, "--base-port must leave room for the nodes, got " + basePort);
         }
     }

@@ -50,6 +50,16 @@ class CommandLineTest {
     }
 
     @Test
+    void labNodeCounts_areRefusedByName_beforeAnyClusterStarts() throws Exception {
+        String out = java.nio.file.Files.createTempDirectory("satchel-lab-args").toString();
+        assertThat(run(2, "lab", "--out", out, "--nodes", "2,3,2")).contains("--nodes takes up to 6 different sizes");
+        assertThat(run(2, "lab", "--out", out, "--nodes", "1")).contains("--nodes must be 2 to 8, got 1");
+        assertThat(run(2, "lab", "--out", out, "--nodes", "3,9")).contains("--nodes must be 2 to 8, got 9");
+        assertThat(run(2, "lab", "--out", out, "--nodes", "2,x")).contains("'x' is not an int");
+        assertThat(run(0, "lab", "--help").replaceAll("\\s+", " ")).contains("--nodes=N[,N...]", "scaling run");
+    }
+
+    @Test
     void demoRedisMaxMemory_isRefusedBeforeAnythingStarts_unlessRedisReadsIt() {
         String refused = run(2, "demo", "--store", "redis", "--redis-maxmemory", "lots");
         assertThat(refused).contains("--redis-maxmemory must be a size such as 128mb");

@@ -35,6 +35,9 @@ final class HtmlPage {
             svg .ok{fill:#5aa469}svg .failed{fill:#d9534f}svg .p99{fill:none;stroke:#e08a00;stroke-width:2}
             svg rect.p99{fill:#e08a00;stroke:none}
             svg .p50{fill:#6c9bd2}svg .p99bar{fill:#2f5d8a}
+            svg .series0{fill:#2f5d8a;stroke:#2f5d8a}svg .series1{fill:#e08a00;stroke:#e08a00}
+            svg .series2{fill:#5aa469;stroke:#5aa469}svg .series3{fill:#7a3e9d;stroke:#7a3e9d}
+            svg polyline.line{fill:none;stroke-width:2}
             svg .part0{fill:#6c9bd2}svg .part1{fill:#2f5d8a}svg .part2{fill:#e08a00}svg .part3{fill:#7a3e9d}
             svg .fault{stroke:#7a3e9d;stroke-width:1.5;stroke-dasharray:4 3}
             svg .fault-label{font-size:11px;fill:#7a3e9d}
@@ -90,6 +93,23 @@ final class HtmlPage {
         }
         h.append(SvgCharts.wireBars(results.runs()));
         h.append(SvgCharts.cpuBars(results.runs()));
+        if (results.settings().scales()) {
+            h.append("<h2>As the cluster grows</h2>\n");
+            h.append("<p>").append(Html.escape(ReportText.SCALING_MEASURED)).append("</p>\n");
+            h.append(Html.table(
+                    ReportText.SCALING_HEADERS,
+                    results.runs().stream().map(ReportText::scalingCells).toList()));
+            h.append(SvgCharts.scaling(
+                    "bytes between the nodes per request, by cluster size",
+                    "bytes per request",
+                    results.runs(),
+                    r -> java.util.Optional.ofNullable(r.resources().wireBytes().get(ResourceUse.BETWEEN_NODES))));
+            h.append(SvgCharts.scaling(
+                    "sessions held per node, by cluster size",
+                    "sessions per node",
+                    results.runs(),
+                    ReportText::sessionsPerNode));
+        }
 
         for (StrategyRun r : results.runs()) {
             strategy(h, r);

@@ -90,7 +90,7 @@ public final class LabRunner {
                                 ? "no fault was injected: the lab has no store server of its own to kill here"
                                 : "no fault was injected (--fault none)");
             }
-            return recorder.result(strategy, cluster.store(), used, notes);
+            return recorder.result(strategy, cluster.store(), cluster.nodes().size(), used, notes);
         } finally {
             timer.shutdownNow();
         }

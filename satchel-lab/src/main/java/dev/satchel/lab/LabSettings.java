@@ -7,7 +7,8 @@ import java.util.Objects;
  * How a lab run was set up: enough to run it again.
  *
  * @param strategies the strategies, in the order they ran
- * @param nodes shop nodes behind the balancer
+ * @param nodes shop nodes behind the balancer: the first of {@code nodeCounts}, the one the seed's
+ *     claims read
  * @param shoppersPerSecond new virtual shoppers arriving each second (open loop)
  * @param thinkMillis the pause a shopper takes between requests
  * @param returnAfterSeconds how long after its visit a shopper who did not log out comes back to read
@@ -22,6 +23,8 @@ import java.util.Objects;
  * @param seed the random seed the shoppers' choices come from
  * @param redisPersistence how the lab's redis-server keeps its data: {@code no}, or an append-only
  *     file flushed {@code everysec} or {@code always}
+ * @param nodeCounts every cluster size each strategy ran at, in order: one for a plain run, several
+ *     for a scaling run ({@code --nodes 2,3,4,6})
  */
 public record LabSettings(
         List<String> strategies,
@@ -35,11 +38,48 @@ public record LabSettings(
         int faultAtSeconds,
         int downSeconds,
         long seed,
-        String redisPersistence) {
+        String redisPersistence,
+        List<Integer> nodeCounts) {
     public LabSettings {
         strategies = List.copyOf(strategies);
+        nodeCounts = nodeCounts == null || nodeCounts.isEmpty() ? List.of(nodes) : List.copyOf(nodeCounts);
         Objects.requireNonNull(fault, "fault");
         Objects.requireNonNull(redisPersistence, "redisPersistence");
+    }
+
+    /** A plain run's settings: one cluster size. */
+    public LabSettings(
+            List<String> strategies,
+            int nodes,
+            double shoppersPerSecond,
+            long thinkMillis,
+            int returnAfterSeconds,
+            int warmupSeconds,
+            int seconds,
+            String fault,
+            int faultAtSeconds,
+            int downSeconds,
+            long seed,
+            String redisPersistence) {
+        this(
+                strategies,
+                nodes,
+                shoppersPerSecond,
+                thinkMillis,
+                returnAfterSeconds,
+                warmupSeconds,
+                seconds,
+                fault,
+                faultAtSeconds,
+                downSeconds,
+                seed,
+                redisPersistence,
+                List.of(nodes));
+    }
+
+    /** Whether each strategy ran at more than one cluster size. */
+    public boolean scales() {
+        return nodeCounts.size() > 1;
     }
 
     /** Whether a node is killed in the measured phase. */

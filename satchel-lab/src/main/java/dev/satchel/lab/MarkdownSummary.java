@@ -51,6 +51,15 @@ final class MarkdownSummary {
             for (StrategyRun r : results.runs()) {
                 row(md, ReportText.resourceCells(r));
             }
+            if (results.settings().scales()) {
+                md.append("\n## As the cluster grows\n\n");
+                md.append(line(ReportText.SCALING_MEASURED)).append("\n\n");
+                row(md, ReportText.SCALING_HEADERS);
+                separator(md, ReportText.SCALING_HEADERS.size());
+                for (StrategyRun r : results.runs()) {
+                    row(md, ReportText.scalingCells(r));
+                }
+            }
         }
 
         if (!results.skipped().isEmpty()) {

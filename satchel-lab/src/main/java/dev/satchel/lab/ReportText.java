@@ -9,6 +9,7 @@ final class ReportText {
     static final List<String> STRATEGY_HEADERS = List.of(
             "strategy",
             "routing",
+            "nodes",
             "req/s",
             "steady p50 ms",
             "steady p99 ms",
@@ -25,6 +26,7 @@ final class ReportText {
 
     static final List<String> RESOURCE_HEADERS = List.of(
             "strategy",
+            "nodes",
             "CPU µs/req: nodes",
             "balancer",
             "store server",
@@ -46,6 +48,20 @@ final class ReportText {
                     + " Store operations:"
                     + " the server's own count (Redis commands, its scripts' own included; PostgreSQL transactions). Sessions held: each node's own"
                     + " count at the end of the phase. A dash: not measured here, or no such part.";
+
+    static final List<String> SCALING_HEADERS = List.of(
+            "strategy",
+            "nodes",
+            "bytes/req between nodes",
+            "bytes/req nodes to store",
+            "sessions held per node",
+            "node CPU µs/req",
+            "steady p50 ms");
+
+    static final String SCALING_MEASURED = "Each strategy at each cluster size, measured as above (steady phase,"
+            + " per request). All-to-all replication sends each change to every other node, so its bytes between"
+            + " nodes should grow with the size and each node should hold every session; primary-backup sends one"
+            + " copy whatever the size, and each node holds a share.";
 
     /** Shown where a figure does not apply, e.g. a fault window in a run without a fault. */
     static final String NONE = "–";
@@ -74,6 +90,7 @@ final class ReportText {
         return List.of(
                 r.strategy(),
                 r.routing(),
+                nodes(r),
                 Figures.fixed(r.requestsPerSecond(), 1),
                 latency(r.steady(), r.steady().p50Micros()),
                 latency(r.steady(), r.steady().p99Micros()),
@@ -99,6 +116,7 @@ final class ReportText {
                         .collect(java.util.stream.Collectors.joining(", "));
         return List.of(
                 r.strategy(),
+                nodes(r),
                 figure(u.cpuMicros(), ResourceUse.NODES, 0),
                 figure(u.cpuMicros(), ResourceUse.BALANCER, 0),
                 figure(u.cpuMicros(), ResourceUse.STORE, 0),
@@ -113,6 +131,32 @@ final class ReportText {
                         : u.sessionsHeld().values().stream()
                                 .map(String::valueOf)
                                 .collect(java.util.stream.Collectors.joining(" / ")));
+    }
+
+    /** One run's cells in the scaling table, in the order of {@link #SCALING_HEADERS}. */
+    static List<String> scalingCells(StrategyRun r) {
+        ResourceUse u = r.resources();
+        return List.of(
+                r.strategy(),
+                nodes(r),
+                figure(u.wireBytes(), ResourceUse.BETWEEN_NODES, 0),
+                figure(u.wireBytes(), ResourceUse.NODES_STORE, 0),
+                sessionsPerNode(r).map(v -> Figures.fixed(v, 0)).orElse(NONE),
+                figure(u.cpuMicros(), ResourceUse.NODES, 0),
+                latency(r.steady(), r.steady().p50Micros()));
+    }
+
+    /** The mean of what the nodes said they held; empty when they keep no sessions of their own. */
+    static java.util.Optional<Double> sessionsPerNode(StrategyRun r) {
+        var held = r.resources().sessionsHeld().values();
+        return held.isEmpty()
+                ? java.util.Optional.empty()
+                : java.util.Optional.of(
+                        held.stream().mapToLong(Long::longValue).average().orElse(0));
+    }
+
+    private static String nodes(StrategyRun r) {
+        return r.nodes() > 0 ? Integer.toString(r.nodes()) : NONE;
     }
 
     private static String figure(java.util.Map<String, Double> m, String key, int decimals) {

@@ -153,7 +153,8 @@ final class RunRecorder {
         return new long[] {ok + bad, bad, anomalies};
     }
 
-    synchronized StrategyRun result(LabStrategy strategy, String store, ResourceUse resources, List<String> notes) {
+    synchronized StrategyRun result(
+            LabStrategy strategy, String store, int nodes, ResourceUse resources, List<String> notes) {
         List<SecondSample> timeline = new ArrayList<>();
         long ok = 0;
         long bad = 0;
@@ -174,6 +175,7 @@ final class RunRecorder {
                 strategy.label(),
                 store,
                 strategy.routing(),
+                nodes,
                 strategy.about(),
                 seconds,
                 shoppers,

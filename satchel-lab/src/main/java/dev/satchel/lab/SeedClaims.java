@@ -24,6 +24,7 @@ final class SeedClaims {
     static final String STORE_ROUND_TRIP = "A central store adds a network request per request";
     static final String CLUSTERING_BANDWIDTH = "Session clustering consumes bandwidth";
     static final String EVERY_SESSION_EVERYWHERE = "Session clustering stores every session on every server";
+    static final String GROWS_WITH_SERVERS = "Session clustering is prone to broadcast storms as servers grow";
     static final String COOKIE_CARRIES = "Client-side storage carries the data on every request";
     static final String STORE_FAILS = "If the central store fails, every server loses its sessions";
     static final String STICKY_CONCENTRATES = "Sticky sessions concentrate traffic";
@@ -47,6 +48,7 @@ final class SeedClaims {
                 c.replicasLate(),
                 c.clusteringBandwidth(),
                 c.everySessionEverywhere(),
+                c.growsWithServers(),
                 c.backupSurvives(),
                 c.storeRoundTrip(),
                 c.cookieCarries(),
@@ -173,7 +175,7 @@ final class SeedClaims {
                 .map(r -> r.resources().sessionsHeld())
                 .filter(h -> !h.isEmpty())
                 .ifPresent(h -> seen.add("memory's " + held(h) + " (one copy, on the node that made it)"));
-        String evidence = String.join("; ", seen) + ", at the end of the measured phase.";
+        String evidence = String.join("; ", seen) + ", at the end of the steady phase, before the fault.";
         boolean everywhere = most > 0 && least >= 0.95 * most;
         return everywhere
                 ? new SeedClaim(
@@ -183,6 +185,65 @@ final class SeedClaims {
                         "each of " + replicated.get().size() + " nodes held about " + most + " sessions",
                         evidence)
                 : new SeedClaim(EVERY_SESSION_EVERYWHERE, "replicated", Verdict.DOES_NOT_HOLD, "", evidence);
+    }
+
+    /**
+     * From a scaling run: replicated's bytes between nodes per request at its smallest and largest
+     * size, beside primary-backup's. All-to-all sends each change to N-1 others, so it should grow.
+     */
+    private SeedClaim growsWithServers() {
+        List<StrategyRun> replicated = sized("replicated");
+        if (replicated.size() < 2) {
+            return notMeasured(
+                    GROWS_WITH_SERVERS,
+                    "replicated at several sizes",
+                    "this run had one cluster size; ./satchel lab --strategies replicated,primary-backup"
+                            + " --nodes 2,4,6 --fault none measures it.");
+        }
+        StrategyRun small = replicated.get(0);
+        StrategyRun large = replicated.get(replicated.size() - 1);
+        double from = small.resources().wireBytes().get(ResourceUse.BETWEEN_NODES);
+        double to = large.resources().wireBytes().get(ResourceUse.BETWEEN_NODES);
+        double growth = to / Math.max(from, 1);
+        String span = "replicated " + Figures.bytes(from) + " B at " + small.nodes() + " nodes, " + Figures.bytes(to)
+                + " B at " + large.nodes() + " (x" + Figures.fixed(growth, 1) + ")";
+        List<StrategyRun> backup = sized("primary-backup");
+        String beside = "";
+        if (backup.size() >= 2) {
+            StrategyRun b0 = backup.get(0);
+            StrategyRun b1 = backup.get(backup.size() - 1);
+            double bFrom = b0.resources().wireBytes().get(ResourceUse.BETWEEN_NODES);
+            double bTo = b1.resources().wireBytes().get(ResourceUse.BETWEEN_NODES);
+            beside = "; primary-backup " + Figures.bytes(bFrom) + " B at " + b0.nodes() + " nodes, "
+                    + Figures.bytes(bTo) + " B at " + b1.nodes() + " (x" + Figures.fixed(bTo / Math.max(bFrom, 1), 1)
+                    + ")";
+        }
+        String evidence = span + " between the nodes per request" + beside
+                + "; all-to-all sends each change to every other node, so N-1 would give x"
+                + Figures.fixed((large.nodes() - 1.0) / (small.nodes() - 1.0), 1) + ".";
+        return growth >= 1.5
+                ? new SeedClaim(
+                        GROWS_WITH_SERVERS,
+                        "replicated at " + small.nodes() + " to " + large.nodes() + " nodes",
+                        Verdict.HOLDS_WITH_A_NUMBER,
+                        "x" + Figures.fixed(growth, 1) + " the bytes per request from " + small.nodes() + " to "
+                                + large.nodes() + " nodes",
+                        evidence)
+                : new SeedClaim(
+                        GROWS_WITH_SERVERS,
+                        "replicated at " + small.nodes() + " to " + large.nodes() + " nodes",
+                        Verdict.DOES_NOT_HOLD,
+                        "",
+                        evidence);
+    }
+
+    /** The strategy's runs that measured bytes between nodes, smallest cluster first. */
+    private List<StrategyRun> sized(String strategy) {
+        return results.runs().stream()
+                .filter(r -> r.strategy().equals(strategy) && r.nodes() > 0)
+                .filter(r -> r.resources().wireBytes().containsKey(ResourceUse.BETWEEN_NODES))
+                .sorted(java.util.Comparator.comparingInt(StrategyRun::nodes))
+                .toList();
     }
 
     private static String held(Map<String, Long> perNode) {
@@ -415,10 +476,14 @@ final class SeedClaims {
         return anyRun(strategy).filter(r -> r.requests() > 0);
     }
 
+    /** The strategy's run at the first cluster size (a scaling run has one per size). */
     private Optional<StrategyRun> anyRun(String strategy) {
-        return results.runs().stream()
+        int size = results.settings().nodes();
+        List<StrategyRun> of = results.runs().stream()
                 .filter(r -> r.strategy().equals(strategy))
-                .findFirst();
+                .toList();
+        return of.stream().filter(r -> r.nodes() == size).findFirst().or(() -> of.stream()
+                .findFirst());
     }
 
     /** The run's first kill, if the settings asked for one and it happened. */

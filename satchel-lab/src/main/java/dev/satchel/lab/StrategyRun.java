@@ -13,6 +13,7 @@ import java.util.TreeMap;
  * @param strategy the lab's name for it, e.g. {@code memory}, {@code primary-backup}
  * @param store what the nodes ran, as {@code satchel node --store} spells it (secrets removed)
  * @param routing the balancer's policy
+ * @param nodes the shop nodes behind the balancer (0 in a results.json from before it was kept)
  * @param about one sentence: where the session lives and what routing it needs
  * @param seconds the measured phase's length
  * @param shoppers virtual shoppers who arrived in the measured phase
@@ -37,6 +38,7 @@ public record StrategyRun(
         String strategy,
         String store,
         String routing,
+        int nodes,
         String about,
         double seconds,
         long shoppers,
@@ -91,6 +93,7 @@ public record StrategyRun(
                 strategy,
                 store,
                 routing,
+                nodes,
                 about,
                 seconds,
                 shoppers,

@@ -13,7 +13,7 @@ final class SvgCharts {
     private static final int LEFT = 64;
     private static final int RIGHT = 64;
     private static final int TOP = 48;
-    private static final int BOTTOM = 44;
+    private static final int BOTTOM = 64;
     private static final int TICKS = 5;
     private static final double PLOT_W = WIDTH - LEFT - RIGHT;
     private static final double PLOT_H = HEIGHT - TOP - BOTTOM;
@@ -110,7 +110,7 @@ final class SvgCharts {
         for (int i = 0; i < runs.size(); i++) {
             StrategyRun r = runs.get(i);
             double x = LEFT + group * i;
-            svg.append(text(x + group / 2, BASE + 16, "middle", "tick", r.strategy()));
+            svg.append(category(x + group / 2, runs, r));
             if (r.steady().count() == 0) {
                 svg.append(text(x + group / 2, BASE - 6, "middle", "empty", "no data"));
                 continue;
@@ -178,7 +178,7 @@ final class SvgCharts {
             StrategyRun r = runs.get(i);
             double x = LEFT + group * i + group * 0.2;
             double w = group * 0.6;
-            svg.append(text(x + w / 2, BASE + 16, "middle", "tick", r.strategy()));
+            svg.append(category(x + w / 2, runs, r));
             java.util.Map<String, Double> v = values.apply(r);
             if (v.isEmpty()) {
                 svg.append(text(x + w / 2, BASE - 6, "middle", "empty", "not measured"));
@@ -208,6 +208,105 @@ final class SvgCharts {
         }
         legend(svg, classes, parts);
         return svg.append("</svg>\n").toString();
+    }
+
+    /**
+     * A scaling run: one line per strategy of {@code value} against the cluster size; a run
+     * without the figure leaves a gap.
+     */
+    static String scaling(
+            String title,
+            String axis,
+            List<StrategyRun> runs,
+            java.util.function.Function<StrategyRun, java.util.Optional<Double>> value) {
+        List<Integer> sizes = runs.stream()
+                .map(StrategyRun::nodes)
+                .filter(n -> n > 0)
+                .distinct()
+                .sorted()
+                .toList();
+        List<String> strategies =
+                runs.stream().map(StrategyRun::strategy).distinct().toList();
+        double max = Figures.niceCeiling(runs.stream()
+                .map(value)
+                .flatMap(java.util.Optional::stream)
+                .mapToDouble(Double::doubleValue)
+                .max()
+                .orElse(0));
+        StringBuilder svg = open(title);
+        for (int i = 0; i <= TICKS; i++) {
+            double y = BASE - PLOT_H * i / TICKS;
+            svg.append(line(LEFT, y, LEFT + PLOT_W, y, "grid"));
+            svg.append(text(LEFT - 6, y + 4, "end", "tick", Figures.tick(max * i / TICKS)));
+        }
+        svg.append(line(LEFT, BASE, LEFT + PLOT_W, BASE, "axis"));
+        svg.append(verticalTitle(16, axis));
+        svg.append(text(LEFT + PLOT_W / 2, HEIGHT - 6, "middle", "axis-title", "nodes in the cluster"));
+        double slot = PLOT_W / Math.max(sizes.size(), 1);
+        for (int i = 0; i < sizes.size(); i++) {
+            svg.append(text(LEFT + slot * (i + 0.5), BASE + 16, "middle", "tick", Integer.toString(sizes.get(i))));
+        }
+        List<String> classes = new java.util.ArrayList<>();
+        for (int k = 0; k < strategies.size(); k++) {
+            String strategy = strategies.get(k);
+            String cls = "series" + (k % 4);
+            classes.add(cls);
+            StringBuilder points = new StringBuilder();
+            for (int i = 0; i < sizes.size(); i++) {
+                int size = sizes.get(i);
+                java.util.Optional<Double> v = runs.stream()
+                        .filter(r -> r.strategy().equals(strategy) && r.nodes() == size)
+                        .findFirst()
+                        .flatMap(value);
+                if (v.isEmpty()) {
+                    continue;
+                }
+                double x = LEFT + slot * (i + 0.5);
+                double y = BASE - PLOT_H * Math.min(1, v.get() / max);
+                points.append(Figures.coord(x))
+                        .append(',')
+                        .append(Figures.coord(y))
+                        .append(' ');
+                svg.append("<g><title>")
+                        .append(Html.escape(strategy + " at " + size + " nodes: " + Figures.fixed(v.get(), 0)))
+                        .append("</title>")
+                        .append("<circle class=\"")
+                        .append(cls)
+                        .append("\" cx=\"")
+                        .append(Figures.coord(x))
+                        .append("\" cy=\"")
+                        .append(Figures.coord(y))
+                        .append("\" r=\"4\"/></g>\n");
+            }
+            if (points.length() > 0) {
+                svg.append("<polyline class=\"")
+                        .append(cls)
+                        .append(" line\" points=\"")
+                        .append(points.toString().strip())
+                        .append("\"/>\n");
+            }
+        }
+        if (sizes.isEmpty()) {
+            svg.append(text(LEFT + PLOT_W / 2, TOP + PLOT_H / 2, "middle", "empty", "no sizes recorded"));
+        }
+        legend(svg, classes, strategies);
+        return svg.append("</svg>\n").toString();
+    }
+
+    /**
+     * A run's name under its bars: with its cluster size when the runs have several, and slanted
+     * when there are more runs than fit side by side.
+     */
+    private static String category(double x, List<StrategyRun> runs, StrategyRun r) {
+        boolean sized = runs.stream().map(StrategyRun::nodes).distinct().count() > 1;
+        String words = sized ? r.strategy() + ", " + r.nodes() : r.strategy();
+        if (runs.size() <= 6) {
+            return text(x, BASE + 16, "middle", "tick", words);
+        }
+        double y = BASE + 12;
+        return "<text class=\"tick\" text-anchor=\"end\" transform=\"rotate(-25 " + Figures.coord(x) + " "
+                + Figures.coord(y) + ")\" x=\"" + Figures.coord(x) + "\" y=\"" + Figures.coord(y) + "\">"
+                + Html.escape(words) + "</text>\n";
     }
 
     private static void bar(StringBuilder svg, double x, double w, long micros, double msMax, String cls, String who) {

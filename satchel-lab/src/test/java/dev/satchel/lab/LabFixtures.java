@@ -66,6 +66,53 @@ final class LabFixtures {
                 List.of("redis-cluster: no redis-server on PATH | try again"));
     }
 
+    /** A scaling run: replicated and primary-backup at 2 and 6 nodes, no fault. */
+    static LabResults scaling() {
+        List<StrategyRun> runs = new ArrayList<>();
+        for (int nodes : List.of(2, 6)) {
+            for (String strategy : List.of("replicated", "primary-backup")) {
+                boolean all = strategy.equals("replicated");
+                Map<String, Long> held = new java.util.TreeMap<>();
+                for (int i = 1; i <= nodes; i++) {
+                    held.put("node-" + i, all ? 600L : 1_200L / nodes);
+                }
+                runs.add(run(strategy, all ? "round-robin" : "session-hash")
+                        .nodes(nodes)
+                        .noFault()
+                        .resources(new ResourceUse(
+                                5_000,
+                                Map.of(ResourceUse.NODES, 900.0),
+                                Map.of(ResourceUse.BETWEEN_NODES, all ? 100.0 * (nodes - 1) : 210.0),
+                                Map.of(),
+                                Map.of(),
+                                held,
+                                List.of()))
+                        .build());
+            }
+        }
+        LabSettings settings = new LabSettings(
+                List.of("replicated", "primary-backup"),
+                2,
+                20,
+                500,
+                15,
+                10,
+                60,
+                "none",
+                20,
+                10,
+                42,
+                "no",
+                List.of(2, 6));
+        return new LabResults(
+                "2026-12-03T08:00:00Z",
+                "4 cores, Linux 6.8, Java 17.0.12",
+                "satchel lab --strategies replicated,primary-backup --nodes 2,6 --fault none",
+                settings,
+                runs,
+                List.of());
+    }
+
     /** Memory after a kill: 12 sessions lost by 9 shoppers, one detail hostile. */
     static Run memory() {
         return run("memory", "sticky-cookie")
@@ -99,6 +146,12 @@ final class LabFixtures {
         private Map<String, Long> servedBy;
 
         private ResourceUse resources = ResourceUse.none();
+        private int nodes = 3;
+
+        Run nodes(int n) {
+            nodes = n;
+            return this;
+        }
 
         private Run(String strategy, String routing) {
             this.strategy = strategy;
@@ -196,6 +249,7 @@ final class LabFixtures {
                     strategy,
                     strategy + " --nodes 3",
                     routing,
+                    nodes,
                     "where " + strategy + " keeps the session",
                     seconds,
                     all / 10,

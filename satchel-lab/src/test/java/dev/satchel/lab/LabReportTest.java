@@ -56,8 +56,10 @@ class LabReportTest {
                 .startsWith("# Satchel lab report")
                 .contains("```sh\nsatchel lab --strategies memory,replicated --fault kill --seed 42\n```")
                 .contains("| claim | tested by | verdict | evidence |")
-                .contains("| strategy | routing | req/s | steady p50 ms | steady p99 ms | during-fault p99 ms |")
-                .contains("| memory | sticky-cookie | 99.8 | 1.1 | 4.4 | 250.0 | 10 | 12 | 0 | 0 | 0 | 9 | 3.2 | 48 |")
+                .contains(
+                        "| strategy | routing | nodes | req/s | steady p50 ms | steady p99 ms | during-fault p99 ms |")
+                .contains(
+                        "| memory | sticky-cookie | 3 | 99.8 | 1.1 | 4.4 | 250.0 | 10 | 12 | 0 | 0 | 0 | 9 | 3.2 | 48 |")
                 .contains("| holds: redis +0.4 ms, sql +1.9 ms at p50 |")
                 .contains("- redis-cluster: no redis-server on PATH | try again");
         for (SeedClaim c : LabReport.claims(LabFixtures.results())) {
@@ -119,6 +121,26 @@ class LabReportTest {
     }
 
     @Test
+    void aScalingRunDrawsBytesAndSessionsAgainstTheClusterSize() throws IOException {
+        LabReport.write(LabFixtures.scaling(), dir);
+        String html = read("index.html");
+        String md = read("summary.md");
+        // Four timelines, latency, bytes and CPU bars, and the two scaling lines.
+        assertThat(count(html, "<svg")).isEqualTo(9);
+        assertThat(html)
+                .contains("As the cluster grows")
+                .contains("bytes between the nodes per request, by cluster size");
+        assertThat(html).doesNotContain("NaN").doesNotContain("Infinity");
+        assertThat(count(html, "<circle")).isEqualTo(8);
+        assertThat(md).contains("## As the cluster grows").contains("| replicated | 6 | 500 | – | 600 | 900 |");
+        assertThat(md)
+                .containsPattern("broadcast storms as servers grow \\| replicated at 2 to 6 nodes \\| holds: x5\\.0");
+        LabResults again = LabReport.read(dir.resolve("results.json"));
+        assertThat(again.settings().nodeCounts()).containsExactly(2, 6);
+        assertThat(again.runs()).extracting(StrategyRun::nodes).containsExactly(2, 2, 6, 6);
+    }
+
+    @Test
     void hostileTextFromAServerAppearsOnlyEscaped() throws IOException {
         LabReport.write(LabFixtures.results(), dir);
         String html = read("index.html");
@@ -149,7 +171,7 @@ class LabReportTest {
         String html = read("index.html");
         assertThat(html).doesNotContain("class=\"fault\"").doesNotContain("NaN");
         assertThat(read("summary.md"))
-                .contains("| memory | sticky-cookie | 99.8 | 1.1 | 4.4 | – | 10 | 0 | 0 | 0 | 0 | 0 | – | 48 |");
+                .contains("| memory | sticky-cookie | 3 | 99.8 | 1.1 | 4.4 | – | 10 | 0 | 0 | 0 | 0 | 0 | – | 48 |");
     }
 
     @Test

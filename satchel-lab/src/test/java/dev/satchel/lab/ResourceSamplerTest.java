@@ -113,7 +113,7 @@ class ResourceSamplerTest {
         assertThat(ReportText.resourceCells(LabFixtures.run("memory", "sticky-cookie")
                                 .resources(used)
                                 .build())
-                        .get(4))
+                        .get(5))
                 .isEqualTo(ReportText.NONE);
     }
 }

@@ -20,6 +20,7 @@ class SeedClaimsTest {
     private static final String CONCENTRATES = "sticky sessions concentrate traffic";
     private static final String BANDWIDTH = "session clustering consumes bandwidth";
     private static final String EVERYWHERE = "session clustering stores every session on every server";
+    private static final String GROWS = "session clustering is prone to broadcast storms as servers grow";
 
     /** The fixture with these runs in place of the ones of the same strategy. */
     private static LabResults replacing(LabResults base, StrategyRun... runs) {
@@ -45,7 +46,7 @@ class SeedClaimsTest {
     }
 
     @Test
-    void theNineClaimsComeInTheSeedsOrderWithItsWords() {
+    void theTenClaimsComeInTheSeedsOrderWithItsWords() {
         assertThat(LabReport.claims(LabFixtures.results()))
                 .extracting(c -> c.claim().toLowerCase(Locale.ROOT))
                 .satisfiesExactly(
@@ -54,6 +55,7 @@ class SeedClaimsTest {
                                 .startsWith(REPLICATED + ", so a request can reach a server without the session"),
                         c -> assertThat(c).startsWith(BANDWIDTH),
                         c -> assertThat(c).startsWith(EVERYWHERE),
+                        c -> assertThat(c).startsWith(GROWS),
                         c -> assertThat(c).startsWith(BACKUP),
                         c -> assertThat(c).startsWith(STORE),
                         c -> assertThat(c).startsWith(COOKIE),
@@ -309,6 +311,35 @@ class SeedClaimsTest {
                         .resources(holding(212, 70, 71))
                         .build());
         assertThat(claim(uneven, EVERYWHERE).verdict()).isEqualTo(Verdict.DOES_NOT_HOLD);
+    }
+
+    private static StrategyRun sized(String strategy, int nodes, double between) {
+        return LabFixtures.run(strategy, "round-robin")
+                .nodes(nodes)
+                .resources(used(Map.of(ResourceUse.BETWEEN_NODES, between), Map.of()))
+                .build();
+    }
+
+    @Test
+    void broadcastStormsAreReadFromAScalingRun() {
+        assertThat(claim(LabFixtures.results(), GROWS).verdict()).isEqualTo(Verdict.NOT_MEASURED);
+        LabResults scaling = LabFixtures.results(
+                "none",
+                List.of(
+                        sized("replicated", 2, 200),
+                        sized("primary-backup", 2, 210),
+                        sized("replicated", 6, 1_000),
+                        sized("primary-backup", 6, 230)));
+        SeedClaim c = claim(scaling, GROWS);
+        assertThat(c.verdict()).isEqualTo(Verdict.HOLDS_WITH_A_NUMBER);
+        assertThat(c.verdictWords()).isEqualTo("holds: x5.0 the bytes per request from 2 to 6 nodes");
+        assertThat(c.evidence())
+                .startsWith("replicated 200 B at 2 nodes, 1000 B at 6 (x5.0) between the nodes per request;"
+                        + " primary-backup 210 B at 2 nodes, 230 B at 6 (x1.1)")
+                .endsWith("N-1 would give x5.0.");
+        LabResults flat =
+                LabFixtures.results("none", List.of(sized("replicated", 2, 200), sized("replicated", 4, 220)));
+        assertThat(claim(flat, GROWS).verdict()).isEqualTo(Verdict.DOES_NOT_HOLD);
     }
 
     @Test
