@@ -8,7 +8,6 @@ import static dev.satchel.lab.AnomalyKind.STALE_READ;
 import dev.satchel.lab.SeedClaim.Verdict;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -43,12 +42,13 @@ final class SeedClaims {
     /** The claims in the seed's order, each with its verdict. */
     static List<SeedClaim> of(LabResults results) {
         SeedClaims c = new SeedClaims(results);
+        ClusteringClaims clustering = new ClusteringClaims(results, c::run);
         return List.of(
                 c.stickyLoses(),
                 c.replicasLate(),
-                c.clusteringBandwidth(),
-                c.everySessionEverywhere(),
-                c.growsWithServers(),
+                clustering.bandwidth(),
+                clustering.everySessionEverywhere(),
+                clustering.growsWithServers(),
                 c.backupSurvives(),
                 c.storeRoundTrip(),
                 c.cookieCarries(),
@@ -106,148 +106,6 @@ final class SeedClaims {
                     counts + "; saves here wait until the other nodes applied them (synchronous).");
         }
         return new SeedClaim(REPLICAS_LATE, by, Verdict.HOLDS, "", counts + ".");
-    }
-
-    /** Bytes between the nodes per request, from the kernel's counters, against memory's none. */
-    private SeedClaim clusteringBandwidth() {
-        List<String> parts = new ArrayList<>();
-        List<String> ran = new ArrayList<>();
-        double most = 0;
-        for (String clustered : List.of("replicated", "primary-backup")) {
-            Optional<Double> bytes =
-                    run(clustered).map(r -> r.resources().wireBytes().get(ResourceUse.BETWEEN_NODES));
-            if (bytes.isPresent()) {
-                parts.add(clustered + " " + Figures.bytes(bytes.get()) + " B");
-                ran.add(clustered);
-                most = Math.max(most, bytes.get());
-            }
-        }
-        if (ran.isEmpty()) {
-            return notMeasured(
-                    CLUSTERING_BANDWIDTH,
-                    "replicated, primary-backup",
-                    "no clustered strategy's bytes between nodes were measured here (they need iproute2's ss);"
-                            + " --strategies replicated,primary-backup would measure them.");
-        }
-        String against = run("memory")
-                .map(m -> m.resources().wireBytes().get(ResourceUse.BALANCER_NODES))
-                .map(b -> "; each request itself crossed " + Figures.bytes(b) + " B between balancer and node under"
-                        + " memory")
-                .orElse("");
-        String evidence = String.join(", ", parts) + " per request between the nodes (TCP payload, both ways,"
-                + " all cluster connections)" + against + ".";
-        return most > 0
-                ? new SeedClaim(
-                        CLUSTERING_BANDWIDTH,
-                        String.join(", ", ran),
-                        Verdict.HOLDS_WITH_A_NUMBER,
-                        String.join(", ", parts) + " per request",
-                        evidence)
-                : new SeedClaim(CLUSTERING_BANDWIDTH, String.join(", ", ran), Verdict.DOES_NOT_HOLD, "", evidence);
-    }
-
-    /** What each node of the replicated run held at the end, beside primary-backup's and memory's. */
-    private SeedClaim everySessionEverywhere() {
-        Optional<Map<String, Long>> replicated =
-                run("replicated").map(r -> r.resources().sessionsHeld()).filter(h -> h.size() > 1);
-        if (replicated.isEmpty()) {
-            return notMeasured(
-                    EVERY_SESSION_EVERYWHERE,
-                    "replicated",
-                    "no replicated run counted the sessions of two or more nodes here; --strategies"
-                            + " replicated,primary-backup,memory would.");
-        }
-        long least = replicated.get().values().stream()
-                .mapToLong(Long::longValue)
-                .min()
-                .orElse(0);
-        long most = replicated.get().values().stream()
-                .mapToLong(Long::longValue)
-                .max()
-                .orElse(0);
-        List<String> seen = new ArrayList<>();
-        seen.add("replicated's nodes held " + held(replicated.get()) + " sessions");
-        run("primary-backup")
-                .map(r -> r.resources().sessionsHeld())
-                .filter(h -> !h.isEmpty())
-                .ifPresent(h -> seen.add("primary-backup's " + held(h) + " (an owner's copy and a backup's)"));
-        run("memory")
-                .map(r -> r.resources().sessionsHeld())
-                .filter(h -> !h.isEmpty())
-                .ifPresent(h -> seen.add("memory's " + held(h) + " (one copy, on the node that made it)"));
-        String evidence = String.join("; ", seen) + ", at the end of the steady phase, before the fault.";
-        boolean everywhere = most > 0 && least >= 0.95 * most;
-        return everywhere
-                ? new SeedClaim(
-                        EVERY_SESSION_EVERYWHERE,
-                        "replicated",
-                        Verdict.HOLDS_WITH_A_NUMBER,
-                        "each of " + replicated.get().size() + " nodes held about " + most + " sessions",
-                        evidence)
-                : new SeedClaim(EVERY_SESSION_EVERYWHERE, "replicated", Verdict.DOES_NOT_HOLD, "", evidence);
-    }
-
-    /**
-     * From a scaling run: replicated's bytes between nodes per request at its smallest and largest
-     * size, beside primary-backup's. All-to-all sends each change to N-1 others, so it should grow.
-     */
-    private SeedClaim growsWithServers() {
-        List<StrategyRun> replicated = sized("replicated");
-        if (replicated.size() < 2) {
-            return notMeasured(
-                    GROWS_WITH_SERVERS,
-                    "replicated at several sizes",
-                    "this run had one cluster size; ./satchel lab --strategies replicated,primary-backup"
-                            + " --nodes 2,4,6 --fault none measures it.");
-        }
-        StrategyRun small = replicated.get(0);
-        StrategyRun large = replicated.get(replicated.size() - 1);
-        double from = small.resources().wireBytes().get(ResourceUse.BETWEEN_NODES);
-        double to = large.resources().wireBytes().get(ResourceUse.BETWEEN_NODES);
-        double growth = to / Math.max(from, 1);
-        String span = "replicated " + Figures.bytes(from) + " B at " + small.nodes() + " nodes, " + Figures.bytes(to)
-                + " B at " + large.nodes() + " (x" + Figures.fixed(growth, 1) + ")";
-        List<StrategyRun> backup = sized("primary-backup");
-        String beside = "";
-        if (backup.size() >= 2) {
-            StrategyRun b0 = backup.get(0);
-            StrategyRun b1 = backup.get(backup.size() - 1);
-            double bFrom = b0.resources().wireBytes().get(ResourceUse.BETWEEN_NODES);
-            double bTo = b1.resources().wireBytes().get(ResourceUse.BETWEEN_NODES);
-            beside = "; primary-backup " + Figures.bytes(bFrom) + " B at " + b0.nodes() + " nodes, "
-                    + Figures.bytes(bTo) + " B at " + b1.nodes() + " (x" + Figures.fixed(bTo / Math.max(bFrom, 1), 1)
-                    + ")";
-        }
-        String evidence = span + " between the nodes per request" + beside
-                + "; all-to-all sends each change to every other node, so N-1 would give x"
-                + Figures.fixed((large.nodes() - 1.0) / (small.nodes() - 1.0), 1) + ".";
-        return growth >= 1.5
-                ? new SeedClaim(
-                        GROWS_WITH_SERVERS,
-                        "replicated at " + small.nodes() + " to " + large.nodes() + " nodes",
-                        Verdict.HOLDS_WITH_A_NUMBER,
-                        "x" + Figures.fixed(growth, 1) + " the bytes per request from " + small.nodes() + " to "
-                                + large.nodes() + " nodes",
-                        evidence)
-                : new SeedClaim(
-                        GROWS_WITH_SERVERS,
-                        "replicated at " + small.nodes() + " to " + large.nodes() + " nodes",
-                        Verdict.DOES_NOT_HOLD,
-                        "",
-                        evidence);
-    }
-
-    /** The strategy's runs that measured bytes between nodes, smallest cluster first. */
-    private List<StrategyRun> sized(String strategy) {
-        return results.runs().stream()
-                .filter(r -> r.strategy().equals(strategy) && r.nodes() > 0)
-                .filter(r -> r.resources().wireBytes().containsKey(ResourceUse.BETWEEN_NODES))
-                .sorted(java.util.Comparator.comparingInt(StrategyRun::nodes))
-                .toList();
-    }
-
-    private static String held(Map<String, Long> perNode) {
-        return perNode.values().stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", "));
     }
 
     private SeedClaim backupSurvives() {
@@ -507,7 +365,7 @@ final class SeedClaims {
                 : strategy + " did not run here";
     }
 
-    private static SeedClaim notMeasured(String claim, String testedBy, String why) {
+    static SeedClaim notMeasured(String claim, String testedBy, String why) {
         String evidence = why.endsWith(".") ? why : why + " measure it.";
         return new SeedClaim(claim, testedBy, Verdict.NOT_MEASURED, "", evidence);
     }
