@@ -16,6 +16,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -138,6 +139,18 @@ public final class Balancer implements AutoCloseable {
     /** The nodes now, as the admin API shows them. */
     public List<NodeView> nodes() {
         return proxy.nodes.all().stream().map(NodeView::of).toList();
+    }
+
+    /**
+     * The sessions each node said it held in its last health answer ({@code store.sessions_held}),
+     * by node name; nodes that said nothing, or are not answering, are left out.
+     */
+    public Map<String, Long> sessionsHeld() {
+        Map<String, Long> held = new java.util.TreeMap<>();
+        for (Node n : proxy.nodes.all()) {
+            n.sessionsHeld().ifPresent(count -> held.put(n.name(), count));
+        }
+        return held;
     }
 
     @Override

@@ -51,10 +51,7 @@ final class Router {
                     .map(id -> first(hashed(id.value()), "the hash of your session id"))
                     .orElseGet(() -> new ViewerRoute(Optional.empty(), "no session cookie yet"));
             case STICKY_COOKIE -> {
-                Optional<String> pinned = cookie(request, config.affinityCookie).flatMap(affinity::nodeOf);
-                if (pinned.isEmpty()) {
-                    pinned = cookie(request, config.sessionCookie).flatMap(SessionId::routeOf);
-                }
+                Optional<String> pinned = pinnedTo(request);
                 if (pinned.isEmpty()) {
                     yield new ViewerRoute(Optional.empty(), "no affinity cookie yet");
                 }
@@ -100,12 +97,17 @@ final class Router {
         return ordered;
     }
 
-    private Route sticky(HttpRequest request) {
+    /** The node a sticky client is pinned to: its affinity cookie's, else its session id's route suffix. */
+    private Optional<String> pinnedTo(HttpRequest request) {
         Optional<String> pinned = cookie(request, config.affinityCookie).flatMap(affinity::nodeOf);
-        if (pinned.isEmpty()) {
-            // The application's own session id may carry the node as a route suffix (jvmRoute).
-            pinned = cookie(request, config.sessionCookie).flatMap(SessionId::routeOf);
-        }
+        // The application's own session id may carry the node as a route suffix (jvmRoute).
+        return pinned.isPresent()
+                ? pinned
+                : cookie(request, config.sessionCookie).flatMap(SessionId::routeOf);
+    }
+
+    private Route sticky(HttpRequest request) {
+        Optional<String> pinned = pinnedTo(request);
         List<Node> candidates = new ArrayList<>();
         pinned.flatMap(nodes::find).filter(Node::takesPinnedClients).ifPresent(candidates::add);
         for (Node n : spread(config.newSessionBalance)) {

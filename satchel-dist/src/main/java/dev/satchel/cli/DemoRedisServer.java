@@ -1,14 +1,20 @@
 package dev.satchel.cli;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -171,35 +177,34 @@ final class DemoRedisServer implements AutoCloseable {
     }
 
     /** The server's process id while it runs. */
-    synchronized java.util.Optional<Long> pid() {
-        return process.isAlive() ? java.util.Optional.of(process.pid()) : java.util.Optional.empty();
+    synchronized Optional<Long> pid() {
+        return process.isAlive() ? Optional.of(process.pid()) : Optional.empty();
     }
 
     /**
      * The server's {@code total_commands_processed} ({@code INFO stats}), asked over one short
      * connection in RESP; empty when it does not answer within a second.
      */
-    java.util.OptionalLong commandsProcessed() {
+    OptionalLong commandsProcessed() {
         try (Socket s = new Socket()) {
-            s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 1000);
+            s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
             s.setSoTimeout(1000);
-            s.getOutputStream()
-                    .write("*2\r\n$4\r\nINFO\r\n$5\r\nstats\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-            var in = new java.io.BufferedReader(
-                    new java.io.InputStreamReader(s.getInputStream(), java.nio.charset.StandardCharsets.US_ASCII));
+            s.getOutputStream().write("*2\r\n$4\r\nINFO\r\n$5\r\nstats\r\n".getBytes(StandardCharsets.US_ASCII));
+            BufferedReader in =
+                    new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
             String head = in.readLine(); // $<length> of the bulk string
             if (head == null || !head.startsWith("$")) {
-                return java.util.OptionalLong.empty();
+                return OptionalLong.empty();
             }
             for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
                 if (line.startsWith("total_commands_processed:")) {
-                    return java.util.OptionalLong.of(
+                    return OptionalLong.of(
                             Long.parseLong(line.substring(line.indexOf(':') + 1).strip()));
                 }
             }
-            return java.util.OptionalLong.empty();
+            return OptionalLong.empty();
         } catch (IOException | NumberFormatException e) {
-            return java.util.OptionalLong.empty();
+            return OptionalLong.empty();
         }
     }
 

@@ -1,7 +1,5 @@
 package dev.satchel.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.satchel.balancer.Balancer;
 import dev.satchel.balancer.BalancerConfig;
 import dev.satchel.balancer.NodeAddress;
@@ -42,7 +40,6 @@ final class LabClusterProcesses implements LabCluster, AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
     private static final Pattern POSTGRES_URL = Pattern.compile("jdbc:postgresql://[^/:?]+(?::(\\d{1,5}))?(?:/|$)");
     private static final Duration STOP_GRACE = Duration.ofSeconds(30);
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient ADMIN =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -241,27 +238,10 @@ final class LabClusterProcesses implements LabCluster, AutoCloseable {
         return Optional.of(m.group(1) == null ? 5432 : Integer.parseInt(m.group(1)));
     }
 
+    /** What the nodes' last health answers said, as the balancer's checks read them each second. */
     @Override
     public Map<String, Long> sessionsHeld() {
-        Map<String, Long> held = new java.util.TreeMap<>();
-        for (NodeAddress node : supervisor.addresses()) {
-            HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + node.authority() + "/health"))
-                    .timeout(Duration.ofSeconds(2))
-                    .build();
-            try {
-                HttpResponse<String> r = ADMIN.send(request, HttpResponse.BodyHandlers.ofString());
-                JsonNode count = JSON.readTree(r.body()).path("store").path("sessions_held");
-                if (count.canConvertToLong()) {
-                    held.put(node.name(), count.asLong());
-                }
-            } catch (IOException e) {
-                // down, or not JSON: this node says nothing
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        return held;
+        return balancer.sessionsHeld();
     }
 
     @Override

@@ -47,36 +47,6 @@ public record LabSettings(
         Objects.requireNonNull(redisPersistence, "redisPersistence");
     }
 
-    /** A plain run's settings: one cluster size. */
-    public LabSettings(
-            List<String> strategies,
-            int nodes,
-            double shoppersPerSecond,
-            long thinkMillis,
-            int returnAfterSeconds,
-            int warmupSeconds,
-            int seconds,
-            String fault,
-            int faultAtSeconds,
-            int downSeconds,
-            long seed,
-            String redisPersistence) {
-        this(
-                strategies,
-                nodes,
-                shoppersPerSecond,
-                thinkMillis,
-                returnAfterSeconds,
-                warmupSeconds,
-                seconds,
-                fault,
-                faultAtSeconds,
-                downSeconds,
-                seed,
-                redisPersistence,
-                List.of(nodes));
-    }
-
     /** Whether each strategy ran at more than one cluster size. */
     public boolean scales() {
         return nodeCounts.size() > 1;

@@ -28,37 +28,34 @@ final class MarkdownSummary {
 
         // The claims first: they are what a reader came to settle; the figures behind them follow.
         md.append("## The seed's claims\n\n");
-        List<String> headers = List.of("claim", "tested by", "verdict", "evidence");
-        row(md, headers);
-        separator(md, headers.size());
-        for (SeedClaim c : claims) {
-            row(md, List.of(c.claim(), c.testedBy(), c.verdictWords(), c.evidence()));
-        }
+        table(
+                md,
+                List.of("claim", "tested by", "verdict", "evidence"),
+                claims.stream()
+                        .map(c -> List.of(c.claim(), c.testedBy(), c.verdictWords(), c.evidence()))
+                        .toList());
 
         md.append("\n## Strategies\n\n");
-        row(md, ReportText.STRATEGY_HEADERS);
-        separator(md, ReportText.STRATEGY_HEADERS.size());
-        for (StrategyRun r : results.runs()) {
-            row(md, ReportText.strategyCells(r));
-        }
+        table(
+                md,
+                ReportText.STRATEGY_HEADERS,
+                results.runs().stream().map(ReportText::strategyCells).toList());
         if (results.runs().isEmpty()) {
             md.append("\nNo strategy ran.\n");
         } else {
             md.append("\n## What a request costs\n\n");
             md.append(line(ReportText.RESOURCES_MEASURED)).append("\n\n");
-            row(md, ReportText.RESOURCE_HEADERS);
-            separator(md, ReportText.RESOURCE_HEADERS.size());
-            for (StrategyRun r : results.runs()) {
-                row(md, ReportText.resourceCells(r));
-            }
+            table(
+                    md,
+                    ReportText.RESOURCE_HEADERS,
+                    results.runs().stream().map(ReportText::resourceCells).toList());
             if (results.settings().scales()) {
                 md.append("\n## As the cluster grows\n\n");
                 md.append(line(ReportText.SCALING_MEASURED)).append("\n\n");
-                row(md, ReportText.SCALING_HEADERS);
-                separator(md, ReportText.SCALING_HEADERS.size());
-                for (StrategyRun r : results.runs()) {
-                    row(md, ReportText.scalingCells(r));
-                }
+                table(
+                        md,
+                        ReportText.SCALING_HEADERS,
+                        results.runs().stream().map(ReportText::scalingCells).toList());
             }
         }
 
@@ -78,6 +75,12 @@ final class MarkdownSummary {
             }
         }
         return md.toString();
+    }
+
+    private static void table(StringBuilder md, List<String> headers, List<List<String>> rows) {
+        row(md, headers);
+        separator(md, headers.size());
+        rows.forEach(r -> row(md, r));
     }
 
     private static void row(StringBuilder md, List<String> cells) {

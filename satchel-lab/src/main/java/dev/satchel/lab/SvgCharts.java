@@ -99,13 +99,7 @@ final class SvgCharts {
         double msMax = Figures.niceCeiling(
                 runs.stream().mapToLong(r -> r.steady().p99Micros()).max().orElse(0) / 1000.0);
         StringBuilder svg = open("steady p50 and p99 latency by strategy, ms");
-        for (int i = 0; i <= TICKS; i++) {
-            double y = BASE - PLOT_H * i / TICKS;
-            svg.append(line(LEFT, y, LEFT + PLOT_W, y, "grid"));
-            svg.append(text(LEFT - 6, y + 4, "end", "tick", Figures.tick(msMax * i / TICKS)));
-        }
-        svg.append(line(LEFT, BASE, LEFT + PLOT_W, BASE, "axis"));
-        svg.append(verticalTitle(16, "ms, steady phase"));
+        leftScale(svg, msMax, "ms, steady phase");
         double group = PLOT_W / Math.max(runs.size(), 1);
         for (int i = 0; i < runs.size(); i++) {
             StrategyRun r = runs.get(i);
@@ -166,13 +160,7 @@ final class SvgCharts {
                 .orElse(0);
         double max = Figures.niceCeiling(most);
         StringBuilder svg = open(title);
-        for (int i = 0; i <= TICKS; i++) {
-            double y = BASE - PLOT_H * i / TICKS;
-            svg.append(line(LEFT, y, LEFT + PLOT_W, y, "grid"));
-            svg.append(text(LEFT - 6, y + 4, "end", "tick", Figures.tick(max * i / TICKS)));
-        }
-        svg.append(line(LEFT, BASE, LEFT + PLOT_W, BASE, "axis"));
-        svg.append(verticalTitle(16, axis));
+        leftScale(svg, max, axis);
         double group = PLOT_W / Math.max(runs.size(), 1);
         for (int i = 0; i < runs.size(); i++) {
             StrategyRun r = runs.get(i);
@@ -234,13 +222,7 @@ final class SvgCharts {
                 .max()
                 .orElse(0));
         StringBuilder svg = open(title);
-        for (int i = 0; i <= TICKS; i++) {
-            double y = BASE - PLOT_H * i / TICKS;
-            svg.append(line(LEFT, y, LEFT + PLOT_W, y, "grid"));
-            svg.append(text(LEFT - 6, y + 4, "end", "tick", Figures.tick(max * i / TICKS)));
-        }
-        svg.append(line(LEFT, BASE, LEFT + PLOT_W, BASE, "axis"));
-        svg.append(verticalTitle(16, axis));
+        leftScale(svg, max, axis);
         svg.append(text(LEFT + PLOT_W / 2, HEIGHT - 6, "middle", "axis-title", "nodes in the cluster"));
         double slot = PLOT_W / Math.max(sizes.size(), 1);
         for (int i = 0; i < sizes.size(); i++) {
@@ -291,6 +273,17 @@ final class SvgCharts {
         }
         legend(svg, classes, strategies);
         return svg.append("</svg>\n").toString();
+    }
+
+    /** Grid lines and ticks of the left scale from 0 to {@code max}, the base axis and its title. */
+    private static void leftScale(StringBuilder svg, double max, String title) {
+        for (int i = 0; i <= TICKS; i++) {
+            double y = BASE - PLOT_H * i / TICKS;
+            svg.append(line(LEFT, y, LEFT + PLOT_W, y, "grid"));
+            svg.append(text(LEFT - 6, y + 4, "end", "tick", Figures.tick(max * i / TICKS)));
+        }
+        svg.append(line(LEFT, BASE, LEFT + PLOT_W, BASE, "axis"));
+        svg.append(verticalTitle(16, title));
     }
 
     /**

@@ -56,7 +56,19 @@ final class LabFixtures {
 
     static LabResults results(String fault, List<StrategyRun> runs) {
         LabSettings settings = new LabSettings(
-                runs.stream().map(StrategyRun::strategy).toList(), 3, 20, 500, 15, 10, 60, fault, 20, 10, 42, "no");
+                runs.stream().map(StrategyRun::strategy).toList(),
+                3,
+                20,
+                500,
+                15,
+                10,
+                60,
+                fault,
+                20,
+                10,
+                42,
+                "no",
+                List.of(3));
         return new LabResults(
                 "2026-12-03T08:00:00Z",
                 "4 cores, Linux 6.8, Java 17.0.12",
