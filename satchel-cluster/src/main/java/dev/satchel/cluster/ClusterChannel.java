@@ -1,6 +1,8 @@
 package dev.satchel.cluster;
 
+import dev.satchel.core.ChangeSet;
 import dev.satchel.core.ClusterView;
+import dev.satchel.core.SessionStoreUnavailableException;
 import dev.satchel.core.support.DaemonThreads;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -8,6 +10,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -39,6 +42,24 @@ final class ClusterChannel implements AutoCloseable {
     private final MessageDispatcher dispatcher;
     private final Membership membership = new Membership();
     private final MergeWatch mergeWatch = new MergeWatch();
+    /** The peers the stack lists, for readiness (read once: the list is configuration). */
+    private final long listedPeers;
+    /**
+     * The view this node was in when a node of a majority view refused its request as coming from
+     * outside that view; it counts itself out for as long as it stays in that view.
+     */
+    private volatile org.jgroups.ViewId excludedIn;
+
+    private volatile long excludedSince;
+    /** How long a refusal keeps this node out, unless a view change ends it first. */
+    private static final Duration EXCLUSION_HELD = Duration.ofSeconds(20);
+
+    /** Starts the message of a refusal to a node outside a majority's view, which its sender looks for. */
+    static final String NOT_IN_VIEW = "not in the view of a majority: ";
+
+    /** A refusal, with the number of the refusing node's view and the name of the node it refused. */
+    private static final java.util.regex.Pattern REFUSAL = java.util.regex.Pattern.compile(
+            java.util.regex.Pattern.quote(NOT_IN_VIEW) + "#(\\d{1,18}) (\\S+) is not in view");
     /**
      * Answers the one kind of request whose handling itself waits on other nodes (a conditional
      * save forwarded to the node that decides it, which then replicates it). Every other request
@@ -69,6 +90,7 @@ final class ClusterChannel implements AutoCloseable {
     ClusterChannel(ClusterStoreBuilder<?, ?> b, RequestHandler handler, byte waitingKind, Consumer<View> views)
             throws Exception {
         this.channel = new JChannel(b.config);
+        this.listedPeers = Membership.listedPeers(channel);
         b.nodeName.ifPresent(channel::setName);
         deciders.allowCoreThreadTimeOut(true);
         this.dispatcher = new MessageDispatcher(channel, new RequestHandler() {
@@ -165,6 +187,175 @@ final class ClusterChannel implements AutoCloseable {
     }
 
     /**
+     * A store's save as this node may take it: refused while it holds too few peers or is out
+     * ({@link #requireEnoughPeers(ChangeSet)}); run by {@code save}; a failure that says a
+     * majority's view left this node out puts it out ({@link #noteIfExcluded}).
+     */
+    dev.satchel.core.SessionStore.SaveOutcome takeSave(
+            ChangeSet changes, java.util.function.Supplier<dev.satchel.core.SessionStore.SaveOutcome> save) {
+        requireEnoughPeers(changes);
+        try {
+            return save.get();
+        } catch (SessionStoreUnavailableException e) {
+            noteIfExcluded(e);
+            throw e;
+        }
+    }
+
+    /**
+     * Refuses a save on a node whose view holds fewer than half of the listed peers: cut off from
+     * most of the cluster, its copies may be behind the others', and a save stamped here now would
+     * be the newest when the partition heals, undoing what the other side acknowledged meanwhile
+     * (seen in the lab: a request held in TCP during a partition reached the cut-off node after the
+     * heal, before the merge, and its copy won). A deletion is let through: a tombstone wins at the
+     * merge anyway, so a logout is never undone.
+     *
+     * @throws SessionStoreUnavailableException when this node holds too few of the listed peers
+     */
+    void requireEnoughPeers(ChangeSet changes) {
+        if (!changes.invalidated()) {
+            requireEnoughPeers();
+        }
+    }
+
+    /**
+     * As above, for deciding another node's conditional save or rename. While a partition heals
+     * the views can differ for seconds: the cut-off node has a view of its own, in which it owns
+     * every session, while the others, whose failure detection had not fired yet, still count it
+     * as the owner of its share. Deciding there, it would apply a save to no copy but its own (seen
+     * in the lab: such an add was acknowledged, then missing from the next read).
+     */
+    void requireEnoughPeers() {
+        View now = channel.getView();
+        int seen = now == null ? 0 : now.size();
+        if (!Membership.holdsEnoughOf(listedPeers, seen)) {
+            throw new SessionStoreUnavailableException(
+                    "this node sees " + seen + " of the " + listedPeers + " nodes listed as peers: cut off from"
+                            + " most of the cluster, it takes no saves until it is back",
+                    null);
+        }
+        requireNotExcluded();
+    }
+
+    /**
+     * Refuses a request from a node outside this node's view, when this view holds a majority.
+     * JGroups' views need not agree while a partition heals: a cut-off coordinator, back just as
+     * its suspicions fired, can form a view with some of the others and leave out a node that
+     * still counts every node in its own (seen in the lab: that node went on answering from its
+     * copies and sending saves the others applied, and shoppers read carts that had lost
+     * acknowledged writes). Refused, the sender learns it is out ({@link #noteIfExcluded}). A node
+     * without a majority refuses nothing: it is the one that is out, and its peers' saves keep its
+     * copies current.
+     *
+     * @throws IOException whose message starts with {@link #NOT_IN_VIEW}
+     */
+    void requireMember(Address sender) throws IOException {
+        View now = channel.getView(); // null until this node's first view: then it holds no majority either
+        if (now != null
+                && sender != null
+                && !now.containsMember(sender)
+                && Membership.holdsEnoughOf(listedPeers, now.size())) {
+            throw new IOException(
+                    NOT_IN_VIEW + "#" + now.getViewId().getId() + " " + sender + " is not in view " + now.getViewId());
+        }
+    }
+
+    /**
+     * Whether {@code failure} (a save's, from the answers of other nodes) says a majority's view
+     * does not hold this node; if so, this node counts itself out, not ready and taking no saves
+     * or reads, until its own view changes (the merge that brings it back).
+     */
+    void noteIfExcluded(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            java.util.regex.Matcher m = t.getMessage() == null ? null : REFUSAL.matcher(t.getMessage());
+            if (m != null && m.find()) {
+                if (!m.group(2).equals(String.valueOf(self()))) {
+                    return; // another node refused a third one (a decision forwarded through it)
+                }
+                View mine = channel.getView();
+                // A refusal from a view older than this node's is a race with a view change
+                // (a merge installed here first), not a sign that this node is out.
+                if (mine == null
+                        || Long.parseLong(m.group(1)) < mine.getViewId().getId()) {
+                    return;
+                }
+                if (!mine.getViewId().equals(excludedIn)) {
+                    excludedIn = mine.getViewId();
+                    excludedSince = System.nanoTime();
+                    LOG.warn(
+                            "another node's view leaves this node out ({}): not serving until the views agree",
+                            t.getMessage());
+                }
+                return;
+            }
+            if (t.getCause() == t) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Counts a save that some nodes did not answer, being suspected of having died, as taken only
+     * once a view without them is installed here, and only if that view still holds enough peers.
+     * Suspicion is not exclusion: a node cut off for about the failure detector's timeout is
+     * suspected, then heard again as its link comes back, and stays in the view having missed the
+     * saves that skipped it (seen in the lab: it went on serving those carts without the writes).
+     * Once excluded, it can only come back by a join or a merge, which bring it every copy. A node
+     * alone on its side suspects every other and installs a view of its own, too small to count.
+     * A killed node is excluded within about half a second, which is what such a save waits.
+     *
+     * @throws SessionStoreUnavailableException when the view still holds a skipped node after
+     *     {@code limit}, or the view without them holds too few of the listed peers
+     */
+    void awaitViewWithout(java.util.Collection<Address> skipped, Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (true) {
+            View now = channel.getView();
+            if (skipped.stream().noneMatch(now::containsMember)) {
+                requireEnoughPeers();
+                return;
+            }
+            if (System.nanoTime() >= deadline) {
+                throw new SessionStoreUnavailableException(
+                        "no answer from " + skipped + ", suspected but still in the view after " + limit.toMillis()
+                                + " ms: the save is not counted as taken",
+                        null);
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SessionStoreUnavailableException("interrupted while waiting for a view", e);
+            }
+        }
+    }
+
+    /**
+     * Whether a majority's view left this node out while it stayed in its current view, for at most
+     * {@link #EXCLUSION_HELD}: the merge that ends it comes within seconds, and should it not, the
+     * next refused save says so again rather than this node staying out for good.
+     */
+    boolean excluded() {
+        View now = channel.getView();
+        return now != null
+                && now.getViewId().equals(excludedIn)
+                && System.nanoTime() - excludedSince < EXCLUSION_HELD.toNanos();
+    }
+
+    /**
+     * Refuses to serve while a majority's view leaves this node out: its copies miss the saves
+     * made since.
+     *
+     * @throws SessionStoreUnavailableException while {@link #excluded()}
+     */
+    void requireNotExcluded() {
+        if (excluded()) {
+            throw new SessionStoreUnavailableException(
+                    "another node's view leaves this node out: it serves nothing until the views agree", null);
+        }
+    }
+
+    /**
      * The installed view, ready once this node has its sessions, is not still catching up after
      * a merge, and holds at least half of the listed peers.
      */
@@ -173,7 +364,10 @@ final class ClusterChannel implements AutoCloseable {
         return new ClusterView(
                 now.getViewId().getCreator() + "|" + now.getViewId().getId(),
                 now.getMembers().stream().map(Address::toString).toList(),
-                membership.gateOpen() && mergeWatch.settled() && Membership.holdsEnoughOf(channel, now.size()));
+                membership.gateOpen()
+                        && mergeWatch.settled()
+                        && Membership.holdsEnoughOf(listedPeers, now.size())
+                        && !excluded());
     }
 
     @Override

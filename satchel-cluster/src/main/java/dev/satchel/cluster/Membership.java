@@ -54,6 +54,12 @@ final class Membership {
         return currentViewId;
     }
 
+    /** The members of the view before the current one, oldest first; empty for the first view. */
+    synchronized List<Address> previousMembers() {
+        List<List<Address>> views = new ArrayList<>(recentViews.values());
+        return views.size() < 2 ? List.of() : views.get(views.size() - 2);
+    }
+
     /**
      * The members of the current view that were not in view {@code sentIn}: those a save sent in
      * that view did not reach. Empty when it was sent in the current view; every other member when
@@ -149,18 +155,37 @@ final class Membership {
     }
 
     /**
-     * Whether a view of {@code viewSize} nodes may serve: at least half of the nodes listed as
-     * peers (the stack's TCPPING hosts, this node's own included). A node cut off from most of
-     * the cluster holds copies that the others may have moved past. With no list (loopback, or
-     * discovery by other means) every view may serve.
+     * Whether a view of {@code viewSize} nodes may serve: at least half of the {@code listed} peers
+     * (see {@link #listedPeers}). A node cut off from most of the cluster holds copies that the
+     * others may have moved past. With no list (0: discovery by other means) every view may serve.
      */
-    static boolean holdsEnoughOf(JChannel channel, int viewSize) {
+    static boolean holdsEnoughOf(long listed, int viewSize) {
+        return listed == 0 || viewSize * 2L >= listed;
+    }
+
+    /**
+     * How many nodes the stack lists as peers, this node's own entry included: the entries of
+     * TCPPING's {@code initial_hosts} as configured, each with its port range; 0 when discovery is
+     * not TCPPING or lists nothing. Read from the configured list, not from {@link
+     * TCPPING#getInitialHosts()}: JGroups 5 adds this node's own bind address with every listed
+     * port to the hosts it probes, so across hosts with a port each that set counts five nodes for
+     * three, and two nodes of three would not count as half.
+     */
+    static long listedPeers(JChannel channel) {
         TCPPING discovery = channel.getProtocolStack().findProtocol(TCPPING.class);
         if (discovery == null) {
-            return true;
+            return 0;
         }
-        long listed = discovery.getInitialHosts().stream().distinct().count();
-        return listed == 0 || viewSize * 2L >= listed;
+        Object configured = discovery.getValue("initial_hosts_str");
+        if (!(configured instanceof String hosts) || hosts.isBlank()) {
+            return discovery.getInitialHosts().stream().distinct().count();
+        }
+        long entries = java.util.Arrays.stream(hosts.split(","))
+                .map(h -> h.strip().toLowerCase(java.util.Locale.ROOT))
+                .filter(h -> !h.isEmpty())
+                .distinct()
+                .count();
+        return entries * (Math.max(0, discovery.getPortRange()) + 1L);
     }
 
     /** How long a node left alone at start waits before it asks to join again. */

@@ -23,25 +23,32 @@ import org.jgroups.util.RspList;
 final class PendingSave {
     private final Optional<CompletableFuture<RspList<Object>>> answers;
     private final Duration timeout;
+    private final Optional<ClusterChannel> cluster;
 
-    private PendingSave(Optional<CompletableFuture<RspList<Object>>> answers, Duration timeout) {
+    private PendingSave(
+            Optional<CompletableFuture<RspList<Object>>> answers, Duration timeout, Optional<ClusterChannel> cluster) {
         this.answers = answers;
         this.timeout = timeout;
+        this.cluster = cluster;
     }
 
     /** Nothing to wait for: no other node, or an asynchronous save. */
     static PendingSave done() {
-        return new PendingSave(Optional.empty(), Duration.ZERO);
+        return new PendingSave(Optional.empty(), Duration.ZERO, Optional.empty());
     }
 
-    static PendingSave awaiting(CompletableFuture<RspList<Object>> answers, Duration timeout) {
-        return new PendingSave(Optional.of(answers), timeout);
+    /** The answers to a save sent through {@code cluster}, which judges the nodes that did not answer. */
+    static PendingSave awaiting(CompletableFuture<RspList<Object>> answers, Duration timeout, ClusterChannel cluster) {
+        return new PendingSave(Optional.of(answers), timeout, Optional.of(cluster));
     }
 
     /**
      * Waits for every node's answer. A node that did not answer in time fails the save; so does
      * one that answered with an error (JGroups marks such an answer received, with no value): a
-     * replica that refused the save does not hold it. A node suspected of having died is skipped.
+     * replica that refused the save does not hold it. A node suspected of having died is skipped,
+     * unless so many are suspected that this node may be the one cut off ({@link
+     * ClusterChannel#requireEnoughLive}): a node alone on its side of a partition suspects every
+     * other, and skipping them all acknowledged saves that only it held.
      *
      * @return each node that answered, with its value if it had one
      * @throws SessionStoreUnavailableException if a node failed the save, or none answered in time
@@ -61,6 +68,7 @@ final class PendingSave {
             throw new SessionStoreUnavailableException("the cluster did not take the save: " + e.getMessage(), e);
         }
         Map<Address, Optional<Object>> values = new java.util.HashMap<>();
+        List<Address> suspected = new ArrayList<>();
         for (Map.Entry<Address, Rsp<Object>> e : rsps.entrySet()) {
             Rsp<Object> rsp = e.getValue();
             if (rsp.hasException()) {
@@ -73,7 +81,12 @@ final class PendingSave {
             }
             if (rsp.wasReceived()) {
                 values.put(e.getKey(), Optional.ofNullable(rsp.getValue()));
+            } else {
+                suspected.add(e.getKey());
             }
+        }
+        if (!suspected.isEmpty()) {
+            cluster.ifPresent(c -> c.awaitViewWithout(suspected, timeout));
         }
         return values;
     }

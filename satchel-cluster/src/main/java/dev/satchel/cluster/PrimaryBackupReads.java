@@ -97,6 +97,7 @@ final class PrimaryBackupReads {
                 }
             } catch (Exception e) {
                 LOG.debug("{} did not answer a read: {}", replica, e.getMessage());
+                cluster.noteIfExcluded(e);
             }
         }
         if (answered || here.isPresent()) {

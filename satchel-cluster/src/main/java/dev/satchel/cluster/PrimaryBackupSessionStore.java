@@ -161,12 +161,18 @@ public final class PrimaryBackupSessionStore
 
     @Override
     public Optional<SessionRecord> load(SessionId id) {
+        cluster.requireNotExcluded(); // its copies miss what the majority saved since
         return reads.load(id);
     }
 
     @Override
     public SaveOutcome save(ChangeSet changes) {
         Objects.requireNonNull(changes, "changes");
+        return cluster.takeSave(changes, () -> saveInView(changes));
+    }
+
+    /** {@link #save}, once this node may take saves. */
+    private SaveOutcome saveInView(ChangeSet changes) {
         if (changes.previousId().isPresent() && !changes.invalidated()) {
             return rename(changes);
         }
@@ -336,7 +342,8 @@ public final class PrimaryBackupSessionStore
                                     new RequestOptions(ResponseMode.GET_ALL, timeout.toMillis())
                                             .anycasting(true)
                                             .flags(Message.Flag.NO_RELIABILITY)),
-                    timeout);
+                    timeout,
+                    cluster);
         } catch (Exception e) {
             throw new SessionStoreUnavailableException("could not repair a replica's copy: " + e.getMessage(), e);
         }
@@ -366,7 +373,8 @@ public final class PrimaryBackupSessionStore
                                     new RequestOptions(ResponseMode.GET_ALL, timeout.toMillis())
                                             .anycasting(true)
                                             .flags(Message.Flag.NO_RELIABILITY)),
-                    timeout);
+                    timeout,
+                    cluster);
         } catch (Exception e) {
             if (async) {
                 LOG.warn("could not send a save to the backups of {}: {}", changes.id(), e.getMessage());
@@ -472,7 +480,11 @@ public final class PrimaryBackupSessionStore
 
     private Object handle(Message message) throws IOException {
         DataInputStream in = ClusterChannel.in(message);
-        return switch (in.readByte()) {
+        byte kind = in.readByte();
+        if (kind == SAVE || kind == GET || kind == DECIDE || kind == TAKE) {
+            cluster.requireMember(message.getSrc()); // answered across two views, copies would part
+        }
+        return switch (kind) {
             case SAVE -> replica.applySave(StampedSave.read(in, copies));
             case COPIES -> {
                 replica.applyCopies(in);
@@ -489,10 +501,12 @@ public final class PrimaryBackupSessionStore
                 if (!cluster.membership().gateOpen()) {
                     yield Decisions.NOT_DECIDER; // nothing to decide on yet; the sender asks again
                 }
+                cluster.requireEnoughPeers(); // a node cut off must not decide as the owner in a view of its own
                 yield Decisions.answer(replicate(changes, mode, true));
             }
             case TAKE -> {
                 requireGateOpen();
+                cluster.requireEnoughPeers();
                 SessionId id = ChangeSetWire.readId(in);
                 if (!isOwner(id)) { // two nodes with different views must not each decide a rename
                     throw new IOException("not the owner of the session in view " + view.id());

@@ -117,8 +117,9 @@ public final class ReplicatedSessionStore
     private void viewAccepted(View view) {
         if (view instanceof MergeView merge && !handover.isShutdown()) {
             mergeWatch.merged();
+            List<Address> before = membership.previousMembers();
             handover.execute(() -> {
-                exchangeAfterMerge(merge);
+                exchangeAfterMerge(merge, before);
                 mergeWatch.sent();
             });
         }
@@ -131,6 +132,7 @@ public final class ReplicatedSessionStore
 
     @Override
     public Optional<SessionRecord> load(SessionId id) {
+        cluster.requireNotExcluded(); // its copies miss what the majority saved since
         return local.load(id);
     }
 
@@ -143,6 +145,11 @@ public final class ReplicatedSessionStore
     @Override
     public SaveOutcome save(ChangeSet changes) {
         Objects.requireNonNull(changes, "changes");
+        return cluster.takeSave(changes, () -> saveInView(changes));
+    }
+
+    /** {@link #save}, once this node may take saves. */
+    private SaveOutcome saveInView(ChangeSet changes) {
         if (changes.previousId().isPresent() && !changes.invalidated()) {
             return rename(changes);
         }
@@ -274,7 +281,8 @@ public final class ReplicatedSessionStore
                                     new RequestOptions(ResponseMode.GET_ALL, timeout.toMillis())
                                             .anycasting(true)
                                             .flags(Message.Flag.NO_RELIABILITY)),
-                    timeout);
+                    timeout,
+                    cluster);
         } catch (Exception e) {
             throw new SessionStoreUnavailableException("could not repair a node's copy: " + e.getMessage(), e);
         }
@@ -315,7 +323,8 @@ public final class ReplicatedSessionStore
                                                     ResponseMode.GET_ALL,
                                                     wait.get().toMillis())
                                             .flags(Message.Flag.NO_RELIABILITY)),
-                    wait.get());
+                    wait.get(),
+                    cluster);
         } catch (Exception e) {
             if (wait.isEmpty()) {
                 LOG.warn("could not send a save of {}: {}", changes.id(), e.getMessage());
@@ -403,7 +412,11 @@ public final class ReplicatedSessionStore
      */
     private Object apply(Message message) throws IOException {
         DataInputStream in = ClusterChannel.in(message);
-        switch (in.readByte()) {
+        byte kind = in.readByte();
+        if (kind == SAVE || kind == DECIDE || kind == TAKE) {
+            cluster.requireMember(message.getSrc()); // answered across two views, copies would part
+        }
+        switch (kind) {
             case SAVE -> {
                 StampedSave save = StampedSave.read(in, copies);
                 long sentIn = save.sentIn();
@@ -445,12 +458,14 @@ public final class ReplicatedSessionStore
                 if (!membership.gateOpen()) {
                     return Decisions.NOT_DECIDER; // nothing to decide on yet; the sender asks again
                 }
+                cluster.requireEnoughPeers(); // a node cut off must not decide in a view of its own
                 return Decisions.answer(saveHere(changes, true));
             }
             case TAKE -> {
                 if (!membership.gateOpen()) {
                     throw new IOException("this node is still receiving its sessions");
                 }
+                cluster.requireEnoughPeers();
                 SessionId id = ChangeSetWire.readId(in);
                 if (!decider(id).equals(cluster.self())) { // two views must not pick two deciders
                     throw new IOException("not the node that decides this session's renames in view "
@@ -489,30 +504,27 @@ public final class ReplicatedSessionStore
     }
 
     /**
-     * After a partition heals (or a node that started alone is merged in), each side's first
-     * node sends every session and tombstone it holds to the nodes of the other sides; each node
-     * keeps the newer of two copies, and a deletion on either side stands.
+     * After a partition heals (or a node that started alone is merged in), the oldest node of each
+     * side, as this node saw its side in its view before the merge, sends every session and
+     * tombstone it holds to the nodes that were not in that view; each node keeps the newer of two
+     * copies, and a deletion on either side stands. The sides are read from this node's own last
+     * view, not from the merge's subgroups: while a partition heals the views can disagree, and
+     * the subgroups overlap (seen in the lab: a node left out by the others still listed them all,
+     * so the others' oldest node found itself in that subgroup with nobody to send to, and the node
+     * came back without the sessions made while it was out).
      */
-    private void exchangeAfterMerge(MergeView merge) {
-        for (View subgroup : merge.getSubgroups()) {
-            if (subgroup.getMembers().contains(cluster.self())) {
-                if (!subgroup.getCoord().equals(cluster.self())) {
-                    return;
-                }
-                List<Address> others = new ArrayList<>(merge.getMembers());
-                others.removeAll(subgroup.getMembers());
-                if (others.isEmpty()) {
-                    return;
-                }
-                List<Copy> all = copies.copies(id -> true);
-                passOn(all.stream().map(Copy::id).toList(), others);
-                LOG.info(
-                        "merged: sent {} sessions and tombstones to {} nodes of the other side",
-                        all.size(),
-                        others.size());
-                return;
-            }
+    private void exchangeAfterMerge(MergeView merge, List<Address> before) {
+        if (before.isEmpty() || !before.get(0).equals(cluster.self())) {
+            return;
         }
+        List<Address> others = new ArrayList<>(merge.getMembers());
+        others.removeAll(before);
+        if (others.isEmpty()) {
+            return;
+        }
+        List<Copy> all = copies.copies(id -> true);
+        passOn(all.stream().map(Copy::id).toList(), others);
+        LOG.info("merged: sent {} sessions and tombstones to {} nodes of the other side", all.size(), others.size());
     }
 
     /**

@@ -47,6 +47,7 @@ final class ClusterSupervisor implements NodeControl, AutoCloseable {
     private final Map<String, String> environment;
     private final Path dataDir;
     private final Map<String, NodeAddress> nodes = new LinkedHashMap<>();
+    private final Map<String, Host> hosts = new LinkedHashMap<>();
     private final Map<String, Process> processes = new LinkedHashMap<>();
     /** Nodes stopped through the admin API: they stay down until started. */
     private final Set<String> stoppedOnPurpose = new HashSet<>();
@@ -62,12 +63,25 @@ final class ClusterSupervisor implements NodeControl, AutoCloseable {
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
     ClusterSupervisor(int count, int basePort, String store, Path dataDir, Map<String, String> environment) {
+        this(count, basePort, store, dataDir, environment, i -> Host.loopback());
+    }
+
+    /** With node {@code i} (1-based) on {@code hostOf.apply(i)}, e.g. a network namespace of its own. */
+    ClusterSupervisor(
+            int count,
+            int basePort,
+            String store,
+            Path dataDir,
+            Map<String, String> environment,
+            java.util.function.IntFunction<Host> hostOf) {
         this.environment = Map.copyOf(environment);
         this.store = store;
         this.dataDir = dataDir;
         for (int i = 1; i <= count; i++) {
             String name = "node-" + i;
-            nodes.put(name, new NodeAddress(name, "127.0.0.1", basePort + i - 1));
+            Host host = hostOf.apply(i);
+            hosts.put(name, host);
+            nodes.put(name, new NodeAddress(name, host.address(), basePort + i - 1));
         }
     }
 
@@ -242,7 +256,7 @@ final class ClusterSupervisor implements NodeControl, AutoCloseable {
                 peers(),
                 "--parent-pid",
                 Long.toString(ProcessHandle.current().pid())));
-        ProcessBuilder builder = new ProcessBuilder(command);
+        ProcessBuilder builder = new ProcessBuilder(hosts.get(name).command(command));
         builder.environment().putAll(environment); // secrets travel in the environment, not the command line
         Process p = builder.redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logOf(name).toFile()))

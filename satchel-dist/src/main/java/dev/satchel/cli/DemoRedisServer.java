@@ -32,12 +32,14 @@ final class DemoRedisServer implements AutoCloseable {
 
     private final List<String> command;
     private final Path log;
+    private final String address;
     private final int port;
     private Process process;
 
-    private DemoRedisServer(List<String> command, Path log, int port) {
+    private DemoRedisServer(List<String> command, Path log, String address, int port) {
         this.command = List.copyOf(command);
         this.log = log;
+        this.address = address;
         this.port = port;
     }
 
@@ -82,6 +84,12 @@ final class DemoRedisServer implements AutoCloseable {
      */
     static DemoRedisServer start(Path logDir, String maxMemory, RedisPersistence persistence)
             throws IOException, InterruptedException {
+        return start(logDir, maxMemory, persistence, Host.loopback());
+    }
+
+    /** As {@link #start(Path, String, RedisPersistence)}, on {@code host} (e.g. a network namespace of its own). */
+    static DemoRedisServer start(Path logDir, String maxMemory, RedisPersistence persistence, Host host)
+            throws IOException, InterruptedException {
         if (!isMemorySize(maxMemory)) {
             throw new IllegalArgumentException(
                     "not a Redis memory size (a number of bytes, or with kb, mb or gb): " + maxMemory);
@@ -108,7 +116,7 @@ final class DemoRedisServer implements AutoCloseable {
                 "--port",
                 Integer.toString(port),
                 "--bind",
-                "127.0.0.1",
+                host.address(),
                 "--save",
                 "",
                 "--dir",
@@ -120,7 +128,13 @@ final class DemoRedisServer implements AutoCloseable {
                 "--maxmemory-policy",
                 "volatile-ttl"));
         command.addAll(persistence.arguments());
-        DemoRedisServer server = new DemoRedisServer(command, log, port);
+        if (!host.launcher().isEmpty()) {
+            // In a network namespace of the lab's own: Redis 7 answers DENIED to every client off
+            // loopback when no password is set, and the nodes reach it over the lab's bridge, which
+            // only this machine's lab can reach.
+            command.addAll(List.of("--protected-mode", "no"));
+        }
+        DemoRedisServer server = new DemoRedisServer(host.command(command), log, host.address(), port);
         server.launch();
         return server;
     }
@@ -142,7 +156,7 @@ final class DemoRedisServer implements AutoCloseable {
             if (!p.isAlive()) {
                 throw new IllegalStateException("redis-server exited; see " + log);
             }
-            try (Socket ignored = new Socket("127.0.0.1", port)) {
+            try (Socket ignored = new Socket(address, port)) {
                 return;
             } catch (IOException notYet) {
                 TimeUnit.MILLISECONDS.sleep(20);
@@ -167,9 +181,9 @@ final class DemoRedisServer implements AutoCloseable {
         launch();
     }
 
-    /** The server's URI, {@code redis://127.0.0.1:<port>}, as the nodes' {@code --store}. */
+    /** The server's URI, {@code redis://<address>:<port>}, as the nodes' {@code --store}. */
     String uri() {
-        return "redis://127.0.0.1:" + port;
+        return "redis://" + address + ":" + port;
     }
 
     int port() {
@@ -187,7 +201,7 @@ final class DemoRedisServer implements AutoCloseable {
      */
     OptionalLong commandsProcessed() {
         try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+            s.connect(new InetSocketAddress(address, port), 1000);
             s.setSoTimeout(1000);
             s.getOutputStream().write("*2\r\n$4\r\nINFO\r\n$5\r\nstats\r\n".getBytes(StandardCharsets.US_ASCII));
             BufferedReader in =

@@ -34,7 +34,9 @@ import java.util.stream.Collectors;
 /**
  * One strategy's cluster for the lab: the shop nodes as separate JVMs ({@link ClusterSupervisor},
  * as {@code satchel demo} runs them) behind an in-process balancer on a free port, with the store
- * server the strategy needs (a redis-server) started before and stopped after.
+ * server the strategy needs (a redis-server) started before and stopped after. On a {@link
+ * NamespaceNetwork} each node runs in a network namespace of its own (host {@code i} for {@code
+ * node-i}), so it can be cut off; the network and any relay to the store close with the cluster.
  */
 final class LabClusterProcesses implements LabCluster, AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
@@ -49,13 +51,40 @@ final class LabClusterProcesses implements LabCluster, AutoCloseable {
     private final Optional<DemoRedisServer> storeServer;
     private final String adminToken;
     private final String store;
+    private final Placement placement;
+
+    /**
+     * Where the cluster runs: on a network of namespaces or on loopback, and what carries the
+     * nodes' traffic to a store that only listens on this machine's loopback. Closed with the
+     * cluster, after its processes.
+     *
+     * @param network the nodes' hosts; empty on loopback
+     * @param storeRelay the relay from the network to the store; empty when the nodes reach it directly
+     */
+    record Placement(Optional<NamespaceNetwork> network, Optional<TcpRelay> storeRelay) implements AutoCloseable {
+        static Placement loopback() {
+            return new Placement(Optional.empty(), Optional.empty());
+        }
+
+        Host nodeHost(int node) {
+            return network.map(n -> n.host(node)).orElse(Host.loopback());
+        }
+
+        @Override
+        public void close() {
+            storeRelay.ifPresent(TcpRelay::close);
+            network.ifPresent(NamespaceNetwork::close);
+        }
+    }
 
     private LabClusterProcesses(
             ClusterSupervisor supervisor,
             Balancer balancer,
             String adminToken,
             String store,
-            Optional<DemoRedisServer> storeServer) {
+            Optional<DemoRedisServer> storeServer,
+            Placement placement) {
+        this.placement = placement;
         this.supervisor = supervisor;
         this.store = store;
         this.balancer = balancer;
@@ -65,8 +94,9 @@ final class LabClusterProcesses implements LabCluster, AutoCloseable {
     }
 
     /**
-     * Starts {@code nodes} nodes on {@code store} from {@code basePort} and a balancer with
-     * {@code policy} in front; closes whatever it started if any part fails.
+     * Starts {@code nodes} nodes on {@code store} from {@code basePort}, placed as {@code placement}
+     * says, and a balancer with {@code policy} in front; closes whatever it was given or started if
+     * any part fails.
      */
     static LabClusterProcesses start(
             int nodes,
@@ -75,9 +105,11 @@ final class LabClusterProcesses implements LabCluster, AutoCloseable {
             Map<String, String> environment,
             Optional<DemoRedisServer> storeServer,
             String policy,
-            Path dataDir)
+            Path dataDir,
+            Placement placement)
             throws Exception {
-        ClusterSupervisor supervisor = new ClusterSupervisor(nodes, basePort, store, dataDir, environment);
+        ClusterSupervisor supervisor =
+                new ClusterSupervisor(nodes, basePort, store, dataDir, environment, placement::nodeHost);
         try {
             supervisor.startAll(START_TIMEOUT);
             String token = BalancerConfig.generateAdminToken();
@@ -89,10 +121,11 @@ final class LabClusterProcesses implements LabCluster, AutoCloseable {
                     .adminToken(token);
             supervisor.addresses().forEach(config::node);
             Balancer balancer = Balancer.start(config.build(), Optional.of(supervisor));
-            return new LabClusterProcesses(supervisor, balancer, token, store, storeServer);
+            return new LabClusterProcesses(supervisor, balancer, token, store, storeServer, placement);
         } catch (Exception | Error e) {
             supervisor.close();
             closeQuietly(storeServer);
+            placement.close();
             throw e;
         }
     }
@@ -156,6 +189,37 @@ final class LabClusterProcesses implements LabCluster, AutoCloseable {
     @Override
     public void enable(String node) {
         admin(node, "enable");
+    }
+
+    @Override
+    public boolean canPartition() {
+        return placement.network().isPresent();
+    }
+
+    @Override
+    public void cut(String node) {
+        network().cut(hostOf(node));
+    }
+
+    @Override
+    public void heal(String node) {
+        network().heal(hostOf(node));
+    }
+
+    private NamespaceNetwork network() {
+        return placement
+                .network()
+                .orElseThrow(() -> new IllegalStateException(
+                        "the nodes share this machine's loopback: there is no link of a node's own to cut"));
+    }
+
+    /** node-i runs on host i. */
+    private int hostOf(String node) {
+        int i = nodes().indexOf(node);
+        if (i < 0) {
+            throw new IllegalArgumentException("no node named " + node + " in this cluster");
+        }
+        return i + 1;
     }
 
     /** Asks the balancer's admin API, as an operator's script would. */
@@ -226,7 +290,13 @@ final class LabClusterProcesses implements LabCluster, AutoCloseable {
                 supervisor.addresses().stream().map(NodeAddress::port).collect(Collectors.toSet()),
                 new HashSet<>(supervisor.clusterPorts()),
                 storePorts,
-                Balancer.THREAD_NAME_PREFIX);
+                Balancer.THREAD_NAME_PREFIX,
+                placement
+                        .network()
+                        .map(n -> java.util.stream.IntStream.rangeClosed(1, n.hosts())
+                                .mapToObj(n::namespace)
+                                .toList())
+                        .orElse(List.of()));
     }
 
     /** The port of a PostgreSQL JDBC URL's server, 5432 when it names none. */
@@ -272,6 +342,7 @@ final class LabClusterProcesses implements LabCluster, AutoCloseable {
         balancer.close();
         supervisor.close();
         closeQuietly(storeServer);
+        placement.close();
     }
 
     private static void closeQuietly(Optional<DemoRedisServer> c) {

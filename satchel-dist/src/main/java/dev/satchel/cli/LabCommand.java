@@ -1,6 +1,5 @@
 package dev.satchel.cli;
 
-import dev.satchel.cookie.SealedCookieSessions;
 import dev.satchel.demo.PrivateDataDir;
 import dev.satchel.lab.AnomalyKind;
 import dev.satchel.lab.ConsoleProgress;
@@ -9,17 +8,15 @@ import dev.satchel.lab.LabResults;
 import dev.satchel.lab.LabRunner;
 import dev.satchel.lab.LabSettings;
 import dev.satchel.lab.LabStrategy;
+import dev.satchel.lab.RequestTrace;
 import dev.satchel.lab.StrategyRun;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -119,8 +116,20 @@ final class LabCommand implements Callable<Integer> {
                     + " store server the lab starts itself; the other strategies are skipped);"
                     + " rolling: a deploy, each node in turn drained at the balancer for --down seconds,"
                     + " stopped with SIGTERM, started and enabled (needs --seconds long enough);"
-                    + " none: no fault (default: ${DEFAULT-VALUE}).")
+                    + " partition: cut the first node's network link for --down seconds, then heal it"
+                    + " (needs --network namespaces); none: no fault (default: ${DEFAULT-VALUE}).")
     String fault;
+
+    @Option(
+            names = "--network",
+            defaultValue = "auto",
+            paramLabel = "auto|namespaces|loopback",
+            description = "Where the nodes and the store run. namespaces: each in a Linux network namespace"
+                    + " of its own, with its own address on a bridge, so their traffic crosses real"
+                    + " interfaces and a partition is a real one (needs root and iproute2's ip netns);"
+                    + " loopback: all on this machine's loopback; auto: namespaces where they can be made,"
+                    + " else loopback, and the report says so (default: ${DEFAULT-VALUE}).")
+    String network;
 
     @Option(
             names = "--redis-aof",
@@ -178,6 +187,12 @@ final class LabCommand implements Callable<Integer> {
     Path reportFrom;
 
     @Option(
+            names = "--trace",
+            description = "Also write every request, its answer and the cart it showed to requests.tsv in --out,"
+                    + " one line each, to read the history behind an anomaly.")
+    boolean trace;
+
+    @Option(
             names = "--data-dir",
             defaultValue = ".satchel-lab-data",
             description = "Node logs and databases of the lab's clusters (default: ${DEFAULT-VALUE}).")
@@ -197,6 +212,8 @@ final class LabCommand implements Callable<Integer> {
                     "--fault kill-store kills the redis-server the lab starts; add redis to --strategies");
         }
         int faultAt = faultAtSeconds != null ? faultAtSeconds : seconds / 3;
+        List<String> networkNotes = new ArrayList<>();
+        boolean onNamespaces = onNamespaces(networkNotes);
         LabSettings settings = new LabSettings(
                 chosen.stream().map(LabStrategy::label).toList(),
                 nodeCounts.get(0),
@@ -210,7 +227,8 @@ final class LabCommand implements Callable<Integer> {
                 downSeconds,
                 seed,
                 redisAof,
-                nodeCounts);
+                nodeCounts,
+                onNamespaces ? LabSettings.NAMESPACES : LabSettings.LOOPBACK);
         PrintWriter console = spec.commandLine().getOut();
         quietLogs();
         ConsoleProgress progress = new ConsoleProgress(console, System.console() != null);
@@ -222,6 +240,21 @@ final class LabCommand implements Callable<Integer> {
                     "--data-dir: " + e.getMessage() + " (" + e.getCause().getMessage() + ")");
         }
         String startedAt = Instant.now().toString();
+        try (RequestTrace requests = trace ? RequestTrace.to(out.resolve("requests.tsv")) : RequestTrace.none()) {
+            return runAll(chosen, settings, networkNotes, onNamespaces, progress, console, requests, startedAt);
+        }
+    }
+
+    private int runAll(
+            List<LabStrategy> chosen,
+            LabSettings settings,
+            List<String> networkNotes,
+            boolean onNamespaces,
+            ConsoleProgress progress,
+            PrintWriter console,
+            RequestTrace requests,
+            String startedAt)
+            throws Exception {
         List<StrategyRun> runs = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
         int clusterIndex = 0;
@@ -234,55 +267,28 @@ final class LabCommand implements Callable<Integer> {
                     continue;
                 }
                 progress.phase(strategy.label() + ": starting " + nodes + " nodes (" + strategy.routing() + ")", 0);
-                Optional<DemoRedisServer> storeServer = Optional.empty();
-                List<String> notes = new ArrayList<>();
                 try {
-                    String store;
-                    Map<String, String> environment = Map.of();
-                    switch (strategy) {
-                        case REDIS -> {
-                            RedisPersistence persistence =
-                                    RedisPersistence.ofFlag(redisAof).orElseThrow();
-                            DemoRedisServer redis = DemoRedisServer.start(
-                                    dataDir.toAbsolutePath().resolve("logs"), "256mb", persistence);
-                            storeServer = Optional.of(redis);
-                            store = redis.uri();
-                            notes.add("a redis-server started by the lab, "
-                                    + switch (persistence) {
-                                        case NONE -> "keeping nothing on disk";
-                                        case AOF_EVERYSEC -> "with an append-only file flushed to disk every second";
-                                        case AOF_ALWAYS -> "with an append-only file flushed to disk on every write";
-                                    });
-                        }
-                        case SQL -> {
-                            store = sqlStore(notes);
-                        }
-                        case COOKIE -> {
-                            store = "cookie";
-                            environment =
-                                    Map.of(SealedCookieSessions.KEYSET_VARIABLE, SealedCookieSessions.generateKeyset());
-                        }
-                        default -> store = strategy.label();
-                    }
+                    LabStoreSetup.Prepared prepared = LabStoreSetup.prepare(
+                            strategy, nodes, onNamespaces, redisAof, sqlUrl, dataDir.toAbsolutePath());
+                    List<String> notes = new ArrayList<>(prepared.notes());
+                    notes.addAll(networkNotes);
                     try (LabClusterProcesses cluster = LabClusterProcesses.start(
                             nodes,
                             basePort + 20 * i,
-                            store,
-                            environment,
-                            storeServer,
+                            prepared.store(),
+                            prepared.environment(),
+                            prepared.storeServer(),
                             strategy.routing(),
-                            dataDir.toAbsolutePath())) {
-                        storeServer = Optional.empty(); // the cluster closes it now
+                            dataDir.toAbsolutePath(),
+                            prepared.placement())) {
                         progress.note("watch it live (read-only): " + cluster.liveView());
-                        StrategyRun run = LabRunner.run(strategy, cluster, settings, progress);
+                        StrategyRun run = LabRunner.run(strategy, cluster, settings, progress, requests);
                         runs.add(run.withNotesFirst(notes));
                         progress.note(oneLine(run));
                     }
                 } catch (IllegalStateException e) {
                     skipped.add(strategy.label() + ": " + e.getMessage());
                     progress.note("skipped " + strategy.label() + ": " + e.getMessage());
-                } finally {
-                    storeServer.ifPresent(LabCommand::closeQuietly);
                 }
             }
         }
@@ -291,6 +297,9 @@ final class LabCommand implements Callable<Integer> {
         console.println();
         console.println("Report: " + out.toAbsolutePath().resolve("index.html"));
         console.println("        " + out.toAbsolutePath().resolve("summary.md"));
+        if (trace) {
+            console.println("        " + out.toAbsolutePath().resolve("requests.tsv") + " (every request)");
+        }
         console.flush();
         return runs.isEmpty() ? 1 : 0;
     }
@@ -366,9 +375,17 @@ final class LabCommand implements Callable<Integer> {
         if (warmupSeconds < 0 || warmupSeconds > 600) {
             throw new CommandLine.ParameterException(cl, "--warmup must be 0 to 600, got " + warmupSeconds);
         }
-        if (!List.of("kill", "kill-store", "rolling", "none").contains(fault)) {
+        if (!List.of("kill", "kill-store", "rolling", "partition", "none").contains(fault)) {
             throw new CommandLine.ParameterException(
-                    cl, "--fault must be kill, kill-store, rolling or none, got " + fault);
+                    cl, "--fault must be kill, kill-store, rolling, partition or none, got " + fault);
+        }
+        if (!List.of("auto", LabSettings.NAMESPACES, LabSettings.LOOPBACK).contains(network)) {
+            throw new CommandLine.ParameterException(
+                    cl, "--network must be auto, namespaces or loopback, got " + network);
+        }
+        if (fault.equals("partition") && network.equals(LabSettings.LOOPBACK)) {
+            throw new CommandLine.ParameterException(
+                    cl, "--fault partition cuts a node's own network link: it needs --network namespaces");
         }
         if (RedisPersistence.ofFlag(redisAof).isEmpty()) {
             throw new CommandLine.ParameterException(cl, "--redis-aof must be no, everysec or always, got " + redisAof);
@@ -395,22 +412,30 @@ final class LabCommand implements Callable<Integer> {
         }
     }
 
-    /** The sql strategy's store: the given URL, or PostgreSQL when it answers, or an embedded H2 file. */
-    private String sqlStore(List<String> notes) {
-        if (!sqlUrl.equals("auto")) {
-            notes.add("the database given by --sql-url");
-            return sqlUrl;
+    /**
+     * Whether this run's clusters go on network namespaces: as asked, or where they can be made for
+     * auto; what the report should say of the choice goes to {@code notes}.
+     */
+    private boolean onNamespaces(List<String> notes) {
+        if (network.equals(LabSettings.LOOPBACK)) {
+            notes.add("ran on this machine's loopback (--network loopback)");
+            return false;
         }
-        String postgres = "jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres";
-        DriverManager.setLoginTimeout(2);
-        try (Connection ignored = DriverManager.getConnection(postgres)) {
-            notes.add("PostgreSQL at 127.0.0.1:5432");
-            return postgres;
-        } catch (Exception e) {
-            notes.add("PostgreSQL did not answer at 127.0.0.1:5432 (" + e.getMessage()
-                    + "), so an embedded H2 file shared by the nodes");
-            return "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("lab-sessions") + ";AUTO_SERVER=TRUE";
+        Optional<String> why = NamespaceNetwork.unavailableBecause();
+        if (why.isEmpty()) {
+            notes.add("each node and the store server in a network namespace of its own, on a bridge");
+            return true;
         }
+        if (network.equals(LabSettings.NAMESPACES) || fault.equals("partition")) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "--network namespaces" + (fault.equals("partition") ? " (which --fault partition needs)" : "")
+                            + ": network namespaces cannot be made here (" + why.get()
+                            + "); they need root and iproute2");
+        }
+        notes.add("ran on this machine's loopback: network namespaces cannot be made here (" + why.get()
+                + "), so no partition could be injected");
+        return false;
     }
 
     private static String noStoreServer(LabStrategy strategy) {
@@ -470,14 +495,6 @@ final class LabCommand implements Callable<Integer> {
             if (org.slf4j.LoggerFactory.getLogger(name) instanceof ch.qos.logback.classic.Logger logger) {
                 logger.setLevel(ch.qos.logback.classic.Level.ERROR);
             }
-        }
-    }
-
-    private static void closeQuietly(AutoCloseable c) {
-        try {
-            c.close();
-        } catch (Exception ignored) {
-            // stopping a helper server: nothing more to do
         }
     }
 }

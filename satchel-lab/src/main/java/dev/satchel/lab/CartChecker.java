@@ -1,20 +1,24 @@
 package dev.satchel.lab;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
 /**
  * What one shopper's session must hold, and the judge of every cart the shop shows that shopper.
- * The model is the last acknowledged cart (an answered write) and, after writes whose outcome is
- * unknown, every cart that some of them applying would have made: a write answered 503 may have
- * applied before the error, and the one after it may not, so each unknown write doubles the carts
- * the shopper may find. A shopper sends one request at a time, so the model is exact: any other
- * cart is an anomaly, classified by its version against the acknowledged history. After a finding
- * the model takes the shop's cart as the truth, so one loss is counted once. Not thread-safe: one
- * shopper's requests are sequential.
+ * The model is the last acknowledged cart (an answered write, or a cart the shop showed) and the
+ * writes whose outcome is unknown (a 5xx, a timeout), which stay pending until a cart shows them:
+ * such a write may have applied before its error, or may still apply later (a request held in the
+ * network while a link is down is delivered when it heals), so any of them may appear in any later
+ * cart, once, in any order. Every cart the pending writes can make from the acknowledged one is
+ * allowed; any other is an anomaly, classified by its version against the acknowledged history. A
+ * shopper sends one request at a time, so the model is exact. After a finding the model takes the
+ * shop's cart as the truth, so one loss is counted once. Not thread-safe: one shopper's requests
+ * are sequential.
  */
 final class CartChecker {
     /** What the checker found wrong with one response. */
@@ -23,9 +27,21 @@ final class CartChecker {
     /** Beyond this many possible carts the model gives up on the shopper's next answer (never seen: a visit has four writes). */
     private static final int MAX_POSSIBLE = 256;
 
+    /**
+     * One cart the session may hold, and the unknown writes not in it, which may still apply.
+     *
+     * @param cart the cart
+     * @param pending the unknown writes this cart does not hold yet
+     */
+    private record Possible(CartState cart, List<CartChange> pending) {
+        Possible {
+            pending = List.copyOf(pending);
+        }
+    }
+
     private CartState acknowledged = CartState.EMPTY;
-    /** Every cart the session may hold now: the acknowledged one, and those unknown writes may have made. */
-    private Set<CartState> possible = Set.of(CartState.EMPTY);
+    /** Every cart the session may hold now, each with the unknown writes still pending on it. */
+    private Set<Possible> possible = Set.of(new Possible(CartState.EMPTY, List.of()));
     /** More unknown writes than the model follows: the next answer is taken as the truth. */
     private boolean anything;
     /** Acknowledged carts of this session's life by version: an older one seen again is a stale read. */
@@ -37,10 +53,13 @@ final class CartChecker {
 
     /** A write answered 2xx with the cart after it. */
     Optional<Finding> written(CartChange change, CartState answered) {
-        Set<CartState> expected = new LinkedHashSet<>();
-        possible.forEach(p -> expected.add(p.apply(change)));
-        if (anything || expected.contains(answered)) {
-            resync(answered);
+        Set<Possible> after = new LinkedHashSet<>();
+        for (Possible p : withLateWrites(possible)) {
+            after.add(new Possible(p.cart().apply(change), p.pending()));
+        }
+        Set<Possible> matching = matching(withLateWrites(after), answered);
+        if (anything || !matching.isEmpty()) {
+            resync(answered, matching);
             return Optional.empty();
         }
         Finding finding;
@@ -57,20 +76,25 @@ final class CartChecker {
         return Optional.of(finding);
     }
 
-    /** A write that failed or whose answer never came: it may or may not have applied. */
+    /** A write that failed or whose answer never came: it may have applied, or may apply later. */
     void unknownOutcome(CartChange change) {
-        Set<CartState> next = new LinkedHashSet<>(possible);
-        possible.forEach(p -> next.add(p.apply(change)));
-        if (next.size() > MAX_POSSIBLE) {
-            anything = true;
+        Set<Possible> next = new LinkedHashSet<>();
+        for (Possible p : possible) {
+            List<CartChange> pending = new ArrayList<>(p.pending());
+            pending.add(change);
+            next.add(new Possible(p.cart(), pending));
         }
         possible = next;
+        if (withLateWrites(possible).size() > MAX_POSSIBLE) {
+            anything = true;
+        }
     }
 
     /** A read answered 2xx with the cart. */
     Optional<Finding> read(CartState answered) {
-        if (anything || possible.contains(answered)) {
-            resync(answered); // whichever unknown writes applied, this is the session now
+        Set<Possible> matching = matching(withLateWrites(possible), answered);
+        if (anything || !matching.isEmpty()) {
+            resync(answered, matching); // whichever unknown writes applied, this is the session now
             return Optional.empty();
         }
         if (answered.isNew() && !acknowledged.isNew()) {
@@ -107,17 +131,50 @@ final class CartChecker {
                 "the cookie from before the logout read " + answered + " (the session held " + beforeLogout + ")"));
     }
 
-    /** The shop showed a cart the model allowed: it is the one truth now, and part of the history. */
-    private void resync(CartState cart) {
+    /**
+     * The shop showed a cart the model allowed ({@code matching}: the ways it could have come
+     * about): it is the one truth now, and part of the history. The unknown writes it does not
+     * hold stay pending.
+     */
+    private void resync(CartState cart, Set<Possible> matching) {
         acknowledged = cart;
-        possible = Set.of(cart);
+        possible = matching.isEmpty() ? Set.of(new Possible(cart, List.of())) : Set.copyOf(matching);
         anything = false;
         history.put(cart.version(), cart);
     }
 
-    /** After a finding or a logout: the history so far no longer describes this session. */
+    /** After a finding or a logout: the history so far, and any write pending, no longer describe this session. */
     private void restart(CartState cart) {
         history.clear();
-        resync(cart);
+        resync(cart, Set.of());
+    }
+
+    /** The carts among {@code candidates} equal to {@code cart}. */
+    private static Set<Possible> matching(Set<Possible> candidates, CartState cart) {
+        Set<Possible> found = new LinkedHashSet<>();
+        for (Possible p : candidates) {
+            if (p.cart().equals(cart)) {
+                found.add(p);
+            }
+        }
+        return found;
+    }
+
+    /** {@code from}, and every cart its pending writes make when some of them apply, in any order. */
+    private static Set<Possible> withLateWrites(Set<Possible> from) {
+        Set<Possible> all = new LinkedHashSet<>(from);
+        java.util.Deque<Possible> todo = new java.util.ArrayDeque<>(from);
+        while (!todo.isEmpty() && all.size() <= MAX_POSSIBLE) {
+            Possible p = todo.pop();
+            for (int i = 0; i < p.pending().size(); i++) {
+                List<CartChange> rest = new ArrayList<>(p.pending());
+                CartChange applied = rest.remove(i);
+                Possible next = new Possible(p.cart().apply(applied), rest);
+                if (all.add(next)) {
+                    todo.push(next);
+                }
+            }
+        }
+        return all;
     }
 }

@@ -16,6 +16,8 @@ import java.util.Set;
  * @param storePorts the central store's ports (empty when there is none)
  * @param balancerThreads the prefix of the names of the balancer's threads when it runs in the
  *     lab's own JVM, so their CPU can be told from the shoppers'; empty when it runs elsewhere
+ * @param namespaces the network namespaces the nodes and the store run in, whose connections are
+ *     read besides the lab's own; empty when everything runs on this machine's loopback
  */
 public record ClusterFootprint(
         Map<String, Long> nodeProcesses,
@@ -24,9 +26,11 @@ public record ClusterFootprint(
         Set<Integer> nodePorts,
         Set<Integer> clusterPorts,
         Set<Integer> storePorts,
-        String balancerThreads) {
+        String balancerThreads,
+        java.util.List<String> namespaces) {
     public ClusterFootprint {
         java.util.Objects.requireNonNull(balancerThreads, "balancerThreads");
+        namespaces = java.util.List.copyOf(namespaces);
         nodeProcesses = Map.copyOf(nodeProcesses);
         storeProcesses = Map.copyOf(storeProcesses);
         nodePorts = Set.copyOf(nodePorts);

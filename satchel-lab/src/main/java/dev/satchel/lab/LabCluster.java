@@ -35,6 +35,24 @@ public interface LabCluster {
     void enable(String node);
 
     /**
+     * Whether its nodes have network links of their own, which {@link #cut} can take down: true when
+     * each runs in a network namespace of its own, false on one machine's loopback.
+     */
+    boolean canPartition();
+
+    /**
+     * Cuts a node off the network: its link goes down, so the balancer, the other nodes and the
+     * store stop hearing from it, and its open connections hang, as a pulled cable does. The node
+     * itself keeps running.
+     *
+     * @throws IllegalStateException when {@link #canPartition()} is false
+     */
+    void cut(String node);
+
+    /** Puts a cut node back on the network. */
+    void heal(String node);
+
+    /**
      * The central store's server when the lab started it and so may kill it, e.g. {@code
      * redis-server}; empty when the sessions live in the nodes, the cookie, or a server the lab does
      * not own.

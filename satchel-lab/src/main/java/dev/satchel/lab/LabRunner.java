@@ -11,17 +11,24 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the workload against one strategy's cluster: a warm-up, then the measured phase with its
- * fault on schedule (the first node or the store's server killed, and started again after the down
- * time), then the
- * requests still out are waited for and the figures taken.
+ * fault on schedule (the first node killed or cut off the network, the store's server killed, or
+ * every node restarted in turn; each put back after the down time), then the requests still out
+ * are waited for and the figures taken.
  */
 public final class LabRunner {
-    /** How long after the killed node is started again the fault window stays open. */
+    /** How long after the fault's last step (a node started again, a link healed) its window stays open. */
     private static final Duration SETTLE = Duration.ofSeconds(5);
 
     private LabRunner() {}
 
     public static StrategyRun run(LabStrategy strategy, LabCluster cluster, LabSettings settings, LabProgress progress)
+            throws Exception {
+        return run(strategy, cluster, settings, progress, RequestTrace.none());
+    }
+
+    /** As above, every request also written to {@code trace}. */
+    public static StrategyRun run(
+            LabStrategy strategy, LabCluster cluster, LabSettings settings, LabProgress progress, RequestTrace trace)
             throws Exception {
         HttpClient http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
@@ -47,7 +54,10 @@ public final class LabRunner {
                     Duration.ofSeconds(settings.returnAfterSeconds()),
                     timer,
                     recorder,
-                    settings.seed());
+                    settings.seed(),
+                    strategy.label()
+                            + (settings.scales() ? "@" + cluster.nodes().size() : ""),
+                    trace);
             load.stopAt(end);
             load.start(start, settings.shoppersPerSecond());
             if (settings.warmupSeconds() > 0) {
@@ -88,7 +98,10 @@ public final class LabRunner {
                 notes.add(
                         settings.killsTheStore()
                                 ? "no fault was injected: the lab has no store server of its own to kill here"
-                                : "no fault was injected (--fault none)");
+                                : settings.partitionsANode()
+                                        ? "no fault was injected: the nodes share this machine's loopback, so"
+                                                + " there is no link of a node's own to cut"
+                                        : "no fault was injected (--fault none)");
             }
             return recorder.result(strategy, cluster.store(), cluster.nodes().size(), used, notes);
         } finally {
@@ -117,6 +130,14 @@ public final class LabRunner {
                     Optional.of("serving"),
                     Duration.ZERO,
                     "started " + node + " again"));
+        } else if (settings.partitionsANode()
+                && cluster.canPartition()
+                && !cluster.nodes().isEmpty()) {
+            String node = cluster.nodes().get(0);
+            steps.add(new Step(
+                    "cut", node, () -> cluster.cut(node), Optional.empty(), down, "cut " + node + " off the network"));
+            steps.add(new Step(
+                    "heal", node, () -> cluster.heal(node), Optional.empty(), Duration.ZERO, "healed " + node));
         } else if (settings.killsTheStore() && cluster.killableStore().isPresent()) {
             String store = cluster.killableStore().get();
             steps.add(new Step(

@@ -17,14 +17,18 @@ import java.util.Objects;
  * @param seconds the measured phase
  * @param fault {@code kill} (SIGKILL a node, start it again later), {@code kill-store} (SIGKILL the
  *     central store's server, start it again later), {@code rolling} (drain, stop gracefully and
- *     start each node in turn, as a deploy does) or {@code none}
+ *     start each node in turn, as a deploy does), {@code partition} (cut a node's network link,
+ *     heal it later) or {@code none}
  * @param faultAtSeconds when in the measured phase the fault strikes
- * @param downSeconds how long the killed node stays down
+ * @param downSeconds how long the killed node stays down, or the cut one cut off
  * @param seed the random seed the shoppers' choices come from
  * @param redisPersistence how the lab's redis-server keeps its data: {@code no}, or an append-only
  *     file flushed {@code everysec} or {@code always}
  * @param nodeCounts every cluster size each strategy ran at, in order: one for a plain run, several
  *     for a scaling run ({@code --nodes 2,3,4,6})
+ * @param network where the nodes and the store ran: {@code namespaces} (each in a network namespace
+ *     of its own, on a bridge, so their traffic crosses real interfaces) or {@code loopback} (all
+ *     on this machine's loopback); a results file from before it was recorded reads as loopback
  */
 public record LabSettings(
         List<String> strategies,
@@ -39,8 +43,15 @@ public record LabSettings(
         int downSeconds,
         long seed,
         String redisPersistence,
-        List<Integer> nodeCounts) {
+        List<Integer> nodeCounts,
+        String network) {
+    /** Each node and the store in a network namespace of its own. */
+    public static final String NAMESPACES = "namespaces";
+    /** Everything on this machine's loopback. */
+    public static final String LOOPBACK = "loopback";
+
     public LabSettings {
+        network = network == null ? LOOPBACK : network;
         strategies = List.copyOf(strategies);
         nodeCounts = nodeCounts == null || nodeCounts.isEmpty() ? List.of(nodes) : List.copyOf(nodeCounts);
         Objects.requireNonNull(fault, "fault");
@@ -60,6 +71,16 @@ public record LabSettings(
     /** Whether every node is drained, stopped and started again in turn (a rolling deploy). */
     public boolean rollsTheNodes() {
         return fault.equals("rolling");
+    }
+
+    /** Whether a node is cut off the network in the measured phase, and put back. */
+    public boolean partitionsANode() {
+        return fault.equals("partition");
+    }
+
+    /** Whether the nodes and the store ran in network namespaces of their own. */
+    public boolean onNamespaces() {
+        return network.equals(NAMESPACES);
     }
 
     /** Whether the central store's server is killed in the measured phase. */

@@ -44,7 +44,8 @@ final class ReportText {
                     + " node and store processes' user and system time, and the balancer's threads in the lab's JVM. Bytes:"
                     + " TCP payload both ways on each kind of connection, from the kernel's counters (ss), sampled every"
                     + " second, so a connection that opened and closed between two samples is missed. Round trips: TCP"
-                    + " segments with data the nodes sent the store (on loopback one per request or pipelined batch)."
+                    + " segments with data the nodes sent the store (one per request or pipelined batch, more for a"
+                    + " message past one segment: 1,448 bytes on the namespaces' links, 64 KiB on loopback)."
                     + " Store operations:"
                     + " the server's own count (Redis commands, its scripts' own included; PostgreSQL transactions). Sessions held: each node's own"
                     + " count at the end of the phase. A dash: not measured here, or no such part.";
@@ -74,7 +75,10 @@ final class ReportText {
                 ? "kill a node at " + s.faultAtSeconds() + " s, down " + s.downSeconds() + " s"
                 : s.killsTheStore()
                         ? "kill the store's server at " + s.faultAtSeconds() + " s, down " + s.downSeconds() + " s"
-                        : s.fault();
+                        : s.partitionsANode()
+                                ? "cut a node off the network at " + s.faultAtSeconds() + " s, for " + s.downSeconds()
+                                        + " s"
+                                : s.fault();
         String returns = s.returnAfterSeconds() > 0
                 ? "shoppers come back " + s.returnAfterSeconds() + " s after their visit; "
                 : "";
@@ -82,7 +86,8 @@ final class ReportText {
                 + Figures.tick(s.shoppersPerSecond()) + " new shoppers/s; think " + s.thinkMillis() + " ms; "
                 + returns + "warm-up "
                 + s.warmupSeconds() + " s; measured " + s.seconds() + " s; fault: " + fault + "; redis persistence: "
-                + s.redisPersistence() + "; seed " + s.seed();
+                + s.redisPersistence() + "; seed " + s.seed() + "; network: "
+                + (s.onNamespaces() ? "a network namespace per node and for the store, on a bridge" : "loopback");
     }
 
     /** One run's cells, in the order of {@link #STRATEGY_HEADERS}. */

@@ -42,7 +42,10 @@ final class ResourceSampler {
     private boolean started;
 
     ResourceSampler(Supplier<ClusterFootprint> footprint, Supplier<Optional<StoreOperations>> storeOperations) {
-        this(footprint, storeOperations, SocketTraffic::sample);
+        this(
+                footprint,
+                storeOperations,
+                () -> SocketTraffic.sample(footprint.get().namespaces()));
     }
 
     /** With the connections read by {@code sockets}: the kernel's through {@code ss}, or a test's. */
@@ -93,7 +96,8 @@ final class ResourceSampler {
         }
         for (SocketTraffic.End end : ends.get()) {
             // Each connection is counted once, at its client's end: the end whose peer is the
-            // service. Both ends are in this namespace on loopback; the client's always is.
+            // service. Both ends are in one namespace on loopback; across namespaces the client's
+            // is in the one it was opened from, and every namespace is read.
             // A connection opened after the first sample counts from its first byte.
             pathOf(end.peerPort(), now).ifPresent(path -> {
                 count(wire.get(path), end.key(), end.sent() + end.received());

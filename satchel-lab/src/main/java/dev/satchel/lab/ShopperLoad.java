@@ -41,6 +41,8 @@ final class ShopperLoad {
     private final ScheduledExecutorService timer;
     private final RunRecorder recorder;
     private final long seed;
+    private final String strategy;
+    private final RequestTrace trace;
     private final AtomicLong shopperCount = new AtomicLong();
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile long stopNanos = Long.MAX_VALUE;
@@ -54,11 +56,15 @@ final class ShopperLoad {
             Duration returnAfter,
             ScheduledExecutorService timer,
             RunRecorder recorder,
-            long seed) {
+            long seed,
+            String strategy,
+            RequestTrace trace) {
         if (skus.isEmpty()) {
             throw new IllegalArgumentException("the catalog is empty");
         }
         this.http = http;
+        this.strategy = strategy;
+        this.trace = trace;
         this.entry = entry;
         this.skus = List.copyOf(skus);
         this.thinkNanos = think.toNanos();
@@ -215,6 +221,7 @@ final class ShopperLoad {
 
         private void failed(
                 int step, long due, long done, Optional<CartChange> change, int cookieBytes, Throwable failure) {
+            trace.record(strategy, name, step, done - due, change, "failed: " + failure, "none", "");
             recorder.request(due, done, false, Optional.empty(), cookieBytes, 0);
             Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
             String what = cause.getClass().getSimpleName() + ": " + cause.getMessage();
@@ -234,6 +241,15 @@ final class ShopperLoad {
                 int cookieBytes,
                 HttpResponse<String> response) {
             int status = response.statusCode();
+            trace.record(
+                    strategy,
+                    name,
+                    step,
+                    done - due,
+                    change,
+                    Integer.toString(status),
+                    response.headers().firstValue("X-Served-By").orElse("balancer"),
+                    response.body());
             Optional<String> servedBy = response.headers().firstValue("X-Served-By");
             String node = servedBy.orElse("balancer");
             List<String> setCookies = response.headers().allValues("Set-Cookie");

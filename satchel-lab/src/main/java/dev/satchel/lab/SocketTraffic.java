@@ -8,9 +8,10 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The byte counters of every established TCP connection in this network namespace, as the kernel
- * keeps them ({@code tcp_info}'s bytes_sent and bytes_received), read with iproute2's {@code ss}.
- * On loopback both ends of a connection are seen; each is listed once per end.
+ * The byte counters of every established TCP connection in this network namespace and in the ones
+ * named, as the kernel keeps them ({@code tcp_info}'s bytes_sent and bytes_received), read with
+ * iproute2's {@code ss} (through {@code ip netns exec} for another namespace). On loopback both
+ * ends of a connection are seen; each is listed once per end.
  */
 final class SocketTraffic {
     private static final String[] COMMAND = {"ss", "-tinHO", "state", "established"};
@@ -30,10 +31,34 @@ final class SocketTraffic {
 
     private SocketTraffic() {}
 
-    /** Every connection's end now; empty when {@code ss} is not there or failed. */
-    static Optional<List<End>> sample() {
+    /**
+     * Every connection's end now, here and in each of {@code namespaces}; empty when {@code ss} is
+     * not there or failed in any of them.
+     */
+    static Optional<List<End>> sample(List<String> namespaces) {
+        Optional<List<End>> here = run(List.of(COMMAND));
+        if (here.isEmpty()) {
+            return here;
+        }
+        List<End> all = new ArrayList<>(here.get());
+        for (String ns : namespaces) {
+            List<String> inside = new ArrayList<>(List.of("ip", "netns", "exec", ns));
+            inside.addAll(List.of(COMMAND));
+            Optional<List<End>> there = run(inside);
+            if (there.isEmpty()) {
+                return there;
+            }
+            // A four-tuple is unique within its namespace only (each has its own loopback).
+            there.get()
+                    .forEach(e -> all.add(new End(
+                            ns + " " + e.key(), e.localPort(), e.peerPort(), e.sent(), e.received(), e.segmentsOut())));
+        }
+        return Optional.of(all);
+    }
+
+    private static Optional<List<End>> run(List<String> command) {
         try {
-            Process ss = new ProcessBuilder(COMMAND)
+            Process ss = new ProcessBuilder(command)
                     .redirectError(ProcessBuilder.Redirect.DISCARD)
                     .start();
             byte[] out = ss.getInputStream().readAllBytes();

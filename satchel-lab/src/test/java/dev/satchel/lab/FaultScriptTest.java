@@ -18,10 +18,31 @@ class FaultScriptTest {
     private static final class RecordingCluster implements LabCluster {
         final List<String> calls = new ArrayList<>();
         private final Optional<String> store;
+        private boolean ownLinks;
+
+        RecordingCluster withOwnLinks() {
+            ownLinks = true;
+            return this;
+        }
+
+        @Override
+        public boolean canPartition() {
+            return ownLinks;
+        }
+
+        @Override
+        public void cut(String node) {
+            calls.add("cut " + node);
+        }
+
+        @Override
+        public void heal(String node) {
+            calls.add("heal " + node);
+        }
 
         @Override
         public ClusterFootprint footprint() {
-            return new ClusterFootprint(Map.of(), Map.of(), 0, Set.of(), Set.of(), Set.of(), "");
+            return new ClusterFootprint(Map.of(), Map.of(), 0, Set.of(), Set.of(), Set.of(), "", List.of());
         }
 
         @Override
@@ -95,7 +116,8 @@ class FaultScriptTest {
     }
 
     private static LabSettings settings(String fault) {
-        return new LabSettings(List.of("memory"), 3, 20, 500, 15, 10, 90, fault, 10, 8, 1, "no", List.of(3));
+        return new LabSettings(
+                List.of("memory"), 3, 20, 500, 15, 10, 90, fault, 10, 8, 1, "no", List.of(3), "namespaces");
     }
 
     private static List<String> play(RecordingCluster cluster, String fault) {
@@ -139,6 +161,18 @@ class FaultScriptTest {
         assertThat(LabRunner.script(new RecordingCluster(Optional.empty()), settings("kill-store")))
                 .isEmpty();
         assertThat(LabRunner.script(new RecordingCluster(Optional.of("redis-server")), settings("none")))
+                .isEmpty();
+    }
+
+    @Test
+    void aPartitionCutsTheFirstNodesLinkForTheDownTimeThenHealsIt_onlyWhereNodesHaveLinksOfTheirOwn() {
+        List<LabRunner.Step> script =
+                LabRunner.script(new RecordingCluster(Optional.empty()).withOwnLinks(), settings("partition"));
+        assertThat(script).extracting(LabRunner.Step::action).containsExactly("cut", "heal");
+        assertThat(script.get(0).pause()).isEqualTo(Duration.ofSeconds(8));
+        assertThat(play(new RecordingCluster(Optional.empty()).withOwnLinks(), "partition"))
+                .containsExactly("cut node-1", "heal node-1");
+        assertThat(LabRunner.script(new RecordingCluster(Optional.empty()), settings("partition")))
                 .isEmpty();
     }
 }

@@ -68,7 +68,8 @@ final class LabFixtures {
                 10,
                 42,
                 "no",
-                List.of(3));
+                List.of(3),
+                "namespaces");
         return new LabResults(
                 "2026-12-03T08:00:00Z",
                 "4 cores, Linux 6.8, Java 17.0.12",
@@ -115,7 +116,8 @@ final class LabFixtures {
                 10,
                 42,
                 "no",
-                List.of(2, 6));
+                List.of(2, 6),
+                "namespaces");
         return new LabResults(
                 "2026-12-03T08:00:00Z",
                 "4 cores, Linux 6.8, Java 17.0.12",

@@ -26,7 +26,8 @@ class ResourceSamplerTest {
                 Set.of(NODE),
                 Set.of(CLUSTER),
                 Set.of(STORE),
-                "no-such-thread");
+                "no-such-thread",
+                List.of());
     }
 
     private static SocketTraffic.End end(String key, int local, int peer, long sent, long received) {

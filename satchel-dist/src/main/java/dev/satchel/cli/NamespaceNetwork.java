@@ -12,14 +12,16 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Hosts for tests, made of Linux network namespaces: each host has its own network stack and one
+ * Hosts made of Linux network namespaces, for the lab and the tests: each host has its own network stack and one
  * address, {@code 10.77.N.i/24}, on a bridge that lives in a namespace of its own, so nothing in
- * the machine's own network changes but one extra link through which the test itself reaches the
- * hosts ({@code 10.77.N.254}). A host's link can be cut and healed, for partitions. Needs root and
- * iproute2; {@link #unavailableBecause()} says why not, for a test's assumption.
+ * the machine's own network changes but one extra link through which this process reaches the
+ * hosts ({@code 10.77.N.254}, {@link #gateway()}). A host's link can be cut and healed, for
+ * partitions. Needs root and iproute2; {@link #unavailableBecause()} says why not.
  *
- * <p>Names carry the test JVM's pid ({@code satlab<pid>-h1}, links {@code sl<pid>...}), so concurrent runs do not meet, and
- * a run that died without closing is swept by the next one. Not thread-safe.
+ * <p>Names carry the JVM's pid ({@code satlab<pid>-h1}, links {@code sl<pid>...}), so concurrent
+ * runs do not meet; a run killed before it closed is swept by the next one, and one that exits
+ * otherwise closes its network on the way out. Cut and heal may be called from any thread; the
+ * rest is for the thread that made it.
  */
 final class NamespaceNetwork implements AutoCloseable {
     private static final String PREFIX = "satlab";
@@ -32,7 +34,8 @@ final class NamespaceNetwork implements AutoCloseable {
     private final String subnet;
     private final int hosts;
     private final List<Process> processes = new ArrayList<>();
-    private boolean closed;
+    private final Thread onExit = new Thread(this::close, "namespace-network-close");
+    private volatile boolean closed;
 
     private NamespaceNetwork(long pid, String subnet, int hosts) {
         this.name = PREFIX + pid;
@@ -66,6 +69,7 @@ final class NamespaceNetwork implements AutoCloseable {
         NamespaceNetwork net = new NamespaceNetwork(pid, freeSubnet(pid), hosts);
         try {
             net.build();
+            Runtime.getRuntime().addShutdownHook(net.onExit);
         } catch (RuntimeException e) {
             net.close();
             throw e;
@@ -77,6 +81,21 @@ final class NamespaceNetwork implements AutoCloseable {
     String address(int host) {
         checkHost(host);
         return subnet + "." + host;
+    }
+
+    /** Host {@code host} (1-based) as a place to start servers: its address, and {@code ip netns exec}. */
+    Host host(int host) {
+        return new Host(address(host), List.of("ip", "netns", "exec", namespace(host)));
+    }
+
+    /** This process's own address on the bridge, which every host reaches. */
+    String gateway() {
+        return subnet + ".254";
+    }
+
+    /** How many hosts it has. */
+    int hosts() {
+        return hosts;
     }
 
     /** The namespace of host {@code host}, for {@code ip netns exec} and {@code ip -n}. */
@@ -125,11 +144,16 @@ final class NamespaceNetwork implements AutoCloseable {
 
     /** Kills every process started here, then removes every namespace and link this made. */
     @Override
-    public void close() {
+    public synchronized void close() {
         if (closed) {
             return;
         }
         closed = true;
+        try {
+            Runtime.getRuntime().removeShutdownHook(onExit);
+        } catch (IllegalStateException exiting) {
+            // called by the hook itself
+        }
         for (Process p : processes) {
             p.destroyForcibly();
         }

@@ -1,0 +1,131 @@
+package dev.satchel.cli;
+
+import dev.satchel.cookie.SealedCookieSessions;
+import dev.satchel.lab.LabStrategy;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What one strategy's cluster needs before its nodes start: the network it runs on (namespaces of
+ * its own, or loopback), the store server the lab starts (a redis-server, in a namespace of its own
+ * after the nodes'), a relay to a database that listens on this machine's loopback only, the
+ * nodes' {@code --store} and environment, and notes for the report saying what was chosen.
+ */
+final class LabStoreSetup {
+    /** A database on this machine's loopback, which nodes in namespaces reach through a relay. */
+    private static final Pattern LOOPBACK_DATABASE =
+            Pattern.compile("jdbc:(postgresql|mariadb|mysql)://(127\\.0\\.0\\.1|localhost)(?::(\\d{1,5}))?(?=[/?]|$)");
+
+    /**
+     * @param store the nodes' {@code --store}
+     * @param environment what the nodes get in their environment (secrets, never the command line)
+     * @param storeServer the store server the lab started, when it did
+     * @param placement the nodes' network and the relay to the store
+     * @param notes what the report says of the store
+     */
+    record Prepared(
+            String store,
+            Map<String, String> environment,
+            Optional<DemoRedisServer> storeServer,
+            LabClusterProcesses.Placement placement,
+            List<String> notes) {}
+
+    private LabStoreSetup() {}
+
+    /**
+     * Sets up {@code strategy}'s network and store for {@code nodes} nodes, on namespaces when
+     * {@code namespaces}; closes what it made if a later part fails.
+     *
+     * @throws IllegalStateException when a part the strategy needs cannot be had here (no
+     *     redis-server on the PATH, say): the lab skips the strategy and says why
+     */
+    static Prepared prepare(
+            LabStrategy strategy, int nodes, boolean namespaces, String redisAof, String sqlUrl, Path dataDir)
+            throws IOException, InterruptedException {
+        Optional<NamespaceNetwork> network =
+                namespaces ? Optional.of(NamespaceNetwork.create(nodes + 1)) : Optional.empty();
+        Optional<DemoRedisServer> storeServer = Optional.empty();
+        Optional<TcpRelay> relay = Optional.empty();
+        List<String> notes = new ArrayList<>();
+        try {
+            Map<String, String> environment = Map.of();
+            String store;
+            switch (strategy) {
+                case REDIS -> {
+                    RedisPersistence persistence =
+                            RedisPersistence.ofFlag(redisAof).orElseThrow();
+                    Host host = network.map(n -> n.host(nodes + 1)).orElse(Host.loopback());
+                    DemoRedisServer redis = DemoRedisServer.start(dataDir.resolve("logs"), "256mb", persistence, host);
+                    storeServer = Optional.of(redis);
+                    store = redis.uri();
+                    notes.add("a redis-server started by the lab, "
+                            + switch (persistence) {
+                                case NONE -> "keeping nothing on disk";
+                                case AOF_EVERYSEC -> "with an append-only file flushed to disk every second";
+                                case AOF_ALWAYS -> "with an append-only file flushed to disk on every write";
+                            }
+                            + (network.isPresent() ? ", in a network namespace of its own" : ""));
+                }
+                case SQL -> {
+                    store = sqlStore(sqlUrl, dataDir, notes);
+                    if (network.isPresent()) {
+                        Matcher m = LOOPBACK_DATABASE.matcher(store);
+                        if (m.lookingAt()) {
+                            int port = m.group(3) != null
+                                    ? Integer.parseInt(m.group(3))
+                                    : m.group(1).equals("postgresql") ? 5432 : 3306;
+                            TcpRelay r = TcpRelay.start(
+                                    network.get().gateway(), new InetSocketAddress("127.0.0.1", port), Duration.ZERO);
+                            relay = Optional.of(r);
+                            store = "jdbc:" + m.group(1) + "://" + r.address().getHostString() + ":"
+                                    + r.address().getPort() + store.substring(m.end());
+                            notes.add("it listens on this machine's loopback, so the nodes reach it through"
+                                    + " a relay in the lab at " + r.address().getHostString()
+                                    + " (its CPU is the lab's, not counted)");
+                        }
+                    }
+                }
+                case COOKIE -> {
+                    store = "cookie";
+                    environment = Map.of(SealedCookieSessions.KEYSET_VARIABLE, SealedCookieSessions.generateKeyset());
+                }
+                default -> store = strategy.label();
+            }
+            return new Prepared(
+                    store, environment, storeServer, new LabClusterProcesses.Placement(network, relay), notes);
+        } catch (IOException | InterruptedException | RuntimeException | Error e) {
+            storeServer.ifPresent(DemoRedisServer::close);
+            relay.ifPresent(TcpRelay::close);
+            network.ifPresent(NamespaceNetwork::close);
+            throw e;
+        }
+    }
+
+    /** The sql strategy's store: the given URL, or PostgreSQL when it answers, or an embedded H2 file. */
+    private static String sqlStore(String sqlUrl, Path dataDir, List<String> notes) {
+        if (!sqlUrl.equals("auto")) {
+            notes.add("the database given by --sql-url");
+            return sqlUrl;
+        }
+        String postgres = "jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres";
+        DriverManager.setLoginTimeout(2);
+        try (Connection ignored = DriverManager.getConnection(postgres)) {
+            notes.add("PostgreSQL at 127.0.0.1:5432");
+            return postgres;
+        } catch (Exception e) {
+            notes.add("PostgreSQL did not answer at 127.0.0.1:5432 (" + e.getMessage()
+                    + "), so an embedded H2 file shared by the nodes");
+            return "jdbc:h2:file:" + dataDir.resolve("lab-sessions") + ";AUTO_SERVER=TRUE";
+        }
+    }
+}
