@@ -143,14 +143,15 @@ final class LabCommand implements Callable<Integer> {
     @Option(
             names = "--fault-at",
             paramLabel = "SECONDS",
-            description = "When in the measured phase the node is killed (default: a third of the way in).")
+            description = "When in the measured phase the fault strikes (default: a third of the way in).")
     Integer faultAtSeconds;
 
     @Option(
             names = "--down",
             defaultValue = "8",
             paramLabel = "SECONDS",
-            description = "How long the killed node stays down (default: ${DEFAULT-VALUE}).")
+            description =
+                    "How long the killed node or store stays down, or the cut node cut off (default: ${DEFAULT-VALUE}).")
     int downSeconds;
 
     @Option(

@@ -73,7 +73,10 @@ final class StoreOption {
      * a few seconds, as for the users.
      */
     private static JdbcSessionStore openShared(PrivateDataDir dataDir, String name) {
-        String url = "jdbc:h2:file:" + dataDir.path().resolve(name) + ";AUTO_SERVER=TRUE";
+        // WRITE_DELAY=0: H2 otherwise writes a commit to its file up to a second later; the lab
+        // killed the node serving the file and logouts acknowledged just before were gone, so
+        // the old sealed cookies opened their carts again.
+        String url = "jdbc:h2:file:" + dataDir.path().resolve(name) + ";AUTO_SERVER=TRUE;WRITE_DELAY=0";
         String password = dataDir.databasePassword();
         for (int attempt = 1; ; attempt++) {
             try {
