@@ -336,6 +336,9 @@ final class ClusterChannel implements AutoCloseable {
      * next refused save says so again rather than this node staying out for good.
      */
     boolean excluded() {
+        if (excludedIn == null) {
+            return false; // the common case, on every read: no view read
+        }
         View now = channel.getView();
         return now != null
                 && now.getViewId().equals(excludedIn)

@@ -240,22 +240,21 @@ final class LabCommand implements Callable<Integer> {
                     spec.commandLine(),
                     "--data-dir: " + e.getMessage() + " (" + e.getCause().getMessage() + ")");
         }
-        String startedAt = Instant.now().toString();
         try (RequestTrace requests = trace ? RequestTrace.to(out.resolve("requests.tsv")) : RequestTrace.none()) {
-            return runAll(chosen, settings, networkNotes, onNamespaces, progress, console, requests, startedAt);
+            return runAll(chosen, settings, networkNotes, progress, console, requests);
         }
     }
 
+    /** Each strategy at each size, then the report; {@code networkNotes} go into every run's notes. */
     private int runAll(
             List<LabStrategy> chosen,
             LabSettings settings,
             List<String> networkNotes,
-            boolean onNamespaces,
             ConsoleProgress progress,
             PrintWriter console,
-            RequestTrace requests,
-            String startedAt)
+            RequestTrace requests)
             throws Exception {
+        String startedAt = Instant.now().toString();
         List<StrategyRun> runs = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
         int clusterIndex = 0;
@@ -270,7 +269,7 @@ final class LabCommand implements Callable<Integer> {
                 progress.phase(strategy.label() + ": starting " + nodes + " nodes (" + strategy.routing() + ")", 0);
                 try {
                     LabStoreSetup.Prepared prepared = LabStoreSetup.prepare(
-                            strategy, nodes, onNamespaces, redisAof, sqlUrl, dataDir.toAbsolutePath());
+                            strategy, nodes, settings.onNamespaces(), redisAof, sqlUrl, dataDir.toAbsolutePath());
                     List<String> notes = new ArrayList<>(prepared.notes());
                     notes.addAll(networkNotes);
                     try (LabClusterProcesses cluster = LabClusterProcesses.start(

@@ -111,10 +111,8 @@ final class NamespaceNetwork implements AutoCloseable {
      * {@link #close()}.
      */
     Process start(int host, List<String> command, Path log) {
-        List<String> inside = new ArrayList<>(List.of("ip", "netns", "exec", namespace(host)));
-        inside.addAll(command);
         try {
-            Process p = new ProcessBuilder(inside)
+            Process p = new ProcessBuilder(host(host).command(command))
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .start();
@@ -127,9 +125,7 @@ final class NamespaceNetwork implements AutoCloseable {
 
     /** Runs {@code command} inside host {@code host} to its end and returns what it printed. */
     String run(int host, String... command) {
-        List<String> inside = new ArrayList<>(List.of("ip", "netns", "exec", namespace(host)));
-        inside.addAll(List.of(command));
-        return check(inside);
+        return check(host(host).command(List.of(command)));
     }
 
     /** Cuts host {@code host} off the bridge: its packets go nowhere, its connections hang. */

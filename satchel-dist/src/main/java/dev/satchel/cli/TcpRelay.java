@@ -1,5 +1,6 @@
 package dev.satchel.cli;
 
+import dev.satchel.core.support.DaemonThreads;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -56,7 +57,7 @@ final class TcpRelay implements AutoCloseable {
         ServerSocket listener = new ServerSocket();
         listener.bind(new InetSocketAddress(bindAddress, 0));
         TcpRelay relay = new TcpRelay(listener, target, delay);
-        DaemonThread.start("satchel-relay-accept-" + listener.getLocalPort(), relay::accept);
+        startDaemon("satchel-relay-accept-" + listener.getLocalPort(), relay::accept);
         return relay;
     }
 
@@ -107,7 +108,7 @@ final class TcpRelay implements AutoCloseable {
     private void pipe(Socket from, Socket to) {
         String name = "satchel-relay-" + from.getPort() + "-" + to.getPort();
         BlockingQueue<Timed> queue = new ArrayBlockingQueue<>(MAX_CHUNKS);
-        DaemonThread.start(name + "-read", () -> {
+        startDaemon(name + "-read", () -> {
             // Not closed here: closing a socket's stream closes the socket, and the other
             // direction may still be carrying the answer. The sockets close once both have ended.
             try {
@@ -125,7 +126,7 @@ final class TcpRelay implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         });
-        DaemonThread.start(name + "-write", () -> {
+        startDaemon(name + "-write", () -> {
             try {
                 OutputStream out = to.getOutputStream();
                 while (true) {
@@ -181,12 +182,8 @@ final class TcpRelay implements AutoCloseable {
 
     private record Timed(long due, byte[] bytes) {}
 
-    /** Named daemon threads, so a relay never keeps the lab alive. */
-    private static final class DaemonThread {
-        static void start(String name, Runnable body) {
-            Thread t = new Thread(body, name);
-            t.setDaemon(true);
-            t.start();
-        }
+    /** A named daemon thread, so a relay never keeps the lab alive. */
+    private static void startDaemon(String name, Runnable body) {
+        DaemonThreads.named(name).newThread(body).start();
     }
 }
