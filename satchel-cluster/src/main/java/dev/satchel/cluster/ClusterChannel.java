@@ -51,6 +51,24 @@ final class ClusterChannel implements AutoCloseable {
     private volatile org.jgroups.ViewId excludedIn;
 
     private volatile long excludedSince;
+
+    /**
+     * The id of the merge view that brought this node back from the smaller side of a partition,
+     * while it has not taken the other side's sessions yet; {@link #NOT_BEHIND} otherwise.
+     */
+    private final java.util.concurrent.atomic.AtomicLong behindSince =
+            new java.util.concurrent.atomic.AtomicLong(NOT_BEHIND);
+
+    private static final long NOT_BEHIND = -1;
+    /** The nodes of the other side of the last merge that found this node behind. */
+    private volatile List<Address> otherSide = List.of();
+
+    private volatile AfterMerge afterMerge = otherSide -> {};
+    /** Runs the pull after a merge, off JGroups' threads (it waits on answers those threads carry). */
+    private final java.util.concurrent.ExecutorService catchingUp =
+            java.util.concurrent.Executors.newSingleThreadExecutor(DaemonThreads.named("satchel-catch-up"));
+    /** How long a failed pull after a merge waits before it asks again. */
+    private static final Duration RETRY_CATCH_UP = Duration.ofSeconds(1);
     /** How long a refusal keeps this node out, unless a view change ends it first. */
     private static final Duration EXCLUSION_HELD = Duration.ofSeconds(20);
 
@@ -74,6 +92,15 @@ final class ClusterChannel implements AutoCloseable {
     @FunctionalInterface
     interface CatchUp {
         void run() throws Exception;
+    }
+
+    /**
+     * What a store does after a merge that found this node on the smaller side: take the sessions
+     * it serves from {@code otherSide} (the merge's nodes that were not in this node's last view).
+     */
+    @FunctionalInterface
+    interface AfterMerge {
+        void pull(List<Address> otherSide) throws Exception;
     }
 
     /** The body of a request, after its kind. */
@@ -116,9 +143,15 @@ final class ClusterChannel implements AutoCloseable {
         dispatcher.setReceiver(new Receiver() {
             @Override
             public void viewAccepted(View view) {
+                // Marked behind before the view is recorded: a read that sees the new view id in
+                // Membership must also see that it may not serve yet.
+                boolean behind = noteIfBehind(view);
                 membership.viewInstalled(view);
                 LOG.info("cluster view {}: {} nodes", view.getViewId(), view.size());
                 views.accept(view);
+                if (behind) { // after the store has the view: its pull reads it
+                    startCatchUp(view.getViewId().getId());
+                }
             }
         });
     }
@@ -128,7 +161,9 @@ final class ClusterChannel implements AutoCloseable {
      * at the gate meanwhile), then opens the gate. On any failure it runs {@code onFailure} (the
      * store's close) and throws.
      */
-    void join(ClusterStoreBuilder<?, ?> b, CatchUp catchUp, Runnable onFailure) throws Exception {
+    void join(ClusterStoreBuilder<?, ?> b, CatchUp catchUp, AfterMerge afterMerge, Runnable onFailure)
+            throws Exception {
+        this.afterMerge = afterMerge;
         try {
             channel.connect(b.clusterName);
             Membership.awaitPeers(channel, b.clusterName, b.peerWait, LOG);
@@ -331,6 +366,100 @@ final class ClusterChannel implements AutoCloseable {
     }
 
     /**
+     * A merge view that brings this node back from the smaller side of a partition (fewer than half
+     * of the listed peers, or fewer nodes than the other side) leaves it behind: while apart, the
+     * other side took saves this node never saw, and its copies would answer reads and base new
+     * saves on them (seen in the lab: after the heal, before the other side's copies arrived, the
+     * cut-off node answered an add with a cart that had lost an acknowledged item, and went on
+     * serving that older cart, its copy now stamped as new as the others'). It serves nothing
+     * until the store's pull from the other side is done ({@link #catchUp}).
+     */
+    private boolean noteIfBehind(View view) {
+        if (!(view instanceof org.jgroups.MergeView)) {
+            return false;
+        }
+        List<Address> before = membership.currentMembers();
+        List<Address> mine = before.stream().filter(view::containsMember).toList();
+        List<Address> others =
+                view.getMembers().stream().filter(m -> !before.contains(m)).toList();
+        if (others.isEmpty() || (Membership.holdsEnoughOf(listedPeers, mine.size()) && mine.size() >= others.size())) {
+            return false;
+        }
+        long merge = view.getViewId().getId();
+        otherSide = others;
+        behindSince.set(merge);
+        LOG.warn(
+                "back from the smaller side of a partition ({} of {} nodes): serving nothing until it has"
+                        + " the other side's sessions",
+                mine.size(),
+                view.size());
+        return true;
+    }
+
+    private void startCatchUp(long merge) {
+        try {
+            catchingUp.execute(() -> catchUp(merge));
+        } catch (RejectedExecutionException e) {
+            LOG.debug("closing: no catch-up after the merge");
+        }
+    }
+
+    /**
+     * Runs the store's pull from the other side until one succeeds, a later merge takes over, or
+     * the node closes. Until then this node stays behind: not ready, and refusing what it would
+     * answer from its copies.
+     */
+    private void catchUp(long merge) {
+        for (int attempt = 1; behindSince.get() == merge; attempt++) {
+            try {
+                afterMerge.pull(otherSide);
+                if (behindSince.compareAndSet(merge, NOT_BEHIND)) {
+                    LOG.info("caught up after the merge: serving again");
+                }
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (Exception e) {
+                LOG.warn("catching up after the merge, attempt {}: {}", attempt, e.getMessage());
+                try {
+                    Thread.sleep(RETRY_CATCH_UP.toMillis());
+                } catch (InterruptedException stop) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Whether this node is back from the smaller side of a partition and has not caught up yet. */
+    boolean behind() {
+        return behindSince.get() != NOT_BEHIND;
+    }
+
+    /**
+     * Refuses to answer from this node's copies (a client's read, another node's read of a session
+     * it owns) while they may be behind the cluster's: when its view holds fewer than half of the
+     * listed peers (the other side may be taking saves this node never sees), while a view is being
+     * installed, while it catches up after a merge, or while a majority's view leaves it out.
+     *
+     * @throws SessionStoreUnavailableException in any of those cases
+     */
+    void requireServing() {
+        View now = channel.getView();
+        if (now == null || now.getViewId().getId() > membership.currentViewId()) {
+            throw new SessionStoreUnavailableException("a cluster view is being installed", null);
+        }
+        if (!Membership.holdsEnoughOf(listedPeers, now.size())) {
+            throw new SessionStoreUnavailableException(
+                    "this node sees " + now.size() + " of the " + listedPeers + " nodes listed as peers: cut off"
+                            + " from most of the cluster, its sessions may be out of date",
+                    null);
+        }
+        requireNotExcluded();
+    }
+
+    /**
      * Whether a majority's view left this node out while it stayed in its current view, for at most
      * {@link #EXCLUSION_HELD}: the merge that ends it comes within seconds, and should it not, the
      * next refused save says so again rather than this node staying out for good.
@@ -346,12 +475,18 @@ final class ClusterChannel implements AutoCloseable {
     }
 
     /**
-     * Refuses to serve while a majority's view leaves this node out: its copies miss the saves
-     * made since.
+     * Refuses to serve while a majority's view leaves this node out, or while it catches up after a
+     * merge ({@link #behind()}): its copies miss the saves made since.
      *
-     * @throws SessionStoreUnavailableException while {@link #excluded()}
+     * @throws SessionStoreUnavailableException while {@link #excluded()} or {@link #behind()}
      */
     void requireNotExcluded() {
+        if (behind()) {
+            throw new SessionStoreUnavailableException(
+                    "back from the smaller side of a partition: it serves nothing until it has the other side's"
+                            + " sessions",
+                    null);
+        }
         if (excluded()) {
             throw new SessionStoreUnavailableException(
                     "another node's view leaves this node out: it serves nothing until the views agree", null);
@@ -370,12 +505,14 @@ final class ClusterChannel implements AutoCloseable {
                 membership.gateOpen()
                         && mergeWatch.settled()
                         && Membership.holdsEnoughOf(listedPeers, now.size())
+                        && !behind()
                         && !excluded());
     }
 
     @Override
     public void close() {
         deciders.shutdownNow();
+        catchingUp.shutdownNow();
         try {
             dispatcher.close();
         } catch (IOException e) {

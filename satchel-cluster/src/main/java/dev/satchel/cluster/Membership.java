@@ -54,6 +54,11 @@ final class Membership {
         return currentViewId;
     }
 
+    /** The members of the last view recorded, oldest first; empty before the first. */
+    synchronized List<Address> currentMembers() {
+        return recentViews.getOrDefault(currentViewId, List.of());
+    }
+
     /** The members of the view before the current one, oldest first; empty for the first view. */
     synchronized List<Address> previousMembers() {
         List<List<Address>> views = new ArrayList<>(recentViews.values());

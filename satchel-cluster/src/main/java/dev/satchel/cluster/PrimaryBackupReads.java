@@ -34,6 +34,7 @@ final class PrimaryBackupReads {
     private static final Duration HANDOVER_WINDOW = Duration.ofSeconds(60);
 
     private final VersionedCopies copies;
+    private final SaveDoubts doubts;
     private final MemorySessionStore local;
     private final ReplicaSet replicaSet;
     private final Supplier<CurrentView> view;
@@ -44,11 +45,13 @@ final class PrimaryBackupReads {
 
     PrimaryBackupReads(
             VersionedCopies copies,
+            SaveDoubts doubts,
             ClusterChannel cluster,
             ReplicaSet replicaSet,
             Supplier<CurrentView> view,
             Duration timeout) {
         this.copies = copies;
+        this.doubts = doubts;
         this.cluster = cluster;
         this.local = copies.local();
         this.replicaSet = replicaSet;
@@ -70,9 +73,9 @@ final class PrimaryBackupReads {
      * replicas' answer, owner first.
      */
     Optional<SessionRecord> load(SessionId id) {
-        Optional<SessionRecord> here = local.load(id);
         List<Address> replicas = replicaSet.of(id, view.get().members());
         if (replicas.contains(cluster.self())) {
+            Optional<SessionRecord> here = doubts.read(id, () -> local.load(id));
             if (here.isPresent()) {
                 return here;
             }
@@ -82,6 +85,7 @@ final class PrimaryBackupReads {
         }
         // Not a replica: a copy held here is one the rebalance has not handed over yet, and may
         // miss saves made since; the replicas decide, and this copy serves only if none has one.
+        Optional<SessionRecord> here = local.load(id);
         remoteReads.increment();
         boolean answered = false;
         for (Address replica : replicas) { // the owner first; a backup if the owner is gone or has

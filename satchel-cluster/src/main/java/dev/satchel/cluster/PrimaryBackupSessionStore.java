@@ -104,6 +104,8 @@ public final class PrimaryBackupSessionStore
     private final PrimaryBackupReads reads;
     private final Replication mode;
     private final Duration timeout;
+    /** Sessions with a save here not yet acknowledged by every replica, which reads must not show. */
+    private final SaveDoubts doubts;
     /** The view and its id, set together, so a save's targets and its view stamp always match. */
     private volatile CurrentView view = CurrentView.NONE;
 
@@ -114,10 +116,11 @@ public final class PrimaryBackupSessionStore
         this.mode = b.mode;
         this.timeout = b.timeout;
         this.copies = new VersionedCopies(b.clock, b.maxSessions);
+        this.doubts = new SaveDoubts(b.timeout);
         this.local = copies.local();
         this.cluster = new ClusterChannel(b, this::handle, DECIDE, this::viewAccepted);
         this.rebalancer = new Rebalancer(copies, cluster, replicaSet, () -> view);
-        this.reads = new PrimaryBackupReads(copies, cluster, replicaSet, () -> view, timeout);
+        this.reads = new PrimaryBackupReads(copies, doubts, cluster, replicaSet, () -> view, timeout);
         this.replica = new PrimaryBackupReplica(copies, cluster, replicaSet, rebalancer, () -> view);
         // A session expires on its owner (by read or sweep); the owner tells every node, so each
         // node's listeners hear of it exactly once. Backups' copies expiring are not news.
@@ -126,7 +129,8 @@ public final class PrimaryBackupSessionStore
                 rebalancer.announceExpiry(event);
             }
         });
-        cluster.join(b, this::pullMySessions, this::close);
+        cluster.join(b, this::pullMySessions, otherSide -> pullAfterMerge(), this::close);
+        doubts.startRepairs(this::sendCopiesInDoubt);
     }
 
     private void viewAccepted(View installed) {
@@ -154,6 +158,23 @@ public final class PrimaryBackupSessionStore
         LOG.info("joined with {} session copies from {} nodes", received, others.size());
     }
 
+    /**
+     * Back from the smaller side of a partition, this node takes the sessions that rank to it in
+     * the view it now has, as a joiner does, before it serves again. Each copy is kept only if newer
+     * than its own, so what this side ended while apart stays ended.
+     */
+    private void pullAfterMerge() throws Exception {
+        CurrentView now = view;
+        List<Address> others = new ArrayList<>(now.members());
+        others.remove(cluster.self());
+        if (others.isEmpty()) {
+            return;
+        }
+        int received = new JoinPull(cluster.dispatcher(), FETCH, timeout, PULL_ATTEMPTS, false)
+                .pull(cluster.self(), now.members(), others, PullPage.AFTER_MERGE, copies::apply);
+        LOG.info("received {} session copies after the merge, from {} nodes", received, others.size());
+    }
+
     /** Starts a configuration for a cluster named {@code clusterName}. */
     public static Builder builder(String clusterName) {
         return new Builder(clusterName);
@@ -161,7 +182,7 @@ public final class PrimaryBackupSessionStore
 
     @Override
     public Optional<SessionRecord> load(SessionId id) {
-        cluster.requireNotExcluded(); // its copies miss what the majority saved since
+        cluster.requireServing(); // cut off, or back and not caught up: its copies may be behind
         return reads.load(id);
     }
 
@@ -255,6 +276,26 @@ public final class PrimaryBackupSessionStore
      * goes on as any other, without its expectations: the backups take the owner's decision.
      */
     private Optional<SaveOutcome> replicate(ChangeSet conditional, Replication replication, boolean decide) {
+        long[] doubt = new long[1];
+        boolean taken = false;
+        try {
+            Optional<SaveOutcome> outcome = replicate(conditional, replication, decide, doubt);
+            taken = true;
+            return outcome;
+        } finally {
+            if (doubt[0] != 0) {
+                if (taken) {
+                    doubts.acknowledged(conditional.id(), doubt[0]);
+                } else {
+                    doubts.failed(conditional.id(), doubt[0]);
+                }
+            }
+        }
+    }
+
+    /** As above; a synchronous save applied here and sent to others gets its number in {@code doubt}. */
+    private Optional<SaveOutcome> replicate(
+            ChangeSet conditional, Replication replication, boolean decide, long[] doubt) {
         Address self = cluster.self();
         ChangeSet changes = ChangeSetWire.withoutExpectations(conditional);
         SaveOutcome[] here = new SaveOutcome[1];
@@ -279,6 +320,9 @@ public final class PrimaryBackupSessionStore
             long base = copies.heldStampOf(changes.id());
             long stamp = copies.stampAfter(base);
             if (chosen.contains(self)) {
+                if (replication == Replication.SYNC && chosen.size() > 1) {
+                    doubt[0] = doubts.begin(changes.id()); // before the copy changes: reads wait for the answers
+                }
                 here[0] = replica.applyHere(changes, stamp);
             }
             List<Address> others = new ArrayList<>(chosen);
@@ -329,6 +373,40 @@ public final class PrimaryBackupSessionStore
         }
         copies.locked(id, () -> copies.copyOf(id).map(copy -> sendRepair(stale, copy)))
                 .ifPresent(PendingSave::await);
+    }
+
+    /**
+     * Sends the whole copies (or tombstones) of sessions whose save failed here to every other node
+     * of the view and waits for all of them: each keeps a copy only if newer than its own, and a
+     * node that is not a replica of a session passes it on to those that are.
+     */
+    private boolean sendCopiesInDoubt(List<SessionId> ids) {
+        CurrentView v = view;
+        List<Address> others = new ArrayList<>(v.members());
+        others.remove(cluster.self());
+        List<Copy> batch = new ArrayList<>();
+        ids.forEach(id -> copies.copyOf(id).ifPresent(batch::add));
+        if (others.isEmpty() || batch.isEmpty()) {
+            return true;
+        }
+        for (List<Copy> part : CopyWire.batches(batch)) {
+            try {
+                PendingSave.awaiting(
+                                cluster.dispatcher()
+                                        .castMessageWithFuture(
+                                                others,
+                                                new BytesMessage(null, PrimaryBackupWire.copies(v.id(), part)),
+                                                new RequestOptions(ResponseMode.GET_ALL, timeout.toMillis())
+                                                        .anycasting(true)),
+                                timeout,
+                                cluster)
+                        .await();
+            } catch (Exception e) {
+                LOG.debug("sessions in doubt not taken yet: {}", e.getMessage());
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A whole copy to replicas whose copy was behind, on the save's path: its wait fails the save. */
@@ -473,6 +551,7 @@ public final class PrimaryBackupSessionStore
 
     @Override
     public void close() {
+        doubts.close();
         rebalancer.close();
         cluster.close();
         copies.close();
@@ -492,14 +571,18 @@ public final class PrimaryBackupSessionStore
             }
             case GET -> {
                 requireGateOpen();
+                cluster.requireNotExcluded(); // behind after a merge: the reader asks the next replica
                 SessionId id = ChangeSetWire.readId(in);
+                doubts.requireSettled(id); // not acknowledged by every replica: the reader asks the next one
                 // A tombstone answers too: "ended" is an answer, where "no copy" is not.
                 yield CopyWire.answer(replica.copyOf(id));
             }
             case DECIDE -> {
                 ChangeSet changes = ChangeSetWire.read(in);
-                if (!cluster.membership().gateOpen()) {
-                    yield Decisions.NOT_DECIDER; // nothing to decide on yet; the sender asks again
+                if (!cluster.membership().gateOpen() || cluster.behind()) {
+                    yield Decisions
+                            .NOT_DECIDER; // nothing to decide on yet (joining, or catching up after a merge); the
+                    // sender asks again
                 }
                 cluster.requireEnoughPeers(); // a node cut off must not decide as the owner in a view of its own
                 yield Decisions.answer(replicate(changes, mode, true));

@@ -13,6 +13,8 @@ import java.io.IOException;
 record PullPage(int page, int pages) {
     /** Pages a joining node pulls its sessions in. */
     static final int COUNT = 64;
+    /** Pages a node back from the smaller side of a partition pulls in: it serves nothing meanwhile. */
+    static final int AFTER_MERGE = 8;
 
     PullPage {
         if (pages < 1 || pages > 4096 || page < 0 || page >= pages) {

@@ -101,17 +101,22 @@ public final class ReplicatedSessionStore
     private final Membership membership;
     private final MergeWatch mergeWatch;
 
+    /** Sessions with a save here not yet acknowledged by every node, which reads must not show. */
+    private final SaveDoubts doubts;
+
     private final ExecutorService handover = Executors.newSingleThreadExecutor(DaemonThreads.named("satchel-handover"));
 
     private ReplicatedSessionStore(Builder b) throws Exception {
         this.mode = b.mode;
         this.timeout = b.timeout;
         this.copies = new VersionedCopies(b.clock, b.maxSessions);
+        this.doubts = new SaveDoubts(b.timeout);
         this.local = copies.local();
         this.cluster = new ClusterChannel(b, this::apply, DECIDE, this::viewAccepted);
         this.membership = cluster.membership();
         this.mergeWatch = cluster.mergeWatch();
-        cluster.join(b, this::pullEverySession, this::close);
+        cluster.join(b, this::pullEverySession, this::pullAfterMerge, this::close);
+        doubts.startRepairs(this::sendCopiesInDoubt);
     }
 
     private void viewAccepted(View view) {
@@ -132,8 +137,8 @@ public final class ReplicatedSessionStore
 
     @Override
     public Optional<SessionRecord> load(SessionId id) {
-        cluster.requireNotExcluded(); // its copies miss what the majority saved since
-        return local.load(id);
+        cluster.requireServing(); // cut off, or back and not caught up: its copies may be behind
+        return doubts.read(id, () -> local.load(id));
     }
 
     /**
@@ -176,6 +181,25 @@ public final class ReplicatedSessionStore
      */
     private Optional<SaveOutcome> saveHere(ChangeSet conditional, boolean decide) {
         ChangeSet changes = ChangeSetWire.withoutExpectations(conditional);
+        long[] doubt = new long[1];
+        boolean taken = false;
+        try {
+            Optional<SaveOutcome> outcome = saveHere(conditional, changes, decide, doubt);
+            taken = true;
+            return outcome;
+        } finally {
+            if (doubt[0] != 0) {
+                if (taken) {
+                    doubts.acknowledged(changes.id(), doubt[0]);
+                } else {
+                    doubts.failed(changes.id(), doubt[0]);
+                }
+            }
+        }
+    }
+
+    /** {@link #saveHere(ChangeSet, boolean)}; a synchronous save sent to others gets its number in {@code doubt}. */
+    private Optional<SaveOutcome> saveHere(ChangeSet conditional, ChangeSet changes, boolean decide, long[] doubt) {
         SaveOutcome[] here = new SaveOutcome[1];
         boolean[] notDecider = new boolean[1];
         PendingSave pending = copies.locked(changes, () -> {
@@ -191,6 +215,9 @@ public final class ReplicatedSessionStore
             }
             long base = copies.heldStampOf(changes.id());
             long stamp = copies.stampAfter(base);
+            if (mode == Replication.SYNC && cluster.members().size() > 1) {
+                doubt[0] = doubts.begin(changes.id()); // before the copy changes: reads wait for the answers
+            }
             here[0] = copies.apply(changes, stamp);
             if (here[0] == SaveOutcome.GONE && !changes.invalidated()) {
                 return PendingSave.done();
@@ -347,6 +374,7 @@ public final class ReplicatedSessionStore
 
     @Override
     public List<SessionRecord> findByPrincipal(String principal) {
+        cluster.requireServing();
         return local.findByPrincipal(principal);
     }
 
@@ -399,6 +427,7 @@ public final class ReplicatedSessionStore
 
     @Override
     public void close() {
+        doubts.close();
         handover.shutdownNow();
         cluster.close();
         copies.close();
@@ -455,8 +484,10 @@ public final class ReplicatedSessionStore
             }
             case DECIDE -> {
                 ChangeSet changes = ChangeSetWire.read(in);
-                if (!membership.gateOpen()) {
-                    return Decisions.NOT_DECIDER; // nothing to decide on yet; the sender asks again
+                if (!membership.gateOpen() || cluster.behind()) {
+                    return Decisions
+                            .NOT_DECIDER; // nothing to decide on yet (joining, or catching up after a merge); the
+                    // sender asks again
                 }
                 cluster.requireEnoughPeers(); // a node cut off must not decide in a view of its own
                 return Decisions.answer(saveHere(changes, true));
@@ -540,6 +571,63 @@ public final class ReplicatedSessionStore
         int received = new JoinPull(cluster.dispatcher(), PULL, timeout, 1, true)
                 .pull(cluster.self(), joined.getMembers(), List.of(from), copies::apply);
         LOG.info("received {} sessions on joining, from {}", received, from);
+    }
+
+    /**
+     * Sends the whole copies (or tombstones) of sessions whose save failed here to every other
+     * node and waits for all of them: each keeps a copy only if it is newer than its own.
+     */
+    private boolean sendCopiesInDoubt(List<SessionId> ids) {
+        List<Address> others = new ArrayList<>(cluster.members());
+        others.remove(cluster.self());
+        List<Copy> batch = new ArrayList<>();
+        ids.forEach(id -> copies.copyOf(id).ifPresent(batch::add));
+        if (others.isEmpty() || batch.isEmpty()) {
+            return true;
+        }
+        for (List<Copy> part : CopyWire.batches(batch)) {
+            try {
+                PendingSave.awaiting(
+                                cluster.dispatcher()
+                                        .castMessageWithFuture(
+                                                others,
+                                                new BytesMessage(null, copiesMessage(part)),
+                                                new RequestOptions(ResponseMode.GET_ALL, timeout.toMillis())
+                                                        .anycasting(true)),
+                                timeout,
+                                cluster)
+                        .await();
+            } catch (Exception e) {
+                LOG.debug("sessions in doubt not taken yet: {}", e.getMessage());
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Back from the smaller side of a partition, this node takes every session from a node of the
+     * other side, in pages as a joiner does; each copy is kept only if newer than this node's, so
+     * what this side ended (a logout, which it took while apart) stands.
+     */
+    private void pullAfterMerge(List<Address> otherSide) throws Exception {
+        View now = cluster.channel().getView();
+        SessionStoreUnavailableException last =
+                new SessionStoreUnavailableException("no node of the other side is still in the view", null);
+        for (Address from : otherSide) {
+            if (!now.containsMember(from)) {
+                continue;
+            }
+            try {
+                int received = new JoinPull(cluster.dispatcher(), PULL, timeout, 1, true)
+                        .pull(cluster.self(), now.getMembers(), List.of(from), PullPage.AFTER_MERGE, copies::apply);
+                LOG.info("received {} sessions after the merge, from {}", received, from);
+                return;
+            } catch (SessionStoreUnavailableException e) {
+                last = e;
+            }
+        }
+        throw last;
     }
 
     /** Configures a {@link ReplicatedSessionStore}: see {@link ClusterStoreBuilder}. */

@@ -3,9 +3,11 @@ package dev.satchel.cluster;
 import static dev.satchel.cluster.CartCopies.create;
 import static dev.satchel.cluster.CartCopies.setCart;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.satchel.core.SessionId;
 import dev.satchel.core.SessionStore;
+import dev.satchel.core.SessionStoreUnavailableException;
 import dev.satchel.core.placement.Rendezvous;
 import dev.satchel.testkit.Await;
 import java.time.Duration;
@@ -117,6 +119,83 @@ class PartitionIT {
         }
     }
 
+    @Test
+    void aNodeBackFromTheSmallerSideServesNothingUntilItHasTheOtherSidesSessions_replicated() throws Exception {
+        try (ReplicatedSessionStore a = replicated("a");
+                ReplicatedSessionStore b = replicated("b");
+                ReplicatedSessionStore c = replicated("c")) {
+            CopiesAgreeIT.awaitView(a::members, 3);
+            CopiesAgreeIT.awaitView(c::members, 3);
+            backFromTheSmallerSide(a, b, Map.of("a", a, "b", b, "c", c), a::view);
+        }
+    }
+
+    @Test
+    void aNodeBackFromTheSmallerSideServesNothingUntilItHasTheOtherSidesSessions_primaryBackup() throws Exception {
+        try (PrimaryBackupSessionStore a = primaryBackup("a");
+                PrimaryBackupSessionStore b = primaryBackup("b");
+                PrimaryBackupSessionStore c = primaryBackup("c")) {
+            CopiesAgreeIT.awaitMembers(a, 3);
+            backFromTheSmallerSide(a, b, Map.of("a", a, "b", b, "c", c), a::view);
+        }
+    }
+
+    /**
+     * Splits a from b and c, lets b's side write, then merges while a receives nothing from b and
+     * c: a must refuse reads and saves (before: it answered from its copies, which missed every
+     * write of the other side) and say it is not ready, then serve what b's side acknowledged once
+     * the other side's sessions reach it.
+     */
+    private void backFromTheSmallerSide(
+            SessionStore lone,
+            SessionStore majority,
+            Map<String, ? extends SessionStore> byName,
+            Supplier<dev.satchel.core.ClusterView> loneView)
+            throws Exception {
+        Scenario s = new Scenario(majority, lone);
+        s.before();
+        List<JChannel> channels = byName.keySet().stream()
+                .sorted()
+                .map(name -> channelOf(byName.get(name)))
+                .toList();
+        Views views = Views.split(channels.get(0), channels.get(1), channels.get(2));
+        CopiesAgreeIT.awaitView(() -> memberNames(channels.get(0)), 1);
+        CopiesAgreeIT.awaitView(() -> memberNames(channels.get(1)), 2);
+        s.whileApart();
+        HoldBack loneHold = HoldBack.of(channels.get(0).getName());
+        String bName = channels.get(1).getName();
+        String cName = channels.get(2).getName();
+        loneHold.hold(HoldBack.savesFrom(bName)
+                .or(HoldBack.savesFrom(cName))
+                .or(HoldBack.pullAnswersFrom(bName))
+                .or(HoldBack.pullAnswersFrom(cName)));
+        views.mergeAll();
+        SessionId someCart = s.expected.keySet().iterator().next();
+        Await.until(Duration.ofSeconds(5), () -> !loneView.get().ready(), "the lone node to count itself behind");
+        assertThatThrownBy(() -> lone.load(someCart))
+                .as("a read on the node back from the smaller side, before it has the other side's sessions")
+                .isInstanceOf(SessionStoreUnavailableException.class)
+                .hasMessageContaining("smaller side");
+        assertThatThrownBy(() -> lone.save(setCart(someCart, "based on a copy that missed the other side")))
+                .isInstanceOf(SessionStoreUnavailableException.class);
+        loneHold.release();
+        Await.until(Duration.ofSeconds(10), () -> loneView.get().ready(), "the lone node to catch up");
+        s.expected.forEach((id, cart) -> assertThat(CartCopies.cart(lone.load(id)))
+                .as("read through the node back from the smaller side")
+                .isEqualTo(cart));
+        for (SessionId out : s.loggedOut) {
+            assertThat(lone.load(out)).as("a logout made on the other side").isEmpty();
+        }
+    }
+
+    private static JChannel channelOf(SessionStore store) {
+        return store instanceof ReplicatedSessionStore r ? r.channel() : ((PrimaryBackupSessionStore) store).channel();
+    }
+
+    private static List<String> memberNames(JChannel channel) {
+        return channel.getView().getMembers().stream().map(Address::toString).toList();
+    }
+
     /** What users do before, during and after the partition, and what must be true after it. */
     private static final class Scenario {
         private final SessionStore majority;
@@ -196,6 +275,14 @@ class PartitionIT {
             install(channels.get(2), merged);
             TimeUnit.MILLISECONDS.sleep(300); // their copies reach the lone node, which keeps the newer
             others.forEach(HoldBack::release);
+        }
+
+        /** Installs the merged view on every node, with nothing held back. */
+        void mergeAll() {
+            List<Address> all = new ArrayList<>(alone.getMembers());
+            all.addAll(pair.getMembers());
+            MergeView merged = new MergeView(new ViewId(all.get(0), next), all, List.of(alone, pair));
+            channels.forEach(c -> install(c, merged));
         }
 
         private static void install(JChannel channel, View view) {
