@@ -40,6 +40,7 @@ import java.util.stream.Collectors;
  */
 final class LabClusterProcesses implements LabCluster, AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+    private static final Pattern REDIS_URL = Pattern.compile("redis://[^:/@]+:(\\d{1,5})");
     private static final Pattern POSTGRES_URL = Pattern.compile("jdbc:postgresql://[^/:?]+(?::(\\d{1,5}))?(?:/|$)");
     private static final Duration STOP_GRACE = Duration.ofSeconds(30);
     private static final HttpClient ADMIN =
@@ -278,8 +279,10 @@ final class LabClusterProcesses implements LabCluster, AutoCloseable {
     @Override
     public ClusterFootprint footprint() {
         Set<Integer> storePorts = new HashSet<>();
-        storeServer.ifPresent(r -> storePorts.add(r.port()));
+        // The port the nodes' store URI names: the server's, or in a delay run the relay's (the
+        // relay's own connection to the server, in the lab, is not the nodes' traffic).
         postgresPort(store).ifPresent(storePorts::add);
+        redisPort(store).ifPresent(storePorts::add);
         return new ClusterFootprint(
                 supervisor.livePids(),
                 storeServer
@@ -306,6 +309,12 @@ final class LabClusterProcesses implements LabCluster, AutoCloseable {
             return Optional.empty();
         }
         return Optional.of(m.group(1) == null ? 5432 : Integer.parseInt(m.group(1)));
+    }
+
+    /** The port of the nodes' redis store URI: the server's own, or a relay's in front of it. */
+    static Optional<Integer> redisPort(String store) {
+        Matcher m = REDIS_URL.matcher(store);
+        return m.matches() ? Optional.of(Integer.parseInt(m.group(1))) : Optional.empty();
     }
 
     /** What the nodes' last health answers said, as the balancer's checks read them each second. */

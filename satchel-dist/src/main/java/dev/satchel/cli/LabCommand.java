@@ -1,7 +1,6 @@
 package dev.satchel.cli;
 
 import dev.satchel.demo.PrivateDataDir;
-import dev.satchel.lab.AnomalyKind;
 import dev.satchel.lab.ConsoleProgress;
 import dev.satchel.lab.LabReport;
 import dev.satchel.lab.LabResults;
@@ -11,7 +10,6 @@ import dev.satchel.lab.LabStrategy;
 import dev.satchel.lab.RequestTrace;
 import dev.satchel.lab.StrategyRun;
 import java.io.PrintWriter;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -155,6 +153,19 @@ final class LabCommand implements Callable<Integer> {
     int downSeconds;
 
     @Option(
+            names = "--delay",
+            defaultValue = "0",
+            split = ",",
+            paramLabel = "MS",
+            description = "Milliseconds added each way on every connection from the nodes to the store server"
+                    + " (redis, and sql on PostgreSQL or MariaDB), held by a relay in the lab since this kernel"
+                    + " has no netem. Several, comma-separated, make a delay run: each strategy with a store"
+                    + " server at each delay, and the report draws latency against the delay, e.g."
+                    + " --strategies redis,sql --delay 0,1,10 --fault none. The other strategies run at 0 only,"
+                    + " and between nodes no delay is added yet (default: ${DEFAULT-VALUE}).")
+    List<Integer> delays;
+
+    @Option(
             names = "--sql-url",
             defaultValue = "auto",
             paramLabel = "JDBC_URL",
@@ -229,9 +240,10 @@ final class LabCommand implements Callable<Integer> {
                 seed,
                 redisAof,
                 nodeCounts,
-                onNamespaces ? LabSettings.NAMESPACES : LabSettings.LOOPBACK);
+                onNamespaces ? LabSettings.NAMESPACES : LabSettings.LOOPBACK,
+                delays);
         PrintWriter console = spec.commandLine().getOut();
-        quietLogs();
+        LabLines.quietLogs();
         ConsoleProgress progress = new ConsoleProgress(console, System.console() != null);
         try {
             PrivateDataDir.open(dataDir);
@@ -259,40 +271,62 @@ final class LabCommand implements Callable<Integer> {
         List<String> skipped = new ArrayList<>();
         int clusterIndex = 0;
         for (int nodes : nodeCounts) {
-            for (LabStrategy strategy : chosen) {
-                int i = clusterIndex++;
-                if (settings.killsTheStore() && strategy != LabStrategy.REDIS) {
-                    skipped.add(strategy.label() + ": --fault kill-store kills only a store server the lab"
-                            + " starts itself (redis); " + strategy.label() + " " + noStoreServer(strategy));
-                    continue;
-                }
-                progress.phase(strategy.label() + ": starting " + nodes + " nodes (" + strategy.routing() + ")", 0);
-                try {
-                    LabStoreSetup.Prepared prepared = LabStoreSetup.prepare(
-                            strategy, nodes, settings.onNamespaces(), redisAof, sqlUrl, dataDir.toAbsolutePath());
-                    List<String> notes = new ArrayList<>(prepared.notes());
-                    notes.addAll(networkNotes);
-                    try (LabClusterProcesses cluster = LabClusterProcesses.start(
-                            nodes,
-                            basePort + 20 * i,
-                            prepared.store(),
-                            prepared.environment(),
-                            prepared.storeServer(),
-                            strategy.routing(),
-                            dataDir.toAbsolutePath(),
-                            prepared.placement())) {
-                        progress.note("watch it live (read-only): " + cluster.liveView());
-                        StrategyRun run = LabRunner.run(strategy, cluster, settings, progress, requests);
-                        runs.add(run.withNotesFirst(notes));
-                        progress.note(oneLine(run));
+            for (int delay : delays) {
+                for (LabStrategy strategy : chosen) {
+                    if (settings.killsTheStore() && strategy != LabStrategy.REDIS) {
+                        skipped.add(strategy.label() + ": --fault kill-store kills only a store server the lab"
+                                + " starts itself (redis); " + strategy.label() + " "
+                                + LabLines.noStoreServer(strategy));
+                        continue;
                     }
-                } catch (IllegalStateException e) {
-                    skipped.add(strategy.label() + ": " + e.getMessage());
-                    progress.note("skipped " + strategy.label() + ": " + e.getMessage());
+                    if (delay > 0 && !strategy.hasStoreServer()) {
+                        if (delay
+                                == delays.stream()
+                                        .filter(d -> d > 0)
+                                        .findFirst()
+                                        .orElse(0)) {
+                            skipped.add(strategy.label() + " with --delay above 0: the delay is added between the nodes"
+                                    + " and a store server; " + strategy.label() + " "
+                                    + LabLines.noStoreServer(strategy) + ", so it ran at 0 ms only");
+                        }
+                        continue;
+                    }
+                    int i = clusterIndex++;
+                    progress.phase(
+                            strategy.label() + ": starting " + nodes + " nodes (" + strategy.routing() + ")"
+                                    + (delay > 0 ? ", " + delay + " ms added each way to the store" : ""),
+                            0);
+                    try {
+                        LabStoreSetup.Prepared prepared = LabStoreSetup.prepare(
+                                strategy,
+                                nodes,
+                                settings.onNamespaces(),
+                                new LabStoreSetup.StoreChoice(redisAof, sqlUrl, java.time.Duration.ofMillis(delay)),
+                                dataDir.toAbsolutePath());
+                        List<String> notes = new ArrayList<>(prepared.notes());
+                        notes.addAll(networkNotes);
+                        try (LabClusterProcesses cluster = LabClusterProcesses.start(
+                                nodes,
+                                basePort + 20 * i,
+                                prepared.store(),
+                                prepared.environment(),
+                                prepared.storeServer(),
+                                strategy.routing(),
+                                dataDir.toAbsolutePath(),
+                                prepared.placement())) {
+                            progress.note("watch it live (read-only): " + cluster.liveView());
+                            StrategyRun run = LabRunner.run(strategy, cluster, settings, progress, requests);
+                            runs.add(run.withSetUp(notes, delay));
+                            progress.note(LabLines.oneLine(run));
+                        }
+                    } catch (IllegalStateException e) {
+                        skipped.add(strategy.label() + ": " + e.getMessage());
+                        progress.note("skipped " + strategy.label() + ": " + e.getMessage());
+                    }
                 }
             }
         }
-        LabResults results = new LabResults(startedAt, machine(), command(), settings, runs, skipped);
+        LabResults results = new LabResults(startedAt, LabLines.machine(), command(), settings, runs, skipped);
         LabReport.write(results, out);
         console.println();
         console.println("Report: " + out.toAbsolutePath().resolve("index.html"));
@@ -407,7 +441,17 @@ final class LabCommand implements Callable<Integer> {
         if (downSeconds < 1 || downSeconds > 600) {
             throw new CommandLine.ParameterException(cl, "--down must be 1 to 600, got " + downSeconds);
         }
-        if (basePort < 1024 || basePort + 20 * LabStrategy.values().length * nodeCounts.size() + 300 > 65535) {
+        for (int delay : delays) {
+            if (delay < 0 || delay > 1000) {
+                throw new CommandLine.ParameterException(cl, "--delay must be 0 to 1000 ms, got " + delay);
+            }
+        }
+        if (new java.util.HashSet<>(delays).size() != delays.size() || delays.size() > 6) {
+            throw new CommandLine.ParameterException(
+                    cl, "--delay takes up to 6 different values, each once, got " + delays);
+        }
+        if (basePort < 1024
+                || basePort + 20 * LabStrategy.values().length * nodeCounts.size() * delays.size() + 300 > 65535) {
             throw new CommandLine.ParameterException(cl, "--base-port must leave room for the nodes, got " + basePort);
         }
     }
@@ -438,63 +482,11 @@ final class LabCommand implements Callable<Integer> {
         return false;
     }
 
-    private static String noStoreServer(LabStrategy strategy) {
-        return switch (strategy) {
-            case SQL -> "runs on the machine's PostgreSQL or on H2 inside a node, which the lab does not kill";
-            case COOKIE -> "keeps the session in the shopper's cookie: there is no store";
-            default -> "keeps its sessions in the nodes: there is no store server";
-        };
-    }
-
-    private static String oneLine(StrategyRun r) {
-        String latency = String.format(
-                "p50 %.1f ms, p99 %.1f ms",
-                r.steady().p50Micros() / 1000.0, r.steady().p99Micros() / 1000.0);
-        if (r.duringFault().count() > 0) {
-            latency += String.format(
-                    " steady, p99 %.1f ms during the fault", r.duringFault().p99Micros() / 1000.0);
-        }
-        return String.format(
-                "%s: %,.0f requests/s, %s; %d lost sessions, %d lost writes, %d stale reads, %d resurrected,"
-                        + " %d failed",
-                r.strategy(),
-                r.requestsPerSecond(),
-                latency,
-                r.count(AnomalyKind.LOST_SESSION),
-                r.count(AnomalyKind.LOST_WRITE),
-                r.count(AnomalyKind.STALE_READ),
-                r.count(AnomalyKind.RESURRECTED),
-                r.failed());
-    }
-
     private String command() {
         List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
         if (!args.isEmpty() && args.get(0).equals("lab")) {
             args.remove(0); // the parse result holds the whole line, the subcommand's name first
         }
         return "./satchel lab " + String.join(" ", args);
-    }
-
-    private static String machine() {
-        var os = ManagementFactory.getOperatingSystemMXBean();
-        return String.format(
-                "%d cores, %s %s, Java %s, load average %.2f at the start",
-                Runtime.getRuntime().availableProcessors(),
-                System.getProperty("os.name"),
-                System.getProperty("os.version"),
-                System.getProperty("java.version"),
-                os.getSystemLoadAverage());
-    }
-
-    /**
-     * The lab says itself what it does (progress, faults, results); the supervisor's and the
-     * balancer's own lines about the same events would only interleave with its bars.
-     */
-    private static void quietLogs() {
-        for (String name : List.of("dev.satchel.cli", "dev.satchel.balancer")) {
-            if (org.slf4j.LoggerFactory.getLogger(name) instanceof ch.qos.logback.classic.Logger logger) {
-                logger.setLevel(ch.qos.logback.classic.Level.ERROR);
-            }
-        }
     }
 }

@@ -40,6 +40,15 @@ final class LabStoreSetup {
             LabClusterProcesses.Placement placement,
             List<String> notes) {}
 
+    /**
+     * What the user chose of the store.
+     *
+     * @param redisAof the lab's redis-server's persistence flag ({@code --redis-aof})
+     * @param sqlUrl the sql strategy's database ({@code --sql-url})
+     * @param delay held each way on every connection from the nodes to the store server
+     */
+    record StoreChoice(String redisAof, String sqlUrl, Duration delay) {}
+
     private LabStoreSetup() {}
 
     /**
@@ -49,9 +58,9 @@ final class LabStoreSetup {
      * @throws IllegalStateException when a part the strategy needs cannot be had here (no
      *     redis-server on the PATH, say): the lab skips the strategy and says why
      */
-    static Prepared prepare(
-            LabStrategy strategy, int nodes, boolean namespaces, String redisAof, String sqlUrl, Path dataDir)
+    static Prepared prepare(LabStrategy strategy, int nodes, boolean namespaces, StoreChoice choice, Path dataDir)
             throws IOException, InterruptedException {
+        Duration delay = choice.delay();
         Optional<NamespaceNetwork> network =
                 namespaces ? Optional.of(NamespaceNetwork.create(nodes + 1)) : Optional.empty();
         Optional<DemoRedisServer> storeServer = Optional.empty();
@@ -63,7 +72,7 @@ final class LabStoreSetup {
             switch (strategy) {
                 case REDIS -> {
                     RedisPersistence persistence =
-                            RedisPersistence.ofFlag(redisAof).orElseThrow();
+                            RedisPersistence.ofFlag(choice.redisAof()).orElseThrow();
                     Host host = network.map(n -> n.host(nodes + 1)).orElse(Host.loopback());
                     DemoRedisServer redis = DemoRedisServer.start(dataDir.resolve("logs"), "256mb", persistence, host);
                     storeServer = Optional.of(redis);
@@ -75,24 +84,44 @@ final class LabStoreSetup {
                                 case AOF_ALWAYS -> "with an append-only file flushed to disk on every write";
                             }
                             + (network.isPresent() ? ", in a network namespace of its own" : ""));
+                    if (!delay.isZero()) {
+                        String relayHost =
+                                network.map(NamespaceNetwork::gateway).orElse("127.0.0.1");
+                        TcpRelay r =
+                                TcpRelay.start(relayHost, new InetSocketAddress(host.address(), redis.port()), delay);
+                        relay = Optional.of(r);
+                        store = "redis://" + r.address().getHostString() + ":"
+                                + r.address().getPort();
+                        notes.add(delayNote(delay, r));
+                    }
                 }
                 case SQL -> {
-                    store = sqlStore(sqlUrl, dataDir, notes);
-                    if (network.isPresent()) {
-                        Matcher m = LOOPBACK_DATABASE.matcher(store);
-                        if (m.lookingAt()) {
-                            int port = m.group(3) != null
-                                    ? Integer.parseInt(m.group(3))
-                                    : m.group(1).equals("postgresql") ? 5432 : 3306;
-                            TcpRelay r = TcpRelay.start(
-                                    network.get().gateway(), new InetSocketAddress("127.0.0.1", port), Duration.ZERO);
-                            relay = Optional.of(r);
-                            store = "jdbc:" + m.group(1) + "://" + r.address().getHostString() + ":"
-                                    + r.address().getPort() + store.substring(m.end());
-                            notes.add("it listens on this machine's loopback, so the nodes reach it through"
-                                    + " a relay in the lab at " + r.address().getHostString()
-                                    + " (its CPU is the lab's, not counted)");
-                        }
+                    store = sqlStore(choice.sqlUrl(), dataDir, notes);
+                    Matcher m = LOOPBACK_DATABASE.matcher(store);
+                    if (!delay.isZero() && !m.lookingAt()) {
+                        throw new IllegalStateException("--delay is added by a relay in front of a database on this"
+                                + " machine's loopback, and the sql strategy's database is not one ("
+                                + (store.startsWith("jdbc:h2:") ? "embedded H2, inside the nodes" : "--sql-url")
+                                + ")");
+                    }
+                    if (m.lookingAt() && (network.isPresent() || !delay.isZero())) {
+                        int port = m.group(3) != null
+                                ? Integer.parseInt(m.group(3))
+                                : m.group(1).equals("postgresql") ? 5432 : 3306;
+                        TcpRelay r = TcpRelay.start(
+                                network.map(NamespaceNetwork::gateway).orElse("127.0.0.1"),
+                                new InetSocketAddress("127.0.0.1", port),
+                                delay);
+                        relay = Optional.of(r);
+                        store = "jdbc:" + m.group(1) + "://" + r.address().getHostString() + ":"
+                                + r.address().getPort() + store.substring(m.end());
+                        notes.add(
+                                !delay.isZero()
+                                        ? delayNote(delay, r)
+                                        : "it listens on this machine's loopback, so the nodes reach it through"
+                                                + " a relay in the lab at "
+                                                + r.address().getHostString()
+                                                + " (its CPU is the lab's, not counted)");
                     }
                 }
                 case COOKIE -> {
@@ -109,6 +138,12 @@ final class LabStoreSetup {
             network.ifPresent(NamespaceNetwork::close);
             throw e;
         }
+    }
+
+    private static String delayNote(Duration delay, TcpRelay relay) {
+        return "every byte between the nodes and the store held " + delay.toMillis() + " ms each way by a relay in"
+                + " the lab at " + relay.address().getHostString() + " (this kernel has no netem; the relay's"
+                + " CPU is the lab's, not counted)";
     }
 
     /** The sql strategy's store: the given URL, or PostgreSQL when it answers, or an embedded H2 file. */

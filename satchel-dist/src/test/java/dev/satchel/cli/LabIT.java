@@ -285,6 +285,59 @@ class LabIT {
                 .isZero();
     }
 
+    /**
+     * A delay run: redis at 0 and 10 ms added each way between the nodes and the store by the lab's
+     * relay, memory (no store server) at 0 only. Every request that carries a session loads it, one
+     * round trip at least, so at 10 ms the median cannot be under 20 ms: a floor the delay sets,
+     * not a speed the machine must reach.
+     */
+    @Test
+    void aDelayAddedToTheStoreIsPaidOnEveryRoundTrip() throws Exception {
+        Path work = Files.createTempDirectory("satchel-lab-it-delay");
+        Path report = work.resolve("report");
+        Lab lab = Lab.run(
+                work,
+                report,
+                "--strategies",
+                "memory,redis",
+                "--delay",
+                "0,10",
+                "--fault",
+                "none",
+                "--warmup",
+                "1",
+                "--seconds",
+                "6",
+                "--return-after",
+                "0");
+        assertThat(lab.exit()).as(lab.stdout()).isZero();
+        List<String> ran = new ArrayList<>();
+        JsonNode delayed = null;
+        for (JsonNode r : lab.results().path("runs")) {
+            ran.add(r.path("strategy").asText() + "@" + r.path("delayMillis").asInt());
+            if (r.path("strategy").asText().equals("redis")
+                    && r.path("delayMillis").asInt() == 10) {
+                delayed = r;
+            }
+        }
+        assertThat(ran).as(lab.stdout()).containsExactly("memory@0", "redis@0", "redis@10");
+        assertThat(lab.results().path("skipped").toString()).contains("memory with --delay above 0");
+        assertThat(delayed.path("notes").toString()).contains("held 10 ms each way");
+        assertThat(delayed.path("steady").path("p50Micros").asLong())
+                .as("redis's median with 10 ms each way on its round trips: " + delayed.path("steady"))
+                .isGreaterThanOrEqualTo(20_000);
+        assertThat(count(delayed, "LOST_WRITE") + count(delayed, "LOST_SESSION") + count(delayed, "STALE_READ"))
+                .as(delayed.path("anomalies").toString())
+                .isZero();
+        assertThat(delayed.path("resources")
+                        .path("sends")
+                        .path("nodes to store")
+                        .asDouble())
+                .as("store round trips per request, counted on the relay's port")
+                .isGreaterThan(0.5);
+        assertThat(Files.readString(report.resolve("summary.md"))).contains("## As the store moves away");
+    }
+
     /** A base port whose nodes, cluster ports and failure-detection ports are all free, for three strategies. */
     private static int freeBase() {
         for (int base = 23001; base < 40000; base += 1000) {

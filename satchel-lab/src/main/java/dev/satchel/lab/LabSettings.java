@@ -29,6 +29,9 @@ import java.util.Objects;
  * @param network where the nodes and the store ran: {@code namespaces} (each in a network namespace
  *     of its own, on a bridge, so their traffic crosses real interfaces) or {@code loopback} (all
  *     on this machine's loopback); a results file from before it was recorded reads as loopback
+ * @param delaysMillis every delay added each way between the nodes and the store server, in order:
+ *     {@code [0]} for a plain run, several for a delay run ({@code --delay 0,1,10}); a results file
+ *     from before it was recorded reads as {@code [0]}
  */
 public record LabSettings(
         List<String> strategies,
@@ -44,7 +47,8 @@ public record LabSettings(
         long seed,
         String redisPersistence,
         List<Integer> nodeCounts,
-        String network) {
+        String network,
+        List<Integer> delaysMillis) {
     /** Each node and the store in a network namespace of its own. */
     public static final String NAMESPACES = "namespaces";
     /** Everything on this machine's loopback. */
@@ -54,6 +58,7 @@ public record LabSettings(
         network = network == null ? LOOPBACK : network;
         strategies = List.copyOf(strategies);
         nodeCounts = nodeCounts == null || nodeCounts.isEmpty() ? List.of(nodes) : List.copyOf(nodeCounts);
+        delaysMillis = delaysMillis == null || delaysMillis.isEmpty() ? List.of(0) : List.copyOf(delaysMillis);
         Objects.requireNonNull(fault, "fault");
         Objects.requireNonNull(redisPersistence, "redisPersistence");
     }
@@ -61,6 +66,11 @@ public record LabSettings(
     /** Whether each strategy ran at more than one cluster size. */
     public boolean scales() {
         return nodeCounts.size() > 1;
+    }
+
+    /** Whether each strategy with a store server ran at more than one added delay. */
+    public boolean delays() {
+        return delaysMillis.size() > 1;
     }
 
     /** Whether a node is killed in the measured phase. */

@@ -52,6 +52,11 @@ public enum LabStrategy {
         return routing;
     }
 
+    /** Whether the nodes keep their sessions in a server of their own, which a delay can move away. */
+    public boolean hasStoreServer() {
+        return this == REDIS || this == SQL;
+    }
+
     /** One sentence on where the session lives. */
     public String about() {
         return about;

@@ -57,6 +57,14 @@ final class MarkdownSummary {
                         ReportText.SCALING_HEADERS,
                         results.runs().stream().map(ReportText::scalingCells).toList());
             }
+            if (results.settings().delays()) {
+                md.append("\n## As the store moves away\n\n");
+                md.append(line(ReportText.DELAY_MEASURED)).append("\n\n");
+                table(
+                        md,
+                        ReportText.DELAY_HEADERS,
+                        results.runs().stream().map(ReportText::delayCells).toList());
+            }
         }
 
         if (!results.skipped().isEmpty()) {

@@ -64,6 +64,21 @@ final class ReportText {
             + " nodes should grow with the size and each node should hold every session; primary-backup sends one"
             + " copy whatever the size, and each node holds a share.";
 
+    static final List<String> DELAY_HEADERS = List.of(
+            "strategy",
+            "ms added each way",
+            "store round trips/req",
+            "steady p50 ms",
+            "steady p99 ms",
+            "requests/s",
+            "failed");
+
+    static final String DELAY_MEASURED = "Each strategy with a store server at each delay, held each way on every"
+            + " connection from the nodes to the store by a relay in the lab (this kernel has no netem). A request"
+            + " that makes n round trips to the store should slow by about 2 × n × the delay: that is what \"a"
+            + " network request per request\" costs once the store is not on the same switch. The strategies"
+            + " without a store server ran at 0 ms only.";
+
     /** Shown where a figure does not apply, e.g. a fault window in a run without a fault. */
     static final String NONE = "–";
 
@@ -149,6 +164,18 @@ final class ReportText {
                 sessionsPerNode(r).map(v -> Figures.fixed(v, 0)).orElse(NONE),
                 figure(u.cpuMicros(), ResourceUse.NODES, 0),
                 latency(r.steady(), r.steady().p50Micros()));
+    }
+
+    /** One run's cells in the delay table, in the order of {@link #DELAY_HEADERS}. */
+    static List<String> delayCells(StrategyRun r) {
+        return List.of(
+                r.strategy(),
+                Integer.toString(r.delayMillis()),
+                figure(r.resources().sends(), ResourceUse.NODES_STORE, 2),
+                latency(r.steady(), r.steady().p50Micros()),
+                latency(r.steady(), r.steady().p99Micros()),
+                Figures.fixed(r.requestsPerSecond(), 0),
+                Long.toString(r.failed()));
     }
 
     /** The mean of what the nodes said they held; empty when they keep no sessions of their own. */

@@ -194,7 +194,8 @@ final class RunRecorder {
                 servedBy,
                 recovery(timeline),
                 resources,
-                notes);
+                notes,
+                0);
     }
 
     /** From the first fault to the first second from which every later second had 99% success. */

@@ -206,7 +206,7 @@ final class SeedClaims {
                     atLeastOne ? Verdict.HOLDS_WITH_A_NUMBER : Verdict.DOES_NOT_HOLD,
                     atLeastOne ? perRequest : "",
                     perRequest + " (TCP segments the nodes sent it, before the fault)" + server + "; " + evidence
-                            + ".");
+                            + fartherAway(ran) + ".");
         }
         if (costs.isEmpty()) {
             // a loopback round trip is a fraction of a millisecond: on a busy machine it hides in the noise
@@ -334,11 +334,44 @@ final class SeedClaims {
         return anyRun(strategy).filter(r -> r.requests() > 0);
     }
 
-    /** The strategy's run at the first cluster size (a scaling run has one per size). */
+    /**
+     * From a delay run: how much each store's steady p50 rose with the store farthest away, beside
+     * its round trips per request; empty without a delay run.
+     */
+    private String fartherAway(List<String> stores) {
+        List<String> parts = new ArrayList<>();
+        for (String store : stores) {
+            List<StrategyRun> byDelay = results.runs().stream()
+                    .filter(r -> r.strategy().equals(store)
+                            && r.nodes() == results.settings().nodes()
+                            && r.steady().count() > 0)
+                    .sorted(java.util.Comparator.comparingInt(StrategyRun::delayMillis))
+                    .toList();
+            if (byDelay.size() < 2 || byDelay.get(0).delayMillis() != 0) {
+                continue;
+            }
+            StrategyRun near = byDelay.get(0);
+            StrategyRun far = byDelay.get(byDelay.size() - 1);
+            double rose = (far.steady().p50Micros() - near.steady().p50Micros()) / 1000.0;
+            Double trips = far.resources().sends().get(ResourceUse.NODES_STORE);
+            parts.add(store + " " + Figures.signedMs(rose) + " ms at " + far.delayMillis() + " ms each way"
+                    + (trips == null ? "" : " (" + Figures.fixed(trips, 2) + " round trips per request)"));
+        }
+        return parts.isEmpty()
+                ? ""
+                : "; with the store farther away, steady p50 rose by " + String.join(", ", parts)
+                        + ": one round trip costs twice the delay, and the median request makes one";
+    }
+
+    /**
+     * The strategy's run at the first cluster size (a scaling run has one per size) and the least
+     * added delay (a delay run has one per delay).
+     */
     private Optional<StrategyRun> anyRun(String strategy) {
         int size = results.settings().nodes();
         List<StrategyRun> of = results.runs().stream()
                 .filter(r -> r.strategy().equals(strategy))
+                .sorted(java.util.Comparator.comparingInt(StrategyRun::delayMillis))
                 .toList();
         return of.stream().filter(r -> r.nodes() == size).findFirst().or(() -> of.stream()
                 .findFirst());

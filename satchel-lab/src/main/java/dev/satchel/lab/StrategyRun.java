@@ -33,6 +33,8 @@ import java.util.TreeMap;
  * @param recovery time from the first fault until service came back
  * @param resources CPU, bytes on the wire and store operations per request
  * @param notes what the reader should know about this run, e.g. what was not measured and why
+ * @param delayMillis the delay added each way between the nodes and the store server (0: none, and
+ *     in a results.json from before it was kept)
  */
 public record StrategyRun(
         String strategy,
@@ -57,7 +59,8 @@ public record StrategyRun(
         Map<String, Long> servedBy,
         Recovery recovery,
         ResourceUse resources,
-        List<String> notes) {
+        List<String> notes,
+        int delayMillis) {
     /** How many anomalies of each kind a run keeps with their details; the counts include all. */
     public static final int KEPT_PER_KIND = 50;
 
@@ -82,11 +85,11 @@ public record StrategyRun(
         notes = List.copyOf(notes);
     }
 
-    /** This run with {@code first} put before its own notes. */
-    public StrategyRun withNotesFirst(List<String> first) {
-        if (first.isEmpty()) {
-            return this;
-        }
+    /**
+     * This run as its set-up ran it: {@code first} (notes on the store and the network) put before
+     * its own notes, and the delay added between the nodes and the store.
+     */
+    public StrategyRun withSetUp(List<String> first, int addedDelayMillis) {
         List<String> all = new java.util.ArrayList<>(first);
         all.addAll(notes);
         return new StrategyRun(
@@ -112,7 +115,8 @@ public record StrategyRun(
                 servedBy,
                 recovery,
                 resources,
-                all);
+                all,
+                addedDelayMillis);
     }
 
     /** Successful requests per second over the measured phase. */

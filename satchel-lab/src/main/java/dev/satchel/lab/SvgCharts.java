@@ -207,12 +207,46 @@ final class SvgCharts {
             String axis,
             List<StrategyRun> runs,
             java.util.function.Function<StrategyRun, java.util.Optional<Double>> value) {
-        List<Integer> sizes = runs.stream()
-                .map(StrategyRun::nodes)
-                .filter(n -> n > 0)
-                .distinct()
-                .sorted()
-                .toList();
+        return lines(
+                title,
+                axis,
+                "nodes in the cluster",
+                " nodes",
+                runs.stream().filter(r -> r.nodes() > 0).toList(),
+                StrategyRun::nodes,
+                value);
+    }
+
+    /**
+     * A delay run: one line per strategy of {@code value} against the delay added each way between
+     * the nodes and the store; a run without the figure leaves a gap.
+     */
+    static String byDelay(
+            String title,
+            String axis,
+            List<StrategyRun> runs,
+            java.util.function.Function<StrategyRun, java.util.Optional<Double>> value) {
+        return lines(
+                title,
+                axis,
+                "delay added each way to the store (ms)",
+                " ms added",
+                runs,
+                StrategyRun::delayMillis,
+                value);
+    }
+
+    /** One line per strategy of {@code value} against {@code xOf}, one slot per value of it. */
+    private static String lines(
+            String title,
+            String axis,
+            String xTitle,
+            String xUnit,
+            List<StrategyRun> runs,
+            java.util.function.ToIntFunction<StrategyRun> xOf,
+            java.util.function.Function<StrategyRun, java.util.Optional<Double>> value) {
+        List<Integer> sizes =
+                runs.stream().map(xOf::applyAsInt).distinct().sorted().toList();
         List<String> strategies =
                 runs.stream().map(StrategyRun::strategy).distinct().toList();
         double max = Figures.niceCeiling(runs.stream()
@@ -223,7 +257,7 @@ final class SvgCharts {
                 .orElse(0));
         StringBuilder svg = open(title);
         leftScale(svg, max, axis);
-        svg.append(text(LEFT + PLOT_W / 2, HEIGHT - 6, "middle", "axis-title", "nodes in the cluster"));
+        svg.append(text(LEFT + PLOT_W / 2, HEIGHT - 6, "middle", "axis-title", xTitle));
         double slot = PLOT_W / Math.max(sizes.size(), 1);
         for (int i = 0; i < sizes.size(); i++) {
             svg.append(text(LEFT + slot * (i + 0.5), BASE + 16, "middle", "tick", Integer.toString(sizes.get(i))));
@@ -237,7 +271,7 @@ final class SvgCharts {
             for (int i = 0; i < sizes.size(); i++) {
                 int size = sizes.get(i);
                 java.util.Optional<Double> v = runs.stream()
-                        .filter(r -> r.strategy().equals(strategy) && r.nodes() == size)
+                        .filter(r -> r.strategy().equals(strategy) && xOf.applyAsInt(r) == size)
                         .findFirst()
                         .flatMap(value);
                 if (v.isEmpty()) {
@@ -250,7 +284,7 @@ final class SvgCharts {
                         .append(Figures.coord(y))
                         .append(' ');
                 svg.append("<g><title>")
-                        .append(Html.escape(strategy + " at " + size + " nodes: " + Figures.fixed(v.get(), 0)))
+                        .append(Html.escape(strategy + " at " + size + xUnit + ": " + Figures.fixed(v.get(), 0)))
                         .append("</title>")
                         .append("<circle class=\"")
                         .append(cls)
@@ -269,7 +303,7 @@ final class SvgCharts {
             }
         }
         if (sizes.isEmpty()) {
-            svg.append(text(LEFT + PLOT_W / 2, TOP + PLOT_H / 2, "middle", "empty", "no sizes recorded"));
+            svg.append(text(LEFT + PLOT_W / 2, TOP + PLOT_H / 2, "middle", "empty", "nothing recorded"));
         }
         legend(svg, classes, strategies);
         return svg.append("</svg>\n").toString();
@@ -287,12 +321,14 @@ final class SvgCharts {
     }
 
     /**
-     * A run's name under its bars: with its cluster size when the runs have several, and slanted
+     * A run's name under its bars: with its cluster size and added delay when the runs have several, and slanted
      * when there are more runs than fit side by side.
      */
     private static String category(double x, List<StrategyRun> runs, StrategyRun r) {
         boolean sized = runs.stream().map(StrategyRun::nodes).distinct().count() > 1;
-        String words = sized ? r.strategy() + ", " + r.nodes() : r.strategy();
+        boolean delayed = runs.stream().map(StrategyRun::delayMillis).distinct().count() > 1;
+        String words =
+                r.strategy() + (sized ? ", " + r.nodes() : "") + (delayed ? ", +" + r.delayMillis() + " ms" : "");
         if (runs.size() <= 6) {
             return text(x, BASE + 16, "middle", "tick", words);
         }

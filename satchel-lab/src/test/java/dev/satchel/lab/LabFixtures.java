@@ -55,21 +55,8 @@ final class LabFixtures {
     }
 
     static LabResults results(String fault, List<StrategyRun> runs) {
-        LabSettings settings = new LabSettings(
-                runs.stream().map(StrategyRun::strategy).toList(),
-                3,
-                20,
-                500,
-                15,
-                10,
-                60,
-                fault,
-                20,
-                10,
-                42,
-                "no",
-                List.of(3),
-                "namespaces");
+        LabSettings settings =
+                settings(runs.stream().map(StrategyRun::strategy).toList(), 3, fault, List.of(3), List.of(0));
         return new LabResults(
                 "2026-12-03T08:00:00Z",
                 "4 cores, Linux 6.8, Java 17.0.12",
@@ -103,21 +90,7 @@ final class LabFixtures {
                         .build());
             }
         }
-        LabSettings settings = new LabSettings(
-                List.of("replicated", "primary-backup"),
-                2,
-                20,
-                500,
-                15,
-                10,
-                60,
-                "none",
-                20,
-                10,
-                42,
-                "no",
-                List.of(2, 6),
-                "namespaces");
+        LabSettings settings = settings(List.of("replicated", "primary-backup"), 2, "none", List.of(2, 6), List.of(0));
         return new LabResults(
                 "2026-12-03T08:00:00Z",
                 "4 cores, Linux 6.8, Java 17.0.12",
@@ -125,6 +98,45 @@ final class LabFixtures {
                 settings,
                 runs,
                 List.of());
+    }
+
+    /** A run's settings as these fixtures vary them; the rest as a default run on namespaces. */
+    private static LabSettings settings(
+            List<String> strategies, int nodes, String fault, List<Integer> nodeCounts, List<Integer> delays) {
+        return new LabSettings(
+                strategies, nodes, 20, 500, 15, 10, 60, fault, 20, 10, 42, "no", nodeCounts, "namespaces", delays);
+    }
+
+    /** A delay run: redis and sql at 0 and 10 ms added each way to the store, memory at 0 only. */
+    static LabResults delays() {
+        List<StrategyRun> runs = new ArrayList<>();
+        runs.add(run("memory", "sticky-cookie").noFault().p50(2_000).build());
+        for (int delay : List.of(0, 10)) {
+            for (String strategy : List.of("redis", "sql")) {
+                double trips = strategy.equals("redis") ? 1.6 : 1.7;
+                runs.add(run(strategy, "round-robin")
+                        .noFault()
+                        .delay(delay)
+                        .p50(3_000 + (long) (2 * trips * delay * 1_000))
+                        .resources(new ResourceUse(
+                                5_000,
+                                Map.of(ResourceUse.NODES, 900.0),
+                                Map.of(ResourceUse.NODES_STORE, 400.0),
+                                Map.of(ResourceUse.NODES_STORE, trips),
+                                Map.of(),
+                                Map.of(),
+                                List.of()))
+                        .build());
+            }
+        }
+        LabSettings settings = settings(List.of("memory", "redis", "sql"), 3, "none", List.of(3), List.of(0, 10));
+        return new LabResults(
+                "2026-12-03T08:00:00Z",
+                "2 cores, Linux 6.8, Java 17.0.12",
+                "satchel lab --strategies memory,redis,sql --delay 0,10 --fault none",
+                settings,
+                runs,
+                List.of("memory with --delay above 0: the delay is added between the nodes and a store server"));
     }
 
     /** Memory after a kill: 12 sessions lost by 9 shoppers, one detail hostile. */
@@ -160,6 +172,7 @@ final class LabFixtures {
         private Map<String, Long> servedBy;
 
         private ResourceUse resources = ResourceUse.none();
+        private int delayMillis;
         private int nodes = 3;
 
         Run nodes(int n) {
@@ -232,6 +245,12 @@ final class LabFixtures {
             return this;
         }
 
+        /** The delay added between the nodes and the store (0 unless given). */
+        Run delay(int millis) {
+            delayMillis = millis;
+            return this;
+        }
+
         Run detail(AnomalyKind kind, String detail) {
             kept.add(new Anomaly(kind, 21_250, "node-1", "u417", detail));
             return this;
@@ -290,7 +309,8 @@ final class LabFixtures {
                                     succeeded - 2 * (succeeded / 3)),
                     recovery,
                     resources,
-                    fault ? List.of() : List.of("no fault was injected (--fault none)"));
+                    fault ? List.of() : List.of("no fault was injected (--fault none)"),
+                    delayMillis);
         }
     }
 }
