@@ -60,6 +60,16 @@ final class ClusterChannel implements AutoCloseable {
             new java.util.concurrent.atomic.AtomicLong(NOT_BEHIND);
 
     private static final long NOT_BEHIND = -1;
+    /**
+     * Whether the last merge found this node on the strictly bigger side, holding enough of the
+     * listed peers: the smaller side took no saves but deletions while apart and pulls before it
+     * serves, so this side's copies are already the newest and it need not wait for the other
+     * side's (waiting, every node of both sides was "not ready" at once for seconds after each
+     * merge in the lab, and the balancer had nowhere to send anyone). Equal sides (a 2-node split)
+     * both took saves, and both wait.
+     */
+    private volatile boolean fromBiggerSide;
+
     /** The nodes of the other side of the last merge that found this node behind. */
     private volatile List<Address> otherSide = List.of();
 
@@ -96,11 +106,13 @@ final class ClusterChannel implements AutoCloseable {
 
     /**
      * What a store does after a merge that found this node on the smaller side: take the sessions
-     * it serves from {@code otherSide} (the merge's nodes that were not in this node's last view).
+     * it serves from {@code sources}, the merge's nodes that were not in this node's last view and
+     * are still in the view (or, if none is, every other node in it); each copy is kept only if
+     * newer than this node's.
      */
     @FunctionalInterface
     interface AfterMerge {
-        void pull(List<Address> otherSide) throws Exception;
+        void pull(List<Address> sources) throws Exception;
     }
 
     /** The body of a request, after its kind. */
@@ -382,7 +394,21 @@ final class ClusterChannel implements AutoCloseable {
         List<Address> mine = before.stream().filter(view::containsMember).toList();
         List<Address> others =
                 view.getMembers().stream().filter(m -> !before.contains(m)).toList();
-        if (others.isEmpty() || (Membership.holdsEnoughOf(listedPeers, mine.size()) && mine.size() >= others.size())) {
+        // Left out by a majority while its own view still listed everyone (its failure detector
+        // had not fired): the merge adds nobody to its view, but its copies missed what the
+        // majority saved meanwhile.
+        org.jgroups.ViewId out = excludedIn;
+        boolean wasOut = out != null
+                && out.getId() == membership.currentViewId()
+                && System.nanoTime() - excludedSince < EXCLUSION_HELD.toNanos();
+        fromBiggerSide = !wasOut
+                && !others.isEmpty()
+                && Membership.holdsEnoughOf(listedPeers, mine.size())
+                && mine.size() > others.size();
+        if (wasOut) {
+            others = view.getMembers().stream().filter(m -> !m.equals(self())).toList();
+        } else if (others.isEmpty()
+                || (Membership.holdsEnoughOf(listedPeers, mine.size()) && mine.size() >= others.size())) {
             return false;
         }
         long merge = view.getViewId().getId();
@@ -412,7 +438,17 @@ final class ClusterChannel implements AutoCloseable {
     private void catchUp(long merge) {
         for (int attempt = 1; behindSince.get() == merge; attempt++) {
             try {
-                afterMerge.pull(otherSide);
+                View now = channel.getView();
+                List<Address> sources =
+                        otherSide.stream().filter(now::containsMember).toList();
+                if (sources.isEmpty()) { // the other side left since: whoever is here now has the sessions
+                    sources = now.getMembers().stream()
+                            .filter(m -> !m.equals(self()))
+                            .toList();
+                }
+                if (!sources.isEmpty()) {
+                    afterMerge.pull(sources);
+                }
                 if (behindSince.compareAndSet(merge, NOT_BEHIND)) {
                     LOG.info("caught up after the merge: serving again");
                 }
@@ -447,10 +483,7 @@ final class ClusterChannel implements AutoCloseable {
      */
     void requireServing() {
         View now = channel.getView();
-        if (now == null || now.getViewId().getId() > membership.currentViewId()) {
-            throw new SessionStoreUnavailableException("a cluster view is being installed", null);
-        }
-        if (!Membership.holdsEnoughOf(listedPeers, now.size())) {
+        if (now != null && !Membership.holdsEnoughOf(listedPeers, now.size())) {
             throw new SessionStoreUnavailableException(
                     "this node sees " + now.size() + " of the " + listedPeers + " nodes listed as peers: cut off"
                             + " from most of the cluster, its sessions may be out of date",
@@ -481,6 +514,11 @@ final class ClusterChannel implements AutoCloseable {
      * @throws SessionStoreUnavailableException while {@link #excluded()} or {@link #behind()}
      */
     void requireNotExcluded() {
+        View now = channel.getView();
+        if (now == null || now.getViewId().getId() > membership.currentViewId()) {
+            // JGroups sets the view before it tells this node: a merge may not be noted yet
+            throw new SessionStoreUnavailableException("a cluster view is being installed", null);
+        }
         if (behind()) {
             throw new SessionStoreUnavailableException(
                     "back from the smaller side of a partition: it serves nothing until it has the other side's"
@@ -503,7 +541,7 @@ final class ClusterChannel implements AutoCloseable {
                 now.getViewId().getCreator() + "|" + now.getViewId().getId(),
                 now.getMembers().stream().map(Address::toString).toList(),
                 membership.gateOpen()
-                        && mergeWatch.settled()
+                        && (fromBiggerSide || mergeWatch.settled())
                         && Membership.holdsEnoughOf(listedPeers, now.size())
                         && !behind()
                         && !excluded());

@@ -71,6 +71,15 @@ final class PrimaryBackupReplica {
 
     /** Whole copies from another node (a view change, a merge, a pass-on), after their kind. */
     void applyCopies(DataInput in) throws IOException {
+        applyCopies(in, true);
+    }
+
+    /**
+     * As above; {@code afterMerge} false for copies sent again to repair a failed save, which must
+     * not keep this node counting as still merging (the repair runs every half second while any
+     * session is in doubt, and held every node "not ready" in the lab).
+     */
+    void applyCopies(DataInput in, boolean afterMerge) throws IOException {
         long sentIn = ChangeSetWire.readVarLong(in);
         CurrentView v = view.get();
         boolean judge =
@@ -80,7 +89,9 @@ final class PrimaryBackupReplica {
                 applyCopy(copy, judge && !replicaSet.isReplica(copy.id(), v.members(), cluster.self()));
             }
         }
-        cluster.mergeWatch().copiesArrived();
+        if (afterMerge) {
+            cluster.mergeWatch().copiesArrived();
+        }
     }
 
     /**

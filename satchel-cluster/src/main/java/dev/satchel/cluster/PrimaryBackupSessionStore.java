@@ -11,6 +11,7 @@ import static dev.satchel.cluster.PrimaryBackupWire.FIND;
 import static dev.satchel.cluster.PrimaryBackupWire.GET;
 import static dev.satchel.cluster.PrimaryBackupWire.HELD;
 import static dev.satchel.cluster.PrimaryBackupWire.REFUSED;
+import static dev.satchel.cluster.PrimaryBackupWire.REPAIR;
 import static dev.satchel.cluster.PrimaryBackupWire.SAVE;
 import static dev.satchel.cluster.PrimaryBackupWire.TAKE;
 
@@ -276,20 +277,14 @@ public final class PrimaryBackupSessionStore
      * goes on as any other, without its expectations: the backups take the owner's decision.
      */
     private Optional<SaveOutcome> replicate(ChangeSet conditional, Replication replication, boolean decide) {
-        long[] doubt = new long[1];
+        long[] doubt = new long[2]; // the save's number, and 1 once it was handed to the network
         boolean taken = false;
         try {
             Optional<SaveOutcome> outcome = replicate(conditional, replication, decide, doubt);
             taken = true;
             return outcome;
         } finally {
-            if (doubt[0] != 0) {
-                if (taken) {
-                    doubts.acknowledged(conditional.id(), doubt[0]);
-                } else {
-                    doubts.failed(conditional.id(), doubt[0]);
-                }
-            }
+            doubts.settle(conditional.id(), doubt[0], taken, doubt[1] != 0);
         }
     }
 
@@ -327,6 +322,7 @@ public final class PrimaryBackupSessionStore
             }
             List<Address> others = new ArrayList<>(chosen);
             others.remove(self);
+            doubt[1] = 1;
             return send(
                     others, v.id(), stamp, base, changes, replication == Replication.ASYNC && chosen.contains(self));
         });
@@ -381,6 +377,11 @@ public final class PrimaryBackupSessionStore
      * node that is not a replica of a session passes it on to those that are.
      */
     private boolean sendCopiesInDoubt(List<SessionId> ids) {
+        try {
+            cluster.requireServing(); // alone, cut off or behind, "every other node" is not the cluster
+        } catch (SessionStoreUnavailableException e) {
+            return false;
+        }
         CurrentView v = view;
         List<Address> others = new ArrayList<>(v.members());
         others.remove(cluster.self());
@@ -395,7 +396,7 @@ public final class PrimaryBackupSessionStore
                                 cluster.dispatcher()
                                         .castMessageWithFuture(
                                                 others,
-                                                new BytesMessage(null, PrimaryBackupWire.copies(v.id(), part)),
+                                                new BytesMessage(null, PrimaryBackupWire.copies(REPAIR, v.id(), part)),
                                                 new RequestOptions(ResponseMode.GET_ALL, timeout.toMillis())
                                                         .anycasting(true)),
                                 timeout,
@@ -498,6 +499,7 @@ public final class PrimaryBackupSessionStore
 
     @Override
     public List<SessionRecord> findByPrincipal(String principal) {
+        cluster.requireServing(); // cut off, or back and not caught up: it would miss what it owns now
         return reads.findByPrincipal(principal);
     }
 
@@ -569,6 +571,10 @@ public final class PrimaryBackupSessionStore
                 replica.applyCopies(in);
                 yield null;
             }
+            case REPAIR -> {
+                replica.applyCopies(in, false);
+                yield null;
+            }
             case GET -> {
                 requireGateOpen();
                 cluster.requireNotExcluded(); // behind after a merge: the reader asks the next replica
@@ -602,6 +608,7 @@ public final class PrimaryBackupSessionStore
             }
             case FETCH -> JoinPull.answer(in, cluster.membership(), timeout, replica::joinersSessions);
             case FIND -> {
+                cluster.requireNotExcluded(); // behind: it would leave out sessions it owns but lacks
                 String principal = in.readUTF();
                 List<Copy> owned = new ArrayList<>();
                 for (SessionRecord r : local.findByPrincipal(principal)) {

@@ -31,6 +31,11 @@ final class PrimaryBackupWire {
      * outcome, or {@link Decisions#NOT_DECIDER}.
      */
     static final byte DECIDE = 8;
+    /**
+     * Whole copies of sessions whose save failed on the sender, sent again ({@link SaveDoubts}):
+     * applied as {@link #COPIES}, but they say nothing of a merge still going on.
+     */
+    static final byte REPAIR = 9;
     /** A save's answer from a node that holds it until its own copies arrive: it decides nothing. */
     static final byte HELD = 100;
     /** A save's answer from a node holding a tombstone for the session: refused, and final. */
@@ -60,9 +65,14 @@ final class PrimaryBackupWire {
 
     /** Whole copies, sent in view {@code viewId}. */
     static byte[] copies(long viewId, List<Copy> batch) {
+        return copies(COPIES, viewId, batch);
+    }
+
+    /** Whole copies as {@code kind} ({@link #COPIES} or {@link #REPAIR}), sent in view {@code viewId}. */
+    static byte[] copies(byte kind, long viewId, List<Copy> batch) {
         return CopyWire.encode(
                 out -> {
-                    out.writeByte(COPIES);
+                    out.writeByte(kind);
                     ChangeSetWire.writeVarLong(out, viewId);
                 },
                 batch);

@@ -84,6 +84,12 @@ public final class ReplicatedSessionStore
     private static final byte TAKE = 4;
     /** A conditional save forwarded to the node that decides it (see {@link Decisions}). */
     private static final byte DECIDE = 5;
+    /**
+     * Whole copies of sessions whose save failed on the sender, sent again ({@link SaveDoubts}):
+     * applied as {@link #COPIES}, but they say nothing of a merge still going on (counted as merge
+     * copies, the repair's rounds every half second held every node "not ready" in the lab).
+     */
+    private static final byte REPAIR = 6;
     /** A save's answer from a node that holds it until its own copies arrive: it decides nothing. */
     private static final byte HELD = 100;
     /** A save's answer from a node that holds a tombstone for the session: it was ended there. */
@@ -138,7 +144,10 @@ public final class ReplicatedSessionStore
     @Override
     public Optional<SessionRecord> load(SessionId id) {
         cluster.requireServing(); // cut off, or back and not caught up: its copies may be behind
-        return doubts.read(id, () -> local.load(id));
+        return doubts.read(id, () -> {
+            cluster.requireServing(); // again: a read that waited on a save may have waited through a merge
+            return local.load(id);
+        });
     }
 
     /**
@@ -181,20 +190,14 @@ public final class ReplicatedSessionStore
      */
     private Optional<SaveOutcome> saveHere(ChangeSet conditional, boolean decide) {
         ChangeSet changes = ChangeSetWire.withoutExpectations(conditional);
-        long[] doubt = new long[1];
+        long[] doubt = new long[2]; // the save's number, and 1 once it was handed to the network
         boolean taken = false;
         try {
             Optional<SaveOutcome> outcome = saveHere(conditional, changes, decide, doubt);
             taken = true;
             return outcome;
         } finally {
-            if (doubt[0] != 0) {
-                if (taken) {
-                    doubts.acknowledged(changes.id(), doubt[0]);
-                } else {
-                    doubts.failed(changes.id(), doubt[0]);
-                }
-            }
+            doubts.settle(changes.id(), doubt[0], taken, doubt[1] != 0);
         }
     }
 
@@ -222,6 +225,7 @@ public final class ReplicatedSessionStore
             if (here[0] == SaveOutcome.GONE && !changes.invalidated()) {
                 return PendingSave.done();
             }
+            doubt[1] = 1;
             return send(changes, stamp, base, mode == Replication.ASYNC ? Optional.empty() : Optional.of(timeout));
         });
         if (notDecider[0]) {
@@ -289,9 +293,14 @@ public final class ReplicatedSessionStore
 
     /** A COPIES message: whole copies, stamped with this node's current view. */
     private byte[] copiesMessage(List<Copy> copies) {
+        return copiesMessage(COPIES, copies);
+    }
+
+    /** Whole copies as {@code kind} ({@link #COPIES} or {@link #REPAIR}), stamped with this node's view. */
+    private byte[] copiesMessage(byte kind, List<Copy> copies) {
         return CopyWire.encode(
                 out -> {
-                    out.writeByte(COPIES);
+                    out.writeByte(kind);
                     ChangeSetWire.writeVarLong(out, membership.currentViewId());
                 },
                 copies);
@@ -469,14 +478,16 @@ public final class ReplicatedSessionStore
                 SaveOutcome applied = outcome.get().get();
                 return applied == SaveOutcome.GONE && copies.buried(changes.id()) ? REFUSED : (byte) applied.ordinal();
             }
-            case COPIES -> {
+            case COPIES, REPAIR -> {
                 ChangeSetWire.readVarLong(in); // the sender's view: every node keeps every session
                 for (Copy copy : CopyWire.readAll(in)) {
                     if (copies.plausible(copy.stamp())) {
                         copies.apply(copy);
                     }
                 }
-                mergeWatch.copiesArrived();
+                if (kind == COPIES) {
+                    mergeWatch.copiesArrived();
+                }
                 return null;
             }
             case PULL -> {
@@ -578,6 +589,11 @@ public final class ReplicatedSessionStore
      * node and waits for all of them: each keeps a copy only if it is newer than its own.
      */
     private boolean sendCopiesInDoubt(List<SessionId> ids) {
+        try {
+            cluster.requireServing(); // alone, cut off or behind, "every other node" is not the cluster
+        } catch (SessionStoreUnavailableException e) {
+            return false;
+        }
         List<Address> others = new ArrayList<>(cluster.members());
         others.remove(cluster.self());
         List<Copy> batch = new ArrayList<>();
@@ -591,7 +607,7 @@ public final class ReplicatedSessionStore
                                 cluster.dispatcher()
                                         .castMessageWithFuture(
                                                 others,
-                                                new BytesMessage(null, copiesMessage(part)),
+                                                new BytesMessage(null, copiesMessage(REPAIR, part)),
                                                 new RequestOptions(ResponseMode.GET_ALL, timeout.toMillis())
                                                         .anycasting(true)),
                                 timeout,
@@ -606,28 +622,16 @@ public final class ReplicatedSessionStore
     }
 
     /**
-     * Back from the smaller side of a partition, this node takes every session from a node of the
-     * other side, in pages as a joiner does; each copy is kept only if newer than this node's, so
-     * what this side ended (a logout, which it took while apart) stands.
+     * Back from the smaller side of a partition, this node takes every session from every node of
+     * the other side, in pages as a joiner does; each copy is kept only if newer than this node's,
+     * so what this side ended (a logout, which it took while apart) stands, and of sides that were
+     * apart from each other too the newest copy wins.
      */
-    private void pullAfterMerge(List<Address> otherSide) throws Exception {
+    private void pullAfterMerge(List<Address> sources) throws Exception {
         View now = cluster.channel().getView();
-        SessionStoreUnavailableException last =
-                new SessionStoreUnavailableException("no node of the other side is still in the view", null);
-        for (Address from : otherSide) {
-            if (!now.containsMember(from)) {
-                continue;
-            }
-            try {
-                int received = new JoinPull(cluster.dispatcher(), PULL, timeout, 1, true)
-                        .pull(cluster.self(), now.getMembers(), List.of(from), PullPage.AFTER_MERGE, copies::apply);
-                LOG.info("received {} sessions after the merge, from {}", received, from);
-                return;
-            } catch (SessionStoreUnavailableException e) {
-                last = e;
-            }
-        }
-        throw last;
+        int received = new JoinPull(cluster.dispatcher(), PULL, timeout, 1, true)
+                .pull(cluster.self(), now.getMembers(), sources, PullPage.AFTER_MERGE, copies::apply);
+        LOG.info("received {} sessions after the merge, from {}", received, sources);
     }
 
     /** Configures a {@link ReplicatedSessionStore}: see {@link ClusterStoreBuilder}. */

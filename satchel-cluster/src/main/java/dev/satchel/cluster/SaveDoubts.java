@@ -89,6 +89,31 @@ final class SaveDoubts implements AutoCloseable {
         states.computeIfPresent(id, (k, s) -> new State(s.inFlight - 1, Math.max(s.failedAt, n)));
     }
 
+    /** Save {@code n} was refused here before it was sent (a limit, say): nothing to doubt. */
+    void abandoned(SessionId id, long n) {
+        states.computeIfPresent(id, (k, s) -> {
+            State next = new State(s.inFlight - 1, s.failedAt);
+            return next.idle() ? null : next;
+        });
+    }
+
+    /**
+     * Ends save {@code n} (0: none was begun): acknowledged if {@code taken}, else failed if it
+     * was handed to the network, else abandoned.
+     */
+    void settle(SessionId id, long n, boolean taken, boolean sent) {
+        if (n == 0) {
+            return;
+        }
+        if (taken) {
+            acknowledged(id, n);
+        } else if (sent) {
+            failed(id, n);
+        } else {
+            abandoned(id, n);
+        }
+    }
+
     /**
      * Waits, up to the save timeout, while a save of {@code id} is in flight here, then refuses if
      * one failed. Nearly every read finds no entry and returns at once.

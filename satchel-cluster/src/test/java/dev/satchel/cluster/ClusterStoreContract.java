@@ -269,6 +269,7 @@ abstract class ClusterStoreContract<S extends ReportingStore & AutoCloseable> ex
         List<S> nodes = new ArrayList<>(others);
         nodes.add(a());
         for (S node : nodes) {
+            awaitMembers(node, 3); // each node's own view: one may install it after a's, on a busy machine
             Map<String, Long> counters = node.counters();
             assertThat(counters).containsKeys("sessions_held", "tombstones", "members");
             assertThat(counters.get("members")).isEqualTo(3);
