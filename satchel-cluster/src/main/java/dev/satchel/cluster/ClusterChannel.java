@@ -1,3 +1,6 @@
+// Over 500 lines since the partition fixes (sessions 13 and 14): readiness, exclusion by a
+// majority's view and the catch-up after a merge all read and change the same view state, in the
+// same view callback, and must agree on it; split apart they would each need the others' fields.
 package dev.satchel.cluster;
 
 import dev.satchel.core.ChangeSet;
@@ -513,12 +516,37 @@ final class ClusterChannel implements AutoCloseable {
      *
      * @throws SessionStoreUnavailableException while {@link #excluded()} or {@link #behind()}
      */
-    void requireNotExcluded() {
-        View now = channel.getView();
-        if (now == null || now.getViewId().getId() > membership.currentViewId()) {
-            // JGroups sets the view before it tells this node: a merge may not be noted yet
-            throw new SessionStoreUnavailableException("a cluster view is being installed", null);
+    /**
+     * JGroups sets the channel's view before it tells this node, which notes a merge (behind) in
+     * that callback: a request in between waits for it, briefly (it follows at once on another
+     * thread), rather than answer as if no merge had happened, or fail a save during a plain join.
+     *
+     * @throws SessionStoreUnavailableException if the callback has not run within {@link #VIEW_NOTED}
+     */
+    private void awaitViewNoted() {
+        long deadline = System.nanoTime() + VIEW_NOTED.toNanos();
+        while (true) {
+            View now = channel.getView();
+            if (now != null && now.getViewId().getId() <= membership.currentViewId()) {
+                return;
+            }
+            if (System.nanoTime() >= deadline) {
+                throw new SessionStoreUnavailableException("a cluster view is being installed", null);
+            }
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SessionStoreUnavailableException("interrupted while a view was installed", e);
+            }
         }
+    }
+
+    /** How long a request waits for this node to note a view JGroups has just set. */
+    private static final Duration VIEW_NOTED = Duration.ofMillis(500);
+
+    void requireNotExcluded() {
+        awaitViewNoted();
         if (behind()) {
             throw new SessionStoreUnavailableException(
                     "back from the smaller side of a partition: it serves nothing until it has the other side's"

@@ -131,7 +131,12 @@ public final class PrimaryBackupSessionStore
             }
         });
         cluster.join(b, this::pullMySessions, otherSide -> pullAfterMerge(), this::close);
-        doubts.startRepairs(this::sendCopiesInDoubt);
+        doubts.startRepairs(SaveDoubts.sendingCopies(
+                cluster,
+                () -> view.members(),
+                copies::copyOf,
+                part -> PrimaryBackupWire.copies(REPAIR, view.id(), part),
+                timeout));
     }
 
     private void viewAccepted(View installed) {
@@ -369,45 +374,6 @@ public final class PrimaryBackupSessionStore
         }
         copies.locked(id, () -> copies.copyOf(id).map(copy -> sendRepair(stale, copy)))
                 .ifPresent(PendingSave::await);
-    }
-
-    /**
-     * Sends the whole copies (or tombstones) of sessions whose save failed here to every other node
-     * of the view and waits for all of them: each keeps a copy only if newer than its own, and a
-     * node that is not a replica of a session passes it on to those that are.
-     */
-    private boolean sendCopiesInDoubt(List<SessionId> ids) {
-        try {
-            cluster.requireServing(); // alone, cut off or behind, "every other node" is not the cluster
-        } catch (SessionStoreUnavailableException e) {
-            return false;
-        }
-        CurrentView v = view;
-        List<Address> others = new ArrayList<>(v.members());
-        others.remove(cluster.self());
-        List<Copy> batch = new ArrayList<>();
-        ids.forEach(id -> copies.copyOf(id).ifPresent(batch::add));
-        if (others.isEmpty() || batch.isEmpty()) {
-            return true;
-        }
-        for (List<Copy> part : CopyWire.batches(batch)) {
-            try {
-                PendingSave.awaiting(
-                                cluster.dispatcher()
-                                        .castMessageWithFuture(
-                                                others,
-                                                new BytesMessage(null, PrimaryBackupWire.copies(REPAIR, v.id(), part)),
-                                                new RequestOptions(ResponseMode.GET_ALL, timeout.toMillis())
-                                                        .anycasting(true)),
-                                timeout,
-                                cluster)
-                        .await();
-            } catch (Exception e) {
-                LOG.debug("sessions in doubt not taken yet: {}", e.getMessage());
-                return false;
-            }
-        }
-        return true;
     }
 
     /** A whole copy to replicas whose copy was behind, on the save's path: its wait fails the save. */

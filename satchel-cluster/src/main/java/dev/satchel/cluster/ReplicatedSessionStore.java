@@ -122,7 +122,8 @@ public final class ReplicatedSessionStore
         this.membership = cluster.membership();
         this.mergeWatch = cluster.mergeWatch();
         cluster.join(b, this::pullEverySession, this::pullAfterMerge, this::close);
-        doubts.startRepairs(this::sendCopiesInDoubt);
+        doubts.startRepairs(SaveDoubts.sendingCopies(
+                cluster, cluster::members, copies::copyOf, part -> copiesMessage(REPAIR, part), timeout));
     }
 
     private void viewAccepted(View view) {
@@ -582,43 +583,6 @@ public final class ReplicatedSessionStore
         int received = new JoinPull(cluster.dispatcher(), PULL, timeout, 1, true)
                 .pull(cluster.self(), joined.getMembers(), List.of(from), copies::apply);
         LOG.info("received {} sessions on joining, from {}", received, from);
-    }
-
-    /**
-     * Sends the whole copies (or tombstones) of sessions whose save failed here to every other
-     * node and waits for all of them: each keeps a copy only if it is newer than its own.
-     */
-    private boolean sendCopiesInDoubt(List<SessionId> ids) {
-        try {
-            cluster.requireServing(); // alone, cut off or behind, "every other node" is not the cluster
-        } catch (SessionStoreUnavailableException e) {
-            return false;
-        }
-        List<Address> others = new ArrayList<>(cluster.members());
-        others.remove(cluster.self());
-        List<Copy> batch = new ArrayList<>();
-        ids.forEach(id -> copies.copyOf(id).ifPresent(batch::add));
-        if (others.isEmpty() || batch.isEmpty()) {
-            return true;
-        }
-        for (List<Copy> part : CopyWire.batches(batch)) {
-            try {
-                PendingSave.awaiting(
-                                cluster.dispatcher()
-                                        .castMessageWithFuture(
-                                                others,
-                                                new BytesMessage(null, copiesMessage(REPAIR, part)),
-                                                new RequestOptions(ResponseMode.GET_ALL, timeout.toMillis())
-                                                        .anycasting(true)),
-                                timeout,
-                                cluster)
-                        .await();
-            } catch (Exception e) {
-                LOG.debug("sessions in doubt not taken yet: {}", e.getMessage());
-                return false;
-            }
-        }
-        return true;
     }
 
     /**

@@ -58,6 +58,54 @@ final class SaveDoubts implements AutoCloseable {
         this.wait = wait;
     }
 
+    /**
+     * The repair both cluster stores use: the whole copies (or tombstones) of the sessions in doubt,
+     * encoded by {@code encode}, sent to every other node of {@code members} in batches, each awaited
+     * from all of them; each node keeps a copy only if newer than its own. It waits while this node
+     * is cut off, behind or left out, when "every other node" is not the cluster.
+     */
+    static Repair sendingCopies(
+            ClusterChannel cluster,
+            java.util.function.Supplier<List<org.jgroups.Address>> members,
+            java.util.function.Function<SessionId, java.util.Optional<Copy>> copyOf,
+            java.util.function.Function<List<Copy>, byte[]> encode,
+            Duration timeout) {
+        return ids -> {
+            try {
+                cluster.requireServing();
+            } catch (SessionStoreUnavailableException e) {
+                return false;
+            }
+            List<org.jgroups.Address> others = new java.util.ArrayList<>(members.get());
+            others.remove(cluster.self());
+            List<Copy> batch = new java.util.ArrayList<>();
+            ids.forEach(id -> copyOf.apply(id).ifPresent(batch::add));
+            if (others.isEmpty() || batch.isEmpty()) {
+                return true;
+            }
+            for (List<Copy> part : CopyWire.batches(batch)) {
+                try {
+                    PendingSave.awaiting(
+                                    cluster.dispatcher()
+                                            .castMessageWithFuture(
+                                                    others,
+                                                    new org.jgroups.BytesMessage(null, encode.apply(part)),
+                                                    new org.jgroups.blocks.RequestOptions(
+                                                                    org.jgroups.blocks.ResponseMode.GET_ALL,
+                                                                    timeout.toMillis())
+                                                            .anycasting(true)),
+                                    timeout,
+                                    cluster)
+                            .await();
+                } catch (Exception e) {
+                    LOG.debug("sessions in doubt not taken yet: {}", e.getMessage());
+                    return false;
+                }
+            }
+            return true;
+        };
+    }
+
     /** Sends the sessions in doubt through {@code repair}, every {@link #RETRY}, until closed. */
     void startRepairs(Repair repair) {
         repairs.scheduleWithFixedDelay(
