@@ -27,6 +27,8 @@ import java.util.regex.Pattern;
  * scope only, so no test launcher ships. It does only what the demo and the lab need.
  */
 final class DemoRedisServer implements AutoCloseable {
+    private static final Pattern KEYSPACE_KEYS = Pattern.compile("db0:keys=(\\d+)");
+
     private static final Pattern MEMORY_SIZE = Pattern.compile("([0-9]{1,12})(kb|mb|gb)?");
     private static final long START_TIMEOUT_SECONDS = 15;
 
@@ -196,29 +198,67 @@ final class DemoRedisServer implements AutoCloseable {
     }
 
     /**
-     * The server's {@code total_commands_processed} ({@code INFO stats}), asked over one short
-     * connection in RESP; empty when it does not answer within a second.
+     * The server's {@code total_commands_processed} ({@code INFO stats}); empty when it does not
+     * answer within a second.
      */
     OptionalLong commandsProcessed() {
+        return number(info("stats"), "total_commands_processed");
+    }
+
+    /**
+     * The server's {@code used_memory} ({@code INFO memory}), in bytes, and the keys of its first
+     * database ({@code INFO keyspace}); empty when it does not answer within a second.
+     */
+    Optional<long[]> memoryAndKeys() {
+        List<String> lines = new ArrayList<>(info("memory"));
+        OptionalLong used = number(lines, "used_memory");
+        if (used.isEmpty()) {
+            return Optional.empty();
+        }
+        long keys = 0; // no "db0:" line while the database is empty
+        for (String line : info("keyspace")) {
+            Matcher m = KEYSPACE_KEYS.matcher(line);
+            if (m.lookingAt()) {
+                keys = Long.parseLong(m.group(1));
+            }
+        }
+        return Optional.of(new long[] {used.getAsLong(), keys});
+    }
+
+    private static OptionalLong number(List<String> info, String field) {
+        for (String line : info) {
+            if (line.startsWith(field + ":")) {
+                try {
+                    return OptionalLong.of(
+                            Long.parseLong(line.substring(field.length() + 1).strip()));
+                } catch (NumberFormatException e) {
+                    return OptionalLong.empty();
+                }
+            }
+        }
+        return OptionalLong.empty();
+    }
+
+    /** The lines of one {@code INFO} section, asked over one short connection in RESP; empty on failure. */
+    private List<String> info(String section) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(address, port), 1000);
             s.setSoTimeout(1000);
-            s.getOutputStream().write("*2\r\n$4\r\nINFO\r\n$5\r\nstats\r\n".getBytes(StandardCharsets.US_ASCII));
+            String command = "*2\r\n$4\r\nINFO\r\n$" + section.length() + "\r\n" + section + "\r\n";
+            s.getOutputStream().write(command.getBytes(StandardCharsets.US_ASCII));
             BufferedReader in =
                     new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
             String head = in.readLine(); // $<length> of the bulk string
             if (head == null || !head.startsWith("$")) {
-                return OptionalLong.empty();
+                return List.of();
             }
+            List<String> lines = new ArrayList<>();
             for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
-                if (line.startsWith("total_commands_processed:")) {
-                    return OptionalLong.of(
-                            Long.parseLong(line.substring(line.indexOf(':') + 1).strip()));
-                }
+                lines.add(line);
             }
-            return OptionalLong.empty();
-        } catch (IOException | NumberFormatException e) {
-            return OptionalLong.empty();
+            return lines;
+        } catch (IOException e) {
+            return List.of();
         }
     }
 

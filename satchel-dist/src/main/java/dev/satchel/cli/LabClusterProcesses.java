@@ -6,6 +6,7 @@ import dev.satchel.balancer.NodeAddress;
 import dev.satchel.balancer.Policy;
 import dev.satchel.lab.ClusterFootprint;
 import dev.satchel.lab.LabCluster;
+import dev.satchel.lab.StoreMemory;
 import dev.satchel.lab.StoreOperations;
 import java.io.IOException;
 import java.net.URI;
@@ -43,6 +44,9 @@ final class LabClusterProcesses implements LabCluster, AutoCloseable {
     private static final Pattern REDIS_URL = Pattern.compile("redis://[^:/@]+:(\\d{1,5})");
     private static final Pattern POSTGRES_URL = Pattern.compile("jdbc:postgresql://[^/:?]+(?::(\\d{1,5}))?(?:/|$)");
     private static final Duration STOP_GRACE = Duration.ofSeconds(30);
+    /** jcmd starts a JVM of its own and the node collects its whole heap: seconds on a loaded machine. */
+    private static final Duration HEAP_READING_TIMEOUT = Duration.ofSeconds(20);
+
     private static final HttpClient ADMIN =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -321,6 +325,29 @@ final class LabClusterProcesses implements LabCluster, AutoCloseable {
     @Override
     public Map<String, Long> sessionsHeld() {
         return balancer.sessionsHeld();
+    }
+
+    /** Each node's heap after a full collection, read with jcmd, the nodes in parallel. */
+    @Override
+    public Map<String, Long> heapAfterFullCollection() {
+        Map<String, java.util.concurrent.CompletableFuture<OptionalLong>> asked = new java.util.TreeMap<>();
+        supervisor
+                .livePids()
+                .forEach((node, pid) -> asked.put(
+                        node,
+                        java.util.concurrent.CompletableFuture.supplyAsync(
+                                () -> HeapReading.afterFullCollection(pid, HEAP_READING_TIMEOUT))));
+        Map<String, Long> heap = new java.util.TreeMap<>();
+        asked.forEach((node, reading) -> reading.join().ifPresent(bytes -> heap.put(node, bytes)));
+        return heap;
+    }
+
+    @Override
+    public StoreMemory storeMemory() {
+        return storeServer
+                .flatMap(DemoRedisServer::memoryAndKeys)
+                .map(m -> new StoreMemory(m[0], m[1], "keys"))
+                .orElse(StoreMemory.NONE);
     }
 
     @Override

@@ -336,6 +336,63 @@ class LabIT {
                 .as("store round trips per request, counted on the relay's port")
                 .isGreaterThan(0.5);
         assertThat(Files.readString(report.resolve("summary.md"))).contains("## As the store moves away");
+        // The lab's own redis-server grew by what the sessions made after the run took.
+        JsonNode memory = delayed.path("resources").path("memory");
+        JsonNode store = memory.path("storeGrowth");
+        assertThat(store.path("unit").asText()).as(memory.toString()).isEqualTo("keys");
+        assertThat(memory.path("sessionsMade").asLong()).as(memory.toString()).isGreaterThan(330);
+        assertThat(store.path("items").asLong())
+                .as("a key per session made: " + memory)
+                .isGreaterThanOrEqualTo(memory.path("sessionsMade").asLong() * 9 / 10);
+        assertThat(store.path("bytes").asLong() / memory.path("sessionsMade").asLong())
+                .as("bytes per session: " + memory)
+                .isBetween(50L, 20_000L);
+    }
+
+    /**
+     * After the run, each node's heap is read around 120 fresh sessions per node: every strategy has
+     * a reading for every node; replicated's nodes each gained a copy of every session, and a
+     * session cost them more than primary-backup's two copies.
+     */
+    @Test
+    void whatASessionCostsTheNodesHeapsIsRead() {
+        for (String s : List.of("memory", "primary-backup", "replicated")) {
+            JsonNode memory = run(s).path("resources").path("memory");
+            assertThat(memory.path("nodeHeapGrowth").size())
+                    .as(s + ": " + memory)
+                    .isEqualTo(3);
+            assertThat(memory.path("copiesGained").size()).as(s + ": " + memory).isEqualTo(3);
+            assertThat(memory.path("sessionsMade").asLong())
+                    .as(s + ": " + memory)
+                    .isGreaterThan(330);
+        }
+        JsonNode replicated = run("replicated").path("resources").path("memory");
+        for (JsonNode gained : replicated.path("copiesGained")) {
+            assertThat(gained.asLong()).as(replicated.toString()).isGreaterThan(330);
+        }
+        assertThat(perSession(run("replicated")))
+                .as("replicated " + replicated + ", primary-backup "
+                        + run("primary-backup").path("resources"))
+                .isGreaterThan(perSession(run("primary-backup")));
+        assertThat(perSession(run("primary-backup"))).isGreaterThan(perSession(run("memory")));
+    }
+
+    /** The median node's heap per copy gained, times the copies per session made (as the report). */
+    private static double perSession(JsonNode run) {
+        JsonNode memory = run.path("resources").path("memory");
+        List<Double> perCopy = new ArrayList<>();
+        long copies = 0;
+        var nodes = memory.path("copiesGained").fieldNames();
+        while (nodes.hasNext()) {
+            String node = nodes.next();
+            long gained = memory.path("copiesGained").path(node).asLong();
+            copies += gained;
+            perCopy.add((double) memory.path("nodeHeapGrowth").path(node).asLong() / gained);
+        }
+        perCopy.sort(null);
+        return perCopy.get(perCopy.size() / 2)
+                * copies
+                / memory.path("sessionsMade").asLong();
     }
 
     /** A base port whose nodes, cluster ports and failure-detection ports are all free, for three strategies. */

@@ -151,6 +151,78 @@ final class ClusteringClaims {
                         evidence);
     }
 
+    /**
+     * What a session costs all the nodes' heaps, primary-backup against replicated: two copies of a
+     * session against one on every node, so the seed's "less memory than all-to-all" should show
+     * from three nodes on.
+     */
+    SeedClaim backupUsesLessMemory() {
+        Optional<StrategyRun> backup = run.apply("primary-backup").filter(ClusteringClaims::heapsRead);
+        Optional<StrategyRun> replicated = run.apply("replicated").filter(ClusteringClaims::heapsRead);
+        if (backup.isEmpty() || replicated.isEmpty()) {
+            return SeedClaims.notMeasured(
+                    SeedClaims.BACKUP_LESS_MEMORY,
+                    "primary-backup vs replicated",
+                    "this run did not read the heaps of both primary-backup's and replicated's nodes;"
+                            + " --strategies replicated,primary-backup would.");
+        }
+        StrategyRun b = backup.get();
+        StrategyRun r = replicated.get();
+        if (b.nodes() != r.nodes()) {
+            return SeedClaims.notMeasured(
+                    SeedClaims.BACKUP_LESS_MEMORY,
+                    "primary-backup vs replicated",
+                    "the two ran on clusters of different sizes here, so their heaps do not compare.");
+        }
+        SessionMemory bm = b.resources().memory();
+        SessionMemory rm = r.resources().memory();
+        double bPer = bm.clusterBytesPerSession().orElse(0.0);
+        double rPer = rm.clusterBytesPerSession().orElse(0.0);
+        double ratio = bPer / Math.max(1, rPer);
+        String evidence = "On " + b.nodes() + " nodes, a fresh session cost all the nodes' heaps " + Figures.bytes(bPer)
+                + " B under primary-backup (" + copies(bm) + ") and " + Figures.bytes(rPer) + " B under replicated ("
+                + copies(rm) + ")." + floor() + " Heaps read after a full collection, around "
+                + bm.sessionsMade() + " and " + rm.sessionsMade() + " sessions made after the run.";
+        return rPer > 0 && ratio < 0.9
+                ? new SeedClaim(
+                        SeedClaims.BACKUP_LESS_MEMORY,
+                        "primary-backup vs replicated",
+                        Verdict.HOLDS_WITH_A_NUMBER,
+                        Figures.fixed(ratio, 2) + "x replicated's heap per session on " + b.nodes() + " nodes",
+                        evidence)
+                : new SeedClaim(
+                        SeedClaims.BACKUP_LESS_MEMORY,
+                        "primary-backup vs replicated",
+                        Verdict.DOES_NOT_HOLD,
+                        "",
+                        evidence + (b.nodes() <= 2 ? " On two nodes both keep two copies of each session." : ""));
+    }
+
+    private static String copies(SessionMemory m) {
+        return Figures.fixed((double) m.copiesGainedInAll() / Math.max(1, m.sessionsMade()), 1) + " copies of each";
+    }
+
+    private static boolean heapsRead(StrategyRun r) {
+        return r.resources().memory().heapsRead();
+    }
+
+    /** What making sessions left in heaps that keep none, from such a run; or nothing. */
+    private String floor() {
+        for (String keepsNone : List.of("cookie", "redis", "sql")) {
+            Optional<StrategyRun> none = run.apply(keepsNone).filter(ClusteringClaims::heapsRead);
+            if (none.isPresent()) {
+                return " " + keepsNone + "'s nodes, which keep no sessions, grew "
+                        + Figures.bytes(none.get()
+                                .resources()
+                                .memory()
+                                .clusterBytesPerSession()
+                                .orElse(0.0))
+                        + " B per session made.";
+            }
+        }
+        return "";
+    }
+
     /** The strategy's runs that measured bytes between nodes, smallest cluster first. */
     private List<StrategyRun> sized(String strategy) {
         return results.runs().stream()

@@ -93,6 +93,13 @@ final class HtmlPage {
         }
         h.append(SvgCharts.wireBars(results.runs()));
         h.append(SvgCharts.cpuBars(results.runs()));
+        if (ReportText.anyMemory(results.runs())) {
+            h.append("<h2>What the sessions take in memory</h2>\n");
+            h.append("<p>").append(Html.escape(ReportText.MEMORY_MEASURED)).append("</p>\n");
+            h.append(Html.table(
+                    ReportText.MEMORY_HEADERS,
+                    results.runs().stream().map(ReportText::memoryCells).toList()));
+        }
         if (results.settings().scales()) {
             h.append("<h2>As the cluster grows</h2>\n");
             h.append("<p>").append(Html.escape(ReportText.SCALING_MEASURED)).append("</p>\n");
@@ -104,6 +111,13 @@ final class HtmlPage {
                     "bytes per request",
                     results.runs(),
                     r -> java.util.Optional.ofNullable(r.resources().wireBytes().get(ResourceUse.BETWEEN_NODES))));
+            if (ReportText.anyMemory(results.runs())) {
+                h.append(SvgCharts.scaling(
+                        "heap growth per node, by cluster size",
+                        "MB per node",
+                        results.runs(),
+                        ReportText::heapPerNodeMegabytes));
+            }
             h.append(SvgCharts.scaling(
                     "sessions held per node, by cluster size",
                     "sessions per node",

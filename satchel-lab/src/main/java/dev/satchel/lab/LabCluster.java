@@ -87,4 +87,20 @@ public interface LabCluster {
      * by node; nodes that keep none of their own (a central store, sealed cookies) are left out.
      */
     java.util.Map<String, Long> sessionsHeld();
+
+    /**
+     * Each live node's heap in use after a full collection, in bytes, by node; a node that cannot be
+     * asked is left out. It forces the collection, so it is read only while nothing is measured.
+     */
+    default java.util.Map<String, Long> heapAfterFullCollection() {
+        return java.util.Map.of();
+    }
+
+    /**
+     * The central store server's memory and holdings as it reports them; {@link StoreMemory#NONE}
+     * when there is no store server the lab can ask.
+     */
+    default StoreMemory storeMemory() {
+        return StoreMemory.NONE;
+    }
 }

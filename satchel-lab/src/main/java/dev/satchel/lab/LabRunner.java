@@ -94,6 +94,8 @@ public final class LabRunner {
             if (faults != null) {
                 faults.join(TimeUnit.SECONDS.toMillis(120));
             }
+            progress.phase(strategy.label() + ": memory per session", 0);
+            used = used.withMemory(MemoryReading.measure(cluster, http, cluster.entry(), skus));
             if (script.isEmpty()) {
                 notes.add(
                         settings.killsTheStore()

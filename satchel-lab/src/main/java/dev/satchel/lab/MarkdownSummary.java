@@ -49,6 +49,14 @@ final class MarkdownSummary {
                     md,
                     ReportText.RESOURCE_HEADERS,
                     results.runs().stream().map(ReportText::resourceCells).toList());
+            if (ReportText.anyMemory(results.runs())) {
+                md.append("\n## What the sessions take in memory\n\n");
+                md.append(line(ReportText.MEMORY_MEASURED)).append("\n\n");
+                table(
+                        md,
+                        ReportText.MEMORY_HEADERS,
+                        results.runs().stream().map(ReportText::memoryCells).toList());
+            }
             if (results.settings().scales()) {
                 md.append("\n## As the cluster grows\n\n");
                 md.append(line(ReportText.SCALING_MEASURED)).append("\n\n");

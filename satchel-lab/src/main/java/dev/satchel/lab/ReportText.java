@@ -50,6 +50,25 @@ final class ReportText {
                     + " the server's own count (Redis commands, its scripts' own included; PostgreSQL transactions). Sessions held: each node's own"
                     + " count at the end of the phase. A dash: not measured here, or no such part.";
 
+    static final List<String> MEMORY_HEADERS = List.of(
+            "strategy",
+            "nodes",
+            "sessions made",
+            "copies gained, all nodes",
+            "node heap growth MB, all nodes",
+            "heap B per copy",
+            "nodes' heap B per session",
+            "store B per session");
+
+    static final String MEMORY_MEASURED = "After the run, with the shoppers gone: each node's heap read after a"
+            + " full collection (the JDK's jcmd: GC.run, then GC.heap_info) and the store server's own figure"
+            + " (Redis' used_memory), then " + MemoryReading.SESSIONS_PER_NODE
+            + " fresh sessions per node made through the balancer,"
+            + " one cart item each, then both read again. Copies gained: each node's own count, after minus"
+            + " before. Per session: the growth of all nodes together over the sessions made, so a session kept on"
+            + " every node costs every copy. Nodes that keep no sessions (a central store, sealed cookies) show"
+            + " what making them left besides the sessions.";
+
     static final List<String> SCALING_HEADERS = List.of(
             "strategy",
             "nodes",
@@ -153,6 +172,27 @@ final class ReportText {
                                 .collect(java.util.stream.Collectors.joining(" / ")));
     }
 
+    /** One run's memory cells, in the order of {@link #MEMORY_HEADERS}. */
+    static List<String> memoryCells(StrategyRun r) {
+        SessionMemory m = r.resources().memory();
+        return List.of(
+                r.strategy(),
+                nodes(r),
+                m.sessionsMade() > 0 ? Integer.toString(m.sessionsMade()) : NONE,
+                m.heapsRead() && !m.copiesGained().isEmpty() ? Long.toString(m.copiesGainedInAll()) : NONE,
+                m.heapsRead() ? Figures.fixed(m.clusterHeapGrowth() / 1e6, 1) : NONE,
+                m.bytesPerCopy().map(Figures::bytes).orElse(NONE),
+                m.clusterBytesPerSession().map(Figures::bytes).orElse(NONE),
+                m.storeBytesPerSession().map(Figures::bytes).orElse(NONE));
+    }
+
+    /** Whether any run read the memory of its nodes or its store. */
+    static boolean anyMemory(List<StrategyRun> runs) {
+        return runs.stream()
+                .map(r -> r.resources().memory())
+                .anyMatch(m -> m.heapsRead() || m.storeGrowth().measured());
+    }
+
     /** One run's cells in the scaling table, in the order of {@link #SCALING_HEADERS}. */
     static List<String> scalingCells(StrategyRun r) {
         ResourceUse u = r.resources();
@@ -185,6 +225,15 @@ final class ReportText {
                 ? java.util.Optional.empty()
                 : java.util.Optional.of(
                         held.stream().mapToLong(Long::longValue).average().orElse(0));
+    }
+
+    /** The nodes' mean heap growth in MB; empty when their heaps were not read. */
+    static java.util.Optional<Double> heapPerNodeMegabytes(StrategyRun r) {
+        SessionMemory m = r.resources().memory();
+        return !m.heapsRead()
+                ? java.util.Optional.empty()
+                : java.util.Optional.of(
+                        m.clusterHeapGrowth() / 1e6 / m.nodeHeapGrowth().size());
     }
 
     private static String nodes(StrategyRun r) {

@@ -22,6 +22,7 @@ import java.util.TreeMap;
  * @param sessionsHeld the sessions each node said it held at the end of the measured phase, by
  *     node (empty when the nodes keep none themselves: a central store, sealed cookies)
  * @param unmeasured what was not measured in this run, and why
+ * @param memory what the sessions took in the nodes' heaps and the store, read after the run
  */
 public record ResourceUse(
         long requests,
@@ -30,7 +31,8 @@ public record ResourceUse(
         Map<String, Double> sends,
         Map<String, Double> storeOperations,
         Map<String, Long> sessionsHeld,
-        List<String> unmeasured) {
+        List<String> unmeasured,
+        SessionMemory memory) {
     public static final String NODES = "nodes";
     public static final String BALANCER = "balancer";
     public static final String STORE = "store server";
@@ -47,6 +49,32 @@ public record ResourceUse(
         sessionsHeld =
                 sessionsHeld == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(sessionsHeld));
         unmeasured = unmeasured == null ? List.of() : List.copyOf(unmeasured);
+        memory = memory == null ? SessionMemory.notMeasured("memory was not measured in this run") : memory;
+    }
+
+    /** As measured in the steady phase, memory not yet read. */
+    public ResourceUse(
+            long requests,
+            Map<String, Double> cpuMicros,
+            Map<String, Double> wireBytes,
+            Map<String, Double> sends,
+            Map<String, Double> storeOperations,
+            Map<String, Long> sessionsHeld,
+            List<String> unmeasured) {
+        this(
+                requests,
+                cpuMicros,
+                wireBytes,
+                sends,
+                storeOperations,
+                sessionsHeld,
+                unmeasured,
+                SessionMemory.notMeasured("memory is read after the run"));
+    }
+
+    /** The same figures with the memory read after the run. */
+    public ResourceUse withMemory(SessionMemory read) {
+        return new ResourceUse(requests, cpuMicros, wireBytes, sends, storeOperations, sessionsHeld, unmeasured, read);
     }
 
     /** Nothing measured: a run from before the lab measured resources. */

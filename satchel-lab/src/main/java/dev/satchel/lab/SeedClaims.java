@@ -24,6 +24,7 @@ final class SeedClaims {
     static final String CLUSTERING_BANDWIDTH = "Session clustering consumes bandwidth";
     static final String EVERY_SESSION_EVERYWHERE = "Session clustering stores every session on every server";
     static final String GROWS_WITH_SERVERS = "Session clustering is prone to broadcast storms as servers grow";
+    static final String BACKUP_LESS_MEMORY = "Primary-backup uses less memory than all-to-all replication";
     static final String COOKIE_CARRIES = "Client-side storage carries the data on every request";
     static final String STORE_FAILS = "If the central store fails, every server loses its sessions";
     static final String STICKY_CONCENTRATES = "Sticky sessions concentrate traffic";
@@ -50,6 +51,7 @@ final class SeedClaims {
                 clustering.everySessionEverywhere(),
                 clustering.growsWithServers(),
                 c.backupSurvives(),
+                clustering.backupUsesLessMemory(),
                 c.storeRoundTrip(),
                 c.cookieCarries(),
                 c.storeFails(),

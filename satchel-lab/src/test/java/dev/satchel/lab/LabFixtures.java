@@ -80,13 +80,21 @@ final class LabFixtures {
                         .nodes(nodes)
                         .noFault()
                         .resources(new ResourceUse(
-                                5_000,
-                                Map.of(ResourceUse.NODES, 900.0),
-                                Map.of(ResourceUse.BETWEEN_NODES, all ? 100.0 * (nodes - 1) : 210.0),
-                                Map.of(),
-                                Map.of(),
-                                held,
-                                List.of()))
+                                        5_000,
+                                        Map.of(ResourceUse.NODES, 900.0),
+                                        Map.of(ResourceUse.BETWEEN_NODES, all ? 100.0 * (nodes - 1) : 210.0),
+                                        Map.of(),
+                                        Map.of(),
+                                        held,
+                                        List.of())
+                                .withMemory(new SessionMemory(
+                                        600,
+                                        held.entrySet().stream()
+                                                .collect(java.util.stream.Collectors.toMap(
+                                                        Map.Entry::getKey, e -> 1_000 * e.getValue())),
+                                        held,
+                                        StoreMemory.NONE,
+                                        List.of())))
                         .build());
             }
         }

@@ -149,14 +149,19 @@ class LabReportTest {
         LabReport.write(LabFixtures.scaling(), dir);
         String html = read("index.html");
         String md = read("summary.md");
-        // Four timelines, latency, bytes and CPU bars, and the two scaling lines.
-        assertThat(count(html, "<svg")).isEqualTo(9);
+        // Four timelines, latency, bytes and CPU bars, and the three scaling lines.
+        assertThat(count(html, "<svg")).isEqualTo(10);
+        assertThat(html).contains("What the sessions take in memory").contains("heap growth per node, by cluster size");
         assertThat(html)
                 .contains("As the cluster grows")
                 .contains("bytes between the nodes per request, by cluster size");
         assertThat(html).doesNotContain("NaN").doesNotContain("Infinity");
-        assertThat(count(html, "<circle")).isEqualTo(8);
+        assertThat(count(html, "<circle")).isEqualTo(12);
         assertThat(md).contains("## As the cluster grows").contains("| replicated | 6 | 500 | – | 600 | 900 |");
+        // 600 sessions made, a copy on each of six nodes at 1,000 B: 3.6 MB in all, 6,000 B a session.
+        assertThat(md)
+                .contains("## What the sessions take in memory")
+                .contains("| replicated | 6 | 600 | 3600 | 3.6 | 1000 | 6000 | – |");
         assertThat(md)
                 .containsPattern("broadcast storms as servers grow \\| replicated at 2 to 6 nodes \\| holds: x5\\.0");
         LabResults again = LabReport.read(dir.resolve("results.json"));

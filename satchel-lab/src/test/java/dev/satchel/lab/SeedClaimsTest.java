@@ -21,6 +21,7 @@ class SeedClaimsTest {
     private static final String BANDWIDTH = "session clustering consumes bandwidth";
     private static final String EVERYWHERE = "session clustering stores every session on every server";
     private static final String GROWS = "session clustering is prone to broadcast storms as servers grow";
+    private static final String LESS_MEMORY = "primary-backup uses less memory than all-to-all replication";
 
     /** The fixture with these runs in place of the ones of the same strategy. */
     private static LabResults replacing(LabResults base, StrategyRun... runs) {
@@ -46,7 +47,7 @@ class SeedClaimsTest {
     }
 
     @Test
-    void theTenClaimsComeInTheSeedsOrderWithItsWords() {
+    void theElevenClaimsComeInTheSeedsOrderWithItsWords() {
         assertThat(LabReport.claims(LabFixtures.results()))
                 .extracting(c -> c.claim().toLowerCase(Locale.ROOT))
                 .satisfiesExactly(
@@ -57,6 +58,7 @@ class SeedClaimsTest {
                         c -> assertThat(c).startsWith(EVERYWHERE),
                         c -> assertThat(c).startsWith(GROWS),
                         c -> assertThat(c).startsWith(BACKUP),
+                        c -> assertThat(c).startsWith(LESS_MEMORY),
                         c -> assertThat(c).startsWith(STORE),
                         c -> assertThat(c).startsWith(COOKIE),
                         c -> assertThat(c).startsWith(STORE_FAILS),
@@ -283,6 +285,50 @@ class SeedClaimsTest {
             held.put("node-" + (i + 1), perNode[i]);
         }
         return new ResourceUse(1_000, Map.of(), Map.of(), Map.of(), Map.of(), held, List.of());
+    }
+
+    /** The heaps' growth by node in MB and the copies each node gained, around 1,000 sessions made. */
+    private static ResourceUse heaps(double[] megabytes, long... copies) {
+        Map<String, Long> growth = new java.util.TreeMap<>();
+        Map<String, Long> gained = new java.util.TreeMap<>();
+        for (int i = 0; i < megabytes.length; i++) {
+            growth.put("node-" + (i + 1), (long) (megabytes[i] * 1e6));
+            gained.put("node-" + (i + 1), copies[i]);
+        }
+        return holding(copies).withMemory(new SessionMemory(1_000, growth, gained, StoreMemory.NONE, List.of()));
+    }
+
+    @Test
+    void primaryBackupUsesLessMemory_whenASessionCostItsNodesLessThanReplicateds() {
+        assertThat(claim(LabFixtures.results(), LESS_MEMORY).verdict()).isEqualTo(Verdict.NOT_MEASURED);
+        LabResults measured = replacing(
+                LabFixtures.results(),
+                LabFixtures.run("replicated", "round-robin")
+                        .resources(heaps(new double[] {1.0, 1.1, 0.9}, 1000, 1000, 1000))
+                        .build(),
+                LabFixtures.run("primary-backup", "session-hash")
+                        .resources(heaps(new double[] {0.667, 0.666, 0.667}, 667, 666, 667))
+                        .build(),
+                LabFixtures.run("redis", "round-robin")
+                        .resources(heaps(new double[] {0.02, 0.01, 0.0}, 0, 0, 0))
+                        .build());
+        SeedClaim c = claim(measured, LESS_MEMORY);
+        assertThat(c.verdict()).isEqualTo(Verdict.HOLDS_WITH_A_NUMBER);
+        assertThat(c.verdictWords()).isEqualTo("holds: 0.67x replicated's heap per session on 3 nodes");
+        assertThat(c.evidence())
+                .contains("a fresh session cost all the nodes' heaps 2000 B under primary-backup (2.0 copies of each)")
+                .contains("3000 B under replicated (3.0 copies of each)")
+                .contains("redis's nodes, which keep no sessions, grew 30 B per session made");
+
+        LabResults alike = replacing(
+                LabFixtures.results(),
+                LabFixtures.run("replicated", "round-robin")
+                        .resources(heaps(new double[] {0.7, 0.7, 0.6}, 667, 667, 666))
+                        .build(),
+                LabFixtures.run("primary-backup", "session-hash")
+                        .resources(heaps(new double[] {0.7, 0.6, 0.7}, 667, 666, 667))
+                        .build());
+        assertThat(claim(alike, LESS_MEMORY).verdict()).isEqualTo(Verdict.DOES_NOT_HOLD);
     }
 
     @Test
