@@ -13,8 +13,10 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -26,7 +28,7 @@ import java.util.regex.Pattern;
  * kit's {@code LocalRedisServer}: this is product code in the dist jar, and the test kit is test
  * scope only, so no test launcher ships. It does only what the demo and the lab need.
  */
-final class DemoRedisServer implements AutoCloseable {
+final class DemoRedisServer implements LabStoreServer {
     private static final Pattern KEYSPACE_KEYS = Pattern.compile("db0:keys=(\\d+)");
 
     private static final Pattern MEMORY_SIZE = Pattern.compile("([0-9]{1,12})(kb|mb|gb)?");
@@ -92,14 +94,84 @@ final class DemoRedisServer implements AutoCloseable {
     /** As {@link #start(Path, String, RedisPersistence)}, on {@code host} (e.g. a network namespace of its own). */
     static DemoRedisServer start(Path logDir, String maxMemory, RedisPersistence persistence, Host host)
             throws IOException, InterruptedException {
+        return start(logDir, maxMemory, persistence, host, List.of());
+    }
+
+    /**
+     * As {@link #start(Path, String, RedisPersistence, Host)}, a replica of the server at {@code
+     * masterAddress}:{@code masterPort}, which starts its first sync at once rather than after
+     * Redis' default 5 s.
+     */
+    static DemoRedisServer startReplica(
+            Path logDir,
+            String maxMemory,
+            RedisPersistence persistence,
+            Host host,
+            String masterAddress,
+            int masterPort)
+            throws IOException, InterruptedException {
+        return start(
+                logDir,
+                maxMemory,
+                persistence,
+                host,
+                List.of("--replicaof", masterAddress, Integer.toString(masterPort), "--repl-diskless-sync-delay", "0"));
+    }
+
+    /**
+     * A Sentinel on {@code host} watching the master {@code masterName} at {@code
+     * masterAddress}:{@code masterPort}: it calls the master down after a second without an answer,
+     * and two of three Sentinels agreeing promote a replica. Its configuration file, which Sentinel
+     * rewrites as it learns, lives in {@code logDir}.
+     */
+    static DemoRedisServer startSentinel(
+            Path logDir, Host host, String masterName, String masterAddress, int masterPort)
+            throws IOException, InterruptedException {
+        int port = freePort();
+        Files.createDirectories(logDir);
+        Path conf = logDir.resolve("sentinel-" + port + ".conf");
+        Files.writeString(
+                conf,
+                String.join(
+                        "\n",
+                        "port " + port,
+                        "bind " + host.address(),
+                        "protected-mode no",
+                        "dir " + logDir,
+                        "sentinel monitor " + masterName + " " + masterAddress + " " + masterPort + " 2",
+                        "sentinel down-after-milliseconds " + masterName + " 1000",
+                        "sentinel failover-timeout " + masterName + " 5000",
+                        "sentinel parallel-syncs " + masterName + " 1",
+                        ""));
+        Path log = newLog(logDir, "sentinel-" + port + ".log");
+        DemoRedisServer sentinel = new DemoRedisServer(
+                host.command(List.of("redis-server", conf.toString(), "--sentinel")), log, host.address(), port);
+        sentinel.launch();
+        return sentinel;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** A log readable by its owner only, made before the process opens it so the umask has no say. */
+    private static Path newLog(Path logDir, String name) throws IOException {
+        Path log = logDir.resolve(name);
+        Files.deleteIfExists(log);
+        Files.createFile(log, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        return log;
+    }
+
+    private static DemoRedisServer start(
+            Path logDir, String maxMemory, RedisPersistence persistence, Host host, List<String> extra)
+            throws IOException, InterruptedException {
         if (!isMemorySize(maxMemory)) {
             throw new IllegalArgumentException(
                     "not a Redis memory size (a number of bytes, or with kb, mb or gb): " + maxMemory);
         }
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = freePort();
         Files.createDirectories(logDir);
         // Nothing on disk: its working folder is the logs'. With a file: a folder of its own beside
         // the logs, readable by the owner only, since it holds every session.
@@ -109,10 +181,7 @@ final class DemoRedisServer implements AutoCloseable {
             Files.createDirectories(
                     dataDir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         }
-        Path log = logDir.resolve("redis-" + port + ".log");
-        // Made before the process opens it, so it has its owner's mode, not the umask's.
-        Files.deleteIfExists(log);
-        Files.createFile(log, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Path log = newLog(logDir, "redis-" + port + ".log");
         List<String> command = new ArrayList<>(List.of(
                 "redis-server",
                 "--port",
@@ -130,6 +199,7 @@ final class DemoRedisServer implements AutoCloseable {
                 "--maxmemory-policy",
                 "volatile-ttl"));
         command.addAll(persistence.arguments());
+        command.addAll(extra);
         if (!host.launcher().isEmpty()) {
             // In a network namespace of the lab's own: Redis 7 answers DENIED to every client off
             // loopback when no password is set, and the nodes reach it over the lab's bridge, which
@@ -169,14 +239,31 @@ final class DemoRedisServer implements AutoCloseable {
                 "redis-server did not start within " + START_TIMEOUT_SECONDS + " s; see " + log);
     }
 
+    @Override
+    public String name() {
+        return "redis-server";
+    }
+
+    @Override
+    public Map<String, Long> pids() {
+        return pid().map(p -> Map.of("redis-server", p)).orElse(Map.of());
+    }
+
+    @Override
+    public Set<Integer> dataPorts() {
+        return Set.of(port);
+    }
+
     /** Kills the server at once (SIGKILL), as a crash or a power cut would, and waits until it is gone. */
-    synchronized void kill() throws InterruptedException {
+    @Override
+    public synchronized void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(10, TimeUnit.SECONDS);
     }
 
     /** Starts a killed server again on the same port, with the same files, and waits until it serves. */
-    synchronized void restart() throws IOException, InterruptedException {
+    @Override
+    public synchronized void restart() throws IOException, InterruptedException {
         if (process.isAlive()) {
             throw new IllegalStateException("redis-server on port " + port + " is still running");
         }
@@ -184,7 +271,8 @@ final class DemoRedisServer implements AutoCloseable {
     }
 
     /** The server's URI, {@code redis://<address>:<port>}, as the nodes' {@code --store}. */
-    String uri() {
+    @Override
+    public String uri() {
         return "redis://" + address + ":" + port;
     }
 
@@ -201,7 +289,8 @@ final class DemoRedisServer implements AutoCloseable {
      * The server's {@code total_commands_processed} ({@code INFO stats}); empty when it does not
      * answer within a second.
      */
-    OptionalLong commandsProcessed() {
+    @Override
+    public OptionalLong commandsProcessed() {
         return number(info("stats"), "total_commands_processed");
     }
 
@@ -209,7 +298,8 @@ final class DemoRedisServer implements AutoCloseable {
      * The server's {@code used_memory} ({@code INFO memory}), in bytes, and the keys of its first
      * database ({@code INFO keyspace}); empty when it does not answer within a second.
      */
-    Optional<long[]> memoryAndKeys() {
+    @Override
+    public Optional<long[]> memoryAndKeys() {
         List<String> lines = new ArrayList<>(info("memory"));
         OptionalLong used = number(lines, "used_memory");
         if (used.isEmpty()) {
@@ -239,27 +329,67 @@ final class DemoRedisServer implements AutoCloseable {
         return OptionalLong.empty();
     }
 
-    /** The lines of one {@code INFO} section, asked over one short connection in RESP; empty on failure. */
-    private List<String> info(String section) {
+    /**
+     * The strings of the server's reply to {@code words}, asked over one short connection in RESP:
+     * an array's elements in order, or the one string; empty when it does not answer within a
+     * second or answers with an error. Enough for the few commands the lab asks.
+     */
+    List<String> ask(String... words) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(address, port), 1000);
             s.setSoTimeout(1000);
-            String command = "*2\r\n$4\r\nINFO\r\n$" + section.length() + "\r\n" + section + "\r\n";
-            s.getOutputStream().write(command.getBytes(StandardCharsets.US_ASCII));
+            StringBuilder command = new StringBuilder("*").append(words.length).append("\r\n");
+            for (String w : words) {
+                command.append('$').append(w.length()).append("\r\n").append(w).append("\r\n");
+            }
+            s.getOutputStream().write(command.toString().getBytes(StandardCharsets.US_ASCII));
             BufferedReader in =
                     new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
-            String head = in.readLine(); // $<length> of the bulk string
-            if (head == null || !head.startsWith("$")) {
+            String head = in.readLine();
+            if (head == null || head.isEmpty() || head.charAt(0) == '-') {
                 return List.of();
             }
-            List<String> lines = new ArrayList<>();
-            for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
-                lines.add(line);
+            int count = head.charAt(0) == '*' ? Integer.parseInt(head.substring(1)) : 1;
+            List<String> strings = new ArrayList<>();
+            String line = head;
+            for (int i = 0; i < count; i++) {
+                if (head.charAt(0) == '*') {
+                    line = in.readLine();
+                }
+                if (line == null) {
+                    return List.of();
+                }
+                if (line.startsWith("$")) {
+                    int length = Integer.parseInt(line.substring(1));
+                    if (length < 0) {
+                        strings.add("");
+                        continue;
+                    }
+                    char[] text = new char[length];
+                    int read = 0;
+                    while (read < length) {
+                        int n = in.read(text, read, length - read);
+                        if (n < 0) {
+                            return List.of();
+                        }
+                        read += n;
+                    }
+                    in.readLine(); // the CRLF after the bulk string
+                    strings.add(new String(text));
+                } else {
+                    strings.add(line.substring(1)); // +simple string or :integer
+                }
             }
-            return lines;
-        } catch (IOException e) {
+            return strings;
+        } catch (IOException | NumberFormatException e) {
             return List.of();
         }
+    }
+
+    /** The lines of one {@code INFO} section; empty on failure. */
+    List<String> info(String section) {
+        List<String> reply = ask("INFO", section);
+        return reply.isEmpty() ? List.of() : List.of(reply.get(0).split("\r\n"));
     }
 
     /** Stops the server (SIGTERM, then SIGKILL after 5 s). */

@@ -53,7 +53,7 @@ final class LabClusterProcesses implements LabCluster, AutoCloseable {
     private final ClusterSupervisor supervisor;
     private final Balancer balancer;
     private final String shownStore;
-    private final Optional<DemoRedisServer> storeServer;
+    private final Optional<LabStoreServer> storeServer;
     private final String adminToken;
     private final String store;
     private final Placement placement;
@@ -87,7 +87,7 @@ final class LabClusterProcesses implements LabCluster, AutoCloseable {
             Balancer balancer,
             String adminToken,
             String store,
-            Optional<DemoRedisServer> storeServer,
+            Optional<LabStoreServer> storeServer,
             Placement placement) {
         this.placement = placement;
         this.supervisor = supervisor;
@@ -108,7 +108,7 @@ final class LabClusterProcesses implements LabCluster, AutoCloseable {
             int basePort,
             String store,
             Map<String, String> environment,
-            Optional<DemoRedisServer> storeServer,
+            Optional<LabStoreServer> storeServer,
             String policy,
             Path dataDir,
             Placement placement)
@@ -253,12 +253,12 @@ final class LabClusterProcesses implements LabCluster, AutoCloseable {
 
     @Override
     public Optional<String> killableStore() {
-        return storeServer.map(r -> "redis-server");
+        return storeServer.map(LabStoreServer::name);
     }
 
     @Override
     public void killStore() {
-        DemoRedisServer redis = storeServer.orElseThrow(() -> new IllegalStateException("no store the lab may kill"));
+        LabStoreServer redis = storeServer.orElseThrow(() -> new IllegalStateException("no store the lab may kill"));
         try {
             redis.kill();
         } catch (InterruptedException e) {
@@ -269,7 +269,7 @@ final class LabClusterProcesses implements LabCluster, AutoCloseable {
 
     @Override
     public void startStore() {
-        DemoRedisServer redis = storeServer.orElseThrow(() -> new IllegalStateException("no store the lab may kill"));
+        LabStoreServer redis = storeServer.orElseThrow(() -> new IllegalStateException("no store the lab may kill"));
         try {
             redis.restart();
         } catch (InterruptedException e) {
@@ -287,12 +287,12 @@ final class LabClusterProcesses implements LabCluster, AutoCloseable {
         // relay's own connection to the server, in the lab, is not the nodes' traffic).
         postgresPort(store).ifPresent(storePorts::add);
         redisPort(store).ifPresent(storePorts::add);
+        if (redisPort(store).isEmpty()) { // Sentinel's URI names the Sentinels; the sessions are on the servers
+            storeServer.ifPresent(s -> storePorts.addAll(s.dataPorts()));
+        }
         return new ClusterFootprint(
                 supervisor.livePids(),
-                storeServer
-                        .flatMap(DemoRedisServer::pid)
-                        .map(pid -> Map.of("redis-server", pid))
-                        .orElse(Map.of()),
+                storeServer.map(LabStoreServer::pids).orElse(Map.of()),
                 balancer.address().getPort(),
                 supervisor.addresses().stream().map(NodeAddress::port).collect(Collectors.toSet()),
                 new HashSet<>(supervisor.clusterPorts()),
@@ -345,7 +345,7 @@ final class LabClusterProcesses implements LabCluster, AutoCloseable {
     @Override
     public StoreMemory storeMemory() {
         return storeServer
-                .flatMap(DemoRedisServer::memoryAndKeys)
+                .flatMap(LabStoreServer::memoryAndKeys)
                 .map(m -> new StoreMemory(m[0], m[1], "keys"))
                 .orElse(StoreMemory.NONE);
     }
@@ -381,7 +381,7 @@ final class LabClusterProcesses implements LabCluster, AutoCloseable {
         placement.close();
     }
 
-    private static void closeQuietly(Optional<DemoRedisServer> c) {
+    private static void closeQuietly(Optional<LabStoreServer> c) {
         c.ifPresent(x -> {
             try {
                 x.close();

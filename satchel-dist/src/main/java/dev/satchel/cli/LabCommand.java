@@ -112,6 +112,9 @@ final class LabCommand implements Callable<Integer> {
             description = "kill: SIGKILL the first node during the measured phase and start it again;"
                     + " kill-store: SIGKILL the store's server and start it again (redis only: the one"
                     + " store server the lab starts itself; the other strategies are skipped);"
+                    + " promote-store: redis as a master, its replica and three Sentinels; SIGKILL the master,"
+                    + " Sentinel promotes the replica, the old master comes back --down seconds later as a"
+                    + " replica (redis only);"
                     + " rolling: a deploy, each node in turn drained at the balancer for --down seconds,"
                     + " stopped with SIGTERM, started and enabled (needs --seconds long enough);"
                     + " partition: cut the first node's network link for --down seconds, then heal it"
@@ -218,10 +221,10 @@ final class LabCommand implements Callable<Integer> {
         }
         List<LabStrategy> chosen = chosenStrategies();
         validate();
-        if (fault.equals("kill-store") && !chosen.contains(LabStrategy.REDIS)) {
+        if ((fault.equals("kill-store") || fault.equals("promote-store")) && !chosen.contains(LabStrategy.REDIS)) {
             throw new CommandLine.ParameterException(
                     spec.commandLine(),
-                    "--fault kill-store kills the redis-server the lab starts; add redis to --strategies");
+                    "--fault " + fault + " kills a Redis server the lab starts; add redis to --strategies");
         }
         int faultAt = faultAtSeconds != null ? faultAtSeconds : seconds / 3;
         List<String> networkNotes = new ArrayList<>();
@@ -273,8 +276,8 @@ final class LabCommand implements Callable<Integer> {
         for (int nodes : nodeCounts) {
             for (int delay : delays) {
                 for (LabStrategy strategy : chosen) {
-                    if (settings.killsTheStore() && strategy != LabStrategy.REDIS) {
-                        skipped.add(strategy.label() + ": --fault kill-store kills only a store server the lab"
+                    if (settings.faultsTheStore() && strategy != LabStrategy.REDIS) {
+                        skipped.add(strategy.label() + ": --fault " + fault + " kills only a store server the lab"
                                 + " starts itself (redis); " + strategy.label() + " "
                                 + LabLines.noStoreServer(strategy));
                         continue;
@@ -301,7 +304,11 @@ final class LabCommand implements Callable<Integer> {
                                 strategy,
                                 nodes,
                                 settings.onNamespaces(),
-                                new LabStoreSetup.StoreChoice(redisAof, sqlUrl, java.time.Duration.ofMillis(delay)),
+                                new LabStoreSetup.StoreChoice(
+                                        redisAof,
+                                        sqlUrl,
+                                        java.time.Duration.ofMillis(delay),
+                                        settings.promotesTheStore()),
                                 dataDir.toAbsolutePath());
                         List<String> notes = new ArrayList<>(prepared.notes());
                         notes.addAll(networkNotes);
@@ -409,9 +416,10 @@ final class LabCommand implements Callable<Integer> {
         if (warmupSeconds < 0 || warmupSeconds > 600) {
             throw new CommandLine.ParameterException(cl, "--warmup must be 0 to 600, got " + warmupSeconds);
         }
-        if (!List.of("kill", "kill-store", "rolling", "partition", "none").contains(fault)) {
+        if (!List.of("kill", "kill-store", "promote-store", "rolling", "partition", "none")
+                .contains(fault)) {
             throw new CommandLine.ParameterException(
-                    cl, "--fault must be kill, kill-store, rolling, partition or none, got " + fault);
+                    cl, "--fault must be kill, kill-store, promote-store, rolling, partition or none, got " + fault);
         }
         if (!List.of("auto", LabSettings.NAMESPACES, LabSettings.LOOPBACK).contains(network)) {
             throw new CommandLine.ParameterException(

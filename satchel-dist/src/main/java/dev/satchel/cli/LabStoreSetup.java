@@ -36,7 +36,7 @@ final class LabStoreSetup {
     record Prepared(
             String store,
             Map<String, String> environment,
-            Optional<DemoRedisServer> storeServer,
+            Optional<LabStoreServer> storeServer,
             LabClusterProcesses.Placement placement,
             List<String> notes) {}
 
@@ -46,8 +46,10 @@ final class LabStoreSetup {
      * @param redisAof the lab's redis-server's persistence flag ({@code --redis-aof})
      * @param sqlUrl the sql strategy's database ({@code --sql-url})
      * @param delay held each way on every connection from the nodes to the store server
+     * @param replicated a redis store as a master, its replica and three Sentinels ({@code --fault
+     *     promote-store}) instead of one server
      */
-    record StoreChoice(String redisAof, String sqlUrl, Duration delay) {}
+    record StoreChoice(String redisAof, String sqlUrl, Duration delay, boolean replicated) {}
 
     private LabStoreSetup() {}
 
@@ -63,7 +65,7 @@ final class LabStoreSetup {
         Duration delay = choice.delay();
         Optional<NamespaceNetwork> network =
                 namespaces ? Optional.of(NamespaceNetwork.create(nodes + 1)) : Optional.empty();
-        Optional<DemoRedisServer> storeServer = Optional.empty();
+        Optional<LabStoreServer> storeServer = Optional.empty();
         Optional<TcpRelay> relay = Optional.empty();
         List<String> notes = new ArrayList<>();
         try {
@@ -74,6 +76,21 @@ final class LabStoreSetup {
                     RedisPersistence persistence =
                             RedisPersistence.ofFlag(choice.redisAof()).orElseThrow();
                     Host host = network.map(n -> n.host(nodes + 1)).orElse(Host.loopback());
+                    if (choice.replicated()) {
+                        if (!delay.isZero()) {
+                            throw new IllegalStateException("--delay is added by a relay in front of one server, and"
+                                    + " Sentinel hands the nodes the servers' own addresses");
+                        }
+                        DemoRedisSentinels group =
+                                DemoRedisSentinels.start(dataDir.resolve("logs"), "256mb", persistence, host);
+                        storeServer = Optional.of(group);
+                        store = group.uri();
+                        notes.add("a Redis master and its replica started by the lab, watched by three Sentinels that"
+                                + " promote the replica once the master has not answered for 1 s; the replica copies"
+                                + " the master asynchronously, as Redis does"
+                                + (network.isPresent() ? "; all five in a network namespace of their own" : ""));
+                        break;
+                    }
                     DemoRedisServer redis = DemoRedisServer.start(dataDir.resolve("logs"), "256mb", persistence, host);
                     storeServer = Optional.of(redis);
                     store = redis.uri();
@@ -133,7 +150,7 @@ final class LabStoreSetup {
             return new Prepared(
                     store, environment, storeServer, new LabClusterProcesses.Placement(network, relay), notes);
         } catch (IOException | InterruptedException | RuntimeException | Error e) {
-            storeServer.ifPresent(DemoRedisServer::close);
+            storeServer.ifPresent(LabStoreServer::close);
             relay.ifPresent(TcpRelay::close);
             network.ifPresent(NamespaceNetwork::close);
             throw e;

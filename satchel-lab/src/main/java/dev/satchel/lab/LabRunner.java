@@ -98,7 +98,7 @@ public final class LabRunner {
             used = used.withMemory(MemoryReading.measure(cluster, http, cluster.entry(), skus));
             if (script.isEmpty()) {
                 notes.add(
-                        settings.killsTheStore()
+                        settings.faultsTheStore()
                                 ? "no fault was injected: the lab has no store server of its own to kill here"
                                 : settings.partitionsANode()
                                         ? "no fault was injected: the nodes share this machine's loopback, so"
@@ -140,6 +140,22 @@ public final class LabRunner {
                     "cut", node, () -> cluster.cut(node), Optional.empty(), down, "cut " + node + " off the network"));
             steps.add(new Step(
                     "heal", node, () -> cluster.heal(node), Optional.empty(), Duration.ZERO, "healed " + node));
+        } else if (settings.promotesTheStore() && cluster.killableStore().isPresent()) {
+            String master = cluster.killableStore().get();
+            steps.add(new Step(
+                    "kill-master",
+                    master,
+                    cluster::killStore,
+                    Optional.of("promoted"),
+                    down,
+                    "killed " + master + " (SIGKILL); Sentinel promoted its replica"));
+            steps.add(new Step(
+                    "start-store",
+                    master,
+                    cluster::startStore,
+                    Optional.of("serving"),
+                    Duration.ZERO,
+                    "started the old master again, as a replica of the new one"));
         } else if (settings.killsTheStore() && cluster.killableStore().isPresent()) {
             String store = cluster.killableStore().get();
             steps.add(new Step(

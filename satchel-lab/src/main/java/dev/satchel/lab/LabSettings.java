@@ -16,7 +16,8 @@ import java.util.Objects;
  * @param warmupSeconds load before measuring, not recorded
  * @param seconds the measured phase
  * @param fault {@code kill} (SIGKILL a node, start it again later), {@code kill-store} (SIGKILL the
- *     central store's server, start it again later), {@code rolling} (drain, stop gracefully and
+ *     central store's server, start it again later), {@code promote-store} (SIGKILL a replicated
+ *     Redis's master, which Sentinel replaces with its replica; start it again later), {@code rolling} (drain, stop gracefully and
  *     start each node in turn, as a deploy does), {@code partition} (cut a node's network link,
  *     heal it later) or {@code none}
  * @param faultAtSeconds when in the measured phase the fault strikes
@@ -96,5 +97,15 @@ public record LabSettings(
     /** Whether the central store's server is killed in the measured phase. */
     public boolean killsTheStore() {
         return fault.equals("kill-store");
+    }
+
+    /** Whether a replicated store's master is killed in the measured phase, for its replica to take over. */
+    public boolean promotesTheStore() {
+        return fault.equals("promote-store");
+    }
+
+    /** Whether the fault strikes the store rather than the nodes: {@link #killsTheStore} or {@link #promotesTheStore}. */
+    public boolean faultsTheStore() {
+        return killsTheStore() || promotesTheStore();
     }
 }

@@ -107,12 +107,16 @@ final class ReportText {
     static String settingsLine(LabSettings s) {
         String fault = s.killsANode()
                 ? "kill a node at " + s.faultAtSeconds() + " s, down " + s.downSeconds() + " s"
-                : s.killsTheStore()
-                        ? "kill the store's server at " + s.faultAtSeconds() + " s, down " + s.downSeconds() + " s"
-                        : s.partitionsANode()
-                                ? "cut a node off the network at " + s.faultAtSeconds() + " s, for " + s.downSeconds()
+                : s.promotesTheStore()
+                        ? "kill the replicated Redis's master at " + s.faultAtSeconds() + " s for Sentinel to promote"
+                                + " its replica; the old master back " + s.downSeconds() + " s later"
+                        : s.killsTheStore()
+                                ? "kill the store's server at " + s.faultAtSeconds() + " s, down " + s.downSeconds()
                                         + " s"
-                                : s.fault();
+                                : s.partitionsANode()
+                                        ? "cut a node off the network at " + s.faultAtSeconds() + " s, for "
+                                                + s.downSeconds() + " s"
+                                        : s.fault();
         String returns = s.returnAfterSeconds() > 0
                 ? "shoppers come back " + s.returnAfterSeconds() + " s after their visit; "
                 : "";

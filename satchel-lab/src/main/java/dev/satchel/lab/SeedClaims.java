@@ -248,7 +248,10 @@ final class SeedClaims {
                         + " B of Set-Cookie against memory's " + Figures.bytes(m.setCookieBytesPerResponse()) + " B.");
     }
 
-    /** Measured only when a store run took a store fault ({@code --fault kill-store}). */
+    /**
+     * Measured only when a store run took a store fault: {@code --fault kill-store}, or {@code
+     * promote-store}, the seed's "unless the store is replicated".
+     */
     private SeedClaim storeFails() {
         List<String> seen = new ArrayList<>();
         List<String> by = new ArrayList<>();
@@ -256,7 +259,7 @@ final class SeedClaims {
         for (String store : STORES) {
             Optional<StrategyRun> s = run(store);
             Optional<FaultEvent> storeKill = s.flatMap(r -> r.faults().stream()
-                    .filter(f -> f.action().equals("kill-store"))
+                    .filter(f -> f.action().equals("kill-store") || f.action().equals("kill-master"))
                     .findFirst());
             if (storeKill.isPresent()) {
                 StrategyRun r = s.get();
@@ -287,6 +290,9 @@ final class SeedClaims {
     private String keeping(String store) {
         if (!store.equals("redis")) {
             return "";
+        }
+        if (results.settings().promotesTheStore()) {
+            return " (replicated: Sentinel promoted the replica of the killed master)";
         }
         return switch (results.settings().redisPersistence()) {
             case "no" -> " (keeping nothing on disk)";
