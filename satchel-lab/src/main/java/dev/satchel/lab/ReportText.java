@@ -61,7 +61,7 @@ final class ReportText {
             "store B per session");
 
     static final String MEMORY_MEASURED = "After the run, with the shoppers gone: each node's heap read after a"
-            + " full collection (the JDK's jcmd: GC.run, then GC.heap_info) and the store server's own figure"
+            + " full collection (the live objects the JDK's jcmd GC.class_histogram counts) and the store server's own figure"
             + " (Redis' used_memory), then " + MemoryReading.SESSIONS_PER_NODE
             + " fresh sessions per node made through the balancer,"
             + " one cart item each, then both read again. Copies gained: each node's own count, after minus"
