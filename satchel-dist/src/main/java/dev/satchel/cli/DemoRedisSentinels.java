@@ -121,7 +121,7 @@ final class DemoRedisSentinels implements LabStoreServer {
         killed = master;
         await(
                 PROMOTION_TIMEOUT,
-                () -> masterPort().isPresent() && masterPort().getAsInt() != master.port(),
+                () -> masterPort().stream().anyMatch(port -> port != master.port()),
                 "the Sentinels to promote the replica");
     }
 
