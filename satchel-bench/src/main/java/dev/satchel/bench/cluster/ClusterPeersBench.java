@@ -141,9 +141,11 @@ public final class ClusterPeersBench {
         List<ClientSession> sessions = ClientLoad.create(group, options.sessions(), options.threads(), true);
         System.out.printf("created %,d sessions; warming up for %d s%n", sessions.size(), options.warmup());
         ClientLoad.drive(group, sessions, options, Duration.ofSeconds(options.warmup()), new Recorder(3), new Check());
+        int warmedFor = options.warmup() + settle(group, sessions, options);
         Map<String, Long> before = group.clusterBytesSent();
         Duration cpuBefore = group.cpuTime();
         long switchesBefore = group.contextSwitches();
+        Map<String, Long> threadsBefore = group.cpuTicksByThread();
         Recorder recorder = new Recorder(TimeUnit.SECONDS.toMicros(60), 3);
         Check check = new Check();
         System.out.printf("measuring for %d s%n", options.seconds());
@@ -154,6 +156,8 @@ public final class ClusterPeersBench {
         Map<String, Long> after = group.clusterBytesSent();
         Duration cpu = group.cpuTime().minus(cpuBefore);
         long switches = group.contextSwitches() - switchesBefore;
+        Map<String, Long> threadsAfter = group.cpuTicksByThread();
+        printCpuByThread(threadsBefore, threadsAfter, requests);
         long bytes = 0;
         for (Map.Entry<String, Long> e : after.entrySet()) {
             bytes += e.getValue() - before.getOrDefault(e.getKey(), 0L);
@@ -169,7 +173,72 @@ public final class ClusterPeersBench {
                 check.failedRequests.get() + check.lostWrites.get(),
                 requests == 0 ? 0 : (double) bytes / requests,
                 requests == 0 ? 0 : cpu.toNanos() / 1e3 / requests,
-                requests == 0 ? 0 : (double) switches / requests);
+                requests == 0 ? 0 : (double) switches / requests,
+                warmedFor,
+                compilerShare(threadsBefore, threadsAfter));
+    }
+
+    private static final int SETTLE_STEP_SECONDS = 5;
+
+    /**
+     * Warms on in steps until the JIT compilers' share of the nodes' CPU falls under
+     * {@code --settle} percent, or {@code --settle-max} seconds of warm-up have passed. On two
+     * shared cores the compilers of three fresh JVMs were still taking 20-30% of the nodes' CPU
+     * after 25 s, and how far each JVM had got decided a round more than the product did. Returns
+     * the seconds added.
+     */
+    private static int settle(NodeGroup group, List<ClientSession> sessions, PeersBenchOptions options)
+            throws Exception {
+        int added = 0;
+        while (options.settlePercent() > 0 && options.warmup() + added < options.settleMaxSeconds()) {
+            Map<String, Long> before = group.cpuTicksByThread();
+            ClientLoad.drive(
+                    group, sessions, options, Duration.ofSeconds(SETTLE_STEP_SECONDS), new Recorder(3), new Check());
+            added += SETTLE_STEP_SECONDS;
+            double share = compilerShare(before, group.cpuTicksByThread());
+            System.out.printf(
+                    "warm-up %d s: JIT compilers took %.1f%% of the nodes' CPU in the last %d s%n",
+                    options.warmup() + added, 100 * share, SETTLE_STEP_SECONDS);
+            if (share * 100 < options.settlePercent()) {
+                return added;
+            }
+        }
+        if (options.settlePercent() > 0) {
+            System.out.printf(
+                    "warm-up stopped at --settle-max %d s before the compilers settled%n", options.settleMaxSeconds());
+        }
+        return added;
+    }
+
+    /** The JIT compiler threads' part of all the node threads' CPU between two readings. */
+    private static double compilerShare(Map<String, Long> before, Map<String, Long> after) {
+        long all = 0;
+        long compilers = 0;
+        for (Map.Entry<String, Long> e : after.entrySet()) {
+            long used = e.getValue() - before.getOrDefault(e.getKey(), 0L);
+            all += used;
+            if (e.getKey().contains("CompilerThre")) {
+                compilers += used;
+            }
+        }
+        return all <= 0 ? 0 : (double) compilers / all;
+    }
+
+    /** The ten threads (by node and name) that used the most CPU over the phase, per request. */
+    private static void printCpuByThread(Map<String, Long> before, Map<String, Long> after, long requests) {
+        if (requests == 0 || after.isEmpty()) {
+            return;
+        }
+        double microsPerTick = 1e6 / 100; // USER_HZ is 100 on Linux
+        StringBuilder line = new StringBuilder("node CPU µs per request by thread:");
+        after.entrySet().stream()
+                .map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
+                .filter(e -> e.getValue() > 0)
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .limit(10)
+                .forEach(e ->
+                        line.append(String.format(" %s %.0f;", e.getKey(), e.getValue() * microsPerTick / requests)));
+        System.out.println(line);
     }
 
     private static Memory measureMemory(Peer peer, NodeGroup group, int count, int threads) throws Exception {

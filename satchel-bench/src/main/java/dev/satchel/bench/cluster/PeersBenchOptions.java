@@ -21,6 +21,8 @@ record PeersBenchOptions(
         int nodes,
         int seconds,
         int warmup,
+        int settlePercent,
+        int settleMaxSeconds,
         int rounds,
         boolean smoke,
         int threads,
@@ -47,12 +49,15 @@ record PeersBenchOptions(
             }
             if (argv[i].equals("--help") || argv[i].equals("-h")) {
                 System.out.println("usage: ClusterPeersBench [--contenders a,b] [--nodes 3] [--seconds 10] [--warmup 5]"
-                        + " [--rounds 3] [--smoke] [--threads 8] [--sessions 2000] [--read-percent 0] [--memory 100000]"
+                        + " [--settle 5] [--settle-max 240] [--rounds 3] [--smoke] [--threads 8] [--sessions 2000] [--read-percent 0] [--memory 100000]"
                         + " [--memory-nodes 3,6] [--heap 1g] [--throughput yes|no] [--failover yes|no] [--out target]"
                         + "\nthroughput: a warm-up round of every contender (not recorded), then --rounds rounds"
                         + " (at least 3) of every contender in turn, each on fresh node processes warmed for"
                         + " --warmup s and measured for --seconds s; reports every round, the medians, and for"
                         + " each pair the median of the per-round ratios with their range."
+                        + "\n--settle P: after --warmup s, warm on in 5 s steps until the nodes' JIT compiler"
+                        + " threads take under P% of their CPU (at most --settle-max s of warm-up in all), so"
+                        + " rounds compare compiled code, not how far each JVM got through compiling; 0: off."
                         + "\n--smoke: a test of the harness: no warm-up round, fewer rounds allowed, no ratios."
                         + "\ncontenders: "
                         + Arrays.stream(Peer.values()).map(Peer::label).collect(Collectors.joining(", ")));
@@ -82,6 +87,8 @@ record PeersBenchOptions(
                 Integer.parseInt(args.getOrDefault("nodes", "3")),
                 Integer.parseInt(args.getOrDefault("seconds", "10")),
                 Integer.parseInt(args.getOrDefault("warmup", "5")),
+                Integer.parseInt(args.getOrDefault("settle", smoke ? "0" : "5")),
+                Integer.parseInt(args.getOrDefault("settle-max", "240")),
                 rounds,
                 smoke,
                 Integer.parseInt(args.getOrDefault("threads", "8")),

@@ -25,7 +25,9 @@ final class PeersReport {
             long errors,
             double clusterBytesPerRequest,
             double nodeCpuMicrosPerRequest,
-            double contextSwitchesPerRequest) {}
+            double contextSwitchesPerRequest,
+            int warmupSeconds,
+            double compilerShare) {}
 
     record Memory(Peer peer, int nodes, double mbPerNode, long sessionsPerNode, long bytesPerSession) {}
 
@@ -59,7 +61,7 @@ final class PeersReport {
         if (!throughput.isEmpty()) {
             md.append(String.format(
                     "%d nodes, %d client threads, %,d sessions of 10 attributes, %d%% read-only requests; %s,"
-                            + " each round on fresh node processes, %d s measured after %d s of warm-up; every"
+                            + " each round on fresh node processes, %d s measured after %d s of warm-up%s; every"
                             + " request of the rest reads the session and replaces one 64-character attribute.%n%n",
                     o.nodes(),
                     o.threads(),
@@ -70,7 +72,11 @@ final class PeersReport {
                             : "a warm-up round of every contender (not recorded), then " + o.rounds()
                                     + " interleaved rounds",
                     o.seconds(),
-                    o.warmup()));
+                    o.warmup(),
+                    o.settlePercent() > 0
+                            ? " or more, until the JIT compilers took under " + o.settlePercent()
+                                    + "% of the nodes' CPU (at most " + o.settleMaxSeconds() + " s)"
+                            : ""));
             if (o.smoke()) {
                 md.append("**").append(Rounds.SMOKE_NOTE).append(".**\n\n");
             }
@@ -174,12 +180,13 @@ final class PeersReport {
         }
         md.append("\nMedians over the rounds (errors: the sum):\n\n");
         md.append("| contender | requests/s | p50 µs | p99 µs | p99.9 µs | cluster bytes per request"
-                + " | node CPU µs per request | node context switches per request | errors |\n");
-        md.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+                + " | node CPU µs per request | node context switches per request | warm-up s"
+                + " | JIT compiler share of node CPU | errors |\n");
+        md.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         for (Peer p : contenders(throughput)) {
             List<Throughput> rs = of(p, throughput);
             md.append(String.format(
-                    "| %s | %,.0f | %,.0f | %,.0f | %,.0f | %,.0f | %,.0f | %.1f | %d |%n",
+                    "| %s | %,.0f | %,.0f | %,.0f | %,.0f | %,.0f | %,.0f | %.1f | %.0f | %.1f%% | %d |%n",
                     p.label(),
                     Rounds.median(perSecond(rs)),
                     Rounds.median(rs.stream().map(t -> (double) t.p50()).toList()),
@@ -192,6 +199,11 @@ final class PeersReport {
                     Rounds.median(rs.stream()
                             .map(Throughput::contextSwitchesPerRequest)
                             .toList()),
+                    Rounds.median(
+                            rs.stream().map(t -> (double) t.warmupSeconds()).toList()),
+                    100
+                            * Rounds.median(
+                                    rs.stream().map(Throughput::compilerShare).toList()),
                     rs.stream().mapToLong(Throughput::errors).sum()));
         }
     }
