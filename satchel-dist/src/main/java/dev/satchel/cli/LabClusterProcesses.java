@@ -4,6 +4,7 @@ import dev.satchel.balancer.Balancer;
 import dev.satchel.balancer.BalancerConfig;
 import dev.satchel.balancer.NodeAddress;
 import dev.satchel.balancer.Policy;
+import dev.satchel.demo.PrivateDataDir;
 import dev.satchel.lab.ClusterFootprint;
 import dev.satchel.lab.LabCluster;
 import dev.satchel.lab.StoreMemory;
@@ -16,12 +17,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +34,8 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * One strategy's cluster for the lab: the shop nodes as separate JVMs ({@link ClusterSupervisor},
@@ -57,6 +62,7 @@ final class LabClusterProcesses implements LabCluster, AutoCloseable {
     private final String adminToken;
     private final String store;
     private final Placement placement;
+    private final String shopperPassword;
 
     /**
      * Where the cluster runs: on a network of namespaces or on loopback, and what carries the
@@ -88,8 +94,10 @@ final class LabClusterProcesses implements LabCluster, AutoCloseable {
             String adminToken,
             String store,
             Optional<LabStoreServer> storeServer,
-            Placement placement) {
+            Placement placement,
+            String shopperPassword) {
         this.placement = placement;
+        this.shopperPassword = shopperPassword;
         this.supervisor = supervisor;
         this.store = store;
         this.balancer = balancer;
@@ -126,13 +134,36 @@ final class LabClusterProcesses implements LabCluster, AutoCloseable {
                     .adminToken(token);
             supervisor.addresses().forEach(config::node);
             Balancer balancer = Balancer.start(config.build(), Optional.of(supervisor));
-            return new LabClusterProcesses(supervisor, balancer, token, store, storeServer, placement);
+            return new LabClusterProcesses(
+                    supervisor, balancer, token, store, storeServer, placement, shopperPassword(dataDir));
         } catch (Exception | Error e) {
             supervisor.close();
             closeQuietly(storeServer);
             placement.close();
             throw e;
         }
+    }
+
+    /**
+     * The lab's accounts' password, derived from the data directory's own secret: the users live in
+     * that directory's database, so the accounts and their password stay together, and nothing more
+     * is written to disk.
+     */
+    private static String shopperPassword(Path dataDir) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            String secret = PrivateDataDir.open(dataDir).databasePassword();
+            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            byte[] derived = mac.doFinal("satchel lab shoppers".getBytes(StandardCharsets.UTF_8));
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(derived);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is missing from this JVM", e);
+        }
+    }
+
+    @Override
+    public Optional<String> shopperPassword() {
+        return Optional.of(shopperPassword);
     }
 
     /** A store as the report may show it: no password, no user-info. */

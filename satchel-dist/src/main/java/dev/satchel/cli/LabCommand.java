@@ -94,6 +94,16 @@ final class LabCommand implements Callable<Integer> {
     int returnAfterSeconds;
 
     @Option(
+            names = "--logins",
+            defaultValue = "10",
+            paramLabel = "PERCENT",
+            description = "The share of shoppers who log in mid-visit to one of eight accounts the lab signs up"
+                    + " once per --data-dir (keeping their cart), and later ask who they are: a logged-in"
+                    + " session that forgets its user is a lost session. Each login costs an Argon2 hash on a"
+                    + " node (default: ${DEFAULT-VALUE}).")
+    int loginPercent;
+
+    @Option(
             names = "--warmup",
             defaultValue = "10",
             paramLabel = "SECONDS",
@@ -220,7 +230,7 @@ final class LabCommand implements Callable<Integer> {
             return redraw();
         }
         List<LabStrategy> chosen = chosenStrategies();
-        validate();
+        LabFlagChecks.validate(this);
         if ((fault.equals("kill-store") || fault.equals("promote-store")) && !chosen.contains(LabStrategy.REDIS)) {
             throw new CommandLine.ParameterException(
                     spec.commandLine(),
@@ -244,7 +254,8 @@ final class LabCommand implements Callable<Integer> {
                 redisAof,
                 nodeCounts,
                 onNamespaces ? LabSettings.NAMESPACES : LabSettings.LOOPBACK,
-                delays);
+                delays,
+                loginPercent);
         PrintWriter console = spec.commandLine().getOut();
         LabLines.quietLogs();
         ConsoleProgress progress = new ConsoleProgress(console, System.console() != null);
@@ -386,82 +397,6 @@ final class LabCommand implements Callable<Integer> {
                             "unknown strategy '" + name + "'; expected " + String.join(", ", LabStrategy.labels()))));
         }
         return List.copyOf(chosen);
-    }
-
-    private void validate() {
-        CommandLine cl = spec.commandLine();
-        for (int nodes : nodeCounts) {
-            if (nodes < 2 || nodes > 8) {
-                throw new CommandLine.ParameterException(cl, "--nodes must be 2 to 8, got " + nodes);
-            }
-        }
-        if (new java.util.HashSet<>(nodeCounts).size() != nodeCounts.size() || nodeCounts.size() > 6) {
-            throw new CommandLine.ParameterException(
-                    cl, "--nodes takes up to 6 different sizes, each once, got " + nodeCounts);
-        }
-        int nodes = java.util.Collections.max(nodeCounts);
-        if (!(rate > 0 && rate <= 2000)) {
-            throw new CommandLine.ParameterException(cl, "--rate must be above 0 and at most 2000, got " + rate);
-        }
-        if (thinkMillis < 0 || thinkMillis > 60_000) {
-            throw new CommandLine.ParameterException(cl, "--think must be 0 to 60000 ms, got " + thinkMillis);
-        }
-        if (returnAfterSeconds < 0 || returnAfterSeconds > 3600) {
-            throw new CommandLine.ParameterException(
-                    cl, "--return-after must be 0 to 3600 seconds, got " + returnAfterSeconds);
-        }
-        if (seconds < 5 || seconds > 3600) {
-            throw new CommandLine.ParameterException(cl, "--seconds must be 5 to 3600, got " + seconds);
-        }
-        if (warmupSeconds < 0 || warmupSeconds > 600) {
-            throw new CommandLine.ParameterException(cl, "--warmup must be 0 to 600, got " + warmupSeconds);
-        }
-        if (!List.of("kill", "kill-store", "promote-store", "rolling", "partition", "none")
-                .contains(fault)) {
-            throw new CommandLine.ParameterException(
-                    cl, "--fault must be kill, kill-store, promote-store, rolling, partition or none, got " + fault);
-        }
-        if (!List.of("auto", LabSettings.NAMESPACES, LabSettings.LOOPBACK).contains(network)) {
-            throw new CommandLine.ParameterException(
-                    cl, "--network must be auto, namespaces or loopback, got " + network);
-        }
-        if (fault.equals("partition") && network.equals(LabSettings.LOOPBACK)) {
-            throw new CommandLine.ParameterException(
-                    cl, "--fault partition cuts a node's own network link: it needs --network namespaces");
-        }
-        if (RedisPersistence.ofFlag(redisAof).isEmpty()) {
-            throw new CommandLine.ParameterException(cl, "--redis-aof must be no, everysec or always, got " + redisAof);
-        }
-        int at = faultAtSeconds != null ? faultAtSeconds : seconds / 3;
-        if (at < 0 || at >= seconds) {
-            throw new CommandLine.ParameterException(cl, "--fault-at must fall inside --seconds, got " + at);
-        }
-        if (fault.equals("rolling")) {
-            // each node: drained for --down, stopped, started (10 to 15 s on two cores), 5 s to settle
-            int needed = at + nodes * (downSeconds + 20);
-            if (seconds < needed) {
-                throw new CommandLine.ParameterException(
-                        cl,
-                        "--fault rolling restarts " + nodes + " nodes one after another, about " + (needed - at)
-                                + " s from --fault-at " + at + ": use --seconds " + needed + " or more");
-            }
-        }
-        if (downSeconds < 1 || downSeconds > 600) {
-            throw new CommandLine.ParameterException(cl, "--down must be 1 to 600, got " + downSeconds);
-        }
-        for (int delay : delays) {
-            if (delay < 0 || delay > 1000) {
-                throw new CommandLine.ParameterException(cl, "--delay must be 0 to 1000 ms, got " + delay);
-            }
-        }
-        if (new java.util.HashSet<>(delays).size() != delays.size() || delays.size() > 6) {
-            throw new CommandLine.ParameterException(
-                    cl, "--delay takes up to 6 different values, each once, got " + delays);
-        }
-        if (basePort < 1024
-                || basePort + 20 * LabStrategy.values().length * nodeCounts.size() * delays.size() + 300 > 65535) {
-            throw new CommandLine.ParameterException(cl, "--base-port must leave room for the nodes, got " + basePort);
-        }
     }
 
     /**

@@ -56,6 +56,8 @@ class CommandLineTest {
         assertThat(run(2, "lab", "--out", out, "--nodes", "1")).contains("--nodes must be 2 to 8, got 1");
         assertThat(run(2, "lab", "--out", out, "--nodes", "3,9")).contains("--nodes must be 2 to 8, got 9");
         assertThat(run(2, "lab", "--out", out, "--nodes", "2,x")).contains("'x' is not an int");
+        assertThat(run(2, "lab", "--out", out, "--logins", "101")).contains("--logins must be 0 to 100, got 101");
+        assertThat(run(0, "lab", "--help").replaceAll("\\s+", " ")).contains("--logins=PERCENT", "Argon2 hash");
         assertThat(run(0, "lab", "--help").replaceAll("\\s+", " ")).contains("--nodes=N[,N...]", "scaling run");
     }
 

@@ -9,7 +9,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * What one shopper's session must hold, and the judge of every cart the shop shows that shopper.
+ * What one shopper's session must hold, and the judge of every cart the shop shows that shopper
+ * and of whether a shopper who logged in still is.
  * The model is the last acknowledged cart (an answered write, or a cart the shop showed) and the
  * writes whose outcome is unknown (a 5xx, a timeout), which stay pending until a cart shows them:
  * such a write may have applied before its error, or may still apply later (a request held in the
@@ -46,6 +47,8 @@ final class CartChecker {
     private boolean anything;
     /** Acknowledged carts of this session's life by version: an older one seen again is a stale read. */
     private final Map<Long, CartState> history = new HashMap<>();
+    /** The account the shop acknowledged this session logged in to; empty while anonymous. */
+    private Optional<String> user = Optional.empty();
 
     CartState acknowledged() {
         return acknowledged;
@@ -67,6 +70,7 @@ final class CartChecker {
             finding = new Finding(
                     AnomalyKind.LOST_SESSION,
                     change + " answered " + answered + " on a new session; the session held " + acknowledged);
+            user = Optional.empty(); // the login went with the session: not a second loss
         } else {
             finding = new Finding(
                     AnomalyKind.LOST_WRITE,
@@ -100,6 +104,7 @@ final class CartChecker {
         if (answered.isNew() && !acknowledged.isNew()) {
             Finding lost =
                     new Finding(AnomalyKind.LOST_SESSION, "read a new, empty cart; the session held " + acknowledged);
+            user = Optional.empty(); // the login went with the session: not a second loss
             restart(answered);
             return Optional.of(lost);
         }
@@ -115,7 +120,40 @@ final class CartChecker {
 
     /** The shopper logged out (answered 2xx): the session is gone, and with it the cart. */
     void loggedOut() {
+        user = Optional.empty();
         restart(CartState.EMPTY);
+    }
+
+    /** A login answered 2xx: the session now belongs to {@code username}, and keeps its cart. */
+    void loggedIn(String username) {
+        user = Optional.of(username);
+    }
+
+    /** The account the session is logged in to, as far as the shop acknowledged. */
+    Optional<String> user() {
+        return user;
+    }
+
+    /**
+     * The shop's answer to "who am I" ({@code /api/me}): {@code status} and the user name it gave
+     * (empty unless 200). A logged-in session that answers 401, or answers as someone else, was lost:
+     * the shopper was logged out without asking. An anonymous session has nothing to lose here.
+     */
+    Optional<Finding> whoAmI(int status, Optional<String> answeredUser) {
+        if (user.isEmpty()) {
+            return Optional.empty();
+        }
+        if (status == 200 && answeredUser.equals(user)) {
+            return Optional.empty();
+        }
+        String was = user.get();
+        Finding lost = new Finding(
+                AnomalyKind.LOST_SESSION,
+                "logged in as " + was + ", but /api/me answered "
+                        + (status == 200 ? "as " + answeredUser.orElse("nobody") : "HTTP " + status));
+        user = Optional.empty();
+        restart(CartState.EMPTY); // the cart went with the session: its loss is this one
+        return Optional.of(lost);
     }
 
     /**

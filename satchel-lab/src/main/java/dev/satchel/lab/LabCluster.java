@@ -13,6 +13,14 @@ public interface LabCluster {
     /** The balancer's base address, e.g. {@code http://127.0.0.1:18080}. */
     URI entry();
 
+    /**
+     * The password of the accounts the lab's shoppers log in to, kept where the cluster keeps its
+     * users so that a later run on the same data finds them; empty: shoppers stay anonymous.
+     */
+    default Optional<String> shopperPassword() {
+        return Optional.empty();
+    }
+
     /** What the nodes run, as {@code satchel node --store} spells it, without secrets. */
     String store();
 

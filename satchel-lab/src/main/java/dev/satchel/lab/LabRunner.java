@@ -42,6 +42,14 @@ public final class LabRunner {
         List<String> notes = new ArrayList<>();
         try {
             List<String> skus = ShopperLoad.catalog(http, cluster.entry());
+            ShopperAccounts accounts = settings.loginPercent() > 0
+                            && cluster.shopperPassword().isPresent()
+                    ? ShopperAccounts.ensure(
+                            http, cluster.entry(), cluster.shopperPassword().get())
+                    : ShopperAccounts.NONE;
+            if (settings.loginPercent() > 0 && accounts.isEmpty()) {
+                notes.add("shoppers stayed anonymous: this cluster keeps no accounts for the lab");
+            }
             long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
             long phaseStart = start + TimeUnit.SECONDS.toNanos(settings.warmupSeconds());
             long end = phaseStart + TimeUnit.SECONDS.toNanos(settings.seconds());
@@ -57,7 +65,9 @@ public final class LabRunner {
                     settings.seed(),
                     strategy.label()
                             + (settings.scales() ? "@" + cluster.nodes().size() : ""),
-                    trace);
+                    trace,
+                    accounts,
+                    settings.loginPercent());
             load.stopAt(end);
             load.start(start, settings.shoppersPerSecond());
             if (settings.warmupSeconds() > 0) {

@@ -33,6 +33,9 @@ import java.util.Objects;
  * @param delaysMillis every delay added each way between the nodes and the store server, in order:
  *     {@code [0]} for a plain run, several for a delay run ({@code --delay 0,1,10}); a results file
  *     from before it was recorded reads as {@code [0]}
+ * @param loginPercent the share of shoppers, in percent, who log in to one of the lab's accounts
+ *     mid-visit and are then asked who they are; a results file from before it was recorded reads
+ *     as 0
  */
 public record LabSettings(
         List<String> strategies,
@@ -49,7 +52,8 @@ public record LabSettings(
         String redisPersistence,
         List<Integer> nodeCounts,
         String network,
-        List<Integer> delaysMillis) {
+        List<Integer> delaysMillis,
+        int loginPercent) {
     /** Each node and the store in a network namespace of its own. */
     public static final String NAMESPACES = "namespaces";
     /** Everything on this machine's loopback. */
@@ -62,6 +66,9 @@ public record LabSettings(
         delaysMillis = delaysMillis == null || delaysMillis.isEmpty() ? List.of(0) : List.copyOf(delaysMillis);
         Objects.requireNonNull(fault, "fault");
         Objects.requireNonNull(redisPersistence, "redisPersistence");
+        if (loginPercent < 0 || loginPercent > 100) {
+            throw new IllegalArgumentException("loginPercent must be 0 to 100, not " + loginPercent);
+        }
     }
 
     /** Whether each strategy ran at more than one cluster size. */

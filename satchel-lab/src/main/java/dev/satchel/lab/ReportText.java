@@ -120,9 +120,12 @@ final class ReportText {
         String returns = s.returnAfterSeconds() > 0
                 ? "shoppers come back " + s.returnAfterSeconds() + " s after their visit; "
                 : "";
+        String logins = s.loginPercent() > 0
+                ? s.loginPercent() + "% of shoppers log in mid-visit and are asked who they are; "
+                : "";
         return "strategies " + String.join(", ", s.strategies()) + "; " + s.nodes() + " nodes; "
                 + Figures.tick(s.shoppersPerSecond()) + " new shoppers/s; think " + s.thinkMillis() + " ms; "
-                + returns + "warm-up "
+                + logins + returns + "warm-up "
                 + s.warmupSeconds() + " s; measured " + s.seconds() + " s; fault: " + fault + "; redis persistence: "
                 + s.redisPersistence() + "; seed " + s.seed() + "; network: "
                 + (s.onNamespaces() ? "a network namespace per node and for the store, on a bridge" : "loopback");

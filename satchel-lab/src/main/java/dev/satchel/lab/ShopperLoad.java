@@ -22,7 +22,9 @@ import java.util.stream.Collectors;
 
 /**
  * Virtual shoppers on a fixed arrival schedule (open loop): a new one every 1/rate seconds, each
- * browsing the catalog, adding, reading, removing and adding again, then either logging out (and
+ * browsing the catalog, adding, reading (or logging in to one of the lab's accounts, which keeps the
+ * cart), removing and adding again, reading (or asking who it is, which must still be the account it
+ * logged in to), then either logging out (and
  * trying the old cookie once more) or reading the cart a last time and coming back once, later, to
  * read it again, a think time apart. The return is what finds a session that a crash or a store
  * restart lost after its owner left: a visit is shorter than an outage. A request is
@@ -43,6 +45,8 @@ final class ShopperLoad {
     private final long seed;
     private final String strategy;
     private final RequestTrace trace;
+    private final ShopperAccounts accounts;
+    private final int loginPercent;
     private final AtomicLong shopperCount = new AtomicLong();
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile long stopNanos = Long.MAX_VALUE;
@@ -58,7 +62,9 @@ final class ShopperLoad {
             RunRecorder recorder,
             long seed,
             String strategy,
-            RequestTrace trace) {
+            RequestTrace trace,
+            ShopperAccounts accounts,
+            int loginPercent) {
         if (skus.isEmpty()) {
             throw new IllegalArgumentException("the catalog is empty");
         }
@@ -72,6 +78,8 @@ final class ShopperLoad {
         this.timer = timer;
         this.recorder = recorder;
         this.seed = seed;
+        this.accounts = accounts;
+        this.loginPercent = accounts.isEmpty() ? 0 : loginPercent;
     }
 
     /** Shoppers start arriving, {@code perSecond} of them each second, the first at {@code firstNanos}. */
@@ -113,6 +121,9 @@ final class ShopperLoad {
         private final long arrivalNanos;
         private final Random random;
         private final boolean logsOut;
+        /** The account this shopper logs in to at step 3; empty: it stays anonymous. */
+        private final Optional<String> account;
+
         private final CartChecker checker = new CartChecker();
         private final Map<String, String> cookies = new LinkedHashMap<>();
         private Map<String, String> cookiesBeforeLogout = Map.of();
@@ -123,6 +134,10 @@ final class ShopperLoad {
             this.arrivalNanos = arrivalNanos;
             this.random = new Random(seed ^ (arrivalNanos * 31 + name.hashCode()));
             this.logsOut = random.nextBoolean();
+            this.account = random.nextInt(100) < loginPercent
+                    ? Optional.of(accounts.usernames()
+                            .get(random.nextInt(accounts.usernames().size())))
+                    : Optional.empty();
             recorder.shopperArrived(arrivalNanos);
         }
 
@@ -175,6 +190,10 @@ final class ShopperLoad {
                     request = HttpRequest.newBuilder(entry.resolve("/api/cart/items/" + sku))
                             .DELETE();
                 }
+                case 3 -> request = account.isPresent()
+                        ? post("/api/login", accounts.credentials(account.get()))
+                        : get("/api/cart");
+                case 6 -> request = checker.user().isPresent() ? get("/api/me") : get("/api/cart");
                 case 7 -> request = logsOut ? post("/api/logout", "") : get("/api/cart");
                 case 8 -> {
                     request = get("/api/cart");
@@ -192,6 +211,7 @@ final class ShopperLoad {
             }
             request.timeout(REQUEST_TIMEOUT);
             Optional<CartChange> asked = change;
+            boolean asksWhoAmI = step == 6 && checker.user().isPresent();
             http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString())
                     .whenComplete((response, failure) -> {
                         try {
@@ -199,7 +219,7 @@ final class ShopperLoad {
                             if (failure != null) {
                                 failed(step, due, done, asked, cookieHeader.length(), failure);
                             } else {
-                                answered(step, due, done, asked, cookieHeader.length(), response);
+                                answered(step, due, done, asked, asksWhoAmI, cookieHeader.length(), response);
                             }
                         } finally {
                             inFlight.decrementAndGet();
@@ -238,6 +258,7 @@ final class ShopperLoad {
                 long due,
                 long done,
                 Optional<CartChange> change,
+                boolean asksWhoAmI,
                 int cookieBytes,
                 HttpResponse<String> response) {
             int status = response.statusCode();
@@ -255,7 +276,14 @@ final class ShopperLoad {
             List<String> setCookies = response.headers().allValues("Set-Cookie");
             int setCookieBytes = setCookies.stream().mapToInt(String::length).sum();
             boolean ok = status >= 200 && status < 300;
-            recorder.request(due, done, ok, servedBy, cookieBytes, setCookieBytes);
+            recorder.request(due, done, ok || asksWhoAmI && status == 401, servedBy, cookieBytes, setCookieBytes);
+            if (asksWhoAmI && (ok || status == 401)) {
+                // 401 is the shop's honest answer for a session it no longer has: the loss is the finding
+                setCookies.forEach(this::keep);
+                checker.whoAmI(status, ok ? userIn(response.body()) : Optional.empty())
+                        .ifPresent(f -> recorder.anomaly(due, f.kind(), node, name, f.detail()));
+                return;
+            }
             if (!ok) {
                 // A 5xx to a write does not say the write did not happen: a store that applied it
                 // and died before answering gives the same 503 as one that never saw it.
@@ -278,6 +306,10 @@ final class ShopperLoad {
             if (step != 8 || !logsOut) {
                 setCookies.forEach(this::keep); // a replayed old cookie must not overwrite the shopper's own
             }
+            if (step == 3 && account.isPresent()) {
+                checker.loggedIn(account.get()); // the new session id came in Set-Cookie, kept above
+                return;
+            }
             if (step == 0 || step == 7 && logsOut) {
                 return; // the catalog, and a logout's 204, carry no cart
             }
@@ -293,6 +325,16 @@ final class ShopperLoad {
                     ? CartChecker.replayedAfterLogout(cart, cartBeforeLogout)
                     : change.isPresent() ? checker.written(change.get(), cart) : checker.read(cart);
             finding.ifPresent(f -> recorder.anomaly(due, f.kind(), node, name, f.detail()));
+        }
+
+        /** The user name in a {@code /api/me} answer; empty when the body says none. */
+        private Optional<String> userIn(String body) {
+            try {
+                JsonNode name = JSON.readTree(body).path("username");
+                return name.isTextual() ? Optional.of(name.asText()) : Optional.empty();
+            } catch (Exception e) {
+                return Optional.empty();
+            }
         }
 
         /** Keeps or drops a cookie as a browser would. */

@@ -173,4 +173,46 @@ class CartCheckerTest {
                         CartState.fromJson(mapper.readTree("{\"items\":[{\"sku\":\"HAT\",\"qty\":0}],\"version\":1}")))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void aLoggedInSessionThatStillKnowsItsUserPasses() {
+        checker.written(CartChange.add("HAT", 1), cart(1, "HAT", 1));
+        checker.loggedIn("lab-shopper-1");
+        assertThat(checker.whoAmI(200, Optional.of("lab-shopper-1"))).isEmpty();
+        assertThat(checker.read(cart(1, "HAT", 1))).isEmpty(); // the login kept the cart
+    }
+
+    @Test
+    void aLoggedInSessionThatAnswersUnauthorizedWasLostOnce() {
+        checker.written(CartChange.add("HAT", 1), cart(1, "HAT", 1));
+        checker.loggedIn("lab-shopper-1");
+        Optional<CartChecker.Finding> found = checker.whoAmI(401, Optional.empty());
+        assertThat(kind(found)).contains(AnomalyKind.LOST_SESSION);
+        assertThat(found.get().detail()).contains("lab-shopper-1").contains("401");
+        // The cart went with the session: its empty cart is not a second loss.
+        assertThat(checker.read(CartState.EMPTY)).isEmpty();
+        assertThat(checker.whoAmI(401, Optional.empty())).isEmpty();
+    }
+
+    @Test
+    void aSessionThatAnswersAsAnotherUserWasLost() {
+        checker.loggedIn("lab-shopper-1");
+        assertThat(kind(checker.whoAmI(200, Optional.of("lab-shopper-2")))).contains(AnomalyKind.LOST_SESSION);
+    }
+
+    @Test
+    void aSessionLostByItsCartIsNotLostAgainByItsLogin() {
+        checker.written(CartChange.add("HAT", 1), cart(1, "HAT", 1));
+        checker.loggedIn("lab-shopper-1");
+        assertThat(kind(checker.read(CartState.EMPTY))).contains(AnomalyKind.LOST_SESSION);
+        assertThat(checker.whoAmI(401, Optional.empty())).isEmpty();
+    }
+
+    @Test
+    void anAnonymousOrLoggedOutSessionHasNoUserToLose() {
+        assertThat(checker.whoAmI(401, Optional.empty())).isEmpty();
+        checker.loggedIn("lab-shopper-1");
+        checker.loggedOut();
+        assertThat(checker.whoAmI(401, Optional.empty())).isEmpty();
+    }
 }

@@ -117,7 +117,22 @@ class FaultScriptTest {
 
     private static LabSettings settings(String fault) {
         return new LabSettings(
-                List.of("memory"), 3, 20, 500, 15, 10, 90, fault, 10, 8, 1, "no", List.of(3), "namespaces", List.of(0));
+                List.of("memory"),
+                3,
+                20,
+                500,
+                15,
+                10,
+                90,
+                fault,
+                10,
+                8,
+                1,
+                "no",
+                List.of(3),
+                "namespaces",
+                List.of(0),
+                0);
     }
 
     private static List<String> play(RecordingCluster cluster, String fault) {
