@@ -173,6 +173,7 @@ final class ShopperLoad {
             Optional<CartChange> change = Optional.empty();
             HttpRequest.Builder request;
             Map<String, String> jar = cookies;
+            boolean asksWhoAmI = step == 6 && checker.user().isPresent(); // decided once: the answer is judged by it
             switch (step) {
                 case 0 -> request = get("/api/catalog");
                 case 1, 2, 5 -> {
@@ -193,7 +194,7 @@ final class ShopperLoad {
                 case 3 -> request = account.isPresent()
                         ? post("/api/login", accounts.credentials(account.get()))
                         : get("/api/cart");
-                case 6 -> request = checker.user().isPresent() ? get("/api/me") : get("/api/cart");
+                case 6 -> request = asksWhoAmI ? get("/api/me") : get("/api/cart");
                 case 7 -> request = logsOut ? post("/api/logout", "") : get("/api/cart");
                 case 8 -> {
                     request = get("/api/cart");
@@ -211,7 +212,6 @@ final class ShopperLoad {
             }
             request.timeout(REQUEST_TIMEOUT);
             Optional<CartChange> asked = change;
-            boolean asksWhoAmI = step == 6 && checker.user().isPresent();
             http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString())
                     .whenComplete((response, failure) -> {
                         try {
