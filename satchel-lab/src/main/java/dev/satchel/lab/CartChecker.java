@@ -49,6 +49,11 @@ final class CartChecker {
     private final Map<Long, CartState> history = new HashMap<>();
     /** The account the shop acknowledged this session logged in to; empty while anonymous. */
     private Optional<String> user = Optional.empty();
+    /**
+     * A login's outcome is unknown: if it applied, the shop gave the session a new id in an answer
+     * that never arrived and ended the id this shopper still sends, so a new session is explained.
+     */
+    private boolean idMayHaveChanged;
 
     CartState acknowledged() {
         return acknowledged;
@@ -65,8 +70,13 @@ final class CartChecker {
             resync(answered, matching);
             return Optional.empty();
         }
+        boolean newSession = answered.equals(CartState.EMPTY.apply(change)) || answered.isNew();
+        if (newSession && idMayHaveChanged) {
+            restart(answered);
+            return Optional.empty();
+        }
         Finding finding;
-        if (!acknowledged.isNew() && (answered.equals(CartState.EMPTY.apply(change)) || answered.isNew())) {
+        if (!acknowledged.isNew() && newSession) {
             finding = new Finding(
                     AnomalyKind.LOST_SESSION,
                     change + " answered " + answered + " on a new session; the session held " + acknowledged);
@@ -101,6 +111,10 @@ final class CartChecker {
             resync(answered, matching); // whichever unknown writes applied, this is the session now
             return Optional.empty();
         }
+        if (answered.isNew() && idMayHaveChanged) {
+            restart(answered);
+            return Optional.empty();
+        }
         if (answered.isNew() && !acknowledged.isNew()) {
             Finding lost =
                     new Finding(AnomalyKind.LOST_SESSION, "read a new, empty cart; the session held " + acknowledged);
@@ -127,6 +141,16 @@ final class CartChecker {
     /** A login answered 2xx: the session now belongs to {@code username}, and keeps its cart. */
     void loggedIn(String username) {
         user = Optional.of(username);
+        idMayHaveChanged = false;
+    }
+
+    /**
+     * A login failed with a 5xx or its answer never came. It may have applied, giving the session a
+     * new id the shopper never saw and ending the one it holds: from here a new, empty session is
+     * not a loss (the login is counted as indeterminate), until one is seen.
+     */
+    void loginUnknown() {
+        idMayHaveChanged = true;
     }
 
     /** The account the session is logged in to, as far as the shop acknowledged. */
@@ -184,6 +208,7 @@ final class CartChecker {
     /** After a finding or a logout: the history so far, and any write pending, no longer describe this session. */
     private void restart(CartState cart) {
         history.clear();
+        idMayHaveChanged = false;
         resync(cart, Set.of());
     }
 

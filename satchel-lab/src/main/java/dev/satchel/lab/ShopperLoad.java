@@ -191,9 +191,8 @@ final class ShopperLoad {
                     request = HttpRequest.newBuilder(entry.resolve("/api/cart/items/" + sku))
                             .DELETE();
                 }
-                case 3 -> request = account.isPresent()
-                        ? post("/api/login", accounts.credentials(account.get()))
-                        : get("/api/cart");
+                case 3 -> request =
+                        logsIn(step) ? post("/api/login", accounts.credentials(account.get())) : get("/api/cart");
                 case 6 -> request = asksWhoAmI ? get("/api/me") : get("/api/cart");
                 case 7 -> request = logsOut ? post("/api/logout", "") : get("/api/cart");
                 case 8 -> {
@@ -228,6 +227,11 @@ final class ShopperLoad {
                     });
         }
 
+        /** Whether {@code step} is this shopper's login. */
+        private boolean logsIn(int step) {
+            return step == 3 && account.isPresent();
+        }
+
         private HttpRequest.Builder get(String path) {
             return HttpRequest.newBuilder(entry.resolve(path)).GET();
         }
@@ -248,6 +252,9 @@ final class ShopperLoad {
             if (change.isPresent()) {
                 checker.unknownOutcome(change.get());
                 recorder.anomaly(due, AnomalyKind.INDETERMINATE, "none", name, change.get() + ": " + what);
+            } else if (logsIn(step)) {
+                checker.loginUnknown();
+                recorder.anomaly(due, AnomalyKind.INDETERMINATE, "none", name, "login: " + what);
             } else {
                 recorder.anomaly(due, AnomalyKind.ERROR, "none", name, "step " + step + ": " + what);
             }
@@ -287,14 +294,19 @@ final class ShopperLoad {
             if (!ok) {
                 // A 5xx to a write does not say the write did not happen: a store that applied it
                 // and died before answering gives the same 503 as one that never saw it.
-                boolean mayHaveApplied = change.isPresent() && status >= 500;
+                boolean mayHaveApplied = (change.isPresent() || logsIn(step)) && status >= 500;
                 change.ifPresent(checker::unknownOutcome);
+                if (mayHaveApplied && logsIn(step)) {
+                    checker.loginUnknown();
+                }
                 recorder.anomaly(
                         due,
                         mayHaveApplied ? AnomalyKind.INDETERMINATE : AnomalyKind.ERROR,
                         node,
                         name,
-                        "step " + step + change.map(c -> " (" + c + ")").orElse("") + ": HTTP " + status);
+                        "step " + step
+                                + change.map(c -> " (" + c + ")").orElse(logsIn(step) ? " (login)" : "")
+                                + ": HTTP " + status);
                 return;
             }
             if (step == 7 && logsOut) {
@@ -306,7 +318,7 @@ final class ShopperLoad {
             if (step != 8 || !logsOut) {
                 setCookies.forEach(this::keep); // a replayed old cookie must not overwrite the shopper's own
             }
-            if (step == 3 && account.isPresent()) {
+            if (logsIn(step)) {
                 checker.loggedIn(account.get()); // the new session id came in Set-Cookie, kept above
                 return;
             }

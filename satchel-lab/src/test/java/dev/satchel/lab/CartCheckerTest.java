@@ -215,4 +215,30 @@ class CartCheckerTest {
         checker.loggedOut();
         assertThat(checker.whoAmI(401, Optional.empty())).isEmpty();
     }
+
+    @Test
+    void aLoginWhoseAnswerNeverCameExplainsOneNewSession() {
+        checker.written(CartChange.add("HAT", 1), cart(1, "HAT", 1));
+        checker.loginUnknown(); // it may have moved the session to an id the shopper never got
+        assertThat(checker.written(CartChange.remove("HAT"), CartState.EMPTY)).isEmpty();
+        // Only that once: the new session is the model now, and losing it is a loss.
+        assertThat(checker.written(CartChange.add("MUG", 1), cart(1, "MUG", 1))).isEmpty();
+        assertThat(kind(checker.read(CartState.EMPTY))).contains(AnomalyKind.LOST_SESSION);
+    }
+
+    @Test
+    void aLoginThatFailedButKeptTheOldSessionStillJudgesItsCart() {
+        checker.written(CartChange.add("HAT", 1), cart(1, "HAT", 1));
+        checker.loginUnknown();
+        assertThat(checker.read(cart(1, "HAT", 1))).isEmpty();
+        assertThat(kind(checker.read(cart(1, "MUG", 1)))).contains(AnomalyKind.LOST_WRITE);
+    }
+
+    @Test
+    void aLoginThatSucceedsAfterAnUnknownOneMakesANewSessionALossAgain() {
+        checker.written(CartChange.add("HAT", 1), cart(1, "HAT", 1));
+        checker.loginUnknown();
+        checker.loggedIn("lab-shopper-1");
+        assertThat(kind(checker.read(CartState.EMPTY))).contains(AnomalyKind.LOST_SESSION);
+    }
 }
