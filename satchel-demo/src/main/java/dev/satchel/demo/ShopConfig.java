@@ -1,8 +1,10 @@
 package dev.satchel.demo;
 
 import dev.satchel.core.SessionId;
+import dev.satchel.servlet.SessionOptions;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -15,8 +17,13 @@ import java.util.Objects;
  * @param clock the clock for sessions and login throttling
  * @param usersDbPort the port on which this node serves the users database to the others when it is
  *     the one serving it; 0 picks a free one
+ * @param idleTimeout how long a session may go unused before it expires
  */
-public record ShopConfig(String nodeName, String host, int port, Path dataDir, Clock clock, int usersDbPort) {
+public record ShopConfig(
+        String nodeName, String host, int port, Path dataDir, Clock clock, int usersDbPort, Duration idleTimeout) {
+
+    /** The longest idle timeout: the sessions' absolute timeout, past which idling means nothing. */
+    public static final Duration MAX_IDLE_TIMEOUT = SessionOptions.DEFAULT_ABSOLUTE_TIMEOUT;
 
     /** Validates the configuration. */
     public ShopConfig {
@@ -24,6 +31,10 @@ public record ShopConfig(String nodeName, String host, int port, Path dataDir, C
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(idleTimeout, "idleTimeout");
+        if (idleTimeout.compareTo(Duration.ofSeconds(1)) < 0 || idleTimeout.compareTo(MAX_IDLE_TIMEOUT) > 0) {
+            throw new IllegalArgumentException("idle timeout must be 1 s to 8 h: " + idleTimeout);
+        }
         if (!SessionId.isValidRoute(nodeName)) {
             throw new IllegalArgumentException("node name must be 1 to 32 characters of [A-Za-z0-9_-]: " + nodeName);
         }
@@ -33,6 +44,11 @@ public record ShopConfig(String nodeName, String host, int port, Path dataDir, C
         if (usersDbPort < 0 || usersDbPort > 65535) {
             throw new IllegalArgumentException("users database port must be 0 to 65535: " + usersDbPort);
         }
+    }
+
+    /** A node whose sessions expire after {@link SessionOptions#DEFAULT_IDLE_TIMEOUT} unused. */
+    public ShopConfig(String nodeName, String host, int port, Path dataDir, Clock clock, int usersDbPort) {
+        this(nodeName, host, port, dataDir, clock, usersDbPort, SessionOptions.DEFAULT_IDLE_TIMEOUT);
     }
 
     /** A node whose users database, when it serves it, takes any free port. */

@@ -106,6 +106,7 @@ public final class ShopNode implements AutoCloseable {
 
             SessionOptions options = SessionOptions.builder()
                     .clock(config.clock())
+                    .idleTimeout(config.idleTimeout())
                     .route(config.nodeName())
                     .newSessionThrottle(newSessionThrottle(config))
                     .build();

@@ -44,6 +44,7 @@ final class ClusterSupervisor implements NodeControl, AutoCloseable {
     private static final Duration STABLE_AFTER = Duration.ofSeconds(60);
 
     private final String store;
+    private final List<String> nodeOptions;
     private final Map<String, String> environment;
     private final Path dataDir;
     private final Map<String, NodeAddress> nodes = new LinkedHashMap<>();
@@ -63,17 +64,22 @@ final class ClusterSupervisor implements NodeControl, AutoCloseable {
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
     ClusterSupervisor(int count, int basePort, String store, Path dataDir, Map<String, String> environment) {
-        this(count, basePort, store, dataDir, environment, i -> Host.loopback());
+        this(count, basePort, store, dataDir, environment, i -> Host.loopback(), List.of());
     }
 
-    /** With node {@code i} (1-based) on {@code hostOf.apply(i)}, e.g. a network namespace of its own. */
+    /**
+     * With node {@code i} (1-based) on {@code hostOf.apply(i)}, e.g. a network namespace of its own,
+     * and {@code nodeOptions} added to every node's command line, e.g. {@code --idle-timeout 120}.
+     */
     ClusterSupervisor(
             int count,
             int basePort,
             String store,
             Path dataDir,
             Map<String, String> environment,
-            java.util.function.IntFunction<Host> hostOf) {
+            java.util.function.IntFunction<Host> hostOf,
+            List<String> nodeOptions) {
+        this.nodeOptions = List.copyOf(nodeOptions);
         this.environment = Map.copyOf(environment);
         this.store = store;
         this.dataDir = dataDir;
@@ -256,6 +262,7 @@ final class ClusterSupervisor implements NodeControl, AutoCloseable {
                 peers(),
                 "--parent-pid",
                 Long.toString(ProcessHandle.current().pid())));
+        command.addAll(nodeOptions);
         ProcessBuilder builder = new ProcessBuilder(hosts.get(name).command(command));
         builder.environment().putAll(environment); // secrets travel in the environment, not the command line
         Process p = builder.redirectErrorStream(true)

@@ -108,7 +108,7 @@ final class LabClusterProcesses implements LabCluster, AutoCloseable {
 
     /**
      * Starts {@code nodes} nodes on {@code store} from {@code basePort}, placed as {@code placement}
-     * says, and a balancer with {@code policy} in front; closes whatever it was given or started if
+     * says and each given {@code nodeOptions} (e.g. {@code --idle-timeout 120}), and a balancer with {@code policy} in front; closes whatever it was given or started if
      * any part fails.
      */
     static LabClusterProcesses start(
@@ -119,10 +119,11 @@ final class LabClusterProcesses implements LabCluster, AutoCloseable {
             Optional<LabStoreServer> storeServer,
             String policy,
             Path dataDir,
-            Placement placement)
+            Placement placement,
+            List<String> nodeOptions)
             throws Exception {
         ClusterSupervisor supervisor =
-                new ClusterSupervisor(nodes, basePort, store, dataDir, environment, placement::nodeHost);
+                new ClusterSupervisor(nodes, basePort, store, dataDir, environment, placement::nodeHost, nodeOptions);
         try {
             supervisor.startAll(START_TIMEOUT);
             String token = BalancerConfig.generateAdminToken();

@@ -48,6 +48,9 @@ import picocli.CommandLine.Spec;
         })
 final class LabCommand implements Callable<Integer> {
 
+    /** A soak's idle timeout unless given: sessions expire many times over in its half hour. */
+    static final int SOAK_IDLE_TIMEOUT_SECONDS = 120;
+
     @Spec
     CommandSpec spec;
 
@@ -179,6 +182,26 @@ final class LabCommand implements Callable<Integer> {
     List<Integer> delays;
 
     @Option(
+            names = "--soak",
+            arity = "0..1",
+            fallbackValue = "30",
+            paramLabel = "MINUTES",
+            description = "A soak instead of a short run: each strategy at steady load for MINUTES (30 when"
+                    + " none is given; 2 to 60) with no fault and sessions expiring after --idle-timeout,"
+                    + " its nodes' heaps (after a full collection), session copies and store read about"
+                    + " thirty times. Memory must stay flat: the report judges the last third of the readings"
+                    + " against the first. Replaces --seconds; the whole run takes MINUTES per strategy.")
+    Integer soakMinutes;
+
+    @Option(
+            names = "--idle-timeout",
+            paramLabel = "SECONDS",
+            description = "How long the lab's nodes let a session go unused before it expires; at least"
+                    + " --return-after plus 10 s, so shoppers who come back find theirs (default: 1800, as"
+                    + " satchel node; 120 with --soak, so expiry has work to do).")
+    Integer idleTimeoutSeconds;
+
+    @Option(
             names = "--sql-url",
             defaultValue = "auto",
             paramLabel = "JDBC_URL",
@@ -236,6 +259,11 @@ final class LabCommand implements Callable<Integer> {
                     spec.commandLine(),
                     "--fault " + fault + " kills a Redis server the lab starts; add redis to --strategies");
         }
+        if (soakMinutes != null) {
+            seconds = soakMinutes * 60;
+            fault = "none";
+        }
+        int idleTimeout = idleTimeout();
         int faultAt = faultAtSeconds != null ? faultAtSeconds : seconds / 3;
         List<String> networkNotes = new ArrayList<>();
         boolean onNamespaces = onNamespaces(networkNotes);
@@ -255,7 +283,9 @@ final class LabCommand implements Callable<Integer> {
                 nodeCounts,
                 onNamespaces ? LabSettings.NAMESPACES : LabSettings.LOOPBACK,
                 delays,
-                loginPercent);
+                loginPercent,
+                idleTimeout,
+                soakMinutes == null ? 0 : soakMinutes);
         PrintWriter console = spec.commandLine().getOut();
         LabLines.quietLogs();
         ConsoleProgress progress = new ConsoleProgress(console, System.console() != null);
@@ -331,7 +361,8 @@ final class LabCommand implements Callable<Integer> {
                                 prepared.storeServer(),
                                 strategy.routing(),
                                 dataDir.toAbsolutePath(),
-                                prepared.placement())) {
+                                prepared.placement(),
+                                List.of("--idle-timeout", Integer.toString(settings.idleTimeoutSeconds())))) {
                             progress.note("watch it live (read-only): " + cluster.liveView());
                             StrategyRun run = LabRunner.run(strategy, cluster, settings, progress, requests);
                             runs.add(run.withSetUp(notes, delay));
@@ -354,6 +385,14 @@ final class LabCommand implements Callable<Integer> {
         }
         console.flush();
         return runs.isEmpty() ? 1 : 0;
+    }
+
+    /** The nodes' idle timeout: as given, else short in a soak so that expiry has work to do. */
+    int idleTimeout() {
+        if (idleTimeoutSeconds != null) {
+            return idleTimeoutSeconds;
+        }
+        return soakMinutes != null ? SOAK_IDLE_TIMEOUT_SECONDS : LabSettings.DEFAULT_IDLE_TIMEOUT_SECONDS;
     }
 
     /** The report's folder is made first, so a run of several minutes never ends unable to write it. */

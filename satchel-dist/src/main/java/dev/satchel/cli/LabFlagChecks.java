@@ -31,6 +31,35 @@ final class LabFlagChecks {
             throw new CommandLine.ParameterException(
                     cl, "--return-after must be 0 to 3600 seconds, got " + c.returnAfterSeconds);
         }
+        if (c.soakMinutes != null) {
+            CommandLine.ParseResult parsed = cl.getParseResult();
+            if (c.soakMinutes < 2 || c.soakMinutes > 60) {
+                throw new CommandLine.ParameterException(cl, "--soak must be 2 to 60 minutes, got " + c.soakMinutes);
+            }
+            if (parsed.hasMatchedOption("--seconds")) {
+                throw new CommandLine.ParameterException(cl, "--soak sets the measured phase: leave out --seconds");
+            }
+            if (parsed.hasMatchedOption("--fault") && !c.fault.equals("none")) {
+                throw new CommandLine.ParameterException(
+                        cl, "--soak runs at steady load with no fault: leave out --fault " + c.fault);
+            }
+            int steadyFrom = (int) ((8 * c.thinkMillis + 999) / 1000) + c.returnAfterSeconds + c.idleTimeout() + 30;
+            if (c.soakMinutes * 60 < 2 * steadyFrom) {
+                throw new CommandLine.ParameterException(
+                        cl,
+                        "a soak of " + c.soakMinutes + " min is too short to judge expiry: the first sessions"
+                                + " expire and are swept " + steadyFrom + " s in, and the soak needs as long again"
+                                + " after that; use --soak " + (2 * steadyFrom + 59) / 60 + " or a shorter"
+                                + " --idle-timeout");
+            }
+        }
+        int idle = c.idleTimeout();
+        if (idle < c.returnAfterSeconds + 10 || idle > 28_800) {
+            throw new CommandLine.ParameterException(
+                    cl,
+                    "--idle-timeout must be --return-after plus 10 s (" + (c.returnAfterSeconds + 10)
+                            + ") to 28800 seconds, so that shoppers who come back find their sessions; got " + idle);
+        }
         if (c.seconds < 5 || c.seconds > 3600) {
             throw new CommandLine.ParameterException(cl, "--seconds must be 5 to 3600, got " + c.seconds);
         }

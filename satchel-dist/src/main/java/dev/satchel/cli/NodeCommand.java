@@ -91,6 +91,14 @@ final class NodeCommand implements Callable<Integer> {
                     + " any free port, which suits one host but not a firewall (default: ${DEFAULT-VALUE}).")
     int usersDbPort;
 
+    @Option(
+            names = "--idle-timeout",
+            paramLabel = "SECONDS",
+            defaultValue = "1800",
+            description = "How long a session may go unused before it expires, 1 to 28800 seconds; every node of"
+                    + " a cluster should have the same (default: ${DEFAULT-VALUE}, 30 minutes).")
+    long idleTimeoutSeconds;
+
     @Option(names = "--parent-pid", hidden = true, description = "Exit when this process exits (set by satchel demo).")
     Long parentPid;
 
@@ -106,7 +114,18 @@ final class NodeCommand implements Callable<Integer> {
         }
         announceUsersDatabaseOn(host);
         StoreOption.Cluster cluster = new StoreOption.Cluster(name, host, clusterPort, clusterPeers);
-        ShopConfig config = new ShopConfig(name, host, port, dataDir, Clock.systemUTC(), usersDbPort);
+        if (idleTimeoutSeconds < 1 || idleTimeoutSeconds > ShopConfig.MAX_IDLE_TIMEOUT.toSeconds()) {
+            throw new ParameterException(
+                    spec.commandLine(), "--idle-timeout must be 1 to 28800 seconds, not " + idleTimeoutSeconds);
+        }
+        ShopConfig config = new ShopConfig(
+                name,
+                host,
+                port,
+                dataDir,
+                Clock.systemUTC(),
+                usersDbPort,
+                java.time.Duration.ofSeconds(idleTimeoutSeconds));
         return NodeRunner.run(spec, config, store, cluster);
     }
 

@@ -58,6 +58,15 @@ class CommandLineTest {
         assertThat(run(2, "lab", "--out", out, "--nodes", "2,x")).contains("'x' is not an int");
         assertThat(run(2, "lab", "--out", out, "--logins", "101")).contains("--logins must be 0 to 100, got 101");
         assertThat(run(0, "lab", "--help").replaceAll("\\s+", " ")).contains("--logins=PERCENT", "Argon2 hash");
+        assertThat(run(2, "lab", "--out", out, "--soak", "61")).contains("--soak must be 2 to 60 minutes, got 61");
+        assertThat(run(2, "lab", "--out", out, "--soak", "5", "--seconds", "60"))
+                .contains("leave out --seconds");
+        assertThat(run(2, "lab", "--out", out, "--soak", "--fault", "kill")).contains("leave out --fault kill");
+        assertThat(run(2, "lab", "--out", out, "--soak", "3")).contains("too short to judge expiry", "--soak 6");
+        assertThat(run(2, "lab", "--out", out, "--idle-timeout", "20"))
+                .contains("--idle-timeout must be --return-after plus 10 s (25)");
+        assertThat(run(0, "lab", "--help").replaceAll("\\s+", " "))
+                .contains("--soak[=MINUTES]", "Memory must stay flat", "--idle-timeout=SECONDS");
         assertThat(run(0, "lab", "--help").replaceAll("\\s+", " ")).contains("--nodes=N[,N...]", "scaling run");
     }
 

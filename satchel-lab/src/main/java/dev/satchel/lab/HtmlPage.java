@@ -124,6 +124,17 @@ final class HtmlPage {
                     results.runs(),
                     ReportText::sessionsPerNode));
         }
+        if (SoakText.any(results.runs())) {
+            h.append("<h2>A soak: does memory stay flat?</h2>\n");
+            h.append("<p>").append(Html.escape(SoakText.MEASURED)).append("</p>\n");
+            h.append(Html.table(
+                    SoakText.HEADERS,
+                    results.runs().stream()
+                            .filter(r -> r.soak().ran())
+                            .map(SoakText::cells)
+                            .toList()));
+            h.append(SoakText.charts(results.runs()));
+        }
         if (results.settings().delays()) {
             h.append("<h2>As the store moves away</h2>\n");
             h.append("<p>").append(Html.escape(ReportText.DELAY_MEASURED)).append("</p>\n");

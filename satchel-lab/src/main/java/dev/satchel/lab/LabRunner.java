@@ -89,6 +89,7 @@ public final class LabRunner {
             }
             Thread faults =
                     script.isEmpty() ? null : startFaults(script, settings, recorder, phaseStart, progress, notes);
+            SoakReadings soak = settings.soaks() ? SoakReadings.start(cluster, phaseStart, settings) : null;
             for (int s = 1; s <= settings.seconds(); s++) {
                 if (s == steadyUntil && sampling != null) {
                     // a quarter second before the fault, so the figures never see it
@@ -100,6 +101,7 @@ public final class LabRunner {
                 long[] t = recorder.totals();
                 progress.tick(s, t[0], t[1], t[2]);
             }
+            Soak readings = soak == null ? Soak.NONE : soak.finish();
             load.drain(Duration.ofSeconds(6));
             if (faults != null) {
                 faults.join(TimeUnit.SECONDS.toMillis(120));
@@ -115,7 +117,12 @@ public final class LabRunner {
                                                 + " there is no link of a node's own to cut"
                                         : "no fault was injected (--fault none)");
             }
-            return recorder.result(strategy, cluster.store(), cluster.nodes().size(), used, notes);
+            if (settings.soaks()) {
+                notes.add("a soak: the nodes' heaps were read after a full collection every "
+                        + Soak.sampleSeconds(settings.seconds()) + " s, which the latency figures include");
+            }
+            return recorder.result(strategy, cluster.store(), cluster.nodes().size(), used, notes)
+                    .withSoak(readings);
         } finally {
             timer.shutdownNow();
         }

@@ -36,6 +36,10 @@ import java.util.Objects;
  * @param loginPercent the share of shoppers, in percent, who log in to one of the lab's accounts
  *     mid-visit and are then asked who they are; a results file from before it was recorded reads
  *     as 0
+ * @param idleTimeoutSeconds how long the nodes let a session go unused before it expires; a results
+ *     file from before it was recorded reads as the nodes' default, 1800
+ * @param soakMinutes a soak's length ({@code --soak}): the measured phase, at steady load and with
+ *     no fault, read every so often for memory and sessions held; 0 when not a soak
  */
 public record LabSettings(
         List<String> strategies,
@@ -53,7 +57,12 @@ public record LabSettings(
         List<Integer> nodeCounts,
         String network,
         List<Integer> delaysMillis,
-        int loginPercent) {
+        int loginPercent,
+        int idleTimeoutSeconds,
+        int soakMinutes) {
+    /** The nodes' idle timeout unless the lab sets another: {@code satchel node}'s default. */
+    public static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 1800;
+
     /** Each node and the store in a network namespace of its own. */
     public static final String NAMESPACES = "namespaces";
     /** Everything on this machine's loopback. */
@@ -66,6 +75,10 @@ public record LabSettings(
         delaysMillis = delaysMillis == null || delaysMillis.isEmpty() ? List.of(0) : List.copyOf(delaysMillis);
         Objects.requireNonNull(fault, "fault");
         Objects.requireNonNull(redisPersistence, "redisPersistence");
+        idleTimeoutSeconds = idleTimeoutSeconds <= 0 ? DEFAULT_IDLE_TIMEOUT_SECONDS : idleTimeoutSeconds;
+        if (soakMinutes < 0) {
+            throw new IllegalArgumentException("soakMinutes must be 0 or more, not " + soakMinutes);
+        }
         if (loginPercent < 0 || loginPercent > 100) {
             throw new IllegalArgumentException("loginPercent must be 0 to 100, not " + loginPercent);
         }
@@ -79,6 +92,11 @@ public record LabSettings(
     /** Whether each strategy with a store server ran at more than one added delay. */
     public boolean delays() {
         return delaysMillis.size() > 1;
+    }
+
+    /** Whether the measured phase is a soak, read for memory and sessions held as it goes. */
+    public boolean soaks() {
+        return soakMinutes > 0;
     }
 
     /** Whether a node is killed in the measured phase. */

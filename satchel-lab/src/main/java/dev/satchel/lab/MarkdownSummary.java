@@ -65,6 +65,17 @@ final class MarkdownSummary {
                         ReportText.SCALING_HEADERS,
                         results.runs().stream().map(ReportText::scalingCells).toList());
             }
+            if (SoakText.any(results.runs())) {
+                md.append("\n## A soak: does memory stay flat?\n\n");
+                md.append(line(SoakText.MEASURED)).append("\n\n");
+                table(
+                        md,
+                        SoakText.HEADERS,
+                        results.runs().stream()
+                                .filter(r -> r.soak().ran())
+                                .map(SoakText::cells)
+                                .toList());
+            }
             if (results.settings().delays()) {
                 md.append("\n## As the store moves away\n\n");
                 md.append(line(ReportText.DELAY_MEASURED)).append("\n\n");

@@ -125,8 +125,10 @@ final class ReportText {
                 : "";
         return "strategies " + String.join(", ", s.strategies()) + "; " + s.nodes() + " nodes; "
                 + Figures.tick(s.shoppersPerSecond()) + " new shoppers/s; think " + s.thinkMillis() + " ms; "
-                + logins + returns + "warm-up "
-                + s.warmupSeconds() + " s; measured " + s.seconds() + " s; fault: " + fault + "; redis persistence: "
+                + logins + returns + "sessions expire after " + s.idleTimeoutSeconds() + " s idle; warm-up "
+                + s.warmupSeconds() + " s; measured " + s.seconds() + " s"
+                + (s.soaks() ? " (a soak of " + s.soakMinutes() + " min)" : "") + "; fault: " + fault
+                + "; redis persistence: "
                 + s.redisPersistence() + "; seed " + s.seed() + "; network: "
                 + (s.onNamespaces() ? "a network namespace per node and for the store, on a bridge" : "loopback");
     }

@@ -195,7 +195,8 @@ final class RunRecorder {
                 recovery(timeline),
                 resources,
                 notes,
-                0);
+                0,
+                Soak.NONE);
     }
 
     /** From the first fault to the first second from which every later second had 99% success. */

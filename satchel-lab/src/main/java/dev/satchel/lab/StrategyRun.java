@@ -35,6 +35,7 @@ import java.util.TreeMap;
  * @param notes what the reader should know about this run, e.g. what was not measured and why
  * @param delayMillis the delay added each way between the nodes and the store server (0: none, and
  *     in a results.json from before it was kept)
+ * @param soak the soak's readings; {@link Soak#NONE} when the run was not a soak
  */
 public record StrategyRun(
         String strategy,
@@ -60,7 +61,8 @@ public record StrategyRun(
         Recovery recovery,
         ResourceUse resources,
         List<String> notes,
-        int delayMillis) {
+        int delayMillis,
+        Soak soak) {
     /** How many anomalies of each kind a run keeps with their details; the counts include all. */
     public static final int KEPT_PER_KIND = 50;
 
@@ -83,6 +85,7 @@ public record StrategyRun(
         anomalies = List.copyOf(anomalies);
         servedBy = Collections.unmodifiableMap(new TreeMap<>(servedBy));
         notes = List.copyOf(notes);
+        soak = soak == null ? Soak.NONE : soak; // a results.json from before
     }
 
     /**
@@ -116,7 +119,38 @@ public record StrategyRun(
                 recovery,
                 resources,
                 all,
-                addedDelayMillis);
+                addedDelayMillis,
+                soak);
+    }
+
+    /** This run with a soak's readings. */
+    public StrategyRun withSoak(Soak readings) {
+        return new StrategyRun(
+                strategy,
+                store,
+                routing,
+                nodes,
+                about,
+                seconds,
+                shoppers,
+                requests,
+                succeeded,
+                failed,
+                steady,
+                duringFault,
+                timeline,
+                faults,
+                anomalyCounts,
+                anomalies,
+                shoppersHarmed,
+                cookieBytesPerRequest,
+                setCookieBytesPerResponse,
+                servedBy,
+                recovery,
+                resources,
+                notes,
+                delayMillis,
+                readings);
     }
 
     /** Successful requests per second over the measured phase. */

@@ -309,6 +309,60 @@ final class SvgCharts {
         return svg.append("</svg>\n").toString();
     }
 
+    /**
+     * Lines over time, one per name in {@code series}, each point {@code {second, value}}; the
+     * time axis in minutes, the left scale from 0.
+     */
+    static String overTime(String title, String axis, java.util.Map<String, List<double[]>> series) {
+        double maxSecond = Math.max(
+                1,
+                series.values().stream()
+                        .flatMap(List::stream)
+                        .mapToDouble(p -> p[0])
+                        .max()
+                        .orElse(1));
+        double max = Figures.niceCeiling(series.values().stream()
+                .flatMap(List::stream)
+                .mapToDouble(p -> p[1])
+                .max()
+                .orElse(0));
+        StringBuilder svg = open(title);
+        leftScale(svg, max, axis);
+        double minutes = maxSecond / 60;
+        double step = Math.max(1, Figures.niceCeiling(minutes / 10));
+        for (double m = 0; m <= minutes + 1e-9; m += step) {
+            double x = LEFT + PLOT_W * m * 60 / maxSecond;
+            svg.append(line(x, BASE, x, BASE + 4, "axis"));
+            svg.append(text(x, BASE + 16, "middle", "tick", Figures.fixed(m, 0)));
+        }
+        svg.append(text(LEFT + PLOT_W / 2, HEIGHT - 6, "middle", "axis-title", "minutes into the measured phase"));
+        List<String> classes = new java.util.ArrayList<>();
+        List<String> names = new java.util.ArrayList<>(series.keySet());
+        for (int k = 0; k < names.size(); k++) {
+            String cls = "series" + (k % 4);
+            classes.add(cls);
+            StringBuilder points = new StringBuilder();
+            for (double[] p : series.get(names.get(k))) {
+                points.append(Figures.coord(LEFT + PLOT_W * p[0] / maxSecond))
+                        .append(',')
+                        .append(Figures.coord(BASE - PLOT_H * Math.min(1, p[1] / max)))
+                        .append(' ');
+            }
+            if (points.length() > 0) {
+                svg.append("<polyline class=\"")
+                        .append(cls)
+                        .append(" line\" points=\"")
+                        .append(points.toString().strip())
+                        .append("\"/>\n");
+            }
+        }
+        if (names.isEmpty()) {
+            svg.append(text(LEFT + PLOT_W / 2, TOP + PLOT_H / 2, "middle", "empty", "nothing recorded"));
+        }
+        legend(svg, classes, names);
+        return svg.append("</svg>\n").toString();
+    }
+
     /** Grid lines and ticks of the left scale from 0 to {@code max}, the base axis and its title. */
     private static void leftScale(StringBuilder svg, double max, String title) {
         for (int i = 0; i <= TICKS; i++) {

@@ -132,6 +132,8 @@ class FaultScriptTest {
                 List.of(3),
                 "namespaces",
                 List.of(0),
+                0,
+                0,
                 0);
     }
 

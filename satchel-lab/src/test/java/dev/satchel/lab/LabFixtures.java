@@ -112,7 +112,24 @@ final class LabFixtures {
     private static LabSettings settings(
             List<String> strategies, int nodes, String fault, List<Integer> nodeCounts, List<Integer> delays) {
         return new LabSettings(
-                strategies, nodes, 20, 500, 15, 10, 60, fault, 20, 10, 42, "no", nodeCounts, "namespaces", delays, 10);
+                strategies,
+                nodes,
+                20,
+                500,
+                15,
+                10,
+                60,
+                fault,
+                20,
+                10,
+                42,
+                "no",
+                nodeCounts,
+                "namespaces",
+                delays,
+                10,
+                0,
+                0);
     }
 
     /** A delay run: redis and sql at 0 and 10 ms added each way to the store, memory at 0 only. */
@@ -318,7 +335,8 @@ final class LabFixtures {
                     recovery,
                     resources,
                     fault ? List.of() : List.of("no fault was injected (--fault none)"),
-                    delayMillis);
+                    delayMillis,
+                    Soak.NONE);
         }
     }
 }
