@@ -384,7 +384,7 @@ final class LabClusterProcesses implements LabCluster, AutoCloseable {
 
     @Override
     public Optional<StoreOperations> storeOperations() {
-        if (storeServer.isPresent()) {
+        if (storeServer.isPresent() && postgresPort(store).isEmpty()) {
             OptionalLong commands = storeServer.get().commandsProcessed();
             return commands.isPresent()
                     ? Optional.of(new StoreOperations("commands", commands.getAsLong()))

@@ -123,8 +123,8 @@ final class LabCommand implements Callable<Integer> {
             names = "--fault",
             defaultValue = "kill",
             description = "kill: SIGKILL the first node during the measured phase and start it again;"
-                    + " kill-store: SIGKILL the store's server and start it again (redis only: the one"
-                    + " store server the lab starts itself; the other strategies are skipped);"
+                    + " kill-store: SIGKILL the store's server and start it again (redis, and sql on a"
+                    + " PostgreSQL the lab makes for the run; the other strategies are skipped);"
                     + " promote-store: redis as a master, its replica and three Sentinels; SIGKILL the master,"
                     + " Sentinel promotes the replica, the old master comes back --down seconds later as a"
                     + " replica (redis only);"
@@ -254,10 +254,16 @@ final class LabCommand implements Callable<Integer> {
         }
         List<LabStrategy> chosen = chosenStrategies();
         LabFlagChecks.validate(this);
-        if ((fault.equals("kill-store") || fault.equals("promote-store")) && !chosen.contains(LabStrategy.REDIS)) {
+        if (fault.equals("promote-store") && !chosen.contains(LabStrategy.REDIS)) {
             throw new CommandLine.ParameterException(
                     spec.commandLine(),
-                    "--fault " + fault + " kills a Redis server the lab starts; add redis to --strategies");
+                    "--fault promote-store kills a Redis server the lab starts; add redis to --strategies");
+        }
+        if (fault.equals("kill-store") && chosen.stream().noneMatch(LabCommand::killableStore)) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "--fault kill-store kills a store server the lab starts (redis, or sql on a PostgreSQL of its"
+                            + " own); add redis or sql to --strategies");
         }
         if (soakMinutes != null) {
             seconds = soakMinutes * 60;
@@ -317,10 +323,11 @@ final class LabCommand implements Callable<Integer> {
         for (int nodes : nodeCounts) {
             for (int delay : delays) {
                 for (LabStrategy strategy : chosen) {
-                    if (settings.faultsTheStore() && strategy != LabStrategy.REDIS) {
+                    if (settings.promotesTheStore() && strategy != LabStrategy.REDIS
+                            || settings.killsTheStore() && !killableStore(strategy)) {
                         skipped.add(strategy.label() + ": --fault " + fault + " kills only a store server the lab"
-                                + " starts itself (redis); " + strategy.label() + " "
-                                + LabLines.noStoreServer(strategy));
+                                + " starts itself (" + (settings.promotesTheStore() ? "redis" : "redis, or sql") + "); "
+                                + strategy.label() + " " + LabLines.noStoreServer(strategy));
                         continue;
                     }
                     if (delay > 0 && !strategy.hasStoreServer()) {
@@ -349,7 +356,8 @@ final class LabCommand implements Callable<Integer> {
                                         redisAof,
                                         sqlUrl,
                                         java.time.Duration.ofMillis(delay),
-                                        settings.promotesTheStore()),
+                                        settings.promotesTheStore(),
+                                        settings.killsTheStore()),
                                 dataDir.toAbsolutePath());
                         List<String> notes = new ArrayList<>(prepared.notes());
                         notes.addAll(networkNotes);
@@ -385,6 +393,11 @@ final class LabCommand implements Callable<Integer> {
         }
         console.flush();
         return runs.isEmpty() ? 1 : 0;
+    }
+
+    /** Whether the lab starts {@code strategy}'s store server itself, and so may kill it. */
+    static boolean killableStore(LabStrategy strategy) {
+        return strategy == LabStrategy.REDIS || strategy == LabStrategy.SQL;
     }
 
     /** The nodes' idle timeout: as given, else short in a soak so that expiry has work to do. */

@@ -48,8 +48,10 @@ final class LabStoreSetup {
      * @param delay held each way on every connection from the nodes to the store server
      * @param replicated a redis store as a master, its replica and three Sentinels ({@code --fault
      *     promote-store}) instead of one server
+     * @param killable the store must be a server the lab starts and may kill ({@code --fault
+     *     kill-store}): for sql, a PostgreSQL of the lab's own instead of the machine's
      */
-    record StoreChoice(String redisAof, String sqlUrl, Duration delay, boolean replicated) {}
+    record StoreChoice(String redisAof, String sqlUrl, Duration delay, boolean replicated, boolean killable) {}
 
     private LabStoreSetup() {}
 
@@ -113,6 +115,34 @@ final class LabStoreSetup {
                     }
                 }
                 case SQL -> {
+                    if (choice.killable()) {
+                        if (!choice.sqlUrl().equals("auto")) {
+                            throw new IllegalStateException("--fault kill-store kills a database the lab starts, and"
+                                    + " --sql-url names one it does not own");
+                        }
+                        Host host = network.map(n -> n.host(nodes + 1)).orElse(Host.loopback());
+                        LabPostgresServer postgres = LabPostgresServer.start(dataDir.resolve("logs"), host);
+                        storeServer = Optional.of(postgres);
+                        store = postgres.uri();
+                        notes.add("a PostgreSQL server started by the lab for this run, in a folder of its own,"
+                                + " committing as PostgreSQL does by default (fsync and synchronous_commit on)"
+                                + (network.isPresent() ? ", in a network namespace of its own" : ""));
+                        if (!delay.isZero()) {
+                            String relayHost =
+                                    network.map(NamespaceNetwork::gateway).orElse("127.0.0.1");
+                            TcpRelay r = TcpRelay.start(
+                                    relayHost,
+                                    new InetSocketAddress(
+                                            host.address(),
+                                            postgres.dataPorts().iterator().next()),
+                                    delay);
+                            relay = Optional.of(r);
+                            store = "jdbc:postgresql://" + r.address().getHostString() + ":"
+                                    + r.address().getPort() + "/postgres?user=postgres";
+                            notes.add(delayNote(delay, r));
+                        }
+                        break;
+                    }
                     store = sqlStore(choice.sqlUrl(), dataDir, notes);
                     Matcher m = LOOPBACK_DATABASE.matcher(store);
                     if (!delay.isZero() && !m.lookingAt()) {

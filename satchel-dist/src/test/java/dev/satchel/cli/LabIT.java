@@ -286,6 +286,51 @@ class LabIT {
     }
 
     /**
+     * The sql strategy's database crashes: the lab makes a PostgreSQL of its own for the run, kills
+     * the postmaster and every backend with SIGKILL, and starts it again on the same files. While it
+     * is down requests fail; once it has replayed its log every session is back, since a save the
+     * nodes acknowledged was a commit PostgreSQL had flushed. The seed's "if the store fails every
+     * server loses its sessions" does not hold for a store that keeps them on disk.
+     */
+    @Test
+    void aPostgresKilledAndRestartedLosesNoSession() throws Exception {
+        Path work = Files.createTempDirectory("satchel-lab-it-postgres");
+        Path report = work.resolve("report");
+        Lab lab = Lab.run(
+                work,
+                report,
+                "--strategies",
+                "sql",
+                "--fault",
+                "kill-store",
+                "--warmup",
+                "2",
+                "--seconds",
+                "16",
+                "--fault-at",
+                "3",
+                "--down",
+                "3",
+                "--return-after",
+                "7");
+        assertThat(lab.exit()).as(lab.stdout()).isZero();
+        JsonNode sql = run(lab.results(), lab.stdout(), "sql");
+        List<String> actions = new ArrayList<>();
+        sql.path("faults").forEach(f -> actions.add(f.path("action").asText()));
+        assertThat(actions).as(lab.stdout()).containsExactly("kill-store", "start-store", "serving");
+        assertThat(sql.path("notes").toString()).contains("a PostgreSQL server started by the lab");
+        assertThat(sql.path("failed").asLong())
+                .as("requests fail while the database is down")
+                .isPositive();
+        for (String kind : List.of("LOST_SESSION", "LOST_WRITE", "STALE_READ", "RESURRECTED")) {
+            assertThat(count(sql, kind)).as(kind + ": " + sql.path("anomalies")).isZero();
+        }
+        assertThat(Files.readString(report.resolve("summary.md")))
+                .containsPattern("(?i)if the central store fails, every server loses its sessions[^\\n]*does not hold")
+                .contains("sql (PostgreSQL, committing with fsync): 0 sessions lost");
+    }
+
+    /**
      * A replicated Redis: the master is killed, Sentinel promotes the replica, the nodes follow it,
      * and the old master comes back as a replica. Where a single server that keeps nothing loses every
      * session (the test above), the replica holds them: at most the writes of the last moment before

@@ -276,7 +276,7 @@ final class SeedClaims {
             return notMeasured(
                     STORE_FAILS,
                     "redis, sql",
-                    fault + "; ./satchel lab --strategies redis --fault kill-store measures it.");
+                    fault + "; ./satchel lab --strategies redis,sql --fault kill-store measures it.");
         }
         return new SeedClaim(
                 STORE_FAILS,
@@ -288,6 +288,9 @@ final class SeedClaims {
 
     /** How the store kept its data, when the lab knows: it started redis-server itself. */
     private String keeping(String store) {
+        if (store.equals("sql")) {
+            return " (PostgreSQL, committing with fsync)";
+        }
         if (!store.equals("redis")) {
             return "";
         }

@@ -409,7 +409,7 @@ class SeedClaimsTest {
         assertThat(nodeKill.verdict()).isEqualTo(Verdict.NOT_MEASURED);
         assertThat(nodeKill.evidence())
                 .isEqualTo("this run killed a shop node, not the store;"
-                        + " ./satchel lab --strategies redis --fault kill-store measures it.");
+                        + " ./satchel lab --strategies redis,sql --fault kill-store measures it.");
         assertThat(claim(LabFixtures.noFault(), STORE_FAILS).evidence()).startsWith("this run injected no fault");
 
         FaultEvent storeKill = new FaultEvent(20_000, "kill-store", "redis-server");
