@@ -50,6 +50,15 @@ class CommandLineTest {
     }
 
     @Test
+    void nodeIdleTimeout_isRefusedOutsideItsRangeBeforeAnythingStarts() {
+        assertThat(run(0, "node", "--help").replaceAll("\\s+", " "))
+                .contains("--idle-timeout=SECONDS", "(default: 1800, 30 minutes)");
+        assertThat(run(2, "node", "--idle-timeout", "0")).contains("--idle-timeout must be 1 to 28800 seconds, not 0");
+        assertThat(run(2, "node", "--idle-timeout", "28801")).contains("not 28801");
+        assertThat(run(2, "node", "--idle-timeout", "soon")).contains("'soon' is not a long");
+    }
+
+    @Test
     void labNodeCounts_areRefusedByName_beforeAnyClusterStarts() throws Exception {
         String out = java.nio.file.Files.createTempDirectory("satchel-lab-args").toString();
         assertThat(run(2, "lab", "--out", out, "--nodes", "2,3,2")).contains("--nodes takes up to 6 different sizes");
