@@ -44,6 +44,8 @@ final class LabPostgresServer implements LabStoreServer {
     private final int port;
     private final Path log;
     private Process process;
+    /** Stops it and deletes its files if the lab is interrupted (Ctrl-C) before it closes it. */
+    private final Thread onExit = new Thread(this::stopAndDelete, "lab-postgres-close");
 
     private LabPostgresServer(Path bin, Path folder, Host host, int port, Path log) {
         this.bin = bin;
@@ -94,6 +96,7 @@ final class LabPostgresServer implements LabStoreServer {
         Files.deleteIfExists(log);
         Files.createFile(log, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         LabPostgresServer server = new LabPostgresServer(bin, folder, host, port, log);
+        Runtime.getRuntime().addShutdownHook(server.onExit);
         try {
             server.initialise();
             server.launch();
@@ -285,7 +288,16 @@ final class LabPostgresServer implements LabStoreServer {
 
     /** Stops the server (SIGINT, PostgreSQL's fast shutdown; SIGKILL after 10 s) and deletes its files. */
     @Override
-    public synchronized void close() {
+    public void close() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(onExit);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is running or about to: it does the same
+        }
+        stopAndDelete();
+    }
+
+    private synchronized void stopAndDelete() {
         if (process != null && process.isAlive()) {
             try {
                 new ProcessBuilder("kill", "-INT", Long.toString(process.pid()))

@@ -23,7 +23,7 @@ class LabPostgresServerIT {
         assertThat(LabPostgresServer.installed())
                 .as("PostgreSQL server binaries under /usr/lib/postgresql")
                 .isPresent();
-        Path logs = Files.createTempDirectory("satchel-lab-postgres-it");
+        Path logs = Files.createTempDirectory("satchel-postgres-it-logs");
         LabPostgresServer server = LabPostgresServer.start(logs, Host.loopback());
         Path data;
         try {
