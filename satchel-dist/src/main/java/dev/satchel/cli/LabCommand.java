@@ -15,7 +15,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -182,6 +181,16 @@ final class LabCommand implements Callable<Integer> {
     List<Integer> delays;
 
     @Option(
+            names = "--loss",
+            defaultValue = "0",
+            paramLabel = "PERCENT",
+            description = "Packets dropped between the nodes, and between the nodes and the store server the lab"
+                    + " starts, 0 to 50 (e.g. 1 or 0.5): each dropped at random, with nftables, as it enters the"
+                    + " receiver's network namespace, so TCP must send it again. Needs --network namespaces and"
+                    + " nft (default: ${DEFAULT-VALUE}).")
+    double lossPercent;
+
+    @Option(
             names = "--soak",
             arity = "0..1",
             fallbackValue = "30",
@@ -272,7 +281,7 @@ final class LabCommand implements Callable<Integer> {
         int idleTimeout = idleTimeout();
         int faultAt = faultAtSeconds != null ? faultAtSeconds : seconds / 3;
         List<String> networkNotes = new ArrayList<>();
-        boolean onNamespaces = onNamespaces(networkNotes);
+        boolean onNamespaces = LabNetworkChoice.onNamespaces(this, networkNotes);
         LabSettings settings = new LabSettings(
                 chosen.stream().map(LabStrategy::label).toList(),
                 nodeCounts.get(0),
@@ -291,7 +300,8 @@ final class LabCommand implements Callable<Integer> {
                 delays,
                 loginPercent,
                 idleTimeout,
-                soakMinutes == null ? 0 : soakMinutes);
+                soakMinutes == null ? 0 : soakMinutes,
+                lossPercent);
         PrintWriter console = spec.commandLine().getOut();
         LabLines.quietLogs();
         ConsoleProgress progress = new ConsoleProgress(console, System.console() != null);
@@ -357,7 +367,8 @@ final class LabCommand implements Callable<Integer> {
                                         sqlUrl,
                                         java.time.Duration.ofMillis(delay),
                                         settings.promotesTheStore(),
-                                        settings.killsTheStore()),
+                                        settings.killsTheStore(),
+                                        settings.lossPercent()),
                                 dataDir.toAbsolutePath());
                         List<String> notes = new ArrayList<>(prepared.notes());
                         notes.addAll(networkNotes);
@@ -373,6 +384,10 @@ final class LabCommand implements Callable<Integer> {
                                 List.of("--idle-timeout", Integer.toString(settings.idleTimeoutSeconds())))) {
                             progress.note("watch it live (read-only): " + cluster.liveView());
                             StrategyRun run = LabRunner.run(strategy, cluster, settings, progress, requests);
+                            prepared.placement()
+                                    .network()
+                                    .filter(n -> settings.lossPercent() > 0)
+                                    .ifPresent(n -> notes.add(LabLines.dropped(n)));
                             runs.add(run.withSetUp(notes, delay));
                             progress.note(LabLines.oneLine(run));
                         }
@@ -455,28 +470,6 @@ final class LabCommand implements Callable<Integer> {
      * Whether this run's clusters go on network namespaces: as asked, or where they can be made for
      * auto; what the report should say of the choice goes to {@code notes}.
      */
-    private boolean onNamespaces(List<String> notes) {
-        if (network.equals(LabSettings.LOOPBACK)) {
-            notes.add("ran on this machine's loopback (--network loopback)");
-            return false;
-        }
-        Optional<String> why = NamespaceNetwork.unavailableBecause();
-        if (why.isEmpty()) {
-            notes.add("each node and the store server in a network namespace of its own, on a bridge");
-            return true;
-        }
-        if (network.equals(LabSettings.NAMESPACES) || fault.equals("partition")) {
-            throw new CommandLine.ParameterException(
-                    spec.commandLine(),
-                    "--network namespaces" + (fault.equals("partition") ? " (which --fault partition needs)" : "")
-                            + ": network namespaces cannot be made here (" + why.get()
-                            + "); they need root and iproute2");
-        }
-        notes.add("ran on this machine's loopback: network namespaces cannot be made here (" + why.get()
-                + "), so no partition could be injected");
-        return false;
-    }
-
     private String command() {
         List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
         if (!args.isEmpty() && args.get(0).equals("lab")) {

@@ -97,6 +97,9 @@ final class LabFlagChecks {
                                 + " s from --fault-at " + at + ": use --seconds " + needed + " or more");
             }
         }
+        if (!(c.lossPercent >= 0 && c.lossPercent <= 50)) {
+            throw new CommandLine.ParameterException(cl, "--loss must be 0 to 50 percent, got " + c.lossPercent);
+        }
         if (c.loginPercent < 0 || c.loginPercent > 100) {
             throw new CommandLine.ParameterException(cl, "--logins must be 0 to 100, got " + c.loginPercent);
         }

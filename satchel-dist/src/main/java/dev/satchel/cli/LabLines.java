@@ -18,6 +18,15 @@ final class LabLines {
         };
     }
 
+    /** What the packet loss dropped in the whole run, as the receivers' filters counted it. */
+    static String dropped(NamespaceNetwork network) {
+        long packets = 0;
+        for (int host = 1; host <= network.hosts(); host++) {
+            packets += network.droppedPackets(host);
+        }
+        return "the loss dropped " + packets + " packets in the whole run, warm-up and memory reading included";
+    }
+
     static String oneLine(StrategyRun r) {
         String latency = String.format(
                 "p50 %.1f ms, p99 %.1f ms",

@@ -50,8 +50,11 @@ final class LabStoreSetup {
      *     promote-store}) instead of one server
      * @param killable the store must be a server the lab starts and may kill ({@code --fault
      *     kill-store}): for sql, a PostgreSQL of the lab's own instead of the machine's
+     * @param lossPercent packets dropped between the nodes and between them and the store's host, in
+     *     percent (namespaces only)
      */
-    record StoreChoice(String redisAof, String sqlUrl, Duration delay, boolean replicated, boolean killable) {}
+    record StoreChoice(
+            String redisAof, String sqlUrl, Duration delay, boolean replicated, boolean killable, double lossPercent) {}
 
     private LabStoreSetup() {}
 
@@ -177,6 +180,10 @@ final class LabStoreSetup {
                 }
                 default -> store = strategy.label();
             }
+            if (choice.lossPercent() > 0 && network.isPresent()) {
+                loseBetweenHosts(network.get(), nodes, choice.lossPercent());
+                notes.add(lossNote(choice.lossPercent(), storeServer.isPresent(), relay.isPresent()));
+            }
             return new Prepared(
                     store, environment, storeServer, new LabClusterProcesses.Placement(network, relay), notes);
         } catch (IOException | InterruptedException | RuntimeException | Error e) {
@@ -185,6 +192,42 @@ final class LabStoreSetup {
             network.ifPresent(NamespaceNetwork::close);
             throw e;
         }
+    }
+
+    /**
+     * Every node drops packets from the other nodes and from the store's host; the store's host drops
+     * packets from the nodes. What comes from the bridge's own address (the balancer) passes.
+     */
+    private static void loseBetweenHosts(NamespaceNetwork network, int nodes, double percent) {
+        int storeHost = nodes + 1;
+        for (int node = 1; node <= nodes; node++) {
+            List<Integer> others = new ArrayList<>();
+            for (int h = 1; h <= storeHost; h++) {
+                if (h != node) {
+                    others.add(h);
+                }
+            }
+            network.loseFrom(node, others, percent);
+        }
+        List<Integer> allNodes = new ArrayList<>();
+        for (int node = 1; node <= nodes; node++) {
+            allNodes.add(node);
+        }
+        network.loseFrom(storeHost, allNodes, percent);
+    }
+
+    private static String lossNote(double percent, boolean storeServer, boolean relayed) {
+        String dropped =
+                java.math.BigDecimal.valueOf(percent).stripTrailingZeros().toPlainString()
+                        + "% of the packets between the nodes"
+                        + (storeServer ? ", and between them and the store's server," : "")
+                        + " dropped at random as they entered the receiver's network namespace (nftables), so TCP sent"
+                        + " them again";
+        if (relayed && !storeServer) {
+            dropped += "; the database is reached through the lab's relay, outside the namespaces, where none is"
+                    + " dropped";
+        }
+        return dropped;
     }
 
     private static String delayNote(Duration delay, TcpRelay relay) {

@@ -26,6 +26,8 @@ import java.util.regex.Pattern;
 final class NamespaceNetwork implements AutoCloseable {
     private static final String PREFIX = "satlab";
     private static final Pattern OURS = Pattern.compile(PREFIX + "(\\d+)-\\w+");
+    /** A rule's counter in {@code nft list}: "counter packets 12 bytes 3456 drop". */
+    private static final Pattern DROP_COUNTER = Pattern.compile("counter packets (\\d+) bytes \\d+ drop");
 
     private final String name;
     /** Links are named apart from namespaces: Linux allows 15 characters. */
@@ -126,6 +128,53 @@ final class NamespaceNetwork implements AutoCloseable {
     /** Runs {@code command} inside host {@code host} to its end and returns what it printed. */
     String run(int host, String... command) {
         return check(host(host).command(List.of(command)));
+    }
+
+    /** Empty when nftables' {@code nft} can be run here, else why not. */
+    static Optional<String> packetFilterUnavailableBecause() {
+        try {
+            Result version = exec(List.of("nft", "--version"));
+            return version.code() == 0
+                    ? Optional.empty()
+                    : Optional.of("'nft --version' failed: " + version.output().strip());
+        } catch (UncheckedIOException e) {
+            return Optional.of("nft is not on the PATH");
+        }
+    }
+
+    /**
+     * Drops each packet host {@code host} receives from the hosts {@code from} with probability
+     * {@code percent}/100, as it enters the host's namespace (nftables' random number per packet):
+     * loss without netem, which TCP makes up for by sending again. Packets from the bridge's own
+     * address (the balancer, this process) pass.
+     */
+    void loseFrom(int host, List<Integer> from, double percent) {
+        if (from.isEmpty() || percent <= 0) {
+            return;
+        }
+        long perMillion = Math.round(percent * 10_000);
+        String sources = String.join(", ", from.stream().map(this::address).toList());
+        run(host, "nft", "add table inet satchel_loss");
+        run(host, "nft", "add chain inet satchel_loss input { type filter hook input priority 0 ; policy accept ; }");
+        run(
+                host,
+                "nft",
+                "add rule inet satchel_loss input ip saddr { " + sources + " } numgen random mod 1000000 < "
+                        + perMillion + " counter drop");
+    }
+
+    /** The packets {@link #loseFrom} dropped on host {@code host} so far; 0 where it drops none. */
+    long droppedPackets(int host) {
+        Result listed = exec(host(host).command(List.of("nft", "list table inet satchel_loss")));
+        if (listed.code() != 0) {
+            return 0; // no such table: this host loses nothing
+        }
+        Matcher m = DROP_COUNTER.matcher(listed.output());
+        long packets = 0;
+        while (m.find()) {
+            packets += Long.parseLong(m.group(1));
+        }
+        return packets;
     }
 
     /** Cuts host {@code host} off the bridge: its packets go nowhere, its connections hang. */

@@ -67,6 +67,10 @@ class CommandLineTest {
         assertThat(run(2, "lab", "--out", out, "--nodes", "2,x")).contains("'x' is not an int");
         assertThat(run(2, "lab", "--out", out, "--logins", "101")).contains("--logins must be 0 to 100, got 101");
         assertThat(run(0, "lab", "--help").replaceAll("\\s+", " ")).contains("--logins=PERCENT", "Argon2 hash");
+        assertThat(run(2, "lab", "--out", out, "--loss", "60")).contains("--loss must be 0 to 50 percent, got 60.0");
+        assertThat(run(2, "lab", "--out", out, "--loss", "NaN")).contains("--loss must be 0 to 50 percent");
+        assertThat(run(2, "lab", "--out", out, "--loss", "5", "--network", "loopback"))
+                .contains("--loss drops packets as they enter a node's own network namespace");
         assertThat(run(2, "lab", "--out", out, "--soak", "61")).contains("--soak must be 2 to 60 minutes, got 61");
         assertThat(run(2, "lab", "--out", out, "--soak", "5", "--seconds", "60"))
                 .contains("leave out --seconds");

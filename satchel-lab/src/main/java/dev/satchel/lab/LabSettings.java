@@ -40,6 +40,9 @@ import java.util.Objects;
  *     file from before it was recorded reads as the nodes' default, 1800
  * @param soakMinutes a soak's length ({@code --soak}): the measured phase, at steady load and with
  *     no fault, read every so often for memory and sessions held; 0 when not a soak
+ * @param lossPercent packets dropped at random between the nodes, and between them and the store
+ *     server the lab started, in percent ({@code --loss}); 0 for none, and in a results file from
+ *     before it was recorded
  */
 public record LabSettings(
         List<String> strategies,
@@ -59,7 +62,8 @@ public record LabSettings(
         List<Integer> delaysMillis,
         int loginPercent,
         int idleTimeoutSeconds,
-        int soakMinutes) {
+        int soakMinutes,
+        double lossPercent) {
     /** The nodes' idle timeout unless the lab sets another: {@code satchel node}'s default. */
     public static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 1800;
 
@@ -76,6 +80,9 @@ public record LabSettings(
         Objects.requireNonNull(fault, "fault");
         Objects.requireNonNull(redisPersistence, "redisPersistence");
         idleTimeoutSeconds = idleTimeoutSeconds <= 0 ? DEFAULT_IDLE_TIMEOUT_SECONDS : idleTimeoutSeconds;
+        if (!(lossPercent >= 0 && lossPercent <= 50)) {
+            throw new IllegalArgumentException("lossPercent must be 0 to 50, not " + lossPercent);
+        }
         if (soakMinutes < 0) {
             throw new IllegalArgumentException("soakMinutes must be 0 or more, not " + soakMinutes);
         }

@@ -130,7 +130,11 @@ final class ReportText {
                 + (s.soaks() ? " (a soak of " + s.soakMinutes() + " min)" : "") + "; fault: " + fault
                 + "; redis persistence: "
                 + s.redisPersistence() + "; seed " + s.seed() + "; network: "
-                + (s.onNamespaces() ? "a network namespace per node and for the store, on a bridge" : "loopback");
+                + (s.onNamespaces() ? "a network namespace per node and for the store, on a bridge" : "loopback")
+                + (s.lossPercent() > 0
+                        ? "; " + Figures.tick(s.lossPercent()) + "% of packets dropped between the nodes and to the"
+                                + " store"
+                        : "");
     }
 
     /** One run's cells, in the order of {@link #STRATEGY_HEADERS}. */

@@ -134,6 +134,7 @@ class FaultScriptTest {
                 List.of(0),
                 0,
                 0,
+                0,
                 0);
     }
 

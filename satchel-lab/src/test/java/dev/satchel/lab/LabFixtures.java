@@ -129,6 +129,7 @@ final class LabFixtures {
                 delays,
                 10,
                 0,
+                0,
                 0);
     }
 

@@ -96,7 +96,8 @@ class SoakTest {
                 List.of(0),
                 10,
                 120,
-                30);
+                30,
+                0);
         assertThat(Soak.steadyFromSecond(settings)).isEqualTo(4 + 15 + 120 + 30);
         assertThat(Soak.sampleSeconds(1800)).isEqualTo(60);
         assertThat(Soak.sampleSeconds(120)).isEqualTo(10);
