@@ -57,10 +57,11 @@ public record Soak(int minutes, int idleTimeoutSeconds, int steadyFromSecond, Li
     }
 
     /**
-     * A figure's mean over the first third of the steady readings and over the last.
+     * A figure over the first third of the steady readings and over the last: the mean of each, or
+     * for the heap its lowest reading.
      *
-     * @param first the mean of the first third
-     * @param last the mean of the last third
+     * @param first the figure of the first third
+     * @param last the figure of the last third
      */
     public record Change(double first, double last) {
         /** How far the last third stands above the first, as a fraction; infinite from nothing to some. */
@@ -120,8 +121,9 @@ public record Soak(int minutes, int idleTimeoutSeconds, int steadyFromSecond, Li
             return Optional.empty();
         }
         int third = values.size() / 3;
-        return Optional.of(
-                new Change(mean(values.subList(0, third)), mean(values.subList(values.size() - third, values.size()))));
+        return Optional.of(new Change(
+                of.applyAsDouble(values.subList(0, third)),
+                of.applyAsDouble(values.subList(values.size() - third, values.size()))));
     }
 
     private static double lowest(List<Double> values) {

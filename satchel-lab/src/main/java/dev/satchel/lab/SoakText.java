@@ -57,8 +57,8 @@ final class SoakText {
 
     private static String change(Soak.Change c, double unit, int decimals) {
         double growth = c.growth();
-        String percent =
-                Double.isInfinite(growth) ? "from none" : (growth >= 0 ? "+" : "") + Math.round(growth * 100) + "%";
+        long rounded = Math.round(growth * 100);
+        String percent = Double.isInfinite(growth) ? "from none" : (rounded >= 0 ? "+" : "") + rounded + "%";
         return Figures.fixed(c.first() / unit, decimals) + " → " + Figures.fixed(c.last() / unit, decimals) + " ("
                 + percent + ")";
     }
