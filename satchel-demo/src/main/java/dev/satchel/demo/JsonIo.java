@@ -65,6 +65,20 @@ final class JsonIo {
         return new ApiException(413, "body_too_large", "request body exceeds " + MAX_BODY_BYTES + " bytes");
     }
 
+    /**
+     * Reads and drops up to {@link #DRAIN_BYTES} of a body the API refused before reading it (a
+     * cross-site login, say), so the refusal reaches the client: a connection closed with a body
+     * still unread may lose the answer with it (CI saw "no bytes" instead of a 403 on a kept-alive
+     * connection). A body already read, or a stream already closed, leaves nothing to do.
+     */
+    static void discardUnread(HttpServletRequest req) {
+        try {
+            tooLarge(req.getInputStream());
+        } catch (IOException | IllegalStateException alreadyReadOrClosed) {
+            // nothing left to drop
+        }
+    }
+
     /** A required string field of at most {@code max} characters. */
     static String text(JsonNode body, String field, int max) {
         JsonNode v = body.get(field);

@@ -59,6 +59,7 @@ final class ShopApiServlet extends HttpServlet {
             if (e.retryAfterSeconds > 0) {
                 res.setHeader("Retry-After", Long.toString(e.retryAfterSeconds));
             }
+            JsonIo.discardUnread(req);
             JsonIo.error(res, e.status, e.code, e.getMessage());
         }
     }
