@@ -268,11 +268,11 @@ final class LabCommand implements Callable<Integer> {
                     spec.commandLine(),
                     "--fault promote-store kills a Redis server the lab starts; add redis to --strategies");
         }
-        if (fault.equals("kill-store") && chosen.stream().noneMatch(LabCommand::killableStore)) {
+        if (fault.equals("kill-store") && chosen.stream().noneMatch(this::killableStore)) {
             throw new CommandLine.ParameterException(
                     spec.commandLine(),
                     "--fault kill-store kills a store server the lab starts (redis, or sql on a PostgreSQL of its"
-                            + " own); add redis or sql to --strategies");
+                            + " own, not one --sql-url names); add redis or sql to --strategies");
         }
         if (soakMinutes != null) {
             seconds = soakMinutes * 60;
@@ -411,8 +411,8 @@ final class LabCommand implements Callable<Integer> {
     }
 
     /** Whether the lab starts {@code strategy}'s store server itself, and so may kill it. */
-    static boolean killableStore(LabStrategy strategy) {
-        return strategy == LabStrategy.REDIS || strategy == LabStrategy.SQL;
+    boolean killableStore(LabStrategy strategy) {
+        return strategy == LabStrategy.REDIS || strategy == LabStrategy.SQL && sqlUrl.equals("auto");
     }
 
     /** The nodes' idle timeout: as given, else short in a soak so that expiry has work to do. */

@@ -33,6 +33,10 @@ final class LabFlagChecks {
         }
         if (c.soakMinutes != null) {
             CommandLine.ParseResult parsed = cl.getParseResult();
+            if (parsed.hasMatchedOption("--fault-at") || parsed.hasMatchedOption("--down")) {
+                throw new CommandLine.ParameterException(
+                        cl, "--soak runs at steady load with no fault: leave out --fault-at and --down");
+            }
             if (c.soakMinutes < 2 || c.soakMinutes > 60) {
                 throw new CommandLine.ParameterException(cl, "--soak must be 2 to 60 minutes, got " + c.soakMinutes);
             }
@@ -55,9 +59,12 @@ final class LabFlagChecks {
         }
         int idle = c.idleTimeout();
         if (idle < c.returnAfterSeconds + 10 || idle > 28_800) {
+            String what = c.idleTimeoutSeconds != null
+                    ? "--idle-timeout"
+                    : "the nodes' idle timeout (" + idle + " s unless --idle-timeout is given)";
             throw new CommandLine.ParameterException(
                     cl,
-                    "--idle-timeout must be --return-after plus 10 s (" + (c.returnAfterSeconds + 10)
+                    what + " must be --return-after plus 10 s (" + (c.returnAfterSeconds + 10)
                             + ") to 28800 seconds, so that shoppers who come back find their sessions; got " + idle);
         }
         if (c.seconds < 5 || c.seconds > 3600) {
@@ -99,6 +106,12 @@ final class LabFlagChecks {
         }
         if (!(c.lossPercent >= 0 && c.lossPercent <= 50)) {
             throw new CommandLine.ParameterException(cl, "--loss must be 0 to 50 percent, got " + c.lossPercent);
+        }
+        if (c.lossPercent > 0 && c.delays.stream().anyMatch(d -> d > 0)) {
+            throw new CommandLine.ParameterException(
+                    cl,
+                    "--loss with --delay: the relay that holds the delay sits outside the namespaces, where no"
+                            + " packet is dropped, so the store would see no loss; run them apart");
         }
         if (c.loginPercent < 0 || c.loginPercent > 100) {
             throw new CommandLine.ParameterException(cl, "--logins must be 0 to 100, got " + c.loginPercent);

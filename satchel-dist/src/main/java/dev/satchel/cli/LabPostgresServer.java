@@ -88,13 +88,14 @@ final class LabPostgresServer implements LabStoreServer {
                 .orElseThrow(() -> new IllegalStateException("--fault kill-store on sql needs a PostgreSQL server of"
                         + " the lab's own, and none is installed under " + INSTALLS
                         + " (apt-get install postgresql)"));
-        // Not in the data directory: as root the server runs as postgres, which may not enter it (0700).
-        Path folder = Files.createTempDirectory("satchel-lab-postgres-");
         int port = freePort();
         Files.createDirectories(logDir);
         Path log = logDir.resolve("postgres-" + port + ".log");
         Files.deleteIfExists(log);
         Files.createFile(log, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        // Not in the data directory: as root the server runs as postgres, which may not enter it (0700).
+        // Made last, so that nothing can fail between it and the hook that deletes it.
+        Path folder = Files.createTempDirectory("satchel-lab-postgres-");
         LabPostgresServer server = new LabPostgresServer(bin, folder, host, port, log);
         Runtime.getRuntime().addShutdownHook(server.onExit);
         try {
@@ -113,8 +114,13 @@ final class LabPostgresServer implements LabStoreServer {
         }
     }
 
+    /** Whether this process runs as uid 0, whatever its user is called. */
     private static boolean asRoot() {
-        return "root".equals(System.getProperty("user.name"));
+        try {
+            return Integer.valueOf(0).equals(Files.getAttribute(Paths.get("/proc/self"), "unix:uid"));
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return "root".equals(System.getProperty("user.name"));
+        }
     }
 
     /** {@code command} as the server's user: as root, through setpriv as postgres; else as this user. */

@@ -78,6 +78,23 @@ class CommandLineTest {
         assertThat(run(2, "lab", "--out", out, "--soak", "3")).contains("too short to judge expiry", "--soak 6");
         assertThat(run(2, "lab", "--out", out, "--idle-timeout", "20"))
                 .contains("--idle-timeout must be --return-after plus 10 s (25)");
+        assertThat(run(2, "lab", "--out", out, "--return-after", "1800"))
+                .contains("the nodes' idle timeout (1800 s unless --idle-timeout is given) must be");
+        assertThat(run(2, "lab", "--out", out, "--soak", "--fault-at", "5")).contains("leave out --fault-at");
+        assertThat(run(2, "lab", "--out", out, "--loss", "2", "--delay", "0,10"))
+                .contains("--loss with --delay");
+        assertThat(run(
+                        2,
+                        "lab",
+                        "--out",
+                        out,
+                        "--strategies",
+                        "sql",
+                        "--fault",
+                        "kill-store",
+                        "--sql-url",
+                        "jdbc:h2:mem:x"))
+                .contains("not one --sql-url names");
         assertThat(run(0, "lab", "--help").replaceAll("\\s+", " "))
                 .contains("--soak[=MINUTES]", "Memory must stay flat", "--idle-timeout=SECONDS");
         assertThat(run(0, "lab", "--help").replaceAll("\\s+", " ")).contains("--nodes=N[,N...]", "scaling run");

@@ -53,6 +53,8 @@ class LabPostgresServerIT {
             assertThat(Files.readString(logs.resolve(server.logName()))).contains("database system was interrupted");
         } finally {
             server.close();
+            Files.deleteIfExists(logs.resolve(server.logName()));
+            Files.deleteIfExists(logs);
         }
         assertThat(data).doesNotExist();
     }

@@ -40,6 +40,7 @@ public final class LabRunner {
             return t;
         });
         List<String> notes = new ArrayList<>();
+        SoakReadings soak = null;
         try {
             List<String> skus = ShopperLoad.catalog(http, cluster.entry());
             ShopperAccounts accounts = settings.loginPercent() > 0
@@ -89,7 +90,7 @@ public final class LabRunner {
             }
             Thread faults =
                     script.isEmpty() ? null : startFaults(script, settings, recorder, phaseStart, progress, notes);
-            SoakReadings soak = settings.soaks() ? SoakReadings.start(cluster, phaseStart, settings) : null;
+            soak = settings.soaks() ? SoakReadings.start(cluster, phaseStart, settings) : null;
             for (int s = 1; s <= settings.seconds(); s++) {
                 if (s == steadyUntil && sampling != null) {
                     // a quarter second before the fault, so the figures never see it
@@ -125,6 +126,9 @@ public final class LabRunner {
                     .withSoak(readings);
         } finally {
             timer.shutdownNow();
+            if (soak != null) {
+                soak.stop(); // stopped already after a whole run; on a failure, no more full collections
+            }
         }
     }
 

@@ -55,6 +55,11 @@ final class SoakReadings {
         }
     }
 
+    /** Stops reading, without waiting for a reading under way. */
+    void stop() {
+        reader.shutdownNow();
+    }
+
     /** Stops reading and returns the soak. */
     Soak finish() throws InterruptedException {
         reader.shutdown();

@@ -19,7 +19,8 @@ final class SoakText {
 
     static final String MEASURED = "A soak: steady load, no fault, the nodes' sessions expiring after the idle"
             + " timeout shown. Every few seconds the lab read each node's heap after a full collection, the"
-            + " session copies the nodes said they held, and the store server's keys or rows. Once every"
+            + " session copies the nodes said they held, and the Redis server's keys (a SQL table's rows are"
+            + " not read yet). Once every"
             + " session alive at the start could have expired and been swept (a visit, the return, the idle"
             + " timeout and 30 s), the last third of the readings is set against the first third (for the heap"
             + " the lowest reading of each, since a login in flight holds 19 MiB for its hash; for the counts"

@@ -235,6 +235,14 @@ class CartCheckerTest {
     }
 
     @Test
+    void onceTheOldSessionAnsweredAfterAnUnknownLoginLosingItIsALoss() {
+        checker.written(CartChange.add("HAT", 1), cart(1, "HAT", 1));
+        checker.loginUnknown();
+        assertThat(checker.read(cart(1, "HAT", 1))).isEmpty(); // the id still works: the login did not move it
+        assertThat(kind(checker.read(CartState.EMPTY))).contains(AnomalyKind.LOST_SESSION);
+    }
+
+    @Test
     void aLoginThatSucceedsAfterAnUnknownOneMakesANewSessionALossAgain() {
         checker.written(CartChange.add("HAT", 1), cart(1, "HAT", 1));
         checker.loginUnknown();

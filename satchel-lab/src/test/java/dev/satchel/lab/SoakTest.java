@@ -59,6 +59,16 @@ class SoakTest {
     }
 
     @Test
+    void aHeapReadingSomeNodeMissedIsLeftOut() {
+        // node-3 busy past the timeout in the first third: its reading sums two heaps, not a drop
+        Soak missing = soak(s -> s == 300
+                ? new SoakSample(s, 60 * MB, 2, 2_400, StoreMemory.NONE)
+                : new SoakSample(s, 90 * MB + s * 10_000L, 3, 2_400, StoreMemory.NONE));
+        assertThat(missing.heap().get().first()).isGreaterThan(90.0 * MB);
+        assertThat(missing.heap().get().flat()).isTrue();
+    }
+
+    @Test
     void nodesThatKeepNoSessionsAreNotJudgedByTheirCopies() {
         Soak cookie = soak(s -> new SoakSample(s, 80 * MB, 3, 0, StoreMemory.NONE));
         assertThat(cookie.sessionsHeld()).isEmpty();
