@@ -146,9 +146,10 @@ final class CartChecker {
 
     /**
      * A login failed with a 5xx or its answer never came. It may have applied, giving the session a
-     * new id the shopper never saw and ending the one it holds: the next answer that shows a new,
-     * empty session is not a loss (the login is counted as indeterminate); one that shows the
-     * session as it was says the login did not move it.
+     * new id the shopper never saw and ending the one it holds, and it may apply late (a login a
+     * node finished after the shopper gave up), after answers that still showed the old session:
+     * so the next new, empty session the shopper meets is not a loss (the login is counted as
+     * indeterminate). One unknown login excuses one new session, no more.
      */
     void loginUnknown() {
         idMayHaveChanged = true;
@@ -200,7 +201,6 @@ final class CartChecker {
      * hold stay pending.
      */
     private void resync(CartState cart, Set<Possible> matching) {
-        idMayHaveChanged = false; // the id the shopper holds still answers: an unknown login did not move it
         acknowledged = cart;
         possible = matching.isEmpty() ? Set.of(new Possible(cart, List.of())) : Set.copyOf(matching);
         anything = false;
