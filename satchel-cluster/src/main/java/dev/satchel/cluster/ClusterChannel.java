@@ -37,11 +37,6 @@ import org.slf4j.LoggerFactory;
  * the start (join, wait for the listed peers, catch up behind the gate, open it; close on any
  * failure, since a member whose gate never opens would hold every save sent to it), readiness,
  * and the encoding of a request's kind and body.
- *
- * <p>Over 500 lines as one file on purpose: the start, the catch-up after a merge and the gate
- * are one state machine (joined, peers seen, caught up, open; behind again when a merge finds
- * another side) whose steps run on JGroups' threads and the caller's; kept together, every step
- * and what it waits for can be checked against the others.
  */
 final class ClusterChannel implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterChannel.class);

@@ -88,10 +88,7 @@ import org.slf4j.LoggerFactory;
  * did. An owner that holds no live copy answers GONE.
  *
  * <p>This class coordinates: it serves reads, saves and renames, and answers the other nodes'
- * requests ({@link PrimaryBackupWire}); the pieces above do the rest. It stays over 500 lines as
- * one file on purpose: each request handler takes the same per-session lock as the local save
- * path, and the owner's decisions are correct only if all of them are read together; the parts
- * that need no such lock (rebalancing, stamps, the join pull) already live in their own files.
+ * requests ({@link PrimaryBackupWire}); the pieces above do the rest.
  */
 public final class PrimaryBackupSessionStore
         implements PrincipalIndexedStore, ObservableSessionStore, ReportingStore, ConditionalSaveStore {

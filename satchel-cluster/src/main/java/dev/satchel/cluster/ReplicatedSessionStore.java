@@ -74,11 +74,6 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The channel, the start and readiness are {@link ClusterChannel}'s; a joiner's paged pull is
  * {@link JoinPull}, as in the primary-backup store.
- *
- * <p>Over 500 lines as one file on purpose: the save path, the decider's conditional saves and
- * the handlers of the other nodes' requests share one lock per session and one view, and the
- * ordering argument above (stamp, apply, send under that lock) must be read in one place to be
- * checked; split, each half would hold only part of the invariant.
  */
 public final class ReplicatedSessionStore
         implements PrincipalIndexedStore, ObservableSessionStore, ReportingStore, ConditionalSaveStore {
