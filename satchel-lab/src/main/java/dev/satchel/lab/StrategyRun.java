@@ -95,36 +95,16 @@ public record StrategyRun(
     public StrategyRun withSetUp(List<String> first, int addedDelayMillis) {
         List<String> all = new java.util.ArrayList<>(first);
         all.addAll(notes);
-        return new StrategyRun(
-                strategy,
-                store,
-                routing,
-                nodes,
-                about,
-                seconds,
-                shoppers,
-                requests,
-                succeeded,
-                failed,
-                steady,
-                duringFault,
-                timeline,
-                faults,
-                anomalyCounts,
-                anomalies,
-                shoppersHarmed,
-                cookieBytesPerRequest,
-                setCookieBytesPerResponse,
-                servedBy,
-                recovery,
-                resources,
-                all,
-                addedDelayMillis,
-                soak);
+        return with(all, addedDelayMillis, soak);
     }
 
     /** This run with a soak's readings. */
     public StrategyRun withSoak(Soak readings) {
+        return with(notes, delayMillis, readings);
+    }
+
+    /** This run with the parts set after it ran replaced: one copy for every {@code with} above. */
+    private StrategyRun with(List<String> newNotes, int newDelayMillis, Soak newSoak) {
         return new StrategyRun(
                 strategy,
                 store,
@@ -148,9 +128,9 @@ public record StrategyRun(
                 servedBy,
                 recovery,
                 resources,
-                notes,
-                delayMillis,
-                readings);
+                newNotes,
+                newDelayMillis,
+                newSoak);
     }
 
     /** Successful requests per second over the measured phase. */

@@ -294,19 +294,9 @@ final class SvgCharts {
                         .append(Figures.coord(y))
                         .append("\" r=\"4\"/></g>\n");
             }
-            if (points.length() > 0) {
-                svg.append("<polyline class=\"")
-                        .append(cls)
-                        .append(" line\" points=\"")
-                        .append(points.toString().strip())
-                        .append("\"/>\n");
-            }
+            polyline(svg, cls, points);
         }
-        if (sizes.isEmpty()) {
-            svg.append(text(LEFT + PLOT_W / 2, TOP + PLOT_H / 2, "middle", "empty", "nothing recorded"));
-        }
-        legend(svg, classes, strategies);
-        return svg.append("</svg>\n").toString();
+        return closeLines(svg, classes, strategies);
     }
 
     /**
@@ -348,14 +338,24 @@ final class SvgCharts {
                         .append(Figures.coord(BASE - PLOT_H * Math.min(1, p[1] / max)))
                         .append(' ');
             }
-            if (points.length() > 0) {
-                svg.append("<polyline class=\"")
-                        .append(cls)
-                        .append(" line\" points=\"")
-                        .append(points.toString().strip())
-                        .append("\"/>\n");
-            }
+            polyline(svg, cls, points);
         }
+        return closeLines(svg, classes, names);
+    }
+
+    /** One series' line through {@code points} ("x,y x,y ..."); nothing when it has none. */
+    private static void polyline(StringBuilder svg, String cls, StringBuilder points) {
+        if (points.length() > 0) {
+            svg.append("<polyline class=\"")
+                    .append(cls)
+                    .append(" line\" points=\"")
+                    .append(points.toString().strip())
+                    .append("\"/>\n");
+        }
+    }
+
+    /** A line chart's end: "nothing recorded" when it has no series, the legend, the closing tag. */
+    private static String closeLines(StringBuilder svg, List<String> classes, List<String> names) {
         if (names.isEmpty()) {
             svg.append(text(LEFT + PLOT_W / 2, TOP + PLOT_H / 2, "middle", "empty", "nothing recorded"));
         }
