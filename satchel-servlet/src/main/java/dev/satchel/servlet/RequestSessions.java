@@ -23,10 +23,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The session side of one request: finds the session the request names, creates one on demand,
- * and saves the request's changes before the response commits. Confined to the request's thread.
+ * and saves the request's changes before the response commits. Used by one thread at a time: the
+ * request's, then, for an asynchronous request, whichever thread carries it on; the container and
+ * the application's hand-over of the work order those.
  *
  * <p>One instance serves the request's whole life, including an error page the container runs
- * after the filter returned, so the error page sees the same session.
+ * after the filter returned, and the passes of an asynchronous request, so each sees the same
+ * session.
  */
 final class RequestSessions {
     private static final Logger LOG = LoggerFactory.getLogger(RequestSessions.class);
@@ -56,7 +59,12 @@ final class RequestSessions {
     /** Inside a forward or include, where the container may finish the response behind our back. */
     private int dispatchDepth;
 
-    private boolean inFilter;
+    private volatile boolean inFilter;
+    /** An asynchronous dispatch was asked for and no pass through the filter has begun since. */
+    private volatile boolean dispatchedPastTheFilter;
+    /** A change was saved only after an asynchronous request completed, which is said once. */
+    private static final java.util.concurrent.atomic.AtomicBoolean LATE_SAVE_TOLD =
+            new java.util.concurrent.atomic.AtomicBoolean();
     /** Inside an update's function: a nested update would be stored once per outer attempt. */
     private boolean updating;
 
@@ -154,6 +162,7 @@ final class RequestSessions {
     void enterFilter(HttpServletResponse current) {
         response = current;
         inFilter = true;
+        dispatchedPastTheFilter = false;
     }
 
     void leaveFilter() {
@@ -229,6 +238,31 @@ final class RequestSessions {
     void finish() {
         // After sendError an error page may still use the session, so the base must stay current.
         end(!errorSent);
+    }
+
+    /** The application completes an asynchronous request: its changes are saved while the response can carry the id. */
+    void beforeAsyncComplete() {
+        end(true);
+    }
+
+    /**
+     * An asynchronous request completed: what no pass through the filter saved (it was not mapped
+     * for {@code ASYNC} dispatches) is saved now, late, after the response: the next request may
+     * not see it yet, and a session created there never reached the client.
+     */
+    void afterAsyncComplete() {
+        boolean saved = save(true);
+        if (saved && dispatchedPastTheFilter && LATE_SAVE_TOLD.compareAndSet(false, true)) {
+            LOG.warn("a session changed in an asynchronous dispatch was saved only after the response; map"
+                    + " SatchelFilter for ASYNC dispatches too (said once)");
+        } else if (saved) {
+            LOG.debug("session changes of an asynchronous request that ended without complete() saved at its end");
+        }
+    }
+
+    /** The application dispatched an asynchronous request back; the filter clears this if it sees the pass. */
+    void asyncDispatched() {
+        dispatchedPastTheFilter = true;
     }
 
     /** After the application failed: its changes are kept, and an error page may follow. */
@@ -433,19 +467,21 @@ final class RequestSessions {
         }
     }
 
-    private void save(boolean last) {
+    /** Saves what changed since the last save; returns whether there was anything. */
+    private boolean save(boolean last) {
         if (session == null || session.isInvalid()) {
-            return;
+            return false;
         }
         ChangeSet changes = session.changes(runtime.options().clock().instant());
         if (changes.isEmpty()) {
-            return;
+            return false;
         }
         SaveOutcome outcome = store.save(changes);
         if (outcome == SaveOutcome.GONE) {
             LOG.debug("{} ended in another request before this one saved; changes dropped", session.id());
         }
         session.saved(changes, last);
+        return true;
     }
 
     private void resolve() {

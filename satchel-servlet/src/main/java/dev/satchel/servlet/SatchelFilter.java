@@ -36,14 +36,18 @@ import org.slf4j.LoggerFactory;
  * are saved as one change set before the response is committed. When the store cannot answer, the
  * request ends with 503 and a JSON reason rather than hanging or leaking a stack trace.
  *
- * <p>Map it for the {@code REQUEST} and {@code ERROR} dispatcher types: an error page then sees the
- * request's session. Mapped for {@code FORWARD} and {@code INCLUDE} as well, it also follows
- * dispatches through the {@code ServletContext}, not only through the request. Changes made before an exception are kept, as the containers keep them.
+ * <p>Map it for the {@code REQUEST}, {@code ASYNC} and {@code ERROR} dispatcher types, with async
+ * supported: an error page then sees the request's session, and an asynchronous request's dispatch
+ * back into the application saves as a request does. Mapped for {@code FORWARD} and {@code
+ * INCLUDE} as well, it also follows dispatches through the {@code ServletContext}, not only through
+ * the request. Changes made before an exception are kept, as the containers keep them.
+ *
+ * <p>An asynchronous request ({@code startAsync}) keeps its session until it completes, on
+ * whichever thread completes it: {@code complete()} saves before the response commits, and so do
+ * the response's flushes and a full buffer, as for any request.
  *
  * <p>Session listeners are registered through {@link SessionOptions.Builder#listener}, not with the
- * container, since the container never sees these sessions. Asynchronous requests are refused
- * ({@code startAsync} throws): the session is saved when the filter chain returns, so changes made
- * later would be lost.
+ * container, since the container never sees these sessions.
  *
  * <p>Thread-safe; one instance serves every request.
  */
@@ -130,8 +134,9 @@ public final class SatchelFilter implements Filter {
                 }
                 return;
             }
-            // An error page the container runs after the filter returned gets the request's session.
-            if (earlier.inFilter() || type != DispatcherType.ERROR) {
+            // An error page the container runs after the filter returned, and an asynchronous
+            // request's dispatch back into the application, get the request's session.
+            if (earlier.inFilter() || type != DispatcherType.ERROR && type != DispatcherType.ASYNC) {
                 chain.doFilter(req, res);
                 return;
             }
@@ -143,9 +148,12 @@ public final class SatchelFilter implements Filter {
         sessions.enterFilter(response);
         boolean chainReturned = false;
         try {
-            chain.doFilter(new SessionRequest(request, sessions), new SessionResponse(response, sessions));
+            SessionResponse wrapped = new SessionResponse(response, sessions);
+            chain.doFilter(new SessionRequest(request, sessions, wrapped), wrapped);
             chainReturned = true;
-            sessions.finish();
+            if (!request.isAsyncStarted()) {
+                sessions.finish();
+            } // else the request goes on: saved when it completes, or at the end of its ASYNC dispatch
         } catch (IOException | ServletException | RuntimeException e) {
             Optional<SessionException> cause = sessionFailure(e);
             if (cause.isPresent() && !response.isCommitted()) {

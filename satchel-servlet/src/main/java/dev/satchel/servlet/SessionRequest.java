@@ -11,10 +11,14 @@ import jakarta.servlet.http.HttpSession;
 /** The request the application sees: its sessions come from Satchel, not the container. */
 final class SessionRequest extends HttpServletRequestWrapper {
     private final RequestSessions sessions;
+    private final SessionResponse response;
+    /** The context this request started last, as the application holds it. */
+    private volatile SessionAsyncContext async;
 
-    SessionRequest(HttpServletRequest request, RequestSessions sessions) {
+    SessionRequest(HttpServletRequest request, RequestSessions sessions, SessionResponse response) {
         super(request);
         this.sessions = sessions;
+        this.response = response;
     }
 
     @Override
@@ -24,22 +28,30 @@ final class SessionRequest extends HttpServletRequestWrapper {
     }
 
     /**
-     * Refused until the filter can follow a request past its return (issue 15): the session is saved
-     * when the chain returns, so what asynchronous work changed would be silently lost.
+     * Starts asynchronous processing with Satchel's request and response, so that the work that
+     * goes on elsewhere still sees Satchel's session and saves through its response; what changed
+     * so far is saved first, while the response can still carry the session's id.
      */
     @Override
     public AsyncContext startAsync() {
-        throw asyncRefused();
+        return startAsync(this, response);
     }
 
     @Override
     public AsyncContext startAsync(ServletRequest request, ServletResponse response) {
-        throw asyncRefused();
+        sessions.beforeCommit();
+        AsyncContext started = super.startAsync(request, response);
+        SessionAsyncContext ours = new SessionAsyncContext(started, sessions);
+        started.addListener(ours.listener()); // each start drops the listeners of the one before
+        async = ours;
+        return ours;
     }
 
-    private static IllegalStateException asyncRefused() {
-        return new IllegalStateException("Satchel's session filter does not support asynchronous requests yet:"
-                + " the session is saved when the filter returns, so later changes would be lost");
+    @Override
+    public AsyncContext getAsyncContext() {
+        AsyncContext current = super.getAsyncContext();
+        SessionAsyncContext ours = async;
+        return ours != null && current == ours.delegate() ? ours : current;
     }
 
     @Override

@@ -125,15 +125,42 @@ final class DispatchProbeServlet extends HttpServlet {
                 resp.getWriter().print("error-page:" + (s == null ? "no-session" : s.getAttribute(name)));
             }
                 // ---- asynchronous requests
-            case "async" -> {
-                try {
-                    AsyncContext async = req.startAsync();
-                    req.getSession().setAttribute("lost", "maybe");
-                    resp.getWriter().print("started");
-                    async.complete();
-                } catch (IllegalStateException e) {
-                    resp.getWriter().print("refused: " + e.getMessage());
-                }
+            case "async-complete" -> {
+                // the session is first used on another thread, which writes and completes
+                AsyncContext async = req.startAsync();
+                async.start(() -> {
+                    try {
+                        HttpServletRequest r = (HttpServletRequest) async.getRequest();
+                        r.getSession().setAttribute(name, value);
+                        async.getResponse().getWriter().print("done");
+                        async.complete();
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+            }
+            case "async-dispatch" -> {
+                AsyncContext async = req.startAsync();
+                async.start(() -> {
+                    ((HttpServletRequest) async.getRequest()).getSession().setAttribute(name, value);
+                    async.dispatch("/async-dispatched?name=" + name);
+                });
+            }
+            case "async-dispatched" -> {
+                HttpSession s = req.getSession();
+                s.setAttribute(name + "-dispatched", req.getDispatcherType().name());
+                resp.getWriter().print("dispatched:" + s.getAttribute(name));
+            }
+            case "async-timeout" -> {
+                AsyncContext async = req.startAsync();
+                async.setTimeout(200);
+                req.getSession().setAttribute(name, value); // after the start; nothing completes
+            }
+            case "async-context" -> {
+                // what the application reads back is the context it was given
+                AsyncContext started = req.startAsync();
+                resp.getWriter().print(req.getAsyncContext() == started ? "same" : "other");
+                started.complete();
             }
                 // ---- binding listeners and the smaller corners
             case "bind" -> {

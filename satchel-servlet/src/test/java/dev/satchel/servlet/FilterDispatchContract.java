@@ -21,6 +21,9 @@ abstract class FilterDispatchContract extends ContainerHarness {
     /** The same containers with the filter mapped for FORWARD and INCLUDE too. */
     protected abstract ServletContainer.Factory containersMappedForEveryDispatch();
 
+    /** The same containers with the filter mapped for REQUEST and ERROR only, not ASYNC. */
+    protected abstract ServletContainer.Factory containersMappedForRequestAndErrorOnly();
+
     // ---- item 10: forward and include -------------------------------------------------------
 
     @Test
@@ -250,13 +253,71 @@ abstract class FilterDispatchContract extends ContainerHarness {
         assertThat(user.body(a, "/get?name=b")).isEqualTo("after-commit");
     }
 
-    // ---- item 16: asynchronous requests -------------------------------------------------------
+    // ---- item 16: asynchronous requests (issue 15, item 4) ------------------------------------
 
     @Test
-    void startAsync_isRefusedLoudly_insteadOfLosingChangesSilently() throws Exception {
+    void asyncRequest_completedOnAnotherThread_savesBeforeTheResponseCommits() throws Exception {
         Node a = node();
+        Node b = node();
         Browser user = new Browser();
-        assertThat(user.body(a, "/async")).startsWith("refused: ").contains("asynchronous");
-        assertThat(store.saves).isEmpty();
+        assertThat(user.body(a, "/async-complete?name=a&value=later")).isEqualTo("done");
+        assertThat(user.cookie)
+                .as("the session made on the async thread got its cookie")
+                .startsWith("SID=");
+        assertThat(user.body(b, "/get?name=a")).isEqualTo("later");
+    }
+
+    @Test
+    void asyncRequest_dispatchedBack_isSavedAtTheEndOfThatPass() throws Exception {
+        Node a = node();
+        Node b = node();
+        Browser user = new Browser();
+        user.body(a, "/set?name=a&value=1");
+        assertThat(user.body(a, "/async-dispatch?name=a&value=2")).isEqualTo("dispatched:2");
+        assertThat(user.body(b, "/get?name=a")).isEqualTo("2");
+        assertThat(user.body(b, "/get?name=a-dispatched")).isEqualTo("ASYNC");
+    }
+
+    @Test
+    void asyncRequest_whoseSessionIsNewInTheDispatch_getsItsCookie() throws Exception {
+        Node a = node();
+        Node b = node();
+        Browser user = new Browser();
+        assertThat(user.body(a, "/async-dispatch?name=n&value=fresh")).isEqualTo("dispatched:fresh");
+        assertThat(user.cookie).startsWith("SID=");
+        assertThat(user.body(b, "/get?name=n")).isEqualTo("fresh");
+    }
+
+    @Test
+    void asyncRequest_thatTimesOut_keepsWhatItChanged() throws Exception {
+        Node a = node();
+        Node b = node();
+        Browser user = new Browser();
+        user.body(a, "/set?name=a&value=1");
+        HttpResponse<String> timedOut = user.get(a, "/async-timeout?name=a&value=2");
+        assertThat(timedOut.statusCode()).as(timedOut.body()).isEqualTo(500);
+        assertThat(user.body(b, "/get?name=a")).isEqualTo("2");
+    }
+
+    @Test
+    void asyncRequest_readsBackTheContextItStarted() throws Exception {
+        Node a = node();
+        assertThat(new Browser().body(a, "/async-context")).isEqualTo("same");
+    }
+
+    /** Mapped for REQUEST and ERROR only, the dispatched pass runs outside the filter: saved late, not lost. */
+    @Test
+    void asyncRequest_dispatchedPastAFilterNotMappedForAsync_isStillSaved() throws Exception {
+        Node a = node(containersMappedForRequestAndErrorOnly(), store, o -> o);
+        Browser user = new Browser();
+        user.body(a, "/set?name=a&value=1");
+        assertThat(user.body(a, "/async-dispatch?name=a&value=2")).isEqualTo("dispatched:2");
+        // the late save happens as the container completes, just after the response
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!user.body(a, "/get?name=a-dispatched").equals("ASYNC") && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(user.body(a, "/get?name=a")).isEqualTo("2");
+        assertThat(user.body(a, "/get?name=a-dispatched")).isEqualTo("ASYNC");
     }
 }

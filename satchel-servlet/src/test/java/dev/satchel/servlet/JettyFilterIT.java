@@ -21,12 +21,11 @@ class JettyFilterIT extends FilterContainerContract {
     }
 
     /**
-     * Starts Jetty with the filter mapped as the README says (REQUEST and ERROR), an error page at
-     * {@code /error-page} for exceptions and 500, and async support declared, so a refusal of
-     * {@code startAsync} is the filter's and not the container's.
+     * Starts Jetty with the filter mapped as the README says (REQUEST, ASYNC and ERROR), an error
+     * page at {@code /error-page} for exceptions and 500, and async support declared.
      */
     static ServletContainer start(Filter filter, HttpServlet servlet) throws Exception {
-        return start(filter, servlet, EnumSet.of(DispatcherType.REQUEST, DispatcherType.ERROR));
+        return start(filter, servlet, EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC, DispatcherType.ERROR));
     }
 
     /** Starts Jetty with the filter mapped for the given dispatcher types. */

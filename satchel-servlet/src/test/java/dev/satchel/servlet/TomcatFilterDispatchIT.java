@@ -14,4 +14,10 @@ class TomcatFilterDispatchIT extends FilterDispatchContract {
     protected ServletContainer.Factory containersMappedForEveryDispatch() {
         return (filter, servlet) -> TomcatFilterIT.start(filter, servlet, EnumSet.allOf(DispatcherType.class));
     }
+
+    @Override
+    protected ServletContainer.Factory containersMappedForRequestAndErrorOnly() {
+        return (filter, servlet) ->
+                TomcatFilterIT.start(filter, servlet, EnumSet.of(DispatcherType.REQUEST, DispatcherType.ERROR));
+    }
 }

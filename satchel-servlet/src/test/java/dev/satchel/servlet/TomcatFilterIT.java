@@ -31,7 +31,7 @@ class TomcatFilterIT extends FilterContainerContract {
 
     /** Starts Tomcat set up as {@link JettyFilterIT#start} sets up Jetty. */
     static ServletContainer start(Filter filter, HttpServlet servlet) throws Exception {
-        return start(filter, servlet, EnumSet.of(DispatcherType.REQUEST, DispatcherType.ERROR));
+        return start(filter, servlet, EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC, DispatcherType.ERROR));
     }
 
     /** Starts Tomcat with the filter mapped for the given dispatcher types. */
