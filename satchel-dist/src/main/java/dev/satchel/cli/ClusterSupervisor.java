@@ -4,6 +4,7 @@ import dev.satchel.balancer.NodeAddress;
 import dev.satchel.balancer.NodeControl;
 import dev.satchel.demo.PrivateDataDir;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -45,10 +46,16 @@ final class ClusterSupervisor implements NodeControl, AutoCloseable {
 
     private final String store;
     private final List<String> nodeOptions;
+    /** Closed with the supervisor when it holds anything (a relay). */
+    private final ClusterRoute route;
+
     private final Map<String, String> environment;
     private final Path dataDir;
     private final Map<String, NodeAddress> nodes = new LinkedHashMap<>();
     private final Map<String, Host> hosts = new LinkedHashMap<>();
+    /** Where the other nodes reach each node's cluster port. */
+    private final Map<String, InetSocketAddress> announced = new LinkedHashMap<>();
+
     private final Map<String, Process> processes = new LinkedHashMap<>();
     /** Nodes stopped through the admin API: they stay down until started. */
     private final Set<String> stoppedOnPurpose = new HashSet<>();
@@ -63,13 +70,17 @@ final class ClusterSupervisor implements NodeControl, AutoCloseable {
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
-    ClusterSupervisor(int count, int basePort, String store, Path dataDir, Map<String, String> environment) {
-        this(count, basePort, store, dataDir, environment, i -> Host.loopback(), List.of());
+    ClusterSupervisor(int count, int basePort, String store, Path dataDir, Map<String, String> environment)
+            throws IOException {
+        this(count, basePort, store, dataDir, environment, i -> Host.loopback(), List.of(), ClusterRoute.DIRECT);
     }
 
     /**
      * With node {@code i} (1-based) on {@code hostOf.apply(i)}, e.g. a network namespace of its own,
-     * and {@code nodeOptions} added to every node's command line, e.g. {@code --idle-timeout 120}.
+     * {@code nodeOptions} added to every node's command line, e.g. {@code --idle-timeout 120}, and
+     * each node's cluster port announced to the others as {@code route} says.
+     *
+     * @throws IOException when the route cannot be set up for a node
      */
     ClusterSupervisor(
             int count,
@@ -78,8 +89,11 @@ final class ClusterSupervisor implements NodeControl, AutoCloseable {
             Path dataDir,
             Map<String, String> environment,
             java.util.function.IntFunction<Host> hostOf,
-            List<String> nodeOptions) {
+            List<String> nodeOptions,
+            ClusterRoute route)
+            throws IOException {
         this.nodeOptions = List.copyOf(nodeOptions);
+        this.route = route;
         this.environment = Map.copyOf(environment);
         this.store = store;
         this.dataDir = dataDir;
@@ -87,7 +101,20 @@ final class ClusterSupervisor implements NodeControl, AutoCloseable {
             String name = "node-" + i;
             Host host = hostOf.apply(i);
             hosts.put(name, host);
-            nodes.put(name, new NodeAddress(name, host.address(), basePort + i - 1));
+            NodeAddress a = new NodeAddress(name, host.address(), basePort + i - 1);
+            nodes.put(name, a);
+            try {
+                announced.put(name, route.announce(new InetSocketAddress(a.host(), clusterPort(a))));
+            } catch (IOException | RuntimeException e) {
+                if (route instanceof AutoCloseable inBetween) {
+                    try {
+                        inBetween.close();
+                    } catch (Exception suppressed) {
+                        e.addSuppressed(suppressed);
+                    }
+                }
+                throw e;
+            }
         }
     }
 
@@ -96,19 +123,37 @@ final class ClusterSupervisor implements NodeControl, AutoCloseable {
         return a.port() + 100;
     }
 
+    /** Where the nodes reach each other's cluster ports: the announced addresses. */
     private String peers() {
         return String.join(
                 ",",
-                nodes.values().stream()
-                        .map(n -> n.host() + "[" + clusterPort(n) + "]")
+                announced.values().stream()
+                        .map(a -> a.getHostString() + "[" + a.getPort() + "]")
                         .toList());
     }
 
-    /** The ports the nodes' cluster stores listen on: the cluster's own, and failure detection's. */
+    /**
+     * The ports the nodes connect to for each other's cluster traffic and failure detection, as
+     * announced: the nodes' own, or in front of them a route's (a relay's own connection onward is
+     * not the nodes' traffic).
+     */
     List<Integer> clusterPorts() {
-        return nodes.values().stream()
-                .flatMap(a -> java.util.stream.Stream.of(clusterPort(a), clusterPort(a) + 100))
+        return announced.values().stream()
+                .flatMap(a -> java.util.stream.Stream.of(a.getPort(), a.getPort() + 100))
                 .toList();
+    }
+
+    /** The variable whose JVM options every node is started with, after the defaults, so they win. */
+    static final String NODE_JAVA_OPTIONS = "SATCHEL_NODE_JAVA_OPTS";
+
+    /**
+     * The nodes' extra JVM options from {@value #NODE_JAVA_OPTIONS}, split on white space (e.g.
+     * {@code -Xmx1g}, or {@code -XX:TieredStopAtLevel=1}, which the build's tests use to start
+     * nodes sooner); empty when unset.
+     */
+    static List<String> nodeJavaOptions(Map<String, String> environment) {
+        String value = environment.getOrDefault(NODE_JAVA_OPTIONS, "").strip();
+        return value.isEmpty() ? List.of() : List.of(value.split("\\s+"));
     }
 
     /** The process id of each node running now, by name. */
@@ -241,6 +286,7 @@ final class ClusterSupervisor implements NodeControl, AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(List.of("-Xmx256m", "-XX:+ExitOnOutOfMemoryError")); // sizing: docs/ARCHITECTURE.md
+        command.addAll(nodeJavaOptions(System.getenv()));
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(Main.class.getName());
@@ -262,6 +308,10 @@ final class ClusterSupervisor implements NodeControl, AutoCloseable {
                 peers(),
                 "--parent-pid",
                 Long.toString(ProcessHandle.current().pid())));
+        InetSocketAddress announce = announced.get(name);
+        if (announce.getPort() != clusterPort(a) || !announce.getHostString().equals(a.host())) {
+            command.addAll(List.of("--cluster-announce", announce.getHostString() + ":" + announce.getPort()));
+        }
         command.addAll(nodeOptions);
         ProcessBuilder builder = new ProcessBuilder(hosts.get(name).command(command));
         builder.environment().putAll(environment); // secrets travel in the environment, not the command line
@@ -317,6 +367,13 @@ final class ClusterSupervisor implements NodeControl, AutoCloseable {
             } catch (InterruptedException e) {
                 p.destroyForcibly();
                 Thread.currentThread().interrupt();
+            }
+        }
+        if (route instanceof AutoCloseable inBetween) { // what stood between the nodes goes after them
+            try {
+                inBetween.close();
+            } catch (Exception e) {
+                LOG.warn("closing the route between the nodes: {}", e.toString());
             }
         }
     }

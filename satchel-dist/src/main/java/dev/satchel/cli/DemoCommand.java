@@ -40,7 +40,10 @@ import picocli.CommandLine.Spec;
             "",
             "The admin API needs a bearer token: unless --admin-token-file or",
             "SATCHEL_ADMIN_TOKEN gives one, the demo makes a random one per run, writes it",
-            "to admin-token (0600) in --data-dir, and prints curl lines that send it."
+            "to admin-token (0600) in --data-dir, and prints curl lines that send it.",
+            "",
+            "Each node runs with -Xmx256m; SATCHEL_NODE_JAVA_OPTS adds JVM options to every",
+            "node (e.g. -Xmx1g), here and in satchel lab."
         })
 final class DemoCommand implements Callable<Integer> {
 

@@ -71,14 +71,21 @@ final class LabClusterProcesses implements LabCluster, AutoCloseable {
      *
      * @param network the nodes' hosts; empty on loopback
      * @param storeRelay the relay from the network to the store; empty when the nodes reach it directly
+     * @param betweenNodes the delay added each way between the nodes of a cluster store (zero: none)
      */
-    record Placement(Optional<NamespaceNetwork> network, Optional<TcpRelay> storeRelay) implements AutoCloseable {
+    record Placement(Optional<NamespaceNetwork> network, Optional<TcpRelay> storeRelay, Duration betweenNodes)
+            implements AutoCloseable {
         static Placement loopback() {
-            return new Placement(Optional.empty(), Optional.empty());
+            return new Placement(Optional.empty(), Optional.empty(), Duration.ZERO);
         }
 
         Host nodeHost(int node) {
             return network.map(n -> n.host(node)).orElse(Host.loopback());
+        }
+
+        /** Where a relay in the lab listens so that every node reaches it: the bridge's gateway, or loopback. */
+        String relayAddress() {
+            return network.map(NamespaceNetwork::gateway).orElse("127.0.0.1");
         }
 
         @Override
@@ -122,8 +129,25 @@ final class LabClusterProcesses implements LabCluster, AutoCloseable {
             Placement placement,
             List<String> nodeOptions)
             throws Exception {
-        ClusterSupervisor supervisor =
-                new ClusterSupervisor(nodes, basePort, store, dataDir, environment, placement::nodeHost, nodeOptions);
+        Optional<DelayedClusterRoute> delayed = placement.betweenNodes().isZero()
+                ? Optional.empty()
+                : Optional.of(new DelayedClusterRoute(placement.relayAddress(), placement.betweenNodes()));
+        ClusterSupervisor supervisor;
+        try {
+            supervisor = new ClusterSupervisor(
+                    nodes,
+                    basePort,
+                    store,
+                    dataDir,
+                    environment,
+                    placement::nodeHost,
+                    nodeOptions,
+                    delayed.<ClusterRoute>map(d -> d).orElse(ClusterRoute.DIRECT));
+        } catch (IOException | RuntimeException e) { // the supervisor closed the route
+            closeQuietly(storeServer);
+            placement.close();
+            throw e;
+        }
         try {
             supervisor.startAll(START_TIMEOUT);
             String token = BalancerConfig.generateAdminToken();

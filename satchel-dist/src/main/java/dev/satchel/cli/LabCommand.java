@@ -173,11 +173,12 @@ final class LabCommand implements Callable<Integer> {
             split = ",",
             paramLabel = "MS",
             description = "Milliseconds added each way on every connection from the nodes to the store server"
-                    + " (redis, and sql on PostgreSQL or MariaDB), held by a relay in the lab since this kernel"
-                    + " has no netem. Several, comma-separated, make a delay run: each strategy with a store"
-                    + " server at each delay, and the report draws latency against the delay, e.g."
-                    + " --strategies redis,sql --delay 0,1,10 --fault none. The other strategies run at 0 only,"
-                    + " and between nodes no delay is added yet (default: ${DEFAULT-VALUE}).")
+                    + " (redis, and sql on PostgreSQL or MariaDB), or between the nodes (replicated,"
+                    + " primary-backup), held by relays in the lab since this kernel has no netem. Several,"
+                    + " comma-separated, make a delay run: each of those strategies at each delay, and the report"
+                    + " draws latency against the delay, e.g. --strategies replicated,redis --delay 0,1,10"
+                    + " --fault none. memory and cookie have no such hop and run at 0 only"
+                    + " (default: ${DEFAULT-VALUE}).")
     List<Integer> delays;
 
     @Option(
@@ -340,22 +341,27 @@ final class LabCommand implements Callable<Integer> {
                                 + strategy.label() + " " + LabLines.noStoreServer(strategy));
                         continue;
                     }
-                    if (delay > 0 && !strategy.hasStoreServer()) {
+                    if (delay > 0 && !strategy.crossesServers()) {
                         if (delay
                                 == delays.stream()
                                         .filter(d -> d > 0)
                                         .findFirst()
                                         .orElse(0)) {
                             skipped.add(strategy.label() + " with --delay above 0: the delay is added between the nodes"
-                                    + " and a store server; " + strategy.label() + " "
-                                    + LabLines.noStoreServer(strategy) + ", so it ran at 0 ms only");
+                                    + " and a store server, or between the nodes of a cluster store; "
+                                    + strategy.label() + "'s nodes do neither, so it ran at 0 ms only");
                         }
                         continue;
                     }
                     int i = clusterIndex++;
                     progress.phase(
                             strategy.label() + ": starting " + nodes + " nodes (" + strategy.routing() + ")"
-                                    + (delay > 0 ? ", " + delay + " ms added each way to the store" : ""),
+                                    + (delay > 0
+                                            ? ", " + delay + " ms added each way "
+                                                    + (strategy.nodesTalkToEachOther()
+                                                            ? "between the nodes"
+                                                            : "to the store")
+                                            : ""),
                             0);
                     try {
                         LabStoreSetup.Prepared prepared = LabStoreSetup.prepare(

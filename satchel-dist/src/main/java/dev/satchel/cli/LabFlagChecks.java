@@ -110,8 +110,8 @@ final class LabFlagChecks {
         if (c.lossPercent > 0 && c.delays.stream().anyMatch(d -> d > 0)) {
             throw new CommandLine.ParameterException(
                     cl,
-                    "--loss with --delay: the relay that holds the delay sits outside the namespaces, where no"
-                            + " packet is dropped, so the store would see no loss; run them apart");
+                    "--loss with --delay: the relays that hold the delay sit outside the namespaces, where no"
+                            + " packet is dropped, so the traffic they carry would see no loss; run them apart");
         }
         if (c.loginPercent < 0 || c.loginPercent > 100) {
             throw new CommandLine.ParameterException(cl, "--logins must be 0 to 100, got " + c.loginPercent);

@@ -45,7 +45,8 @@ final class LabStoreSetup {
      *
      * @param redisAof the lab's redis-server's persistence flag ({@code --redis-aof})
      * @param sqlUrl the sql strategy's database ({@code --sql-url})
-     * @param delay held each way on every connection from the nodes to the store server
+     * @param delay held each way on every connection from the nodes to the store server, or between
+     *     the nodes of a cluster store
      * @param replicated a redis store as a master, its replica and three Sentinels ({@code --fault
      *     promote-store}) instead of one server
      * @param killable the store must be a server the lab starts and may kill ({@code --fault
@@ -180,12 +181,25 @@ final class LabStoreSetup {
                 }
                 default -> store = strategy.label();
             }
+            Duration betweenNodes = Duration.ZERO;
+            if (strategy.nodesTalkToEachOther() && !delay.isZero()) {
+                betweenNodes = delay;
+                notes.add("every byte between the nodes held " + delay.toMillis() + " ms each way by relays in the"
+                        + " lab at " + network.map(NamespaceNetwork::gateway).orElse("127.0.0.1")
+                        + ", one in front of each node's cluster port and one in front of its failure detection,"
+                        + " which each node announces to the others instead of its own (this kernel has no netem;"
+                        + " the relays' CPU is the lab's, not counted)");
+            }
             if (choice.lossPercent() > 0 && network.isPresent()) {
                 loseBetweenHosts(network.get(), nodes, choice.lossPercent());
                 notes.add(lossNote(choice.lossPercent(), storeServer.isPresent(), relay.isPresent()));
             }
             return new Prepared(
-                    store, environment, storeServer, new LabClusterProcesses.Placement(network, relay), notes);
+                    store,
+                    environment,
+                    storeServer,
+                    new LabClusterProcesses.Placement(network, relay, betweenNodes),
+                    notes);
         } catch (IOException | InterruptedException | RuntimeException | Error e) {
             storeServer.ifPresent(LabStoreServer::close);
             relay.ifPresent(TcpRelay::close);

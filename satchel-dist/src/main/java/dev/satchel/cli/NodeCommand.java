@@ -4,10 +4,13 @@ import dev.satchel.core.SessionStore;
 import dev.satchel.demo.ShopConfig;
 import dev.satchel.demo.ShopNode;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -25,7 +28,7 @@ import picocli.CommandLine.Spec;
             "Flags by --store: every store uses --name, --host, --port, --data-dir and",
             "--users-db-port; the cluster stores (replicated, replicated-async,",
             "primary-backup, primary-backup-async) also use --cluster-port and",
-            "--cluster-peers; the others ignore those two.",
+            "--cluster-peers (and --cluster-announce); the others ignore those.",
             "",
             "Across hosts, give --host the address the other hosts reach (not 0.0.0.0):",
             "every socket binds to it and is announced with it. Open between hosts:",
@@ -34,7 +37,11 @@ import picocli.CommandLine.Spec;
             "    the nodes of a cluster store;",
             "  --users-db-port: the users database, which the first node to open it",
             "    serves to the others; --data-dir must then be one directory that",
-            "    every host sees (a shared file system)."
+            "    every host sees (a shared file system).",
+            "Behind NAT, a port forward or a relay, give --cluster-announce the address",
+            "and port the other nodes reach this node's cluster port by; the same port",
+            "+ 100 there must reach failure detection's. --cluster-peers then lists",
+            "each node's announced address."
         })
 final class NodeCommand implements Callable<Integer> {
 
@@ -79,6 +86,14 @@ final class NodeCommand implements Callable<Integer> {
     String clusterPeers;
 
     @Option(
+            names = "--cluster-announce",
+            paramLabel = "HOST:PORT",
+            description = "Cluster stores only: where the other nodes reach this node's cluster port when not at"
+                    + " --host and --cluster-port (NAT, a port forward, a relay); that PORT + 100 must reach"
+                    + " failure detection's. Default: --host and --cluster-port.")
+    String clusterAnnounce;
+
+    @Option(
             names = "--data-dir",
             defaultValue = ".satchel-data",
             description = "Where the user database lives (default: ${DEFAULT-VALUE}).")
@@ -102,6 +117,42 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--parent-pid", hidden = true, description = "Exit when this process exits (set by satchel demo).")
     Long parentPid;
 
+    /**
+     * {@code --cluster-announce} as an address; empty when not given. A name is resolved now, so a
+     * typo fails at start, not when the first peer connects.
+     */
+    static Optional<InetSocketAddress> announced(String value, CommandLine commandLine) {
+        if (value == null) {
+            return Optional.empty();
+        }
+        int colon = value.lastIndexOf(':');
+        String hostPart = colon > 0 ? value.substring(0, colon) : "";
+        if (hostPart.startsWith("[") && hostPart.endsWith("]")) {
+            hostPart = hostPart.substring(1, hostPart.length() - 1);
+        }
+        int announcedPort;
+        try {
+            announcedPort = Integer.parseInt(value.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            announcedPort = -1;
+        }
+        if (hostPart.isBlank() || announcedPort < 1 || announcedPort > 65_435) {
+            throw new ParameterException(
+                    commandLine,
+                    "--cluster-announce takes HOST:PORT, the port 1 to 65435 (failure detection is announced at"
+                            + " PORT + 100), not '" + value + "'");
+        }
+        InetSocketAddress address = new InetSocketAddress(hostPart, announcedPort);
+        if (address.isUnresolved()) {
+            throw new ParameterException(commandLine, "--cluster-announce: unknown host '" + hostPart + "'");
+        }
+        if (address.getAddress().isAnyLocalAddress()) {
+            throw new ParameterException(
+                    commandLine, "--cluster-announce " + value + " cannot be reached by peers; give an address");
+        }
+        return Optional.of(address);
+    }
+
     @Override
     public Integer call() throws Exception {
         if (parentPid != null) {
@@ -113,7 +164,8 @@ final class NodeCommand implements Callable<Integer> {
                     "--host " + host + " cannot be announced to peers; give this host's address that the others reach");
         }
         announceUsersDatabaseOn(host);
-        StoreOption.Cluster cluster = new StoreOption.Cluster(name, host, clusterPort, clusterPeers);
+        StoreOption.Cluster cluster = new StoreOption.Cluster(
+                name, host, clusterPort, clusterPeers, announced(clusterAnnounce, spec.commandLine()));
         if (idleTimeoutSeconds < 1 || idleTimeoutSeconds > ShopConfig.MAX_IDLE_TIMEOUT.toSeconds()) {
             throw new ParameterException(
                     spec.commandLine(), "--idle-timeout must be 1 to 28800 seconds, not " + idleTimeoutSeconds);

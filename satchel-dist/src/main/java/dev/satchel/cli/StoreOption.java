@@ -13,6 +13,7 @@ import dev.satchel.demo.PrivateDataDir;
 import dev.satchel.servlet.CookieSessionIdResolver;
 import dev.satchel.store.jdbc.JdbcSessionStore;
 import dev.satchel.store.redis.RedisSessionStore;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -122,10 +123,13 @@ final class StoreOption {
         return Optional.empty();
     }
 
-    /** Where a node of a cluster store listens, and where its peers are. */
-    record Cluster(String nodeName, String host, int port, String peers) {
+    /**
+     * Where a node of a cluster store listens, where its peers are, and where they reach it when
+     * not where it listens ({@code announce}: behind NAT or a relay).
+     */
+    record Cluster(String nodeName, String host, int port, String peers, Optional<InetSocketAddress> announce) {
         static Cluster standalone() {
-            return new Cluster("node", "127.0.0.1", 7800, "127.0.0.1[7800]");
+            return new Cluster("node", "127.0.0.1", 7800, "127.0.0.1[7800]", Optional.empty());
         }
     }
 
@@ -169,6 +173,11 @@ final class StoreOption {
             System.setProperty("satchel.cluster.bind_addr", cluster.host());
             System.setProperty("satchel.cluster.port", Integer.toString(cluster.port()));
             System.setProperty("satchel.cluster.peers", cluster.peers());
+            // JGroups' own properties, read by TCP and FD_SOCK2: the address the peers are told.
+            cluster.announce().ifPresent(a -> {
+                System.setProperty("jgroups.external_addr", a.getAddress().getHostAddress());
+                System.setProperty("jgroups.external_port", Integer.toString(a.getPort()));
+            });
             Replication mode = kind.endsWith("-async") ? Replication.ASYNC : Replication.SYNC;
             try {
                 if (kind.startsWith("primary-backup")) {

@@ -51,11 +51,26 @@ final class TcpRelay implements AutoCloseable {
      * every byte held {@code delay} on its way in each direction (zero: passed on at once).
      */
     static TcpRelay start(String bindAddress, InetSocketAddress target, Duration delay) throws IOException {
+        return start(bindAddress, 0, target, delay);
+    }
+
+    /**
+     * As {@link #start(String, InetSocketAddress, Duration)}, on {@code port} of {@code bindAddress}
+     * (0: a free one).
+     *
+     * @throws java.net.BindException when that port is taken
+     */
+    static TcpRelay start(String bindAddress, int port, InetSocketAddress target, Duration delay) throws IOException {
         if (delay.isNegative()) {
             throw new IllegalArgumentException("a delay cannot be negative: " + delay);
         }
         ServerSocket listener = new ServerSocket();
-        listener.bind(new InetSocketAddress(bindAddress, 0));
+        try {
+            listener.bind(new InetSocketAddress(bindAddress, port));
+        } catch (IOException e) {
+            listener.close();
+            throw e;
+        }
         TcpRelay relay = new TcpRelay(listener, target, delay);
         startDaemon("satchel-relay-accept-" + listener.getLocalPort(), relay::accept);
         return relay;

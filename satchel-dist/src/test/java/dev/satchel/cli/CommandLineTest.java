@@ -129,6 +129,29 @@ class CommandLineTest {
     }
 
     @Test
+    void clusterAnnounce_isRefusedUnlessAHostAndAPortPeersCanReach() {
+        assertThat(run(0, "node", "--help")).contains("--cluster-announce=HOST:PORT");
+        for (String bad : new String[] {"7800", "host", "host:", ":7800", "host:0", "host:65436", "host:x"}) {
+            assertThat(run(2, "node", "--store", "primary-backup", "--cluster-announce", bad))
+                    .as(bad)
+                    .contains("--cluster-announce takes HOST:PORT", "'" + bad + "'");
+        }
+        assertThat(run(2, "node", "--store", "primary-backup", "--cluster-announce", "0.0.0.0:7800"))
+                .contains("cannot be reached by peers");
+    }
+
+    @Test
+    void nodeJavaOptions_comeFromTheEnvironment_splitOnWhiteSpace() {
+        assertThat(ClusterSupervisor.nodeJavaOptions(java.util.Map.of())).isEmpty();
+        assertThat(ClusterSupervisor.nodeJavaOptions(java.util.Map.of("SATCHEL_NODE_JAVA_OPTS", "  ")))
+                .isEmpty();
+        assertThat(ClusterSupervisor.nodeJavaOptions(
+                        java.util.Map.of("SATCHEL_NODE_JAVA_OPTS", " -Xmx1g \t-XX:TieredStopAtLevel=1 ")))
+                .containsExactly("-Xmx1g", "-XX:TieredStopAtLevel=1");
+        assertThat(run(0, "demo", "--help")).contains("SATCHEL_NODE_JAVA_OPTS");
+    }
+
+    @Test
     void aClusterNodeOnEveryAddress_isRefused() {
         // Peers would be told 0.0.0.0 as this node's address.
         assertThat(run(2, "node", "--store", "primary-backup", "--host", "0.0.0.0"))

@@ -392,15 +392,19 @@ class LabIT {
      * round trip at least, so at 10 ms the median cannot be under 20 ms: a floor the delay sets,
      * not a speed the machine must reach.
      */
+    /**
+     * A delay run: redis with the delay on its store's connections, primary-backup with it between
+     * its nodes (each node announces a relay in front of its cluster port).
+     */
     @Test
-    void aDelayAddedToTheStoreIsPaidOnEveryRoundTrip() throws Exception {
+    void aDelayAddedBetweenServersIsPaidOnEveryRoundTrip() throws Exception {
         Path work = Files.createTempDirectory("satchel-lab-it-delay");
         Path report = work.resolve("report");
         Lab lab = Lab.run(
                 work,
                 report,
                 "--strategies",
-                "memory,redis",
+                "primary-backup,redis",
                 "--delay",
                 "0,10",
                 "--fault",
@@ -421,8 +425,32 @@ class LabIT {
                 delayed = r;
             }
         }
-        assertThat(ran).as(lab.stdout()).containsExactly("memory@0", "redis@0", "redis@10");
-        assertThat(lab.results().path("skipped").toString()).contains("memory with --delay above 0");
+        assertThat(ran)
+                .as(lab.stdout())
+                .containsExactly("primary-backup@0", "redis@0", "primary-backup@10", "redis@10");
+        JsonNode betweenNodes = null;
+        for (JsonNode r : lab.results().path("runs")) {
+            if (r.path("strategy").asText().equals("primary-backup")
+                    && r.path("delayMillis").asInt() == 10) {
+                betweenNodes = r;
+            }
+        }
+        assertThat(betweenNodes.path("notes").toString()).contains("between the nodes held 10 ms each way");
+        assertThat(count(betweenNodes, "LOST_WRITE")
+                        + count(betweenNodes, "LOST_SESSION")
+                        + count(betweenNodes, "STALE_READ"))
+                .as(betweenNodes.path("anomalies").toString())
+                .isZero();
+        assertThat(betweenNodes.path("steady").path("p99Micros").asLong())
+                .as("a save waits for its backup's answer, 10 ms each way: " + betweenNodes.path("steady"))
+                .isGreaterThanOrEqualTo(20_000);
+        assertThat(betweenNodes
+                        .path("resources")
+                        .path("wireBytes")
+                        .path("between nodes")
+                        .asDouble())
+                .as("the copies are counted on the relays' ports the nodes announce: " + betweenNodes.path("resources"))
+                .isGreaterThan(100);
         assertThat(delayed.path("notes").toString()).contains("held 10 ms each way");
         assertThat(delayed.path("steady").path("p50Micros").asLong())
                 .as("redis's median with 10 ms each way on its round trips: " + delayed.path("steady"))
@@ -436,7 +464,7 @@ class LabIT {
                         .asDouble())
                 .as("store round trips per request, counted on the relay's port")
                 .isGreaterThan(0.5);
-        assertThat(Files.readString(report.resolve("summary.md"))).contains("## As the store moves away");
+        assertThat(Files.readString(report.resolve("summary.md"))).contains("## As the servers move apart");
         // The lab's own redis-server grew by what the sessions made after the run took.
         JsonNode memory = delayed.path("resources").path("memory");
         JsonNode store = memory.path("storeGrowth");

@@ -136,20 +136,20 @@ final class HtmlPage {
             h.append(SoakText.charts(results.runs()));
         }
         if (results.settings().delays()) {
-            h.append("<h2>As the store moves away</h2>\n");
+            h.append("<h2>As the servers move apart</h2>\n");
             h.append("<p>").append(Html.escape(ReportText.DELAY_MEASURED)).append("</p>\n");
             h.append(Html.table(
                     ReportText.DELAY_HEADERS,
                     results.runs().stream().map(ReportText::delayCells).toList()));
             h.append(SvgCharts.byDelay(
-                    "steady p50 latency, by delay added to the store",
+                    "steady p50 latency, by delay added between servers",
                     "p50 ms",
                     results.runs(),
                     r -> r.steady().count() == 0
                             ? java.util.Optional.empty()
                             : java.util.Optional.of(r.steady().p50Micros() / 1000.0)));
             h.append(SvgCharts.byDelay(
-                    "steady p99 latency, by delay added to the store",
+                    "steady p99 latency, by delay added between servers",
                     "p99 ms",
                     results.runs(),
                     r -> r.steady().count() == 0
@@ -215,8 +215,7 @@ final class HtmlPage {
     /** One strategy: what it is, its timeline, and the first anomalies it kept. */
     private static void strategy(StringBuilder h, StrategyRun r) {
         h.append("<section>\n<h2>")
-                .append(Html.escape(
-                        r.strategy() + (r.delayMillis() > 0 ? ", " + r.delayMillis() + " ms added to the store" : "")))
+                .append(Html.escape(r.strategy() + (r.delayMillis() > 0 ? ", " + ReportText.delayAdded(r) : "")))
                 .append("</h2>\n");
         h.append("<p>")
                 .append(Html.escape(r.about()))

@@ -57,6 +57,16 @@ public enum LabStrategy {
         return this == REDIS || this == SQL;
     }
 
+    /** Whether the nodes send each other copies of the sessions, which a delay between them slows. */
+    public boolean nodesTalkToEachOther() {
+        return this == REPLICATED || this == PRIMARY_BACKUP;
+    }
+
+    /** Whether a delay added between servers lies on this strategy's path: to a store, or between nodes. */
+    public boolean crossesServers() {
+        return hasStoreServer() || nodesTalkToEachOther();
+    }
+
     /** One sentence on where the session lives. */
     public String about() {
         return about;

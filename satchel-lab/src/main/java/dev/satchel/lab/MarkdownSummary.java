@@ -77,7 +77,7 @@ final class MarkdownSummary {
                                 .toList());
             }
             if (results.settings().delays()) {
-                md.append("\n## As the store moves away\n\n");
+                md.append("\n## As the servers move apart\n\n");
                 md.append(line(ReportText.DELAY_MEASURED)).append("\n\n");
                 table(
                         md,

@@ -86,17 +86,20 @@ final class ReportText {
     static final List<String> DELAY_HEADERS = List.of(
             "strategy",
             "ms added each way",
+            "where",
             "store round trips/req",
             "steady p50 ms",
             "steady p99 ms",
             "requests/s",
             "failed");
 
-    static final String DELAY_MEASURED = "Each strategy with a store server at each delay, held each way on every"
-            + " connection from the nodes to the store by a relay in the lab (this kernel has no netem). A request"
-            + " that makes n round trips to the store should slow by about 2 × n × the delay: that is what \"a"
-            + " network request per request\" costs once the store is not on the same switch. The strategies"
-            + " without a store server ran at 0 ms only.";
+    static final String DELAY_MEASURED = "Each strategy with a hop between servers at each delay, held each way by"
+            + " relays in the lab (this kernel has no netem): on every connection from the nodes to the store, or"
+            + " between the nodes of a cluster store. A request that makes n round trips to the store should slow"
+            + " by about 2 × n × the delay: that is what \"a network request per request\" costs once the store is"
+            + " not on the same switch. A synchronous save to the other nodes waits one round trip between nodes"
+            + " (the copies leave together), so a write should slow by about 2 × the delay; primary-backup's"
+            + " non-owner reads pay another. memory and cookie have no such hop and ran at 0 ms only.";
 
     /** Shown where a figure does not apply, e.g. a fault window in a run without a fault. */
     static final String NONE = "–";
@@ -221,14 +224,28 @@ final class ReportText {
 
     /** One run's cells in the delay table, in the order of {@link #DELAY_HEADERS}. */
     static List<String> delayCells(StrategyRun r) {
+        boolean betweenNodes = betweenNodes(r);
         return List.of(
                 r.strategy(),
                 Integer.toString(r.delayMillis()),
-                figure(r.resources().sends(), ResourceUse.NODES_STORE, 2),
+                betweenNodes ? "between nodes" : "to the store",
+                betweenNodes ? NONE : figure(r.resources().sends(), ResourceUse.NODES_STORE, 2),
                 latency(r.steady(), r.steady().p50Micros()),
                 latency(r.steady(), r.steady().p99Micros()),
                 Figures.fixed(r.requestsPerSecond(), 0),
                 Long.toString(r.failed()));
+    }
+
+    /** Where a delay run held its delay: between the nodes for a cluster store, else to the store. */
+    private static boolean betweenNodes(StrategyRun r) {
+        return LabStrategy.named(r.strategy())
+                .map(LabStrategy::nodesTalkToEachOther)
+                .orElse(false);
+    }
+
+    /** The run's added delay in words, e.g. "10 ms added between the nodes". */
+    static String delayAdded(StrategyRun r) {
+        return r.delayMillis() + " ms added " + (betweenNodes(r) ? "between the nodes" : "to the store");
     }
 
     /** The mean of what the nodes said they held; empty when they keep no sessions of their own. */

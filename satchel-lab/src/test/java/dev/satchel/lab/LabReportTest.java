@@ -126,15 +126,15 @@ class LabReportTest {
         String html = read("index.html");
         String md = read("summary.md");
         assertThat(html)
-                .contains("As the store moves away")
-                .contains("steady p50 latency, by delay added to the store")
-                .contains("steady p99 latency, by delay added to the store")
+                .contains("As the servers move apart")
+                .contains("steady p50 latency, by delay added between servers")
+                .contains("steady p99 latency, by delay added between servers")
                 .contains("redis, 10 ms added to the store")
                 .contains("redis at 10 ms added: 35");
         assertThat(html).doesNotContain("NaN").doesNotContain("Infinity");
         // In each of the two charts: redis and sql at 0 and 10 ms, and memory, the baseline, at 0 only.
         assertThat(count(html, "<circle")).isEqualTo(10);
-        assertThat(md).contains("## As the store moves away").contains("| redis | 10 | 1.60 | 35.0 |");
+        assertThat(md).contains("## As the servers move apart").contains("| redis | 10 | to the store | 1.60 | 35.0 |");
         assertThat(md)
                 .as("the seed's claim reads its round trips at 0 ms, and the rise from the delay run")
                 .contains("redis 1.60, sql 1.70 round trips to the store per request")

@@ -1,0 +1,70 @@
+package dev.satchel.cli;
+
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The lab's added delay between the nodes of a cluster store (this kernel has no {@code netem}):
+ * for each node, a pair of {@link TcpRelay}s in the lab in front of its cluster port and its
+ * failure-detection port (+ 100), each holding every byte for the delay each way. The node
+ * announces the first relay's address, so every other node's connections to it pass through the
+ * relays, and every message between two nodes is held once on its way. Closed after the nodes.
+ */
+final class DelayedClusterRoute implements ClusterRoute, AutoCloseable {
+    /** Tries for a free port whose + 100 is free too before giving up. */
+    private static final int ATTEMPTS = 20;
+
+    private final String bindAddress;
+    private final Duration delay;
+    private final List<TcpRelay> relays = new ArrayList<>();
+
+    /** Relays on {@code bindAddress} (an address every node reaches), each holding {@code delay}. */
+    DelayedClusterRoute(String bindAddress, Duration delay) {
+        if (delay.isNegative() || delay.isZero()) {
+            throw new IllegalArgumentException("a delayed route needs a delay above zero, got " + delay);
+        }
+        this.bindAddress = bindAddress;
+        this.delay = delay;
+    }
+
+    @Override
+    public synchronized InetSocketAddress announce(InetSocketAddress listening) throws IOException {
+        InetSocketAddress detection = new InetSocketAddress(listening.getAddress(), listening.getPort() + 100);
+        BindException last = new BindException("no port");
+        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+            TcpRelay cluster = TcpRelay.start(bindAddress, listening, delay);
+            int port = cluster.address().getPort();
+            if (port + 100 > 65_535) {
+                cluster.close();
+                continue;
+            }
+            try {
+                TcpRelay failureDetection = TcpRelay.start(bindAddress, port + 100, detection, delay);
+                relays.add(cluster);
+                relays.add(failureDetection);
+                return cluster.address();
+            } catch (BindException e) {
+                cluster.close();
+                last = e;
+            }
+        }
+        throw new IOException(
+                "found no free port on " + bindAddress + " whose port + 100 was free too, for a relay to " + listening,
+                last);
+    }
+
+    /** The delay each relay holds each way. */
+    Duration delay() {
+        return delay;
+    }
+
+    @Override
+    public synchronized void close() {
+        relays.forEach(TcpRelay::close);
+        relays.clear();
+    }
+}
