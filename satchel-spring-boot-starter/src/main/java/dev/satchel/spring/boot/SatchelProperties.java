@@ -1,0 +1,99 @@
+package dev.satchel.spring.boot;
+
+import dev.satchel.servlet.CookieSessionIdResolver;
+import dev.satchel.servlet.FlushMode;
+import dev.satchel.servlet.SaveMode;
+import java.time.Duration;
+import java.util.List;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Satchel's settings under {@code satchel.*}. Immutable: bound once at start-up.
+ *
+ * @param store where sessions live: {@code memory}, {@code redis://HOST:PORT} (also {@code
+ *     rediss://}, {@code redis-sentinel://}, {@code redis-cluster://}), a JDBC URL, {@code jdbc} for
+ *     the application's own {@code DataSource}, {@code replicated} or {@code primary-backup} (each
+ *     with {@code -async}), or {@code cookie} for sealed cookies; the same values as {@code satchel
+ *     node --store}
+ * @param idleTimeout how long an unused session lives
+ * @param absoluteTimeout how long any session lives, used or not
+ * @param saveMode which attributes a request writes back
+ * @param flushMode when a request's changes reach the store
+ * @param idResolver where the session id travels: in a cookie or in a request header
+ * @param headerName the header that carries the id when {@code id-resolver} is {@code header}
+ * @param cookie the session cookie
+ * @param cluster the cluster stores' settings ({@code replicated}, {@code primary-backup})
+ * @param sealed the sealed cookies' settings ({@code cookie})
+ */
+@ConfigurationProperties("satchel")
+public record SatchelProperties(
+        @DefaultValue("memory") String store,
+        @DefaultValue("30m") Duration idleTimeout,
+        @DefaultValue("8h") Duration absoluteTimeout,
+        @DefaultValue("on-set-attribute") SaveMode saveMode,
+        @DefaultValue("on-commit") FlushMode flushMode,
+        @DefaultValue("cookie") IdResolver idResolver,
+        @DefaultValue("X-Session-Id") String headerName,
+        @DefaultValue Cookie cookie,
+        @DefaultValue Cluster cluster,
+        @DefaultValue Sealed sealed) {
+
+    /** Where the session id travels. */
+    public enum IdResolver {
+        /** In a cookie (the browser's way). */
+        COOKIE,
+        /** In a request header (an API's way); the response carries a new id in the same header. */
+        HEADER
+    }
+
+    /**
+     * The session cookie.
+     *
+     * @param name its name
+     * @param path its path; empty: the application's context path
+     * @param domain its domain; empty: only the host that set it
+     * @param secure marked Secure on every response, not only on HTTPS requests
+     * @param hostPrefix named with the {@code __Host-} prefix (Secure, Path=/, no Domain)
+     * @param sameSite its SameSite attribute
+     * @param maxAge kept this long by the browser; empty: until the browser closes
+     */
+    public record Cookie(
+            @DefaultValue("SID") String name,
+            @DefaultValue("") String path,
+            @DefaultValue("") String domain,
+            @DefaultValue("false") boolean secure,
+            @DefaultValue("false") boolean hostPrefix,
+            @DefaultValue("lax") CookieSessionIdResolver.SameSite sameSite,
+            Duration maxAge) {}
+
+    /**
+     * The cluster stores' settings.
+     *
+     * @param name the cluster's name: nodes of the same name find each other
+     * @param nodeName this node's name in the cluster's views; empty: JGroups makes one up
+     * @param bindAddress the address the cluster port listens on and is announced with
+     * @param port the cluster port; failure detection listens on this port + 100
+     * @param peers every node's {@code host[port]}
+     * @param announce where the other nodes reach this one, {@code HOST:PORT}, when not at the bind
+     *     address and port (NAT, a port forward); empty: the bind address and port
+     */
+    public record Cluster(
+            @DefaultValue("satchel") String name,
+            @DefaultValue("") String nodeName,
+            @DefaultValue("127.0.0.1") String bindAddress,
+            @DefaultValue("7800") int port,
+            @DefaultValue("127.0.0.1[7800]") List<String> peers,
+            @DefaultValue("") String announce) {}
+
+    /**
+     * The sealed cookies' settings ({@code satchel.store=cookie}).
+     *
+     * @param keysetLocation a file holding the Tink keyset as JSON; empty: the {@code
+     *     SATCHEL_COOKIE_KEYSET} environment variable
+     * @param revocationStore where ended sessions are recorded, so that a copy of the cookie a
+     *     client kept cannot bring a logged-out session back: a store value as for {@code
+     *     satchel.store} (not {@code cookie}); empty: none, and the start-up log says what that costs
+     */
+    public record Sealed(@DefaultValue("") String keysetLocation, @DefaultValue("") String revocationStore) {}
+}

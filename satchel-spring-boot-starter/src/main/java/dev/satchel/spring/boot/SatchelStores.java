@@ -1,0 +1,141 @@
+package dev.satchel.spring.boot;
+
+import dev.satchel.cluster.PrimaryBackupSessionStore;
+import dev.satchel.cluster.ReplicatedSessionStore;
+import dev.satchel.cluster.Replication;
+import dev.satchel.core.SessionStore;
+import dev.satchel.core.memory.MemorySessionStore;
+import dev.satchel.store.jdbc.JdbcSessionStore;
+import dev.satchel.store.redis.RedisSessionStore;
+import java.net.InetSocketAddress;
+import java.util.Locale;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/** Opens the store {@code satchel.store} names, or says at start-up why it cannot. */
+final class SatchelStores {
+    private static final String STORE_VALUES = "memory, redis://HOST:PORT (or rediss://, redis-sentinel://,"
+            + " redis-cluster://), a JDBC URL, jdbc (the application's DataSource), replicated, primary-backup"
+            + " (each also -async), or cookie";
+
+    private SatchelStores() {}
+
+    /** Whether {@code store} asks for sessions sealed in the client's cookies instead of a store. */
+    static boolean isCookie(String store) {
+        return store.strip().equalsIgnoreCase("cookie");
+    }
+
+    /**
+     * The store {@code value} names.
+     *
+     * @param dataSource the application's own, for {@code jdbc}
+     * @throws SatchelConfigurationException for a value it does not know, or a store that cannot be
+     *     opened
+     */
+    static SessionStore open(String value, SatchelProperties.Cluster cluster, Optional<DataSource> dataSource) {
+        String v = value.strip();
+        String kind = v.toLowerCase(Locale.ROOT);
+        try {
+            if (kind.equals("memory")) {
+                return MemorySessionStore.builder().build();
+            }
+            if (kind.startsWith("redis://")
+                    || kind.startsWith("rediss://")
+                    || kind.startsWith("redis-sentinel://")
+                    || kind.startsWith("redis-cluster://")) {
+                return RedisSessionStore.builder(v).build();
+            }
+            if (kind.equals("jdbc")) {
+                DataSource ds = dataSource.orElseThrow(() -> new SatchelConfigurationException(
+                        "satchel.store=jdbc keeps sessions in the application's DataSource, and it has none",
+                        "Add a DataSource (spring.datasource.url), or give satchel.store a JDBC URL."));
+                return JdbcSessionStore.builder(ds).build();
+            }
+            if (kind.startsWith("jdbc:")) {
+                return JdbcSessionStore.builder(v).build();
+            }
+            if (kind.startsWith("replicated") || kind.startsWith("primary-backup")) {
+                return clustered(kind, cluster);
+            }
+        } catch (SatchelConfigurationException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new SatchelConfigurationException(
+                    "Satchel could not open its session store " + redacted(v) + ": " + e.getMessage(),
+                    "Start that store or correct satchel.store; the application does not start without its"
+                            + " sessions.",
+                    e);
+        }
+        throw new SatchelConfigurationException(
+                "satchel.store=" + redacted(v) + " is not a store Satchel knows",
+                "Set satchel.store to one of: " + STORE_VALUES + ".");
+    }
+
+    private static SessionStore clustered(String kind, SatchelProperties.Cluster cluster) {
+        boolean async = kind.endsWith("-async");
+        String base = async ? kind.substring(0, kind.length() - "-async".length()) : kind;
+        if (!base.equals("replicated") && !base.equals("primary-backup")) {
+            throw new SatchelConfigurationException(
+                    "satchel.store=" + kind + " is not a store Satchel knows",
+                    "Set satchel.store to one of: " + STORE_VALUES + ".");
+        }
+        // The JGroups stack reads its addresses from these (dev/satchel/cluster/tcp.xml), as
+        // satchel node sets them.
+        System.setProperty("satchel.cluster.bind_addr", cluster.bindAddress());
+        System.setProperty("satchel.cluster.port", Integer.toString(cluster.port()));
+        System.setProperty("satchel.cluster.peers", String.join(",", cluster.peers()));
+        announced(cluster.announce()).ifPresent(a -> {
+            System.setProperty("jgroups.external_addr", a.getAddress().getHostAddress());
+            System.setProperty("jgroups.external_port", Integer.toString(a.getPort()));
+        });
+        Replication mode = async ? Replication.ASYNC : Replication.SYNC;
+        if (base.equals("primary-backup")) {
+            PrimaryBackupSessionStore.Builder b =
+                    PrimaryBackupSessionStore.builder(cluster.name()).mode(mode);
+            if (!cluster.nodeName().isBlank()) {
+                b.nodeName(cluster.nodeName());
+            }
+            return b.build();
+        }
+        ReplicatedSessionStore.Builder b =
+                ReplicatedSessionStore.builder(cluster.name()).mode(mode);
+        if (!cluster.nodeName().isBlank()) {
+            b.nodeName(cluster.nodeName());
+        }
+        return b.build();
+    }
+
+    /** {@code satchel.cluster.announce} as an address; empty when not set. */
+    static Optional<InetSocketAddress> announced(String value) {
+        if (value.isBlank()) {
+            return Optional.empty();
+        }
+        int colon = value.lastIndexOf(':');
+        int port = -1;
+        if (colon > 0) {
+            try {
+                port = Integer.parseInt(value.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                port = -1;
+            }
+        }
+        if (colon <= 0 || port < 1 || port > 65_435) {
+            throw new SatchelConfigurationException(
+                    "satchel.cluster.announce=" + value + " is not HOST:PORT with a port of 1 to 65435",
+                    "Give the address and port the other nodes reach this node's cluster port by; failure"
+                            + " detection is announced at that port + 100.");
+        }
+        InetSocketAddress address = new InetSocketAddress(value.substring(0, colon), port);
+        if (address.isUnresolved() || address.getAddress().isAnyLocalAddress()) {
+            throw new SatchelConfigurationException(
+                    "satchel.cluster.announce=" + value + " names no address the other nodes can reach",
+                    "Give this node's address as the other nodes see it.");
+        }
+        return Optional.of(address);
+    }
+
+    /** The value without a password it may carry ({@code redis://:secret@host}, {@code ?password=}). */
+    static String redacted(String value) {
+        return value.replaceAll("//[^/@]*@", "//***@").replaceAll("(?i)(password=)[^&;]*", "$1***");
+    }
+}

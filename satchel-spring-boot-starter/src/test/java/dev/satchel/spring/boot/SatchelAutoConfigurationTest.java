@@ -1,0 +1,209 @@
+package dev.satchel.spring.boot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.satchel.cookie.SealedCookieSessions;
+import dev.satchel.core.SessionStore;
+import dev.satchel.core.memory.MemorySessionStore;
+import dev.satchel.servlet.SatchelFilter;
+import dev.satchel.servlet.SessionOptions;
+import dev.satchel.store.jdbc.JdbcSessionStore;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.http.HttpSessionEvent;
+import jakarta.servlet.http.HttpSessionListener;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** What the auto-configuration builds from the properties, and what it refuses at start-up. */
+class SatchelAutoConfigurationTest {
+    private final WebApplicationContextRunner runner =
+            new WebApplicationContextRunner().withConfiguration(AutoConfigurations.of(SatchelAutoConfiguration.class));
+
+    @Test
+    void withNoProperty_sessionsLiveInMemory_andTheFilterRunsAheadOfSpringSecurityForEveryDispatch() {
+        runner.run(context -> {
+            assertThat(context).hasNotFailed();
+            assertThat(context.getBean(SessionStore.class)).isInstanceOf(MemorySessionStore.class);
+            @SuppressWarnings("unchecked")
+            FilterRegistrationBean<SatchelFilter> registration = context.getBean(FilterRegistrationBean.class);
+            assertThat(registration.getFilter()).isInstanceOf(SatchelFilter.class);
+            assertThat(registration.getOrder()).isLessThan(-100); // Spring Security's chain is at -100
+            assertThat(registration.isAsyncSupported()).isTrue();
+            assertThat(registration.getUrlPatterns()).containsExactly("/*");
+        });
+    }
+
+    @Test
+    void theTimeoutsAndCookieComeFromTheProperties_durationsAsBootWritesThem() {
+        runner.withPropertyValues(
+                        "satchel.idle-timeout=45m",
+                        "satchel.absolute-timeout=2h",
+                        "satchel.cookie.name=SHOP",
+                        "satchel.cookie.same-site=strict",
+                        "satchel.save-mode=on-get-attribute")
+                .run(context -> {
+                    SessionOptions options = context.getBean(SessionOptions.class);
+                    assertThat(options.idleTimeout()).isEqualTo(Duration.ofMinutes(45));
+                    assertThat(options.absoluteTimeout()).isEqualTo(Duration.ofHours(2));
+                    assertThat(options.saveMode()).isEqualTo(dev.satchel.servlet.SaveMode.ON_GET_ATTRIBUTE);
+                    assertThat(options.idResolver())
+                            .isInstanceOfSatisfying(
+                                    dev.satchel.servlet.CookieSessionIdResolver.class,
+                                    c -> assertThat(c.cookieName()).isEqualTo("SHOP"));
+                });
+    }
+
+    @Test
+    void theApplicationsOwnStoreWins() {
+        runner.withUserConfiguration(OwnStore.class)
+                .withPropertyValues("satchel.store=redis://127.0.0.1:1")
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(context.getBean(SessionStore.class)).isSameAs(OwnStore.STORE);
+                });
+    }
+
+    @Test
+    void theSessionListenersOfTheContextHearSatchelsSessions() {
+        runner.withUserConfiguration(Listening.class).run(context -> {
+            SessionOptions options = context.getBean(SessionOptions.class);
+            assertThat(options.listeners()).contains(context.getBean(HttpSessionListener.class));
+        });
+    }
+
+    @Test
+    void anUnknownStore_stopsTheApplicationAtStartUp_withAReasonAndWhatToDo() {
+        runner.withPropertyValues("satchel.store=floppy://a").run(context -> {
+            assertThat(context).hasFailed();
+            FailureAnalysis analysis = analysis(context.getStartupFailure());
+            assertThat(analysis.getDescription()).contains("satchel.store=floppy://a is not a store Satchel knows");
+            assertThat(analysis.getAction()).contains("memory", "redis://", "jdbc");
+        });
+    }
+
+    @Test
+    void aRedisThatDoesNotAnswer_stopsTheApplicationAtStartUp_withoutShowingItsPassword() {
+        runner.withPropertyValues("satchel.store=redis://:hunter2@127.0.0.1:1").run(context -> {
+            assertThat(context).hasFailed();
+            FailureAnalysis analysis = analysis(context.getStartupFailure());
+            assertThat(analysis.getDescription())
+                    .contains("could not open its session store redis://***@127.0.0.1:1")
+                    .doesNotContain("hunter2");
+        });
+    }
+
+    @Test
+    void sealedCookiesWithoutAKey_stopTheApplicationAtStartUp() {
+        runner.withPropertyValues("satchel.store=cookie", "satchel.sealed.keyset-location=/nonexistent/keyset.json")
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    FailureAnalysis analysis = analysis(context.getStartupFailure());
+                    assertThat(analysis.getDescription()).contains("sealed cookies have no key");
+                    assertThat(analysis.getAction()).contains(SealedCookieSessions.KEYSET_VARIABLE);
+                });
+    }
+
+    @Test
+    void sealedCookiesWithAKeyFile_needNoStore() throws Exception {
+        java.nio.file.Path keyset = java.nio.file.Files.createTempFile("satchel-keyset", ".json");
+        java.nio.file.Files.writeString(keyset, SealedCookieSessions.generateKeyset());
+        runner.withPropertyValues("satchel.store=cookie", "satchel.sealed.keyset-location=" + keyset)
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(context).doesNotHaveBean(SessionStore.class);
+                    assertThat(context).hasSingleBean(SealedCookieSessions.class);
+                    assertThat(context).hasSingleBean(FilterRegistrationBean.class);
+                });
+    }
+
+    @Test
+    void jdbcAlone_usesTheApplicationsDataSource_andWithoutOneSaysSo() {
+        runner.withPropertyValues("satchel.store=jdbc").run(context -> {
+            assertThat(context).hasFailed();
+            assertThat(analysis(context.getStartupFailure()).getDescription())
+                    .contains("application's DataSource, and it has none");
+        });
+        runner.withPropertyValues("satchel.store=jdbc")
+                .withUserConfiguration(OwnDataSource.class)
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(context.getBean(SessionStore.class)).isInstanceOf(JdbcSessionStore.class);
+                });
+    }
+
+    @Test
+    void aBadAnnounceAddress_isRefusedBeforeTheClusterStarts() {
+        runner.withPropertyValues("satchel.store=replicated", "satchel.cluster.announce=nowhere")
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    assertThat(analysis(context.getStartupFailure()).getDescription())
+                            .contains("satchel.cluster.announce=nowhere is not HOST:PORT");
+                });
+    }
+
+    @Test
+    void satchelEnabledFalse_leavesTheContainersSessions() {
+        runner.withPropertyValues("satchel.enabled=false").run(context -> {
+            assertThat(context).doesNotHaveBean(SessionStore.class);
+            assertThat(context).doesNotHaveBean(FilterRegistrationBean.class);
+        });
+    }
+
+    @Test
+    void dispatcherTypes_includeAsyncAndError() {
+        runner.run(context -> {
+            FilterRegistrationBean<?> registration = context.getBean(FilterRegistrationBean.class);
+            assertThat(registration.determineDispatcherTypes())
+                    .contains(DispatcherType.REQUEST, DispatcherType.ASYNC, DispatcherType.ERROR);
+        });
+    }
+
+    /** The analysis Boot prints for a start-up failure caused by Satchel's settings. */
+    private static FailureAnalysis analysis(Throwable failure) {
+        Throwable t = failure;
+        while (t != null && !(t instanceof SatchelConfigurationException)) {
+            t = t.getCause();
+        }
+        assertThat(t)
+                .as("a SatchelConfigurationException among the causes of %s", failure)
+                .isNotNull();
+        return new SatchelFailureAnalyzer().analyze(failure);
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class OwnStore {
+        static final SessionStore STORE = MemorySessionStore.builder().build();
+
+        @Bean
+        SessionStore myStore() {
+            return STORE;
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class Listening {
+        @Bean
+        HttpSessionListener counter() {
+            return new HttpSessionListener() {
+                @Override
+                public void sessionCreated(HttpSessionEvent se) {}
+            };
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class OwnDataSource {
+        @Bean
+        javax.sql.DataSource dataSource() {
+            org.h2.jdbcx.JdbcDataSource ds = new org.h2.jdbcx.JdbcDataSource();
+            ds.setURL("jdbc:h2:mem:satchel-starter;DB_CLOSE_DELAY=-1");
+            return ds;
+        }
+    }
+}
