@@ -54,6 +54,11 @@ final class StubExchange {
         }
 
         @Override
+        public boolean isAsyncStarted() {
+            return false; // the filter asks after the chain, to know whether the request goes on
+        }
+
+        @Override
         public ServletContext getServletContext() {
             return null;
         }
