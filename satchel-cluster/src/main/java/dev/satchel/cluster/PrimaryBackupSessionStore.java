@@ -245,8 +245,10 @@ public final class PrimaryBackupSessionStore
         if (taken.isEmpty()) {
             return SaveOutcome.GONE;
         }
-        replicate(ChangeSetWire.recreate(taken.get().apply(changes)), Replication.SYNC);
+        // The old id's end goes first: from the take on it is over, and a backup must not keep it
+        // alive because the creation below failed (it would serve it again if the owner died).
         replicate(invalidation(previous), Replication.SYNC);
+        replicate(ChangeSetWire.recreate(taken.get().apply(changes)), Replication.SYNC);
         return SaveOutcome.UPDATED;
     }
 
@@ -343,7 +345,12 @@ public final class PrimaryBackupSessionStore
             return Optional.of(here[0]);
         }
         if (!PendingSave.answering(answers, REFUSED).isEmpty()) {
-            return Optional.of(SaveOutcome.GONE); // a node that ended the session (a logout, a login's rename) decides
+            // A replica that ended the session (a logout, a login's rename) decides; its tombstone
+            // wins wherever it goes, so the other replicas end it now rather than keep the copy.
+            if (!changes.invalidated()) {
+                endRefused(changes.id());
+            }
+            return Optional.of(SaveOutcome.GONE);
         }
         // The owner's answer decides, unless a replica that has the session says so while the
         // owner's copy is on the way.
@@ -586,6 +593,15 @@ public final class PrimaryBackupSessionStore
             }
             default -> throw new IOException("unknown request");
         };
+    }
+
+    /** Ends a session a replica holds a tombstone of: the save that found it is answered GONE either way. */
+    private void endRefused(SessionId id) {
+        try {
+            replicate(invalidation(id), Replication.SYNC);
+        } catch (SessionStoreUnavailableException e) {
+            LOG.debug("could not end {} on every replica after a refusal: {}", id, e.getMessage());
+        }
     }
 
     private static ChangeSet invalidation(SessionId id) {

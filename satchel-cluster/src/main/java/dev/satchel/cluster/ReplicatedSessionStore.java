@@ -241,17 +241,37 @@ public final class ReplicatedSessionStore
                     .ifPresent(PendingSave::await);
         }
         // A node that refused the save (a tombstone there: the session was logged out, or renamed
-        // by a login on another node) makes it refused here too; this node's copy ends with the
-        // invalidation that tombstone came from.
+        // by a login on another node) makes it refused here too. That tombstone wins wherever it
+        // goes, so this node ends the session at once, here and on every node, rather than show
+        // the refused change until the invalidation it came from arrives, which it may never do
+        // (its sender died, or failed before sending it).
         boolean refused = !PendingSave.answering(answers, REFUSED).isEmpty();
+        if (refused && !changes.invalidated()) {
+            endRefused(changes.id());
+        }
         return Optional.of(refused && here[0] == SaveOutcome.UPDATED ? SaveOutcome.GONE : here[0]);
+    }
+
+    /** Ends a session another node holds a tombstone of: the save that found it is answered GONE either way. */
+    private void endRefused(SessionId id) {
+        try {
+            saveHere(invalidation(id), false);
+        } catch (SessionStoreUnavailableException e) {
+            // Ended here at least (applied before sending); the others learn it from the tombstone
+            // itself at the next save or merge.
+            LOG.debug("could not end {} on every node after a refusal: {}", id, e.getMessage());
+        }
     }
 
     /**
      * An id change, decided by one node for the old id (the first by rendezvous ranking over the
      * view): it ends the old session and hands back its last state in one step, so of two logins
      * made on two nodes at once only one gets it, and a save to the old id after that finds a
-     * tombstone. The renamed session is then created everywhere, and the old id ended everywhere.
+     * tombstone. The old id is then ended everywhere, and the renamed session created everywhere.
+     * The ending goes first: from the take on, the old session is over, and every node must say so
+     * at once. Sent second, it never left when the creation failed (a node cut off did not answer):
+     * the lab saw the old cart gone on the deciding node and shown on another, then gone for good
+     * once the partition healed and the decider's tombstone won.
      */
     private SaveOutcome rename(ChangeSet changes) {
         SessionId previous = changes.previousId().orElseThrow();
@@ -261,11 +281,13 @@ public final class ReplicatedSessionStore
         if (taken.isEmpty()) {
             return SaveOutcome.GONE;
         }
+        save(invalidation(previous));
         save(ChangeSetWire.recreate(taken.get().apply(changes)));
-        save(ChangeSet.builder(previous, Instant.EPOCH, Instant.EPOCH)
-                .invalidated()
-                .build());
         return SaveOutcome.UPDATED;
+    }
+
+    private static ChangeSet invalidation(SessionId id) {
+        return ChangeSet.builder(id, Instant.EPOCH, Instant.EPOCH).invalidated().build();
     }
 
     /**
@@ -376,10 +398,7 @@ public final class ReplicatedSessionStore
         if (local.load(id).isEmpty()) {
             return false;
         }
-        return save(ChangeSet.builder(id, Instant.EPOCH, Instant.EPOCH)
-                        .invalidated()
-                        .build())
-                == SaveOutcome.INVALIDATED;
+        return save(invalidation(id)) == SaveOutcome.INVALIDATED;
     }
 
     @Override

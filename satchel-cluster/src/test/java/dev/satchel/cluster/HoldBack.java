@@ -42,6 +42,19 @@ public final class HoldBack extends Protocol {
                 && m.getSrc().toString().equals(node);
     }
 
+    /**
+     * What {@code node} asks (its saves and copies, with or without an answer expected), but not
+     * its answers to what the receiver asks: a connection one way only.
+     */
+    static Predicate<Message> requestsFrom(String node) {
+        return m -> m instanceof BytesMessage
+                && m.getSrc() != null
+                && m.getSrc().toString().equals(node)
+                && m.getHeader(ClassConfigurator.getProtocolId(RequestCorrelator.class))
+                        instanceof RequestCorrelator.Header r
+                && r.type == RequestCorrelator.Header.REQ;
+    }
+
     /** A dispatcher request that expects no answer (as opposed to a pull or its answer). */
     private static boolean isOneWayRequest(Message m) {
         Header h = m.getHeader(ClassConfigurator.getProtocolId(RequestCorrelator.class));
