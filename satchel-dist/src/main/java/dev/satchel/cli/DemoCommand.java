@@ -158,6 +158,10 @@ final class DemoCommand implements Callable<Integer> {
         } catch (CommandLine.ParameterException e) {
             redis.ifPresent(DemoRedisServer::close);
             throw e;
+        } catch (StoreOpenException e) {
+            redis.ifPresent(DemoRedisServer::close);
+            spec.commandLine().getErr().println("satchel: " + e.getMessage());
+            return 1;
         }
         Optional<DemoRedisServer> localRedis = redis;
         ClusterSupervisor cluster =

@@ -232,7 +232,7 @@ final class NodeCommand implements Callable<Integer> {
                             .map(view -> ShopNode.start(config, store, view))
                             .orElseGet(() -> ShopNode.start(config, store)));
                 }
-            } catch (IllegalStateException e) {
+            } catch (IllegalStateException | StoreOpenException e) {
                 spec.commandLine().getErr().println("satchel: " + e.getMessage());
                 return 1;
             }

@@ -91,7 +91,7 @@ final class StoreOption {
                 return store;
             } catch (SessionStoreUnavailableException | SQLException e) {
                 if (attempt == 20) {
-                    throw new SessionStoreUnavailableException(
+                    throw new StoreOpenException(
                             "cannot open the revocation record at " + url + ": " + e.getMessage(), e);
                 }
                 try {
@@ -150,6 +150,8 @@ final class StoreOption {
             try {
                 return RedisSessionStore.builder(v).build();
             } catch (SessionStoreUnavailableException e) {
+                throw new StoreOpenException("cannot open the Redis store: " + e.getMessage(), e);
+            } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(commandLine, e.getMessage());
             }
         }
@@ -160,7 +162,9 @@ final class StoreOption {
         if (kind.startsWith("jdbc:")) {
             try {
                 return JdbcSessionStore.builder(v).build();
-            } catch (SessionStoreUnavailableException | IllegalArgumentException e) {
+            } catch (SessionStoreUnavailableException e) {
+                throw new StoreOpenException("cannot open the SQL store: " + e.getMessage(), e);
+            } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(commandLine, e.getMessage());
             }
         }
@@ -191,7 +195,7 @@ final class StoreOption {
                         .mode(mode)
                         .build();
             } catch (SessionStoreUnavailableException e) {
-                throw new CommandLine.ParameterException(commandLine, e.getMessage());
+                throw new StoreOpenException("cannot join the cluster: " + e.getMessage(), e);
             }
         }
         throw new CommandLine.ParameterException(

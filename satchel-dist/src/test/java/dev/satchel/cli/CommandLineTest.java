@@ -166,10 +166,7 @@ class CommandLineTest {
         assertThat(run(2, "node", "--store", "cookie", "--data-dir", "target/cli-cookie"))
                 .contains("no cookie keyset configured")
                 .contains("SATCHEL_COOKIE_KEYSET");
-        assertThat(run(2, "node", "--store", "jdbc:postgresql://127.0.0.1:1/x"))
-                .contains("cannot connect to the session database");
         assertThat(run(2, "node", "--store", "jdbc:oracle:thin:@x")).contains("unsupported JDBC URL");
-        assertThat(run(2, "node", "--store", "redis://127.0.0.1:1")).contains("cannot connect to Redis");
         assertThat(run(2, "demo", "--nodes", "0")).contains("--nodes must be 1 to 16");
         assertThat(run(2, "balancer", "--node", "nonsense", "--export", "nginx"))
                 .contains("expected name=host:port");
@@ -179,6 +176,18 @@ class CommandLineTest {
                 .contains("unknown export format 'caddy'");
         assertThat(run(2, "balancer", "--node", "a=h:1", "--node", "a=h:2", "--export", "nginx"))
                 .contains("two nodes are named a");
+    }
+
+    @Test
+    void anUnreachableStore_isReportedInOneLine_notAsAMistakenCommand() {
+        // The command was right; the server was not there. Exit 1 and one line, not the usage.
+        String sql = run(1, "node", "--store", "jdbc:postgresql://127.0.0.1:1/x");
+        assertThat(sql).contains("satchel: cannot open the SQL store", "cannot connect to the session database");
+        assertThat(sql).doesNotContain("Usage:");
+        String redis = run(1, "node", "--store", "redis://127.0.0.1:1");
+        assertThat(redis).contains("satchel: cannot open the Redis store", "cannot connect to Redis");
+        assertThat(redis).doesNotContain("Usage:");
+        assertThat(run(1, "demo", "--store", "redis://127.0.0.1:1")).doesNotContain("Usage:");
     }
 
     @Test
