@@ -2,6 +2,7 @@ package dev.satchel.cli;
 
 import java.io.IOException;
 import java.net.BindException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,9 +11,17 @@ import java.util.List;
 /**
  * The lab's added delay between the nodes of a cluster store (this kernel has no {@code netem}):
  * for each node, a pair of {@link TcpRelay}s in the lab in front of its cluster port and its
- * failure-detection port (+ 100), each holding every byte for the delay each way. The node
- * announces the first relay's address, so every other node's connections to it pass through the
- * relays, and every message between two nodes is held once on its way. Closed after the nodes.
+ * failure detection, each holding every byte for the delay each way. The node announces the first
+ * relay's address, so every other node's connections to it pass through the relays, and every
+ * message between two nodes is held once on its way. Closed after the nodes.
+ *
+ * <p>JGroups' failure detection (FD_SOCK2) takes its port from the announced one: a node that
+ * announces port P listens for it on P + 100 of its own address, and its peers connect to P + 100
+ * of the announced address. So the second relay listens on P + 100 and forwards to P + 100 of the
+ * node, which is why the relays need an address of their own. (They forwarded to the cluster port
+ * + 100 at first, where nothing listened: every node's failure detection failed to connect, the
+ * nodes suspected each other as soon as three were in a view, and the replicated store's joins
+ * failed.)
  */
 final class DelayedClusterRoute implements ClusterRoute, AutoCloseable {
     /** Tries for a free port whose + 100 is free too before giving up. */
@@ -33,7 +42,10 @@ final class DelayedClusterRoute implements ClusterRoute, AutoCloseable {
 
     @Override
     public synchronized InetSocketAddress announce(InetSocketAddress listening) throws IOException {
-        InetSocketAddress detection = new InetSocketAddress(listening.getAddress(), listening.getPort() + 100);
+        if (listening.getAddress().equals(InetAddress.getByName(bindAddress))) {
+            throw new IOException("the relays need an address of their own: the node at " + listening
+                    + " listens for failure detection on the same port number as its relay");
+        }
         BindException last = new BindException("no port");
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             TcpRelay cluster = TcpRelay.start(bindAddress, listening, delay);
@@ -42,6 +54,7 @@ final class DelayedClusterRoute implements ClusterRoute, AutoCloseable {
                 cluster.close();
                 continue;
             }
+            InetSocketAddress detection = new InetSocketAddress(listening.getAddress(), port + 100);
             try {
                 TcpRelay failureDetection = TcpRelay.start(bindAddress, port + 100, detection, delay);
                 relays.add(cluster);

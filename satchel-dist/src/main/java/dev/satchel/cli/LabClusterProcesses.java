@@ -84,8 +84,13 @@ final class LabClusterProcesses implements LabCluster, AutoCloseable {
         }
 
         /** Where a relay in the lab listens so that every node reaches it: the bridge's gateway, or loopback. */
+        /**
+         * Where the lab's relays listen: the bridge's address on namespaces; on loopback another
+         * loopback address than the nodes' (Linux answers all of 127/8 on {@code lo}), since each
+         * node listens on a port number its relay listens on too (see {@link DelayedClusterRoute}).
+         */
         String relayAddress() {
-            return network.map(NamespaceNetwork::gateway).orElse("127.0.0.1");
+            return network.map(NamespaceNetwork::gateway).orElse("127.0.0.2");
         }
 
         @Override

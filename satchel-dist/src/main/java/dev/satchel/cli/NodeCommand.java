@@ -39,9 +39,10 @@ import picocli.CommandLine.Spec;
             "    serves to the others; --data-dir must then be one directory that",
             "    every host sees (a shared file system).",
             "Behind NAT, a port forward or a relay, give --cluster-announce the address",
-            "and port the other nodes reach this node's cluster port by; the same port",
-            "+ 100 there must reach failure detection's. --cluster-peers then lists",
-            "each node's announced address."
+            "and port P the other nodes reach this node's cluster port by. Failure",
+            "detection then listens on P + 100 of --host (not --cluster-port + 100),",
+            "and P + 100 of the announced address must reach it there. --cluster-peers",
+            "then lists each node's announced address."
         })
 final class NodeCommand implements Callable<Integer> {
 
@@ -89,8 +90,9 @@ final class NodeCommand implements Callable<Integer> {
             names = "--cluster-announce",
             paramLabel = "HOST:PORT",
             description = "Cluster stores only: where the other nodes reach this node's cluster port when not at"
-                    + " --host and --cluster-port (NAT, a port forward, a relay); that PORT + 100 must reach"
-                    + " failure detection's. Default: --host and --cluster-port.")
+                    + " --host and --cluster-port (NAT, a port forward, a relay). Failure detection then"
+                    + " listens on PORT + 100 of --host, and PORT + 100 of HOST must reach it."
+                    + " Default: --host and --cluster-port.")
     String clusterAnnounce;
 
     @Option(

@@ -16,8 +16,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The relays the lab puts between the nodes: the announced port reaches the cluster port, the
- * announced port + 100 reaches failure detection's, each held for the delay, and closing the route
- * closes both.
+ * announced port + 100 reaches the same port of the node (where JGroups' failure detection listens
+ * once a node announces), each held for the delay, and closing the route closes both.
+ * {@code DelayedClusterRouteIT} checks the same with JGroups itself.
  */
 class DelayedClusterRouteTest {
     private final List<ServerSocket> servers = new ArrayList<>();
@@ -29,25 +30,8 @@ class DelayedClusterRouteTest {
         }
     }
 
-    /** A node's cluster port and its failure-detection port (+ 100), each answering one byte: its own mark. */
-    private InetSocketAddress nodeListening() throws IOException {
-        for (int attempt = 0; attempt < 50; attempt++) {
-            ServerSocket cluster = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-            ServerSocket detection;
-            try {
-                detection = new ServerSocket(cluster.getLocalPort() + 100, 50, InetAddress.getLoopbackAddress());
-            } catch (IOException taken) {
-                cluster.close();
-                continue;
-            }
-            answer(cluster, 'C');
-            answer(detection, 'F');
-            return (InetSocketAddress) cluster.getLocalSocketAddress();
-        }
-        throw new IOException("no free pair of ports");
-    }
-
-    private void answer(ServerSocket server, char mark) {
+    private ServerSocket listen(int port, char mark) throws IOException {
+        ServerSocket server = new ServerSocket(port, 50, InetAddress.getLoopbackAddress());
         servers.add(server);
         Thread t = new Thread(() -> {
             while (!server.isClosed()) {
@@ -61,6 +45,7 @@ class DelayedClusterRouteTest {
         });
         t.setDaemon(true);
         t.start();
+        return server;
     }
 
     private static int firstByte(InetSocketAddress at) throws IOException {
@@ -72,20 +57,55 @@ class DelayedClusterRouteTest {
     }
 
     @Test
-    void theAnnouncedPortReachesTheClusterPort_andItsPortPlus100FailureDetection() throws IOException {
-        InetSocketAddress node = nodeListening();
+    void theAnnouncedPortReachesTheClusterPort_andItsPortPlus100TheSamePortOfTheNode() throws IOException {
+        ServerSocket cluster = listen(0, 'C');
+        InetSocketAddress node = (InetSocketAddress) cluster.getLocalSocketAddress();
         InetSocketAddress announced;
         Duration delay = Duration.ofMillis(50);
-        try (DelayedClusterRoute route = new DelayedClusterRoute("127.0.0.1", delay)) {
+        Socket held = new Socket();
+        try (held;
+                DelayedClusterRoute route = new DelayedClusterRoute("127.0.0.2", delay)) {
             announced = route.announce(node);
-            assertThat(announced.getPort()).isNotEqualTo(node.getPort());
+            assertThat(announced.getAddress().getHostAddress()).isEqualTo("127.0.0.2");
+            // As JGroups' FD_SOCK2 does: it listens on the announced port + 100 of the node's address.
+            listen(announced.getPort() + 100, 'F');
             long start = System.nanoTime();
             assertThat(firstByte(announced)).isEqualTo('C');
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(delay);
             assertThat(firstByte(new InetSocketAddress(announced.getAddress(), announced.getPort() + 100)))
                     .isEqualTo('F');
+            held.connect(announced, 2000);
+            held.setSoTimeout(5000);
+            assertThat(held.getInputStream().read()).isEqualTo('C');
+            route.close();
+            // A relayed connection ends with the route (not a new connection refused: after the
+            // close, that port is anyone's, and a test elsewhere in this JVM may have taken it).
+            assertThat(endOf(held)).isTrue();
+            try (ServerSocket again = new ServerSocket()) {
+                again.bind(announced); // the route let its port go
+            }
         }
-        assertThatThrownBy(() -> firstByte(announced)).isInstanceOf(IOException.class);
+    }
+
+    /** Whether the other side ended the connection: end of stream, or a reset. */
+    private static boolean endOf(Socket s) {
+        try {
+            return s.getInputStream().read() == -1;
+        } catch (java.net.SocketTimeoutException stillOpen) {
+            return false;
+        } catch (IOException reset) {
+            return true;
+        }
+    }
+
+    @Test
+    void relaysOnTheNodesOwnAddress_areRefused() throws IOException {
+        ServerSocket cluster = listen(0, 'C');
+        try (DelayedClusterRoute route = new DelayedClusterRoute("127.0.0.1", Duration.ofMillis(1))) {
+            assertThatThrownBy(() -> route.announce((InetSocketAddress) cluster.getLocalSocketAddress()))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("an address of their own");
+        }
     }
 
     @Test
