@@ -161,6 +161,30 @@ public final class SatchelSessions {
     }
 
     /**
+     * Ends the one session of {@code principal} that {@link #handleOf} names {@code handle}, on
+     * every node that shares the store: "sign out that device", or the oldest session when a user
+     * has too many. A handle of another user's session ends nothing.
+     *
+     * @return whether a session ended
+     * @throws UnsupportedOperationException if the store keeps no principal index, or the sessions
+     *     are sealed cookies (which can only be revoked all at once, {@link #invalidateAll})
+     */
+    public boolean invalidate(String principal, String handle) {
+        Objects.requireNonNull(principal, "principal");
+        Objects.requireNonNull(handle, "handle");
+        if (runtime.sealer().isPresent()) {
+            throw new UnsupportedOperationException("sealed sessions cannot be ended one by one; use invalidateAll");
+        }
+        for (SessionRecord r : indexed().findByPrincipal(principal)) {
+            if (handleOf(r.id().value()).equals(handle) && runtime.store().delete(r.id())) {
+                SatchelHttpSession.detached(runtime, r).ended();
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * A short, stable, non-secret name for a session, safe to show and to log: the first 12
      * characters of the SHA-256 of its id. Another user's session id is a credential; this is not.
      */

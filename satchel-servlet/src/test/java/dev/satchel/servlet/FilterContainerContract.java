@@ -531,4 +531,28 @@ abstract class FilterContainerContract {
         Optional<SessionRecord> any = memory.findByPrincipal("alice").stream().findFirst();
         assertThat(any).isPresent();
     }
+
+    @Test
+    void invalidateByHandle_endsThatOneSessionOfTheUser_andNoOtherUsers() throws Exception {
+        Node a = node();
+        Browser laptop = new Browser();
+        Browser phone = new Browser();
+        Browser bob = new Browser();
+        laptop.body(a, "/principal?value=alice");
+        phone.body(a, "/principal?value=alice");
+        bob.body(a, "/principal?value=bob");
+        String laptopHandle = SatchelSessions.handleOf(laptop.body(a, "/id"));
+        String bobHandle = SatchelSessions.handleOf(bob.body(a, "/id"));
+        assertThat(phone.body(a, "/end?name=alice&value=" + bobHandle))
+                .as("bob's handle under alice's name ends nothing")
+                .isEqualTo("false");
+        assertThat(phone.body(a, "/end?name=alice&value=" + laptopHandle)).isEqualTo("true");
+        assertThat(laptop.body(a, "/get?name=satchel.principal")).isEqualTo("no-session");
+        assertThat(phone.body(a, "/get?name=satchel.principal")).isEqualTo("alice");
+        assertThat(bob.body(a, "/get?name=satchel.principal")).isEqualTo("bob");
+        assertThat(store.findByPrincipal("alice")).hasSize(1);
+        assertThat(phone.body(a, "/end?name=alice&value=" + laptopHandle))
+                .as("ended once")
+                .isEqualTo("false");
+    }
 }

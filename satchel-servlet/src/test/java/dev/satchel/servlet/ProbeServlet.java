@@ -74,6 +74,8 @@ final class ProbeServlet extends HttpServlet {
                 req.getSession().setAttribute(SatchelSessions.PRINCIPAL_ATTRIBUTE, value);
                 resp.getWriter().print("ok");
             }
+            case "end" -> resp.getWriter()
+                    .print(SatchelSessions.of(getServletContext()).orElseThrow().invalidate(name, value));
             case "requested" -> resp.getWriter()
                     .print(req.getRequestedSessionId() + "|" + req.isRequestedSessionIdValid() + "|"
                             + req.isRequestedSessionIdFromCookie() + "|" + req.isRequestedSessionIdFromURL());

@@ -103,7 +103,9 @@ public final class DefaultAttributeCodec implements AttributeCodec {
             return encodeRecord(name, value);
         }
         if (javaSerialization.isPresent() && value instanceof Serializable) {
-            return withTag(Tag.JAVA, serialize(name, value));
+            byte[] encoded = withTag(Tag.JAVA, serialize(name, value));
+            checkReadable(name, value, encoded);
+            return encoded;
         }
         throw new AttributeEncodingException(
                 name,
@@ -216,9 +218,40 @@ public final class DefaultAttributeCodec implements AttributeCodec {
         return bytes.toByteArray();
     }
 
+    /**
+     * Reads a value just serialized back through the allowlist, so that a value the allowlist would
+     * refuse is refused now, naming the class, rather than written and then silently dropped by the
+     * next request that loads it.
+     */
+    private void checkReadable(String name, Object value, byte[] encoded) {
+        ObjectInputFilter allowlist = javaSerialization.orElseThrow();
+        String[] refused = {null};
+        ObjectInputFilter recording = info -> {
+            ObjectInputFilter.Status status = allowlist.checkInput(info);
+            if (status == ObjectInputFilter.Status.REJECTED && refused[0] == null) {
+                refused[0] = info.serialClass() == null
+                        ? "a graph past the limits"
+                        : info.serialClass().getName();
+            }
+            return status;
+        };
+        try {
+            deserialize(name, encoded, recording);
+        } catch (IOException | RuntimeException e) {
+            String why = refused[0] == null
+                    ? "it does not read back: " + e.getMessage()
+                    : "it holds " + refused[0] + ", which the Java serialization allowlist does not admit";
+            throw new AttributeEncodingException(name, value.getClass(), why, e);
+        }
+    }
+
     private Object deserialize(String name, byte[] encoded) throws IOException {
         ObjectInputFilter filter = javaSerialization.orElseThrow(() -> new SessionDataException(
                 "attribute '" + name + "' was written with Java serialization, which is disabled", null));
+        return deserialize(name, encoded, filter);
+    }
+
+    private Object deserialize(String name, byte[] encoded, ObjectInputFilter filter) throws IOException {
         try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(encoded, 1, encoded.length - 1)) {
             @Override
             protected Class<?> resolveClass(java.io.ObjectStreamClass desc) throws IOException, ClassNotFoundException {

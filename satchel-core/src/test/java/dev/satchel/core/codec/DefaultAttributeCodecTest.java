@@ -91,7 +91,7 @@ class DefaultAttributeCodecTest {
     @Test
     void javaSerializedPayloadWithNonAllowlistedInnerClass_isRejected() throws Exception {
         DefaultAttributeCodec allowing = DefaultAttributeCodec.builder()
-                .javaSerialization("java.util.ArrayList")
+                .javaSerialization("java.util.ArrayList;java.lang.Object")
                 .build();
         ArrayList<Object> smuggle = new ArrayList<>(List.of(new Opaque("inner")));
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -100,6 +100,19 @@ class DefaultAttributeCodecTest {
             out.writeObject(smuggle);
         }
         assertThatThrownBy(() -> allowing.decode("x", bytes.toByteArray())).isInstanceOf(SessionDataException.class);
+    }
+
+    @Test
+    void aValueTheAllowlistWouldRefuseOnReading_isRefusedOnWriting_namingTheClass() {
+        // ArrayList reads its elements into an Object[], which the filter checks as java.lang.Object.
+        DefaultAttributeCodec allowing = DefaultAttributeCodec.builder()
+                .javaSerialization("java.util.ArrayList;java.lang.Object")
+                .build();
+        ArrayList<Object> holding = new ArrayList<>(List.of(new Opaque("inner")));
+        assertThatThrownBy(() -> allowing.encode("basket", holding))
+                .isInstanceOf(AttributeEncodingException.class)
+                .hasMessageContaining("'basket'")
+                .hasMessageContaining("holds " + Opaque.class.getName());
     }
 
     @Test

@@ -4,6 +4,8 @@ import dev.satchel.cookie.RevocationList;
 import dev.satchel.cookie.SealedCookieSessions;
 import dev.satchel.core.SessionSealer;
 import dev.satchel.core.SessionStore;
+import dev.satchel.core.codec.AttributeCodec;
+import dev.satchel.core.codec.DefaultAttributeCodec;
 import dev.satchel.servlet.CookieSessionIdResolver;
 import dev.satchel.servlet.HeaderSessionIdResolver;
 import dev.satchel.servlet.SatchelFilter;
@@ -33,6 +35,7 @@ import org.springframework.context.annotation.ConditionContext;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.core.Ordered;
 import org.springframework.core.type.AnnotatedTypeMetadata;
+import org.springframework.util.ClassUtils;
 
 /**
  * Gives a servlet application Satchel's sessions: a {@link SessionStore} from {@code
@@ -115,11 +118,43 @@ public class SatchelAutoConfiguration {
         }
     }
 
+    /**
+     * The attribute codec from {@code satchel.codec.*}; with Spring Security on the class path, its
+     * own classes are admitted to Java serialization too (see {@link SpringSecurityClasses}).
+     */
+    @Bean
+    @ConditionalOnMissingBean
+    AttributeCodec satchelAttributeCodec(SatchelProperties properties) {
+        SatchelProperties.Codec codec = properties.codec();
+        DefaultAttributeCodec.Builder b = DefaultAttributeCodec.builder();
+        ClassLoader loader = ClassUtils.getDefaultClassLoader();
+        if (loader != null) {
+            b.classLoader(loader);
+        }
+        b.recordPackages(codec.recordPackages().toArray(String[]::new));
+        String allowlist = codec.javaSerialization().strip();
+        if (SpringSecurityClasses.present(loader)) {
+            allowlist = SpringSecurityClasses.ALLOWLIST + (allowlist.isEmpty() ? "" : ";" + allowlist);
+        }
+        try {
+            if (!allowlist.isEmpty()) {
+                b.javaSerialization(allowlist);
+            }
+            return b.build();
+        } catch (RuntimeException e) {
+            throw new SatchelConfigurationException(
+                    "satchel.codec.java-serialization is not a valid allowlist: " + e.getMessage(),
+                    "Write it in ObjectInputFilter pattern syntax, such as com.example.cart.*;java.util.*",
+                    e);
+        }
+    }
+
     /** The session options from the properties, with the context's session listeners. */
     @Bean
     @ConditionalOnMissingBean
     SessionOptions satchelSessionOptions(
             SatchelProperties properties,
+            AttributeCodec codec,
             ObjectProvider<HttpSessionListener> sessionListeners,
             ObjectProvider<HttpSessionAttributeListener> attributeListeners,
             ObjectProvider<HttpSessionIdListener> idListeners) {
@@ -129,7 +164,8 @@ public class SatchelAutoConfiguration {
                     .idleTimeout(properties.idleTimeout())
                     .absoluteTimeout(properties.absoluteTimeout())
                     .saveMode(properties.saveMode())
-                    .flushMode(properties.flushMode());
+                    .flushMode(properties.flushMode())
+                    .codec(codec);
             b.idResolver(
                     properties.idResolver() == SatchelProperties.IdResolver.HEADER
                             ? new HeaderSessionIdResolver(properties.headerName())

@@ -25,6 +25,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param cookie the session cookie
  * @param cluster the cluster stores' settings ({@code replicated}, {@code primary-backup})
  * @param sealed the sealed cookies' settings ({@code cookie})
+ * @param codec how attribute values become bytes
  */
 @ConfigurationProperties("satchel")
 public record SatchelProperties(
@@ -37,7 +38,8 @@ public record SatchelProperties(
         @DefaultValue("X-Session-Id") String headerName,
         @DefaultValue Cookie cookie,
         @DefaultValue Cluster cluster,
-        @DefaultValue Sealed sealed) {
+        @DefaultValue Sealed sealed,
+        @DefaultValue Codec codec) {
 
     /** Where the session id travels. */
     public enum IdResolver {
@@ -95,5 +97,17 @@ public record SatchelProperties(
      *     client kept cannot bring a logged-out session back: a store value as for {@code
      *     satchel.store} (not {@code cookie}); empty: none, and the start-up log says what that costs
      */
+    /**
+     * How attribute values become bytes. Strings, numbers, booleans, byte arrays, lists, sets and
+     * maps of those, and records are stored without Java serialization, whatever is set here.
+     *
+     * @param javaSerialization an allowlist, in {@code ObjectInputFilter} pattern syntax (for example
+     *     {@code com.example.cart.*;java.util.*}), of the classes the application's own {@code
+     *     Serializable} values may hold; empty: the application's values are not Java-serialized.
+     *     With Spring Security, its own classes are admitted besides
+     * @param recordPackages the packages whose records may be stored; empty: any
+     */
+    public record Codec(@DefaultValue("") String javaSerialization, @DefaultValue List<String> recordPackages) {}
+
     public record Sealed(@DefaultValue("") String keysetLocation, @DefaultValue("") String revocationStore) {}
 }

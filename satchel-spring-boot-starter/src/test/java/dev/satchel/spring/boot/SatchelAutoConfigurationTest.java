@@ -7,11 +7,15 @@ import dev.satchel.core.SessionStore;
 import dev.satchel.core.memory.MemorySessionStore;
 import dev.satchel.servlet.SatchelFilter;
 import dev.satchel.servlet.SessionOptions;
+import dev.satchel.spring.boot.security.PrincipalFromSecurityContext;
+import dev.satchel.spring.boot.security.SatchelSecurityAutoConfiguration;
+import dev.satchel.spring.boot.security.SatchelSessionRegistry;
 import dev.satchel.store.jdbc.JdbcSessionStore;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpSessionEvent;
 import jakarta.servlet.http.HttpSessionListener;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.diagnostics.FailureAnalysis;
@@ -19,6 +23,10 @@ import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
+import org.springframework.security.core.context.SecurityContextImpl;
+import org.springframework.security.core.session.SessionRegistry;
+import org.springframework.security.core.session.SessionRegistryImpl;
 
 /** What the auto-configuration builds from the properties, and what it refuses at start-up. */
 class SatchelAutoConfigurationTest {
@@ -162,6 +170,47 @@ class SatchelAutoConfigurationTest {
             assertThat(registration.determineDispatcherTypes())
                     .contains(DispatcherType.REQUEST, DispatcherType.ASYNC, DispatcherType.ERROR);
         });
+    }
+
+    @Test
+    void withSpringSecurity_itsContextIsStored_theIndexFollowsLogins_andTheRegistryReadsTheStore() {
+        runner.withConfiguration(AutoConfigurations.of(SatchelSecurityAutoConfiguration.class))
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(context.getBean(SessionRegistry.class)).isInstanceOf(SatchelSessionRegistry.class);
+                    SessionOptions options = context.getBean(SessionOptions.class);
+                    assertThat(options.listeners()).contains(context.getBean(PrincipalFromSecurityContext.class));
+                    SecurityContextImpl login = new SecurityContextImpl(
+                            UsernamePasswordAuthenticationToken.authenticated("alice", null, List.of()));
+                    Object back = options.codec().decode("c", options.codec().encode("c", login));
+                    assertThat(((SecurityContextImpl) back).getAuthentication().getName())
+                            .isEqualTo("alice");
+                });
+    }
+
+    @Test
+    void theApplicationsOwnSessionRegistryWins() {
+        runner.withConfiguration(AutoConfigurations.of(SatchelSecurityAutoConfiguration.class))
+                .withBean(SessionRegistry.class, SessionRegistryImpl::new)
+                .run(context ->
+                        assertThat(context.getBean(SessionRegistry.class)).isInstanceOf(SessionRegistryImpl.class));
+    }
+
+    @Test
+    void theCodecTakesTheApplicationsAllowlist_andABadOneStopsTheStart() {
+        runner.withPropertyValues("satchel.codec.java-serialization=java.util.Date")
+                .run(context -> {
+                    SessionOptions options = context.getBean(SessionOptions.class);
+                    java.util.Date when = new java.util.Date(86_400_000L);
+                    assertThat(options.codec().decode("d", options.codec().encode("d", when)))
+                            .isEqualTo(when);
+                });
+        runner.withPropertyValues("satchel.codec.java-serialization=maxdepth=lots")
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    assertThat(analysis(context.getStartupFailure()).getDescription())
+                            .contains("satchel.codec.java-serialization is not a valid allowlist");
+                });
     }
 
     /** The analysis Boot prints for a start-up failure caused by Satchel's settings. */
