@@ -4,9 +4,12 @@ import dev.satchel.core.ClusterView;
 import dev.satchel.core.ReportingStore;
 import dev.satchel.core.SessionSealer;
 import dev.satchel.core.SessionStore;
+import dev.satchel.servlet.MicrometerSessionMetrics;
 import dev.satchel.servlet.NewSessionThrottle;
 import dev.satchel.servlet.SatchelFilter;
 import dev.satchel.servlet.SessionOptions;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import jakarta.servlet.DispatcherType;
 import java.net.URI;
 import java.util.EnumSet;
@@ -54,7 +57,12 @@ public final class ShopNode implements AutoCloseable {
      * @throws IllegalStateException if the server cannot start (the port is taken, say)
      */
     public static ShopNode start(ShopConfig config, SessionStore store) {
-        return start(config, options -> new SatchelFilter(store, options), counters(store), Optional::empty);
+        return start(
+                config,
+                options -> new SatchelFilter(store, options),
+                counters(store),
+                Optional::empty,
+                Optional.of(store));
     }
 
     /**
@@ -65,7 +73,22 @@ public final class ShopNode implements AutoCloseable {
     public static ShopNode start(ShopConfig config, SessionStore store, Supplier<ClusterView> view) {
         Objects.requireNonNull(view, "view");
         return start(
-                config, options -> new SatchelFilter(store, options), counters(store), () -> Optional.of(view.get()));
+                config,
+                options -> new SatchelFilter(store, options),
+                counters(store),
+                () -> Optional.of(view.get()),
+                Optional.of(store));
+    }
+
+    /** What the metrics call the store: {@code PrimaryBackupSessionStore} is {@code primary-backup}. */
+    static String storeName(Optional<SessionStore> store) {
+        if (store.isEmpty()) {
+            return "cookie";
+        }
+        String type = store.get().getClass().getSimpleName().replace("SessionStore", "");
+        return type.isEmpty()
+                ? "custom"
+                : type.replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT);
     }
 
     private static Supplier<Map<String, Long>> counters(SessionStore store) {
@@ -78,14 +101,16 @@ public final class ShopNode implements AutoCloseable {
      * @throws IllegalStateException if the server cannot start (the port is taken, say)
      */
     public static ShopNode start(ShopConfig config, SessionSealer sealer) {
-        return start(config, options -> SatchelFilter.sealed(sealer, options), Map::of, Optional::empty);
+        return start(
+                config, options -> SatchelFilter.sealed(sealer, options), Map::of, Optional::empty, Optional.empty());
     }
 
     private static ShopNode start(
             ShopConfig config,
             Function<SessionOptions, SatchelFilter> filter,
             Supplier<Map<String, Long>> storeCounters,
-            Supplier<Optional<ClusterView>> view) {
+            Supplier<Optional<ClusterView>> view,
+            Optional<SessionStore> store) {
         UserStore users = null;
         Server server = new Server(new QueuedThreadPool(200, 8));
         server.setStopTimeout(2000); // Ctrl-C should not wait on idle keep-alive connections
@@ -104,7 +129,11 @@ public final class ShopNode implements AutoCloseable {
             server.addConnector(connector);
             server.setErrorHandler(new JsonErrorHandler(config.nodeName()));
 
+            PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            MicrometerSessionMetrics metrics = new MicrometerSessionMetrics(meters, storeName(store));
+            store.ifPresent(metrics::bindStore);
             SessionOptions options = SessionOptions.builder()
+                    .metrics(metrics)
                     .clock(config.clock())
                     .idleTimeout(config.idleTimeout())
                     .route(config.nodeName())
@@ -127,6 +156,7 @@ public final class ShopNode implements AutoCloseable {
             ShopApiServlet api = new ShopApiServlet(users, new PasswordHasher(), config.clock(), config.nodeName());
             context.addServlet(new ServletHolder(api), "/api/*");
             context.addServlet(new ServletHolder(new HealthServlet(config.nodeName(), storeCounters, view)), "/health");
+            context.addServlet(new ServletHolder(new MetricsServlet(meters)), "/metrics");
             context.addServlet(new ServletHolder(new PagesServlet()), "/");
             server.setHandler(context);
             server.start();

@@ -322,4 +322,21 @@ class ShopApiIT {
         }
         assertThat(c.cookie).as("browsing creates no session").isEmpty();
     }
+
+    @Test
+    void metrics_areServedForPrometheus_countingSessionsAndStoreCalls() throws Exception {
+        Client c = new Client();
+        c.ok(nodeA, "POST", "/api/signup", credentials("grace", "a long enough phrase"), 201);
+        c.ok(nodeA, "POST", "/api/login", credentials("grace", "a long enough phrase"), 200);
+        c.ok(nodeA, "GET", "/api/cart", null, 200);
+        HttpResponse<String> res = c.send(nodeA, "GET", "/metrics", null);
+        assertThat(res.statusCode()).isEqualTo(200);
+        assertThat(res.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain");
+        assertThat(res.body())
+                .containsPattern("satchel_sessions_started_total\\{store=\"memory\"} [1-9]")
+                .containsPattern(
+                        "satchel_store_calls_seconds_count\\{call=\"load\",outcome=\"ok\",store=\"memory\"} [1-9]")
+                .contains("satchel_store_sessions{store=\"memory\"}")
+                .doesNotContain("grace");
+    }
 }

@@ -97,6 +97,7 @@ final class RequestSessions {
                 this, runtime, runtime.options().clock().instant());
         tokenDirty = true;
         runtime.events().created(session);
+        runtime.options().metrics().created();
         changed();
         return session;
     }
@@ -118,12 +119,13 @@ final class RequestSessions {
     }
 
     void invalidate(SatchelHttpSession target) {
+        runtime.options().metrics().invalidated();
         runtime.events().destroyed(target);
         target.unbindAll();
         target.markInvalid();
         if (target.isStored()) {
             // Immediately, whatever the flush mode: a logout must be final before the response says so.
-            store.save(target.invalidation());
+            timedSave(target.invalidation());
         }
         expireToken = matched != null;
         tokenDirty = false;
@@ -399,7 +401,7 @@ final class RequestSessions {
         save();
         AttributeCodec codec = runtime.options().codec();
         for (int attempt = 1; attempt <= UPDATE_ATTEMPTS; attempt++) {
-            Optional<SessionRecord> stored = store.load(target.id());
+            Optional<SessionRecord> stored = timedLoad(target.id());
             if (stored.isEmpty()) {
                 return gone(target);
             }
@@ -418,7 +420,7 @@ final class RequestSessions {
                     .expect(name, ExpectedValue.of(Optional.ofNullable(held)))
                     .accessedAt(runtime.options().clock().instant())
                     .build();
-            SaveOutcome outcome = store.save(update);
+            SaveOutcome outcome = timedSave(update);
             if (outcome == SaveOutcome.UPDATED) {
                 runtime.updates().applied();
                 target.updated(name, next, encoded, current);
@@ -467,6 +469,30 @@ final class RequestSessions {
         }
     }
 
+    private Optional<SessionRecord> timedLoad(SessionId id) {
+        long start = System.nanoTime();
+        boolean failed = true;
+        try {
+            Optional<SessionRecord> record = store.load(id);
+            failed = false;
+            return record;
+        } finally {
+            runtime.options().metrics().storeCall(SessionMetrics.StoreCall.LOAD, System.nanoTime() - start, failed);
+        }
+    }
+
+    private SaveOutcome timedSave(ChangeSet changes) {
+        long start = System.nanoTime();
+        boolean failed = true;
+        try {
+            SaveOutcome outcome = store.save(changes);
+            failed = false;
+            return outcome;
+        } finally {
+            runtime.options().metrics().storeCall(SessionMetrics.StoreCall.SAVE, System.nanoTime() - start, failed);
+        }
+    }
+
     /** Saves what changed since the last save; returns whether there was anything. */
     private boolean save(boolean last) {
         if (session == null || session.isInvalid()) {
@@ -476,7 +502,7 @@ final class RequestSessions {
         if (changes.isEmpty()) {
             return false;
         }
-        SaveOutcome outcome = store.save(changes);
+        SaveOutcome outcome = timedSave(changes);
         if (outcome == SaveOutcome.GONE) {
             LOG.debug("{} ended in another request before this one saved; changes dropped", session.id());
         }
@@ -508,7 +534,7 @@ final class RequestSessions {
             if (++lookedUp > MAX_CANDIDATES) {
                 break;
             }
-            Optional<SessionRecord> record = store.load(id.get());
+            Optional<SessionRecord> record = timedLoad(id.get());
             if (record.isPresent()) {
                 Instant now = runtime.options().clock().instant();
                 matched = candidate;

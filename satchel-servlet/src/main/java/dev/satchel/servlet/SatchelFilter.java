@@ -97,12 +97,16 @@ public final class SatchelFilter implements Filter {
                 store, sealer, options, runtime.events(), config.getServletContext(), runtime.updates());
         runtime = r;
         config.getServletContext().setAttribute(SatchelSessions.ATTRIBUTE, new SatchelSessions(r));
-        if (store instanceof ObservableSessionStore observable && r.events().wantsDestroyed()) {
+        boolean counting = options.metrics() != SessionMetrics.none();
+        if (store instanceof ObservableSessionStore observable && (r.events().wantsDestroyed() || counting)) {
             // Sessions that expire were never invalidated by a request; the store tells us instead.
             subscription = Optional.of(observable.subscribe(event -> {
                 if (event.type() == SessionEvent.Type.EXPIRED) {
-                    event.lastState().ifPresent(last -> SatchelHttpSession.detached(r, last)
-                            .ended());
+                    options.metrics().expired();
+                    if (r.events().wantsDestroyed()) {
+                        event.lastState().ifPresent(last -> SatchelHttpSession.detached(r, last)
+                                .ended());
+                    }
                 }
             }));
         } else if (r.events().wantsDestroyed() && sealer.isEmpty()) {
@@ -156,6 +160,7 @@ public final class SatchelFilter implements Filter {
             } // else the request goes on: saved when it completes, or at the end of its ASYNC dispatch
         } catch (IOException | ServletException | RuntimeException e) {
             Optional<SessionException> cause = sessionFailure(e);
+            cause.ifPresent(c -> options.metrics().refused(refusalOf(c)));
             if (cause.isPresent() && !response.isCommitted()) {
                 refuse(response, cause.get());
                 return;
@@ -201,6 +206,25 @@ public final class SatchelFilter implements Filter {
             }
         }
         return Optional.empty();
+    }
+
+    private static SessionMetrics.Refusal refusalOf(SessionException failure) {
+        if (failure instanceof SessionLimitException) {
+            return SessionMetrics.Refusal.SESSION_LIMIT;
+        }
+        if (failure instanceof NewSessionsThrottledException) {
+            return SessionMetrics.Refusal.NEW_SESSIONS_THROTTLED;
+        }
+        if (failure instanceof SessionTooLargeException) {
+            return SessionMetrics.Refusal.TOO_LARGE;
+        }
+        if (failure instanceof AttributeUpdateConflictException) {
+            return SessionMetrics.Refusal.UPDATE_CONFLICT;
+        }
+        if (failure instanceof SessionEndedException) {
+            return SessionMetrics.Refusal.SESSION_ENDED;
+        }
+        return SessionMetrics.Refusal.STORE_UNAVAILABLE;
     }
 
     /** One line per 10 s while the store refuses, not one stack trace per request. */

@@ -148,6 +148,7 @@ final class SatchelHttpSession implements HttpSession {
                 // Drop the value, keep the session: an undecodable attribute after a deploy must not
                 // turn every request of this user into a 500.
                 LOG.warn("dropping undecodable attribute '{}' of {}: {}", name, pending.id(), e.getMessage());
+                runtime.options().metrics().unreadableAttribute();
                 pending.dropUndecodable(name);
                 owner.changed();
                 return null;

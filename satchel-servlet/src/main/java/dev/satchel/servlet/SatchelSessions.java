@@ -153,6 +153,7 @@ public final class SatchelSessions {
         int ended = 0;
         for (SessionRecord r : indexed().findByPrincipal(principal)) {
             if (runtime.store().delete(r.id())) {
+                runtime.options().metrics().invalidated();
                 SatchelHttpSession.detached(runtime, r).ended();
                 ended++;
             }
@@ -177,6 +178,7 @@ public final class SatchelSessions {
         }
         for (SessionRecord r : indexed().findByPrincipal(principal)) {
             if (handleOf(r.id().value()).equals(handle) && runtime.store().delete(r.id())) {
+                runtime.options().metrics().invalidated();
                 SatchelHttpSession.detached(runtime, r).ended();
                 return true;
             }

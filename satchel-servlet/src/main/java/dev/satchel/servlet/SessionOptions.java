@@ -46,6 +46,7 @@ public final class SessionOptions {
     private final Clock clock;
     private final List<EventListener> listeners;
     private final Optional<NewSessionThrottle> newSessionThrottle;
+    private final SessionMetrics metrics;
 
     private SessionOptions(Builder b) {
         this.idleTimeout = b.idleTimeout;
@@ -60,6 +61,7 @@ public final class SessionOptions {
         this.clock = b.clock;
         this.listeners = List.copyOf(b.listeners);
         this.newSessionThrottle = Optional.ofNullable(b.newSessionThrottle);
+        this.metrics = b.metrics;
     }
 
     /** The options with every default. */
@@ -87,6 +89,7 @@ public final class SessionOptions {
         b.codec = codec;
         b.clock = clock;
         b.listeners.addAll(listeners);
+        b.metrics = metrics;
         return b;
     }
 
@@ -150,6 +153,11 @@ public final class SessionOptions {
         return newSessionThrottle;
     }
 
+    /** Where the filter reports what it does (default: nowhere). */
+    public SessionMetrics metrics() {
+        return metrics;
+    }
+
     /** Configures {@link SessionOptions}. Not thread-safe. */
     public static final class Builder {
         private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
@@ -164,8 +172,15 @@ public final class SessionOptions {
         private Clock clock = Clock.systemUTC();
         private final List<EventListener> listeners = new ArrayList<>();
         private NewSessionThrottle newSessionThrottle;
+        private SessionMetrics metrics = SessionMetrics.none();
 
         private Builder() {}
+
+        /** Where the filter reports what it does, such as {@link MicrometerSessionMetrics}. */
+        public Builder metrics(SessionMetrics metrics) {
+            this.metrics = java.util.Objects.requireNonNull(metrics, "metrics");
+            return this;
+        }
 
         /** Idle timeout of new sessions (default 30 minutes); zero means none. */
         public Builder idleTimeout(Duration timeout) {

@@ -7,6 +7,8 @@ import dev.satchel.core.SessionId;
 import dev.satchel.core.SessionRecord;
 import dev.satchel.core.memory.MemorySessionStore;
 import dev.satchel.testkit.MutableClock;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import jakarta.servlet.http.HttpSessionAttributeListener;
 import jakarta.servlet.http.HttpSessionBindingEvent;
 import jakarta.servlet.http.HttpSessionEvent;
@@ -405,6 +407,53 @@ abstract class FilterContainerContract {
         clock.advance(Duration.ofMinutes(31));
         memory.expireDue();
         assertThat(events).contains("destroyed:gone-soon");
+    }
+
+    @Test
+    void metrics_countTheStoresCalls_sessionsMadeAndEnded_andRefusals() throws Exception {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        Node a = node(b -> b.metrics(new MicrometerSessionMetrics(meters, "memory").bindStore(memory)));
+        Browser user = new Browser();
+        user.body(a, "/set?name=a&value=1");
+        user.body(a, "/get?name=a");
+        Browser leaving = new Browser();
+        leaving.body(a, "/set?name=a&value=2");
+        leaving.body(a, "/invalidate");
+        new Browser().body(a, "/set?name=a&value=3");
+        assertThat(meters.get("satchel.store.sessions")
+                        .tag("store", "memory")
+                        .gauge()
+                        .value())
+                .isEqualTo(2.0);
+        clock.advance(Duration.ofMinutes(31));
+        memory.expireDue();
+        store.down = true;
+        assertThat(user.get(a, "/get?name=a").statusCode()).isEqualTo(503);
+        store.down = false;
+
+        assertThat(meters.get("satchel.sessions.started").counter().count()).isEqualTo(3.0);
+        assertThat(meters.get("satchel.sessions.invalidated").counter().count()).isEqualTo(1.0);
+        assertThat(meters.get("satchel.sessions.expired").counter().count()).isEqualTo(2.0);
+        assertThat(meters.get("satchel.requests.refused")
+                        .tag("reason", "store_unavailable")
+                        .counter()
+                        .count())
+                .isEqualTo(1.0);
+        Timer loads = meters.get("satchel.store.calls")
+                .tags("call", "load", "outcome", "ok")
+                .timer();
+        assertThat(loads.count()).isEqualTo(2); // the second and fourth requests found their session
+        assertThat(meters.get("satchel.store.calls")
+                        .tags("call", "save", "outcome", "ok")
+                        .timer()
+                        .count())
+                .isEqualTo(4); // three new sessions and an invalidation; a read saves nothing
+        assertThat(meters.get("satchel.store.calls")
+                        .tags("call", "load", "outcome", "error")
+                        .timer()
+                        .count())
+                .isEqualTo(1);
+        assertThat(loads.totalTime(TimeUnit.NANOSECONDS)).isPositive();
     }
 
     @Test

@@ -24,7 +24,8 @@ import org.springframework.security.web.servlet.util.matcher.PathPatternRequestM
  * Form login, at most {@code sample.maximum-sessions} sessions per customer and {@code
  * sample.staff-maximum-sessions} per member of staff across every instance (the oldest ends when a
  * user signs in past the limit), logout of this session, and logout of all of a
- * user's sessions. The session registry is Satchel's, from the starter: it counts the sessions in
+ * user's sessions. Actuator's health is public; its other endpoints (metrics for Prometheus, a
+ * user's sessions) are for staff. The session registry is Satchel's, from the starter: it counts the sessions in
  * the store, not in this JVM.
  */
 @Configuration
@@ -45,7 +46,12 @@ class SecurityConfiguration {
                 new LogoutFilter("/login?logout", new LogOutEverywhere(), new SecurityContextLogoutHandler());
         everywhere.setLogoutRequestMatcher(
                 PathPatternRequestMatcher.withDefaults().matcher(HttpMethod.POST, "/logout-everywhere"));
-        return http.authorizeHttpRequests(pages -> pages.anyRequest().authenticated())
+        return http.authorizeHttpRequests(pages -> pages.requestMatchers("/actuator/health")
+                        .permitAll()
+                        .requestMatchers("/actuator/**")
+                        .hasRole("STAFF")
+                        .anyRequest()
+                        .authenticated())
                 .formLogin(Customizer.withDefaults())
                 .logout(Customizer.withDefaults())
                 .sessionManagement(sessions -> sessions.sessionConcurrency(

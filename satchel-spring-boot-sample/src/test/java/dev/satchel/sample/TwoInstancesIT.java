@@ -89,6 +89,14 @@ class TwoInstancesIT {
                             .POST(HttpRequest.BodyPublishers.ofString(body)));
         }
 
+        HttpResponse<String> delete(int app, String path, String csrf) throws Exception {
+            return send(
+                    app,
+                    HttpRequest.newBuilder(bases.get(app).resolve(path))
+                            .header("X-CSRF-TOKEN", csrf)
+                            .DELETE());
+        }
+
         private HttpResponse<String> send(int app, HttpRequest.Builder request) throws Exception {
             request.timeout(Duration.ofSeconds(10));
             if (!cookie.isEmpty()) {
@@ -221,5 +229,49 @@ class TwoInstancesIT {
         assertThat(desk.signedIn(0)).as("the other device's session ended too").isFalse();
         assertThat(desk.signedIn(1)).isFalse();
         assertThat(phone.signedIn(0)).isFalse();
+    }
+
+    @Test
+    void actuatorHealth_showsTheStoreUp_toAnyone() throws Exception {
+        HttpResponse<String> health = new Browser().get(0, "/actuator/health");
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(health.body()).contains("\"status\":\"UP\"").contains("\"satchel\":{\"status\":\"UP\"");
+    }
+
+    @Test
+    void prometheus_countsTheSessions_forStaffOnly() throws Exception {
+        Browser alice = new Browser();
+        alice.signIn(0, "alice");
+        assertThat(alice.get(0, "/actuator/prometheus").statusCode()).isEqualTo(403);
+        Browser carol = new Browser();
+        carol.signIn(0, "carol");
+        HttpResponse<String> metrics = carol.get(0, "/actuator/prometheus");
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body())
+                .containsPattern("satchel_sessions_started_total\\{store=\"redis\"} [1-9]")
+                .containsPattern(
+                        "satchel_store_calls_seconds_count\\{call=\"save\",outcome=\"ok\",store=\"redis\"} [1-9]")
+                .doesNotContain("127.0.0.1:" + redis.port());
+    }
+
+    @Test
+    void theSessionsEndpoint_listsAUsersSessionsByHandle_andEndsOne() throws Exception {
+        Browser bob = new Browser();
+        bob.signIn(0, "bob");
+        Browser carol = new Browser();
+        carol.signIn(1, "carol");
+        HttpResponse<String> list = carol.get(1, "/actuator/sessions?username=bob");
+        assertThat(list.statusCode()).isEqualTo(200);
+        Matcher handle = Pattern.compile("\"handle\":\"([^\"]+)\"").matcher(list.body());
+        assertThat(handle.find()).as(list.body()).isTrue();
+        assertThat(list.body()).doesNotContain(bob.cookie.substring("SID=".length()));
+        String token = carol.csrf(1, "/");
+        HttpResponse<String> ended = carol.delete(1, "/actuator/sessions/" + handle.group(1) + "?username=bob", token);
+        assertThat(ended.statusCode()).as(ended.body()).isEqualTo(200);
+        assertThat(ended.body()).contains("\"ended\":true");
+        assertThat(bob.signedIn(0)).isFalse();
+        assertThat(bob.get(0, "/actuator/sessions?username=carol").statusCode())
+                .as("a signed-out user is sent to the login, not shown sessions")
+                .isEqualTo(302);
     }
 }

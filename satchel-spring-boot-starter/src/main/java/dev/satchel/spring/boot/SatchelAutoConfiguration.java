@@ -8,7 +8,9 @@ import dev.satchel.core.codec.AttributeCodec;
 import dev.satchel.core.codec.DefaultAttributeCodec;
 import dev.satchel.servlet.CookieSessionIdResolver;
 import dev.satchel.servlet.HeaderSessionIdResolver;
+import dev.satchel.servlet.MicrometerSessionMetrics;
 import dev.satchel.servlet.SatchelFilter;
+import dev.satchel.servlet.SessionMetrics;
 import dev.satchel.servlet.SessionOptions;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpSessionAttributeListener;
@@ -33,6 +35,7 @@ import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ConditionContext;
 import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.core.type.AnnotatedTypeMetadata;
 import org.springframework.util.ClassUtils;
@@ -155,6 +158,7 @@ public class SatchelAutoConfiguration {
     SessionOptions satchelSessionOptions(
             SatchelProperties properties,
             AttributeCodec codec,
+            ObjectProvider<SessionMetrics> metrics,
             ObjectProvider<HttpSessionListener> sessionListeners,
             ObjectProvider<HttpSessionAttributeListener> attributeListeners,
             ObjectProvider<HttpSessionIdListener> idListeners) {
@@ -176,6 +180,7 @@ public class SatchelAutoConfiguration {
                     "Correct the satchel.* property it names.",
                     e);
         }
+        metrics.ifUnique(b::metrics);
         sessionListeners.orderedStream().forEach(b::listener);
         attributeListeners.orderedStream().forEach(b::listener);
         idListeners.orderedStream().forEach(b::listener);
@@ -229,6 +234,33 @@ public class SatchelAutoConfiguration {
                 DispatcherType.INCLUDE);
         registration.addUrlPatterns("/*");
         return registration;
+    }
+
+    /**
+     * With Micrometer and a {@code MeterRegistry} (Actuator gives one), the filter's metrics: see
+     * {@link MicrometerSessionMetrics}, tagged with the kind of store, never its address.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "io.micrometer.core.instrument.MeterRegistry")
+    static class Metrics {
+        /** None when the context has no single registry: nothing to report to. */
+        @Bean
+        @ConditionalOnMissingBean(SessionMetrics.class)
+        SessionMetrics satchelSessionMetrics(
+                ObjectProvider<io.micrometer.core.instrument.MeterRegistry> registries,
+                SatchelProperties properties,
+                ObjectProvider<SessionStore> store) {
+            io.micrometer.core.instrument.MeterRegistry registry = registries.getIfUnique();
+            if (registry == null) {
+                return SessionMetrics.none();
+            }
+            MicrometerSessionMetrics metrics = new MicrometerSessionMetrics(registry, properties.storeKind());
+            SessionStore own = store.getIfUnique();
+            if (own != null) {
+                metrics.bindStore(own);
+            }
+            return metrics;
+        }
     }
 
     /** Matches unless {@code satchel.store} is {@code cookie}. */

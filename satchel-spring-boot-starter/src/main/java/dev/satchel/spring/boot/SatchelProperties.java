@@ -41,6 +41,15 @@ public record SatchelProperties(
         @DefaultValue Sealed sealed,
         @DefaultValue Codec codec) {
 
+    /**
+     * The kind of store {@link #store} names, as metrics and health tag it: {@code memory}, {@code
+     * redis}, {@code jdbc}, {@code replicated}, {@code primary-backup} or {@code cookie}; never its
+     * address or password.
+     */
+    public String storeKind() {
+        return SatchelStores.metricName(store);
+    }
+
     /** Where the session id travels. */
     public enum IdResolver {
         /** In a cookie (the browser's way). */

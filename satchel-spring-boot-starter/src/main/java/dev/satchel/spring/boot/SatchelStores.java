@@ -32,6 +32,26 @@ final class SatchelStores {
      * @throws SatchelConfigurationException for a value it does not know, or a store that cannot be
      *     opened
      */
+    /**
+     * What the metrics call the store of {@code value}: {@code memory}, {@code redis}, {@code jdbc},
+     * {@code replicated}, {@code primary-backup} or {@code cookie}; never a host or a password.
+     */
+    static String metricName(String value) {
+        String kind = value.strip().toLowerCase(Locale.ROOT);
+        if (kind.startsWith("redis")) {
+            return "redis";
+        }
+        if (kind.startsWith("jdbc")) {
+            return "jdbc";
+        }
+        for (String known : new String[] {"primary-backup", "replicated", "memory", "cookie"}) {
+            if (kind.startsWith(known)) {
+                return known;
+            }
+        }
+        return "custom";
+    }
+
     static SessionStore open(String value, SatchelProperties.Cluster cluster, Optional<DataSource> dataSource) {
         String v = value.strip();
         String kind = v.toLowerCase(Locale.ROOT);

@@ -5,12 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.satchel.cookie.SealedCookieSessions;
 import dev.satchel.core.SessionStore;
 import dev.satchel.core.memory.MemorySessionStore;
+import dev.satchel.servlet.MicrometerSessionMetrics;
 import dev.satchel.servlet.SatchelFilter;
+import dev.satchel.servlet.SessionMetrics;
 import dev.satchel.servlet.SessionOptions;
+import dev.satchel.spring.boot.actuate.SatchelActuatorAutoConfiguration;
+import dev.satchel.spring.boot.actuate.SessionStoreHealthIndicator;
 import dev.satchel.spring.boot.security.PrincipalFromSecurityContext;
 import dev.satchel.spring.boot.security.SatchelSecurityAutoConfiguration;
 import dev.satchel.spring.boot.security.SatchelSessionRegistry;
 import dev.satchel.store.jdbc.JdbcSessionStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpSessionEvent;
 import jakarta.servlet.http.HttpSessionListener;
@@ -19,6 +25,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
@@ -210,6 +218,36 @@ class SatchelAutoConfigurationTest {
                     assertThat(context).hasFailed();
                     assertThat(analysis(context.getStartupFailure()).getDescription())
                             .contains("satchel.codec.java-serialization is not a valid allowlist");
+                });
+    }
+
+    @Test
+    void withAMeterRegistry_theFilterReportsToIt_taggedWithTheKindOfStore() {
+        runner.withBean(MeterRegistry.class, SimpleMeterRegistry::new).run(context -> {
+            SessionOptions options = context.getBean(SessionOptions.class);
+            assertThat(options.metrics()).isInstanceOf(MicrometerSessionMetrics.class);
+            MeterRegistry meters = context.getBean(MeterRegistry.class);
+            assertThat(meters.get("satchel.store.sessions")
+                            .tag("store", "memory")
+                            .gauge()
+                            .value())
+                    .isZero();
+            assertThat(meters.get("satchel.sessions.started").counter().count()).isZero();
+        });
+        runner.run(context ->
+                assertThat(context.getBean(SessionOptions.class).metrics()).isSameAs(SessionMetrics.none()));
+    }
+
+    @Test
+    void withActuator_theStoresHealthIsUp_whileItAnswers() {
+        runner.withConfiguration(AutoConfigurations.of(SatchelActuatorAutoConfiguration.class))
+                .run(context -> {
+                    Health health =
+                            context.getBean(SessionStoreHealthIndicator.class).health();
+                    assertThat(health.getStatus()).isEqualTo(Status.UP);
+                    assertThat(health.getDetails())
+                            .containsEntry("store", "memory")
+                            .containsKey("sessionsHeld");
                 });
     }
 
