@@ -12,6 +12,7 @@ import dev.satchel.servlet.MicrometerSessionMetrics;
 import dev.satchel.servlet.SatchelFilter;
 import dev.satchel.servlet.SessionMetrics;
 import dev.satchel.servlet.SessionOptions;
+import io.lettuce.core.resource.ClientResources;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpSessionAttributeListener;
 import jakarta.servlet.http.HttpSessionIdListener;
@@ -42,7 +43,9 @@ import org.springframework.util.ClassUtils;
 
 /**
  * Gives a servlet application Satchel's sessions: a {@link SessionStore} from {@code
- * satchel.store} unless the application has one of its own, {@link SessionOptions} from the other
+ * satchel.store} unless the application has one of its own (on the application's {@code
+ * DataSource} for {@code jdbc}, and on its Lettuce {@code ClientResources}' threads for Redis when
+ * it has them), {@link SessionOptions} from the other
  * {@code satchel.*} properties, and {@link SatchelFilter} registered ahead of Spring Security's
  * filters for every dispatcher type, asynchronous requests included. The session listeners in the
  * context ({@code HttpSessionListener}, {@code HttpSessionAttributeListener}, {@code
@@ -71,16 +74,25 @@ public class SatchelAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean(SessionStore.class)
     @Conditional(StoreIsNotCookie.class)
-    SessionStore satchelSessionStore(SatchelProperties properties, ObjectProvider<DataSource> dataSource) {
+    SessionStore satchelSessionStore(
+            SatchelProperties properties,
+            ObjectProvider<DataSource> dataSource,
+            ObjectProvider<ClientResources> lettuce) {
         return SatchelStores.open(
-                properties.store(), properties.cluster(), Optional.ofNullable(dataSource.getIfUnique()));
+                properties.store(),
+                properties.cluster(),
+                Optional.ofNullable(dataSource.getIfUnique()),
+                Optional.ofNullable(lettuce.getIfUnique()));
     }
 
     /** The sealer for {@code satchel.store=cookie}, with the key from the keyset file or the environment. */
     @Bean
     @ConditionalOnMissingBean({SessionStore.class, SessionSealer.class})
     @ConditionalOnProperty(prefix = "satchel", name = "store", havingValue = "cookie")
-    SealedCookieSessions satchelSessionSealer(SatchelProperties properties, ObjectProvider<DataSource> dataSource) {
+    SealedCookieSessions satchelSessionSealer(
+            SatchelProperties properties,
+            ObjectProvider<DataSource> dataSource,
+            ObjectProvider<ClientResources> lettuce) {
         SatchelProperties.Sealed sealed = properties.sealed();
         SealedCookieSessions.Builder b =
                 SealedCookieSessions.builder(properties.cookie().name());
@@ -108,7 +120,10 @@ public class SatchelAutoConfiguration {
                     "Give it a store, such as redis://HOST:PORT or a JDBC URL.");
         } else {
             SessionStore record = SatchelStores.open(
-                    sealed.revocationStore(), properties.cluster(), Optional.ofNullable(dataSource.getIfUnique()));
+                    sealed.revocationStore(),
+                    properties.cluster(),
+                    Optional.ofNullable(dataSource.getIfUnique()),
+                    Optional.ofNullable(lettuce.getIfUnique()));
             b.revocations(new RevocationList(record, Clock.systemUTC(), properties.absoluteTimeout()));
         }
         try {

@@ -7,6 +7,7 @@ import dev.satchel.core.SessionStore;
 import dev.satchel.core.memory.MemorySessionStore;
 import dev.satchel.store.jdbc.JdbcSessionStore;
 import dev.satchel.store.redis.RedisSessionStore;
+import io.lettuce.core.resource.ClientResources;
 import java.net.InetSocketAddress;
 import java.util.Locale;
 import java.util.Optional;
@@ -52,7 +53,11 @@ final class SatchelStores {
         return "custom";
     }
 
-    static SessionStore open(String value, SatchelProperties.Cluster cluster, Optional<DataSource> dataSource) {
+    static SessionStore open(
+            String value,
+            SatchelProperties.Cluster cluster,
+            Optional<DataSource> dataSource,
+            Optional<ClientResources> lettuce) {
         String v = value.strip();
         String kind = v.toLowerCase(Locale.ROOT);
         try {
@@ -63,7 +68,9 @@ final class SatchelStores {
                     || kind.startsWith("rediss://")
                     || kind.startsWith("redis-sentinel://")
                     || kind.startsWith("redis-cluster://")) {
-                return RedisSessionStore.builder(v).build();
+                RedisSessionStore.Builder redis = RedisSessionStore.builder(v);
+                lettuce.ifPresent(redis::clientResources);
+                return redis.build();
             }
             if (kind.equals("jdbc")) {
                 DataSource ds = dataSource.orElseThrow(() -> new SatchelConfigurationException(

@@ -55,15 +55,22 @@ final class RedisConnections implements AutoCloseable {
     }
 
     /**
-     * Connects, every command and connect bounded by {@code timeout}.
+     * Connects, every command and connect bounded by {@code timeout}, on {@code shared} resources'
+     * threads if given, else on its own.
      *
      * @throws SessionStoreUnavailableException if Redis cannot be reached
      */
-    static RedisConnections open(Topology topology, Duration timeout) {
+    static RedisConnections open(Topology topology, Duration timeout, Optional<ClientResources> shared) {
         // Lettuce's default reconnect backoff grows to 30 s; a failover takes seconds, so retry
-        // at most every 500 ms and come back soon after the new master is up.
-        ClientResources resources = DefaultClientResources.builder()
-                .reconnectDelay(
+        // at most every 500 ms and come back soon after the new master is up. An application's
+        // event loops, executor and timer are handed over one by one: Lettuce then counts them as
+        // shared and leaves them running when these resources shut down. (Its mutate() does
+        // neither: it drops the event loops and would shut down the application's executor.)
+        DefaultClientResources.Builder builder = DefaultClientResources.builder();
+        shared.ifPresent(app -> builder.eventLoopGroupProvider(app.eventLoopGroupProvider())
+                .eventExecutorGroup(app.eventExecutorGroup())
+                .timer(app.timer()));
+        ClientResources resources = builder.reconnectDelay(
                         Delay.exponential(Duration.ofMillis(5), Duration.ofMillis(500), 2, TimeUnit.MILLISECONDS))
                 .build();
         if (topology.isCluster()) {

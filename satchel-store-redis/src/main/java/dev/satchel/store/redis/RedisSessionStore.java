@@ -15,6 +15,7 @@ import dev.satchel.core.SessionRecord;
 import dev.satchel.core.SessionStoreUnavailableException;
 import dev.satchel.core.support.Durations;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.lettuce.core.resource.ClientResources;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collections;
@@ -103,7 +104,7 @@ public final class RedisSessionStore
         this.layout = new HashLayout(b.prefix);
         this.validateHits = b.validateNearCacheHits;
         this.nearCache = b.nearCacheEntries > 0 ? Optional.of(new NearCache(b.nearCacheEntries)) : Optional.empty();
-        this.connections = RedisConnections.open(topology, b.timeout);
+        this.connections = RedisConnections.open(topology, b.timeout, Optional.ofNullable(b.sharedResources));
         this.redis = connections.commands();
         try {
             this.tracking = nearCache.map(cache -> NearCacheTracking.start(connections, cache, validateHits));
@@ -277,6 +278,11 @@ public final class RedisSessionStore
     }
 
     /** The key of a session's hash; for tests that look at Redis directly. */
+    /** The Lettuce resources the store runs on, for tests of sharing them. */
+    ClientResources resources() {
+        return connections.client().getResources();
+    }
+
     String keyOf(SessionId id) {
         return layout.key(id);
     }
@@ -292,9 +298,21 @@ public final class RedisSessionStore
         private Duration waitTimeout = DEFAULT_WAIT_FOR_REPLICAS_TIMEOUT;
         private int nearCacheEntries = DEFAULT_NEAR_CACHE_ENTRIES;
         private boolean validateNearCacheHits = true;
+        private ClientResources sharedResources;
 
         private Builder(String uri) {
             this.topology = Topology.of(uri);
+        }
+
+        /**
+         * Runs on the event loops and timers of an application's own Lettuce {@code resources}
+         * instead of starting its own threads (Spring Boot has one as a bean when it talks to
+         * Redis). The store keeps its own connections and its short reconnect delay, and closing
+         * it leaves {@code resources} running: they are the application's to shut down.
+         */
+        public Builder clientResources(ClientResources resources) {
+            this.sharedResources = Objects.requireNonNull(resources, "resources");
+            return this;
         }
 
         /**
