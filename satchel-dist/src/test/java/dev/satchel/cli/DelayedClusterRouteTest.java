@@ -78,12 +78,10 @@ class DelayedClusterRouteTest {
             held.setSoTimeout(5000);
             assertThat(held.getInputStream().read()).isEqualTo('C');
             route.close();
-            // A relayed connection ends with the route (not a new connection refused: after the
-            // close, that port is anyone's, and a test elsewhere in this JVM may have taken it).
+            // A relayed connection ends with the route. (Not "a new connection is refused", nor
+            // "the port can be bound again": after the close the port is anyone's, and its closed
+            // connections linger in the kernel; CI saw both fail.)
             assertThat(endOf(held)).isTrue();
-            try (ServerSocket again = new ServerSocket()) {
-                again.bind(announced); // the route let its port go
-            }
         }
     }
 

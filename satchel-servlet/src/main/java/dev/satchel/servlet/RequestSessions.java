@@ -119,7 +119,9 @@ final class RequestSessions {
     }
 
     void invalidate(SatchelHttpSession target) {
-        runtime.options().metrics().invalidated();
+        if (target.isStored()) {
+            runtime.options().metrics().invalidated(); // one never stored ended nowhere
+        }
         runtime.events().destroyed(target);
         target.unbindAll();
         target.markInvalid();

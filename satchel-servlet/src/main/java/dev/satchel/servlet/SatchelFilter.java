@@ -160,8 +160,8 @@ public final class SatchelFilter implements Filter {
             } // else the request goes on: saved when it completes, or at the end of its ASYNC dispatch
         } catch (IOException | ServletException | RuntimeException e) {
             Optional<SessionException> cause = sessionFailure(e);
-            cause.ifPresent(c -> options.metrics().refused(refusalOf(c)));
             if (cause.isPresent() && !response.isCommitted()) {
+                options.metrics().refused(refusalOf(cause.get()));
                 refuse(response, cause.get());
                 return;
             }

@@ -38,6 +38,8 @@ final class SatchelHttpSession implements HttpSession {
     private boolean invalid;
     /** Between invalidate() and its end: sessionDestroyed listeners still read the attributes. */
     private boolean ending;
+    /** Between the start of unbinding at invalidate() and its end: reads only. */
+    private boolean unbinding;
 
     /** The stored record while its attributes are still the stored ones; it memoises decoded values. */
     private SessionRecord record;
@@ -248,6 +250,9 @@ final class SatchelHttpSession implements HttpSession {
 
     /** Unbinds every attribute as the session ends, after sessionDestroyed, as the containers do. */
     void unbindAll() {
+        // As Tomcat: once attributes are being unbound, the session can be read but not changed,
+        // so a listener cannot write to a session on its way out (and save it, or send its cookie).
+        unbinding = true;
         for (String name : pending.names()) {
             Object value = valueForEvent(name);
             if (value instanceof HttpSessionBindingListener unbound) {
@@ -399,7 +404,7 @@ final class SatchelHttpSession implements HttpSession {
 
     private void checkWritable() {
         checkValid();
-        if (owner == null) {
+        if (owner == null || unbinding) {
             throw new IllegalStateException("session has ended; it can be read but not changed");
         }
     }

@@ -138,6 +138,23 @@ public final class SatchelSessions {
     }
 
     /**
+     * As {@link #sessionsOf}, without the attributes: nothing is decoded, so it costs a store read
+     * and no deserialization however much the sessions hold (counting a user's sessions at each
+     * login, listing them for an administrator).
+     *
+     * @throws UnsupportedOperationException if the store keeps no principal index
+     */
+    public List<SessionInfo> summariesOf(String principal) {
+        Objects.requireNonNull(principal, "principal");
+        List<SessionInfo> infos = new ArrayList<>();
+        for (SessionRecord r : indexed().findByPrincipal(principal)) {
+            infos.add(new SessionInfo(
+                    handleOf(r.id().value()), r.createdAt(), r.lastAccessedAt(), r.expiresAt(), Map.of()));
+        }
+        return infos;
+    }
+
+    /**
      * Ends every session of {@code principal}, on every node that shares the store.
      *
      * @return how many sessions ended

@@ -12,6 +12,7 @@ import dev.satchel.servlet.MicrometerSessionMetrics;
 import dev.satchel.servlet.SatchelFilter;
 import dev.satchel.servlet.SessionMetrics;
 import dev.satchel.servlet.SessionOptions;
+import dev.satchel.spring.boot.security.AuthenticationFailureCodec;
 import io.lettuce.core.resource.ClientResources;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpSessionAttributeListener;
@@ -151,14 +152,16 @@ public class SatchelAutoConfiguration {
         }
         b.recordPackages(codec.recordPackages().toArray(String[]::new));
         String allowlist = codec.javaSerialization().strip();
-        if (SpringSecurityClasses.present(loader)) {
+        boolean springSecurity = SpringSecurityClasses.present(loader);
+        if (springSecurity) {
             allowlist = SpringSecurityClasses.ALLOWLIST + (allowlist.isEmpty() ? "" : ";" + allowlist);
         }
         try {
             if (!allowlist.isEmpty()) {
                 b.javaSerialization(allowlist);
             }
-            return b.build();
+            DefaultAttributeCodec built = b.build();
+            return springSecurity ? new AuthenticationFailureCodec(built) : built;
         } catch (RuntimeException e) {
             throw new SatchelConfigurationException(
                     "satchel.codec.java-serialization is not a valid allowlist: " + e.getMessage(),
@@ -263,18 +266,16 @@ public class SatchelAutoConfiguration {
         @ConditionalOnMissingBean(SessionMetrics.class)
         SessionMetrics satchelSessionMetrics(
                 ObjectProvider<io.micrometer.core.instrument.MeterRegistry> registries,
-                SatchelProperties properties,
                 ObjectProvider<SessionStore> store) {
             io.micrometer.core.instrument.MeterRegistry registry = registries.getIfUnique();
             if (registry == null) {
                 return SessionMetrics.none();
             }
-            MicrometerSessionMetrics metrics = new MicrometerSessionMetrics(registry, properties.storeKind());
             SessionStore own = store.getIfUnique();
-            if (own != null) {
-                metrics.bindStore(own);
+            if (own == null) {
+                return new MicrometerSessionMetrics(registry, "cookie"); // sealed: no store
             }
-            return metrics;
+            return new MicrometerSessionMetrics(registry, SatchelStores.kindOf(own)).bindStore(own);
         }
     }
 

@@ -41,15 +41,6 @@ public record SatchelProperties(
         @DefaultValue Sealed sealed,
         @DefaultValue Codec codec) {
 
-    /**
-     * The kind of store {@link #store} names, as metrics and health tag it: {@code memory}, {@code
-     * redis}, {@code jdbc}, {@code replicated}, {@code primary-backup} or {@code cookie}; never its
-     * address or password.
-     */
-    public String storeKind() {
-        return SatchelStores.metricName(store);
-    }
-
     /** Where the session id travels. */
     public enum IdResolver {
         /** In a cookie (the browser's way). */
@@ -98,15 +89,6 @@ public record SatchelProperties(
             @DefaultValue("") String announce) {}
 
     /**
-     * The sealed cookies' settings ({@code satchel.store=cookie}).
-     *
-     * @param keysetLocation a file holding the Tink keyset as JSON; empty: the {@code
-     *     SATCHEL_COOKIE_KEYSET} environment variable
-     * @param revocationStore where ended sessions are recorded, so that a copy of the cookie a
-     *     client kept cannot bring a logged-out session back: a store value as for {@code
-     *     satchel.store} (not {@code cookie}); empty: none, and the start-up log says what that costs
-     */
-    /**
      * How attribute values become bytes. Strings, numbers, booleans, byte arrays, lists, sets and
      * maps of those, and records are stored without Java serialization, whatever is set here.
      *
@@ -118,5 +100,14 @@ public record SatchelProperties(
      */
     public record Codec(@DefaultValue("") String javaSerialization, @DefaultValue List<String> recordPackages) {}
 
+    /**
+     * The sealed cookies' settings ({@code satchel.store=cookie}).
+     *
+     * @param keysetLocation a file holding the Tink keyset as JSON; empty: the {@code
+     *     SATCHEL_COOKIE_KEYSET} environment variable
+     * @param revocationStore where ended sessions are recorded, so that a copy of the cookie a
+     *     client kept cannot bring a logged-out session back: a store value as for {@code
+     *     satchel.store} (not {@code cookie}); empty: none, and the start-up log says what that costs
+     */
     public record Sealed(@DefaultValue("") String keysetLocation, @DefaultValue("") String revocationStore) {}
 }

@@ -14,7 +14,7 @@ import java.util.Optional;
 import javax.sql.DataSource;
 
 /** Opens the store {@code satchel.store} names, or says at start-up why it cannot. */
-final class SatchelStores {
+public final class SatchelStores {
     private static final String STORE_VALUES = "memory, redis://HOST:PORT (or rediss://, redis-sentinel://,"
             + " redis-cluster://), a JDBC URL, jdbc (the application's DataSource), replicated, primary-backup"
             + " (each also -async), or cookie";
@@ -27,32 +27,37 @@ final class SatchelStores {
     }
 
     /**
-     * The store {@code value} names.
-     *
-     * @param dataSource the application's own, for {@code jdbc}
-     * @throws SatchelConfigurationException for a value it does not know, or a store that cannot be
-     *     opened
+     * What metrics and health call {@code store}: {@code memory}, {@code redis}, {@code jdbc},
+     * {@code replicated}, {@code primary-backup}, or {@code custom} for an application's own; never
+     * a host or a password.
      */
-    /**
-     * What the metrics call the store of {@code value}: {@code memory}, {@code redis}, {@code jdbc},
-     * {@code replicated}, {@code primary-backup} or {@code cookie}; never a host or a password.
-     */
-    static String metricName(String value) {
-        String kind = value.strip().toLowerCase(Locale.ROOT);
-        if (kind.startsWith("redis")) {
+    public static String kindOf(SessionStore store) {
+        if (store instanceof RedisSessionStore) {
             return "redis";
         }
-        if (kind.startsWith("jdbc")) {
+        if (store instanceof JdbcSessionStore) {
             return "jdbc";
         }
-        for (String known : new String[] {"primary-backup", "replicated", "memory", "cookie"}) {
-            if (kind.startsWith(known)) {
-                return known;
-            }
+        if (store instanceof MemorySessionStore) {
+            return "memory";
+        }
+        if (store instanceof PrimaryBackupSessionStore) {
+            return "primary-backup";
+        }
+        if (store instanceof ReplicatedSessionStore) {
+            return "replicated";
         }
         return "custom";
     }
 
+    /**
+     * The store {@code value} names.
+     *
+     * @param dataSource the application's own, for {@code jdbc}
+     * @param lettuce the application's Lettuce resources, whose threads a Redis store runs on
+     * @throws SatchelConfigurationException for a value it does not know, or a store that cannot be
+     *     opened
+     */
     static SessionStore open(
             String value,
             SatchelProperties.Cluster cluster,

@@ -8,16 +8,24 @@ import org.springframework.util.ClassUtils;
  * can only be stored with Java serialization. Spring Session stores it that way with no filter at
  * all; Satchel reads it back only through this allowlist: Spring Security's classes and the few JDK
  * classes they hold, within limits on depth, references and size. A value that holds any other
- * class (an OAuth2 claim of a type of its own) is refused when written, naming the class to add to
- * {@code satchel.codec.java-serialization}.
+ * class is refused when written, naming the class to add to {@code
+ * satchel.codec.java-serialization}.
+ *
+ * <p>An OpenID Connect login holds its issuer as a {@code java.net.URL}, so it needs {@code
+ * java.net.URL} added. Know what that admits: with the {@code HashMap} already here, a session
+ * forged in the store can make a node look a host name up in DNS as it reads it (the "URLDNS"
+ * gadget): no code runs, but the lookup reaches out. Add it only where the store is trusted.
  */
 final class SpringSecurityClasses {
     /** The allowlist, in {@link java.io.ObjectInputFilter} pattern syntax. */
     static final String ALLOWLIST = String.join(
             ";",
-            "maxdepth=32",
-            "maxrefs=100000",
-            "maxarray=100000",
+            // Deep enough for a SecurityContext (about 8 levels), a saved request or an OIDC
+            // token's claims; shallow enough that a forged graph of nested sets cannot make a
+            // read cost 2^depth hash codes.
+            "maxdepth=20",
+            "maxrefs=10000",
+            "maxarray=10000",
             "maxbytes=1048576",
             "org.springframework.security.**",
             "java.lang.String",

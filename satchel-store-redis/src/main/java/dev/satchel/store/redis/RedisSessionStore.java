@@ -277,12 +277,12 @@ public final class RedisSessionStore
         return nearCache.map(NearCache::tickets).orElse(0);
     }
 
-    /** The key of a session's hash; for tests that look at Redis directly. */
     /** The Lettuce resources the store runs on, for tests of sharing them. */
     ClientResources resources() {
         return connections.client().getResources();
     }
 
+    /** The key of a session's hash; for tests that look at Redis directly. */
     String keyOf(SessionId id) {
         return layout.key(id);
     }

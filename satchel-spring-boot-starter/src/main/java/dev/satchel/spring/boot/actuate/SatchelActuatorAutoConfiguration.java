@@ -2,12 +2,13 @@ package dev.satchel.spring.boot.actuate;
 
 import dev.satchel.core.SessionStore;
 import dev.satchel.spring.boot.SatchelAutoConfiguration;
-import dev.satchel.spring.boot.SatchelProperties;
+import dev.satchel.spring.boot.SatchelStores;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -33,14 +34,19 @@ public class SatchelActuatorAutoConfiguration {
     static class Health {
         @Bean
         @ConditionalOnMissingBean(name = "satchelHealthIndicator")
-        SessionStoreHealthIndicator satchelHealthIndicator(SessionStore store, SatchelProperties properties) {
-            return new SessionStoreHealthIndicator(store, properties.storeKind());
+        SessionStoreHealthIndicator satchelHealthIndicator(SessionStore store) {
+            return new SessionStoreHealthIndicator(store, SatchelStores.kindOf(store));
         }
     }
 
-    /** The sessions endpoint. */
+    /**
+     * The sessions endpoint, where there is a store to ask (sealed cookies have none) and no Spring
+     * Session, whose own endpoint has the same id.
+     */
     @Bean
     @ConditionalOnMissingBean
+    @ConditionalOnBean(SessionStore.class)
+    @ConditionalOnMissingClass("org.springframework.session.Session")
     @ConditionalOnAvailableEndpoint(SessionsEndpoint.class)
     SessionsEndpoint satchelSessionsEndpoint(WebApplicationContext context) {
         return new SessionsEndpoint(context);

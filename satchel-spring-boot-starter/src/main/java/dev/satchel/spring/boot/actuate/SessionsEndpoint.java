@@ -37,7 +37,7 @@ public final class SessionsEndpoint {
     /** The sessions of {@code username}. */
     @ReadOperation
     public Map<String, List<Session>> sessionsOf(String username) {
-        List<Session> sessions = sessions().sessionsOf(username).stream()
+        List<Session> sessions = sessions().summariesOf(username).stream()
                 .map(SessionsEndpoint::shown)
                 .toList();
         return Map.of("sessions", sessions);

@@ -3,6 +3,7 @@ package dev.satchel.spring.boot.security;
 import dev.satchel.servlet.SatchelSessions;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpSession;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.web.authentication.logout.LogoutHandler;
 
@@ -18,9 +19,14 @@ public final class LogOutEverywhere implements LogoutHandler {
         if (authentication == null || authentication.getName() == null) {
             return; // nobody was signed in
         }
-        SatchelSessions.of(request.getServletContext())
+        SatchelSessions sessions = SatchelSessions.of(request.getServletContext())
                 .orElseThrow(() -> new IllegalStateException(
-                        "no SatchelFilter has started in this application: logging out everywhere needs it"))
-                .invalidateAll(authentication.getName());
+                        "no SatchelFilter has started in this application: logging out everywhere needs it"));
+        // This one first, as a logout ends it, so it ends once; then the others, in the store.
+        HttpSession current = request.getSession(false);
+        if (current != null) {
+            current.invalidate();
+        }
+        sessions.invalidateAll(authentication.getName());
     }
 }

@@ -5,6 +5,7 @@ import dev.satchel.servlet.SessionInfo;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpSession;
 import java.security.Principal;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
@@ -61,10 +62,13 @@ public final class SatchelSessionRegistry implements SessionRegistry {
         Optional<String> current = session == null ? Optional.empty() : Optional.of(session.getId());
         String currentHandle = current.map(SatchelSessions::handleOf).orElse("");
         List<SessionInformation> infos = new ArrayList<>();
-        for (SessionInfo info : sessions.sessionsOf(name)) {
-            String id = info.handle().equals(currentHandle) ? current.get() : info.handle();
+        for (SessionInfo info : sessions.summariesOf(name)) {
+            boolean mine = info.handle().equals(currentHandle);
+            // The store records accesses coarsely; the session of this very request is the most
+            // recently used, and must never be the "oldest" a limit ends.
+            Date lastRequest = Date.from(mine ? Instant.now() : info.lastAccessedAt());
             infos.add(new StoreSessionInformation(
-                    principal, id, Date.from(info.lastAccessedAt()), sessions, name, info.handle()));
+                    principal, mine ? current.get() : info.handle(), lastRequest, sessions, name, info.handle()));
         }
         return infos;
     }
