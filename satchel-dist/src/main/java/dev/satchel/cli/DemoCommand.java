@@ -152,7 +152,9 @@ final class DemoCommand implements Callable<Integer> {
         try {
             String chosen = store.strip().toLowerCase(java.util.Locale.ROOT);
             // Cluster stores join their peers; checking one here would start a cluster of its own.
-            if (!StoreOption.isCookie(store) && !StoreOption.isClustered(chosen)) {
+            if (chosen.startsWith("file:")) {
+                StoreOption.checkFile(nodeStore, spec.commandLine()); // each node makes its own folder
+            } else if (!StoreOption.isCookie(store) && !StoreOption.isClustered(chosen)) {
                 StoreOption.open(nodeStore, spec.commandLine()).close(); // refuses a bad --store before any node starts
             }
         } catch (CommandLine.ParameterException e) {
@@ -243,6 +245,9 @@ final class DemoCommand implements Callable<Integer> {
                                                     ? "an owner and a backup node"
                                                     : "the database")
                     + ": a user whose node is killed keeps their cart and login.");
+        } else if (kind.startsWith("file:")) {
+            out.println("Sessions live in each node's own folder: users pinned to a killed node lose their");
+            out.println("session while it is down, and find it again when the node starts on its folder.");
         } else {
             out.println("With --store memory, users pinned to a killed node lose their session: that is");
             out.println("what sticky sessions cost. The default, --store primary-backup, keeps them.");

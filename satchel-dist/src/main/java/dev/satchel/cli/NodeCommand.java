@@ -29,6 +29,8 @@ import picocli.CommandLine.Spec;
             "--users-db-port; the cluster stores (replicated, replicated-async,",
             "primary-backup, primary-backup-async) also use --cluster-port and",
             "--cluster-peers (and --cluster-announce); the others ignore those.",
+            "file:DIR keeps this node's sessions in DIR/<--name>: give each node its own",
+            "--name, and start it again with the same one to find its sessions.",
             "",
             "Across hosts, give --host the address the other hosts reach (not 0.0.0.0):",
             "every socket binds to it and is announced with it. Open between hosts:",

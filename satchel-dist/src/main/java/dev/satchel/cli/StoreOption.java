@@ -11,6 +11,7 @@ import dev.satchel.core.SessionStoreUnavailableException;
 import dev.satchel.core.memory.MemorySessionStore;
 import dev.satchel.demo.PrivateDataDir;
 import dev.satchel.servlet.CookieSessionIdResolver;
+import dev.satchel.store.file.FileSessionStore;
 import dev.satchel.store.jdbc.JdbcSessionStore;
 import dev.satchel.store.redis.RedisSessionStore;
 import java.net.InetSocketAddress;
@@ -27,7 +28,9 @@ import picocli.CommandLine;
 
 /** Turns a {@code --store} value into a running store, or refuses it with a reason. */
 final class StoreOption {
-    static final String DESCRIPTION = "Where sessions live: memory (each node its own); replicated (every"
+    static final String DESCRIPTION = "Where sessions live: memory (each node its own); file:DIR (each node its"
+            + " own, kept in DIR/<node name> across restarts; ?sync=never trades the last seconds before a"
+            + " machine crash for speed); replicated (every"
             + " node holds every session; replicated-async does not wait for the others); primary-backup (an"
             + " owner and a backup per session, ranked like the session-hash policy; primary-backup-async"
             + " does not wait for the backup); cookie (sealed in"
@@ -38,13 +41,13 @@ final class StoreOption {
 
     private StoreOption() {}
 
-    /** Whether {@code value} asks for sessions sealed in cookies rather than a store. */
     /** Whether the store is one of the clustering strategies, which join their peers when opened. */
     static boolean isClustered(String value) {
         return List.of("replicated", "replicated-async", "primary-backup", "primary-backup-async")
                 .contains(value.strip().toLowerCase(Locale.ROOT));
     }
 
+    /** Whether {@code value} asks for sessions sealed in cookies rather than a store. */
     static boolean isCookie(String value) {
         return value.strip().equalsIgnoreCase("cookie");
     }
@@ -168,6 +171,9 @@ final class StoreOption {
                 throw new CommandLine.ParameterException(commandLine, e.getMessage());
             }
         }
+        if (kind.startsWith("file:")) {
+            return openFile(v.substring("file:".length()), cluster.nodeName(), commandLine);
+        }
         if (kind.equals("cookie")) {
             throw new CommandLine.ParameterException(
                     commandLine, "--store cookie keeps sessions in sealed cookies, not in a store");
@@ -201,6 +207,37 @@ final class StoreOption {
         throw new CommandLine.ParameterException(
                 commandLine,
                 "unknown --store '" + value
-                        + "'; expected memory, replicated, cookie, redis, redis://HOST:PORT or jdbc:...");
+                        + "'; expected memory, file:DIR, replicated, cookie, redis, redis://HOST:PORT or jdbc:...");
+    }
+
+    /**
+     * {@code file:DIR}, or {@code file:DIR?sync=never}: this node's sessions in {@code DIR/<node
+     * name>}, so the nodes of one demo, given one {@code --store}, keep one folder each.
+     */
+    private static SessionStore openFile(String spec, String nodeName, CommandLine commandLine) {
+        FileSessionStore.Location location = location(spec, commandLine);
+        try {
+            return FileSessionStore.builder(location.folder().resolve(nodeName))
+                    .sync(location.sync())
+                    .build();
+        } catch (SessionStoreUnavailableException e) {
+            throw new StoreOpenException("cannot open the file store: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Checks a {@code file:} value without opening it: opening makes the node's folder, which only
+     * the node itself should do.
+     */
+    static void checkFile(String value, CommandLine commandLine) {
+        location(value.strip().substring("file:".length()), commandLine);
+    }
+
+    private static FileSessionStore.Location location(String spec, CommandLine commandLine) {
+        try {
+            return FileSessionStore.Location.parse(spec);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(commandLine, "--store " + e.getMessage());
+        }
     }
 }

@@ -191,6 +191,15 @@ class CommandLineTest {
     }
 
     @Test
+    void aFileStore_thatCannotBeUsed_orIsMisspelt_saysWhy() throws Exception {
+        assertThat(run(2, "node", "--store", "file:")).contains("--store file:DIR needs a folder");
+        assertThat(run(2, "node", "--store", "file:/tmp/x?sync=sometimes")).contains("?sync=always", "?sync=never");
+        java.nio.file.Path notAFolder = java.nio.file.Files.createTempFile("satchel-not-a-folder", ".txt");
+        String refused = run(1, "node", "--store", "file:" + notAFolder);
+        assertThat(refused).contains("satchel: cannot open the file store").doesNotContain("Usage:", "Exception");
+    }
+
+    @Test
     void export_printsPeerConfigurations() {
         String haproxy = run(
                 0,

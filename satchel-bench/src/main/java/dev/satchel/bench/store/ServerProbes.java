@@ -50,7 +50,7 @@ final class ServerProbes {
             } finally {
                 client.shutdown();
             }
-        } else {
+        } else if (server.equals("postgresql")) {
             try (Connection c = postgres.connect();
                     Statement s = c.createStatement();
                     ResultSet rs = s.executeQuery("SELECT query, calls FROM pg_stat_statements"

@@ -4,6 +4,8 @@ import dev.satchel.bench.MachineState;
 import dev.satchel.bench.Rounds;
 import dev.satchel.bench.store.StoreReport.Memory;
 import dev.satchel.bench.store.StoreReport.Result;
+import dev.satchel.core.memory.MemorySessionStore;
+import dev.satchel.store.file.FileSessionStore;
 import dev.satchel.store.jdbc.JdbcSessionStore;
 import dev.satchel.store.redis.RedisSessionStore;
 import dev.satchel.testkit.LocalPostgresServer;
@@ -158,6 +160,30 @@ public final class StoreBench {
                                     .sweepInBackground(false)
                                     .build()));
             contenders.put("Spring JdbcIndexedSessionRepository", () -> Contender.springJdbc(springSql, threads));
+            // A node's own stores, for the file store against memory (what it adds) and Redis (what
+            // a shared store costs instead): "local", no server to probe.
+            contenders.put(
+                    "Satchel memory",
+                    () -> Contender.satchel(
+                            "Satchel memory",
+                            "local",
+                            MemorySessionStore.builder().build()));
+            contenders.put(
+                    "Satchel file, sync always",
+                    () -> Contender.satchel(
+                            "Satchel file, sync always",
+                            "local",
+                            FileSessionStore.builder(work.resolve("file-always"))
+                                    .sync(FileSessionStore.Sync.ALWAYS)
+                                    .build()));
+            contenders.put(
+                    "Satchel file, sync never",
+                    () -> Contender.satchel(
+                            "Satchel file, sync never",
+                            "local",
+                            FileSessionStore.builder(work.resolve("file-never"))
+                                    .sync(FileSessionStore.Sync.NEVER)
+                                    .build()));
 
             List<Contender> opened = new ArrayList<>();
             Map<String, Probe> probes = new HashMap<>();

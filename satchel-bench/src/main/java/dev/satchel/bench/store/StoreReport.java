@@ -103,8 +103,10 @@ final class StoreReport {
             }
             List<String> lines = ratioLines(rows);
             if (!lines.isEmpty()) {
-                md.append("\nRatios on the same server, round i of Satchel's store over round i of Spring's: the median"
-                        + " and the range of the throughput ratios; p99 medians beside them (lower is better):\n\n");
+                md.append("\nRatios, round i of one store over round i of the other: Satchel's over Spring's on the"
+                        + " same server (p99 medians beside them, lower is better), and the file store over the"
+                        + " memory store and over Satchel Redis; the median and the range of the throughput"
+                        + " ratios:\n\n");
                 lines.forEach(l -> md.append("- ").append(l).append('\n'));
             }
         }
@@ -207,6 +209,23 @@ final class StoreReport {
                                 median(rs, r -> r.latency().getValueAtPercentile(99)),
                                 median(rp, r -> r.latency().getValueAtPercentile(99))));
                     }
+                }
+            }
+        }
+        // The file store against the node's other own store and the shared one it would replace.
+        List<String> all = names(rows);
+        for (String file : all) {
+            if (!file.startsWith("Satchel file")) {
+                continue;
+            }
+            for (String peer : List.of("Satchel memory", "Satchel Redis")) {
+                if (all.contains(peer)) {
+                    lines.add(String.format(
+                            "%s / %s: %s",
+                            file,
+                            peer,
+                            Rounds.ratios(perSecond(of(file, rows)), perSecond(of(peer, rows)))
+                                    .asRatio()));
                 }
             }
         }

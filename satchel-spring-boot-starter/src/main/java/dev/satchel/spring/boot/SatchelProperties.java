@@ -11,7 +11,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 /**
  * Satchel's settings under {@code satchel.*}. Immutable: bound once at start-up.
  *
- * @param store where sessions live: {@code memory}, {@code redis://HOST:PORT} (also {@code
+ * @param store where sessions live: {@code memory}, {@code file:DIR} (this instance's own, kept
+ *     across restarts), {@code redis://HOST:PORT} (also {@code
  *     rediss://}, {@code redis-sentinel://}, {@code redis-cluster://}), a JDBC URL, {@code jdbc} for
  *     the application's own {@code DataSource}, {@code replicated} or {@code primary-backup} (each
  *     with {@code -async}), or {@code cookie} for sealed cookies; the same values as {@code satchel

@@ -5,6 +5,7 @@ import dev.satchel.cluster.ReplicatedSessionStore;
 import dev.satchel.cluster.Replication;
 import dev.satchel.core.SessionStore;
 import dev.satchel.core.memory.MemorySessionStore;
+import dev.satchel.store.file.FileSessionStore;
 import dev.satchel.store.jdbc.JdbcSessionStore;
 import dev.satchel.store.redis.RedisSessionStore;
 import io.lettuce.core.resource.ClientResources;
@@ -15,7 +16,7 @@ import javax.sql.DataSource;
 
 /** Opens the store {@code satchel.store} names, or says at start-up why it cannot. */
 public final class SatchelStores {
-    private static final String STORE_VALUES = "memory, redis://HOST:PORT (or rediss://, redis-sentinel://,"
+    private static final String STORE_VALUES = "memory, file:DIR, redis://HOST:PORT (or rediss://, redis-sentinel://,"
             + " redis-cluster://), a JDBC URL, jdbc (the application's DataSource), replicated, primary-backup"
             + " (each also -async), or cookie";
 
@@ -24,6 +25,19 @@ public final class SatchelStores {
     /** Whether {@code store} asks for sessions sealed in the client's cookies instead of a store. */
     static boolean isCookie(String store) {
         return store.strip().equalsIgnoreCase("cookie");
+    }
+
+    /** {@code file:DIR} or {@code file:DIR?sync=never}: this instance's sessions in DIR. */
+    private static SessionStore file(String spec) {
+        FileSessionStore.Location location;
+        try {
+            location = FileSessionStore.Location.parse(spec);
+        } catch (IllegalArgumentException e) {
+            throw new SatchelConfigurationException(
+                    "satchel.store=" + e.getMessage(),
+                    "Write satchel.store=file:/var/lib/app/sessions, optionally with ?sync=never.");
+        }
+        return FileSessionStore.builder(location.folder()).sync(location.sync()).build();
     }
 
     /**
@@ -40,6 +54,9 @@ public final class SatchelStores {
         }
         if (store instanceof MemorySessionStore) {
             return "memory";
+        }
+        if (store instanceof FileSessionStore) {
+            return "file";
         }
         if (store instanceof PrimaryBackupSessionStore) {
             return "primary-backup";
@@ -85,6 +102,9 @@ public final class SatchelStores {
             }
             if (kind.startsWith("jdbc:")) {
                 return JdbcSessionStore.builder(v).build();
+            }
+            if (kind.startsWith("file:")) {
+                return file(v.substring("file:".length()));
             }
             if (kind.startsWith("replicated") || kind.startsWith("primary-backup")) {
                 return clustered(kind, cluster);

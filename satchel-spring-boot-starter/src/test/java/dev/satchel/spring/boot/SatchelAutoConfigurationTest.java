@@ -251,6 +251,22 @@ class SatchelAutoConfigurationTest {
                 });
     }
 
+    @Test
+    void aFileStore_keepsThisInstancesSessionsInItsFolder() throws Exception {
+        java.nio.file.Path folder =
+                java.nio.file.Files.createTempDirectory("satchel-boot-file").resolve("s");
+        runner.withPropertyValues("satchel.store=file:" + folder).run(context -> {
+            assertThat(context.getBean(SessionStore.class)).isInstanceOf(dev.satchel.store.file.FileSessionStore.class);
+            assertThat(folder).isDirectory();
+        });
+        runner.withPropertyValues("satchel.store=file:" + folder + "?sync=sometimes")
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    assertThat(analysis(context.getStartupFailure()).getDescription())
+                            .contains("?sync=always", "?sync=never", "not ?sync=sometimes");
+                });
+    }
+
     /** The analysis Boot prints for a start-up failure caused by Satchel's settings. */
     private static FailureAnalysis analysis(Throwable failure) {
         Throwable t = failure;

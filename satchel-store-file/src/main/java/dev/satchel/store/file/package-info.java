@@ -1,0 +1,5 @@
+/**
+ * Sessions on a node's own disk ({@code --store file:DIR}): {@link
+ * dev.satchel.store.file.FileSessionStore}.
+ */
+package dev.satchel.store.file;
