@@ -224,22 +224,37 @@ public final class FileSessionStore
     public SaveOutcome save(ChangeSet changes) {
         Objects.requireNonNull(changes, "changes");
         return withLock(changes.id(), changes.previousId(), () -> {
+            Optional<SessionRecord> before = memory.load(changes.id());
+            Optional<SessionRecord> beforeRename = changes.previousId().flatMap(memory::load);
             SaveOutcome outcome = memory.save(changes);
-            switch (outcome) {
-                case CREATED, UPDATED -> {
-                    Optional<SessionRecord> now = memory.load(changes.id());
-                    if (now.isPresent()) {
-                        write(now.get());
+            try {
+                switch (outcome) {
+                    case CREATED, UPDATED -> {
+                        Optional<SessionRecord> now = memory.load(changes.id());
+                        if (now.isPresent()) {
+                            write(now.get());
+                        }
+                        changes.previousId().ifPresent(this::remove);
                     }
-                    changes.previousId().ifPresent(this::remove);
+                    case INVALIDATED, GONE -> {
+                        if (changes.invalidated()) {
+                            // Also when already gone here: a logout whose file a failed disk kept
+                            // would come back at the next start, so a retry removes it.
+                            remove(changes.id());
+                            changes.previousId().ifPresent(this::remove);
+                        }
+                    }
+                    case CONFLICT -> {
+                        // nothing was written in memory, so nothing on disk
+                    }
                 }
-                case INVALIDATED -> {
-                    remove(changes.id());
-                    changes.previousId().ifPresent(this::remove);
+            } catch (SessionStoreUnavailableException diskFailed) {
+                if (outcome != SaveOutcome.INVALIDATED && outcome != SaveOutcome.GONE) {
+                    // Not on disk, so not saved: memory goes back to what the disk holds.
+                    restore(changes.id(), before);
+                    changes.previousId().ifPresent(old -> restore(old, beforeRename));
                 }
-                case GONE, CONFLICT -> {
-                    // nothing was written in memory, so nothing on disk
-                }
+                throw diskFailed;
             }
             return outcome;
         });
@@ -316,6 +331,14 @@ public final class FileSessionStore
             removed.increment();
         } catch (UncheckedIOException e) {
             throw new SessionStoreUnavailableException(e.getMessage(), e);
+        }
+    }
+
+    private void restore(SessionId id, Optional<SessionRecord> before) {
+        if (before.isPresent()) {
+            memory.replace(before.get());
+        } else {
+            memory.delete(id);
         }
     }
 

@@ -188,4 +188,28 @@ class FileSessionStoreRestartTest {
         }
         open().close();
     }
+
+    @Test
+    void aSaveTheDiskRefuses_isNotSaved_inMemoryEither() throws Exception {
+        try (FileSessionStore store = open()) {
+            SessionId kept = create(store, "before", null);
+            SessionRecord r = store.load(kept).orElseThrow();
+            Path folder = dir.resolve("sessions");
+            try (Stream<Path> s = Files.list(folder)) {
+                for (Path p : s.toList()) {
+                    Files.delete(p);
+                }
+            }
+            Files.delete(folder); // the disk is gone from under the store
+            assertThatThrownBy(() -> store.save(ChangeSet.builder(kept, r.createdAt(), r.absoluteDeadline())
+                            .set("cart", "after".getBytes(StandardCharsets.UTF_8))
+                            .build()))
+                    .isInstanceOf(SessionStoreUnavailableException.class);
+            assertThat(new String(store.load(kept).orElseThrow().attributes().get("cart"), StandardCharsets.UTF_8))
+                    .as("the refused change is not served either")
+                    .isEqualTo("before");
+            assertThatThrownBy(() -> create(store, "new", null)).isInstanceOf(SessionStoreUnavailableException.class);
+            assertThat(store.findByPrincipal("nobody")).isEmpty();
+        }
+    }
 }
