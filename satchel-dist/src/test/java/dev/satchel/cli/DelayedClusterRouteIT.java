@@ -83,9 +83,23 @@ class DelayedClusterRouteIT {
         }
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return s.getLocalPort();
+    private static int next = 20000 + (int) (ProcessHandle.current().pid() % 9000);
+
+    /**
+     * A free port below the kernel's ephemeral range: a port the kernel handed out and took back
+     * can be taken again by the next outgoing connection (the first channels' connections to the
+     * relays took a later channel's port in CI).
+     */
+    private static int freePort() {
+        for (int tries = 0; tries < 2000; tries++) {
+            int port = next;
+            next = next >= 31000 ? 20000 : next + 7;
+            try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1"))) {
+                return port;
+            } catch (Exception taken) {
+                // the next one
+            }
         }
+        throw new IllegalStateException("no free port between 20000 and 31000");
     }
 }
