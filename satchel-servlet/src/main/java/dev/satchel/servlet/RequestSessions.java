@@ -27,6 +27,10 @@ import org.slf4j.LoggerFactory;
  * request's, then, for an asynchronous request, whichever thread carries it on; the container and
  * the application's hand-over of the work order those.
  *
+ * <p>One file, over 500 lines: finding, creating, renaming, updating and saving a request's session
+ * share one state (the session, its token, what was saved), and splitting it would pass that
+ * state between classes on every step.
+ *
  * <p>One instance serves the request's whole life, including an error page the container runs
  * after the filter returned, and the passes of an asynchronous request, so each sees the same
  * session.
@@ -472,26 +476,23 @@ final class RequestSessions {
     }
 
     private Optional<SessionRecord> timedLoad(SessionId id) {
-        long start = System.nanoTime();
-        boolean failed = true;
-        try {
-            Optional<SessionRecord> record = store.load(id);
-            failed = false;
-            return record;
-        } finally {
-            runtime.options().metrics().storeCall(SessionMetrics.StoreCall.LOAD, System.nanoTime() - start, failed);
-        }
+        return timed(SessionMetrics.StoreCall.LOAD, () -> store.load(id));
     }
 
     private SaveOutcome timedSave(ChangeSet changes) {
+        return timed(SessionMetrics.StoreCall.SAVE, () -> store.save(changes));
+    }
+
+    /** Runs one call to the store and reports its time, and whether it threw, to the metrics. */
+    private <T> T timed(SessionMetrics.StoreCall call, java.util.function.Supplier<T> storeCall) {
         long start = System.nanoTime();
         boolean failed = true;
         try {
-            SaveOutcome outcome = store.save(changes);
+            T result = storeCall.get();
             failed = false;
-            return outcome;
+            return result;
         } finally {
-            runtime.options().metrics().storeCall(SessionMetrics.StoreCall.SAVE, System.nanoTime() - start, failed);
+            runtime.options().metrics().storeCall(call, System.nanoTime() - start, failed);
         }
     }
 
