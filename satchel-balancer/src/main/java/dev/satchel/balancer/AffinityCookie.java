@@ -1,5 +1,7 @@
 package dev.satchel.balancer;
 
+import io.netty.handler.codec.http.cookie.DefaultCookie;
+import io.netty.handler.codec.http.cookie.ServerCookieEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -31,6 +33,15 @@ final class AffinityCookie {
     AffinityCookie(byte[] key) {
         this.key = new SecretKeySpec(key, "HmacSHA256");
         this.macs = ThreadLocal.withInitial(this::newMac);
+    }
+
+    /** The Set-Cookie value that pins a client to the node: HttpOnly, SameSite, Secure as configured. */
+    String setCookieHeader(String node, BalancerConfig config) {
+        DefaultCookie cookie = new DefaultCookie(config.affinityCookie, valueFor(node));
+        cookie.setPath("/");
+        cookie.setHttpOnly(true);
+        cookie.setSecure(config.cookieSecure);
+        return ServerCookieEncoder.STRICT.encode(cookie) + "; SameSite=" + config.cookieSameSite;
     }
 
     String valueFor(String node) {

@@ -7,47 +7,48 @@ import io.netty.util.ReferenceCountUtil;
 
 /**
  * The end of an upstream connection's pipeline: hands the node's response to the exchange the
- * connection currently serves. Between exchanges the connection sits in the pool, unbound.
+ * connection currently serves, or its bytes to the tunnel it became. Between exchanges the
+ * connection sits in the pool, unbound.
  */
 final class BackendHandler extends ChannelInboundHandlerAdapter {
-    private Exchange exchange;
+    private UpstreamReader reader;
 
-    void bind(Exchange exchange) {
-        this.exchange = exchange;
+    void bind(UpstreamReader reader) {
+        this.reader = reader;
     }
 
     void unbind() {
-        this.exchange = null;
+        this.reader = null;
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (exchange == null) {
+        if (reader == null) {
             ReferenceCountUtil.release(msg); // a node talking out of turn: drop it, and the connection
             ctx.close();
             return;
         }
-        exchange.fromBackend(msg);
+        reader.fromBackend(msg);
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (exchange != null) {
-            exchange.backendFailed("the node closed the connection");
+        if (reader != null) {
+            reader.backendFailed("the node closed the connection");
         }
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (exchange != null) {
-            exchange.backendFailed(String.valueOf(cause.getMessage()));
+        if (reader != null) {
+            reader.backendFailed(String.valueOf(cause.getMessage()));
         }
         ctx.close();
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof IdleStateEvent && exchange == null) {
+        if (evt instanceof IdleStateEvent && reader == null) {
             ctx.close(); // idle in the pool for too long
         }
     }

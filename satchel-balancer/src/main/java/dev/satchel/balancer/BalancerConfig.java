@@ -49,6 +49,8 @@ public final class BalancerConfig {
     public static final Duration DEFAULT_BODY_RATE_GRACE = Duration.ofSeconds(5);
     /** Open connections allowed from one client address; more are refused with 429. */
     public static final int DEFAULT_MAX_CONNECTIONS_PER_CLIENT = 256;
+    /** The default idle timeout of a WebSocket tunnel. */
+    public static final Duration DEFAULT_TUNNEL_IDLE_TIMEOUT = Duration.ofHours(1);
 
     final String host;
     final int port;
@@ -84,6 +86,7 @@ public final class BalancerConfig {
     final Duration bodyRateGrace;
     final int maxConnectionsPerClient;
     final boolean observe5xx;
+    final Duration tunnelIdleTimeout;
 
     private BalancerConfig(Builder b) {
         this.host = b.host;
@@ -120,6 +123,7 @@ public final class BalancerConfig {
         this.bodyRateGrace = b.bodyRateGrace;
         this.maxConnectionsPerClient = b.maxConnectionsPerClient;
         this.observe5xx = b.observe5xx;
+        this.tunnelIdleTimeout = b.tunnelIdleTimeout;
     }
 
     /**
@@ -188,6 +192,7 @@ public final class BalancerConfig {
         private Duration bodyRateGrace = DEFAULT_BODY_RATE_GRACE;
         private int maxConnectionsPerClient = DEFAULT_MAX_CONNECTIONS_PER_CLIENT;
         private boolean observe5xx;
+        private Duration tunnelIdleTimeout = DEFAULT_TUNNEL_IDLE_TIMEOUT;
 
         private Builder() {}
 
@@ -402,6 +407,16 @@ public final class BalancerConfig {
          */
         public Builder observe5xx(boolean observe) {
             this.observe5xx = observe;
+            return this;
+        }
+
+        /**
+         * How long a WebSocket tunnel may carry nothing either way before it is closed, as HAProxy's
+         * {@code timeout tunnel} (default 1 hour). It replaces the client idle timeout once the node
+         * switched protocols: a chat that is quiet for a minute is not an idle HTTP connection.
+         */
+        public Builder tunnelIdleTimeout(Duration timeout) {
+            this.tunnelIdleTimeout = positive(timeout, "tunnel idle timeout");
             return this;
         }
 

@@ -26,6 +26,10 @@ public final class ConfigExport {
                 .append("ms\n")
                 .append("    timeout http-keep-alive ")
                 .append(config.clientIdleTimeout.toMillis())
+                .append("ms\n")
+                .append("    # WebSockets: HAProxy tunnels any Upgrade; Satchel tunnels only websocket.\n")
+                .append("    timeout tunnel ")
+                .append(config.tunnelIdleTimeout.toMillis())
                 .append("ms\n\n")
                 .append("frontend satchel\n    bind ")
                 .append(config.host)
@@ -51,10 +55,22 @@ public final class ConfigExport {
                     .append(config.cookieSameSite)
                     .append("\"\n");
             case IP_HASH -> s.append("    balance source\n    hash-type consistent\n");
-            case SESSION_HASH -> s.append("    balance hash req.cook(")
+            case SESSION_HASH -> s.append(sessionHashCaveat("    "))
+                    .append("    balance hash req.cook(")
                     .append(config.sessionCookie)
                     .append(")\n")
                     .append("    hash-type consistent\n");
+        }
+        if (config.policy == Policy.SESSION_HASH) {
+            for (NodeAddress n : config.nodes) {
+                s.append("    use-server ")
+                        .append(n.name())
+                        .append(" if { req.cook(")
+                        .append(config.sessionCookie)
+                        .append(") -m end .")
+                        .append(n.name())
+                        .append(" }\n");
+            }
         }
         s.append("    option httpchk GET ")
                 .append(config.healthPath)
@@ -96,7 +112,8 @@ public final class ConfigExport {
                     .append(config.sessionCookie)
                     .append(" consistent;\n");
             case IP_HASH -> s.append("    hash $remote_addr consistent;\n");
-            case SESSION_HASH -> s.append("    hash $cookie_")
+            case SESSION_HASH -> s.append(sessionHashCaveat("    "))
+                    .append("    hash $cookie_")
                     .append(config.sessionCookie)
                     .append(" consistent;\n");
         }
@@ -109,7 +126,26 @@ public final class ConfigExport {
                     .append(n.name())
                     .append('\n');
         }
-        s.append("    keepalive 64;\n}\n\n")
+        s.append("    keepalive 64;\n}\n\n");
+        String upstream = "satchel_nodes";
+        if (config.policy == Policy.SESSION_HASH) {
+            // The owner by route suffix where the node set one; the consistent hash for the rest.
+            upstream = "$satchel_owner";
+            s.append("map $cookie_").append(config.sessionCookie).append(" $satchel_owner {\n");
+            s.append("    default satchel_nodes;\n");
+            for (NodeAddress n : config.nodes) {
+                s.append("    \"~\\.")
+                        .append(n.name().replace(".", "\\."))
+                        .append("$\" ")
+                        .append(n.authority())
+                        .append(";\n");
+            }
+            s.append("}\n\n");
+        }
+        s.append("# WebSockets: Upgrade and Connection pass on only for an upgrade, so other requests keep\n")
+                .append("# the upstream keep-alive. nginx has no separate tunnel timeout: proxy_read_timeout\n")
+                .append("# below also ends a WebSocket that is quiet that long.\n")
+                .append("map $http_upgrade $satchel_connection {\n    default upgrade;\n    '' '';\n}\n\n")
                 .append("server {\n    listen ")
                 .append(config.host)
                 .append(':')
@@ -122,9 +158,12 @@ public final class ConfigExport {
                 .append(config.maxBodyBytes / (1024 * 1024))
                 .append("m;\n")
                 .append("    location / {\n")
-                .append("        proxy_pass http://satchel_nodes;\n")
+                .append("        proxy_pass http://")
+                .append(upstream)
+                .append(";\n")
                 .append("        proxy_http_version 1.1;\n")
-                .append("        proxy_set_header Connection \"\";\n")
+                .append("        proxy_set_header Upgrade $http_upgrade;\n")
+                .append("        proxy_set_header Connection $satchel_connection;\n")
                 .append("        proxy_set_header Host $host;\n")
                 .append("        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n")
                 .append("        proxy_set_header X-Forwarded-Proto $scheme;\n")
@@ -139,6 +178,21 @@ public final class ConfigExport {
                 .append("    }\n}\n")
                 .append("# nginx (open source) has no active health checks; max_fails marks a node down passively.\n");
         return s.toString();
+    }
+
+    /**
+     * Why a peer's session hash is not Satchel's: the comment both exports carry for session-hash,
+     * each line a comment at the given indent.
+     */
+    private static String sessionHashCaveat(String indent) {
+        String text = "Not the same placement as Satchel's session-hash: Satchel ranks nodes by rendezvous\n"
+                + "hashing of the session id, the ranking primary-backup also uses to pick a session's\n"
+                + "owner; this consistent hash is another function, so it sends most sessions to a node\n"
+                + "that holds no copy, which then fetches it from the owner (correct, one hop slower).\n"
+                + "Closest equivalent: start each node with its name as the session id's route suffix\n"
+                + "(SessionOptions.route; satchel node and satchel demo do), and route by the suffix,\n"
+                + "as the lines below do; ids without a suffix fall back to the hash.\n";
+        return text.lines().map(l -> indent + "# " + l + "\n").collect(java.util.stream.Collectors.joining());
     }
 
     /** The export for a format name: {@code haproxy} or {@code nginx}. */

@@ -18,8 +18,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http.cookie.DefaultCookie;
-import io.netty.handler.codec.http.cookie.ServerCookieEncoder;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
@@ -46,8 +44,16 @@ import org.slf4j.LoggerFactory;
  * balancer may not forward is a 502 while nothing of it has reached the client. An upstream
  * connection goes back to the pool only if its response ended exactly where its framing said, so
  * no byte of one response can become the start of the next client's.
+ *
+ * <p>A WebSocket upgrade request is routed as any other request of its session. If the node
+ * answers 101 to WebSocket, the exchange ends there and both connections become a {@link Tunnel};
+ * any other answer is forwarded and the client connection closes after it.
+ *
+ * <p>Over 500 lines because it is one state machine: the retry, timeout, interim, framing and
+ * switch decisions all read and change the same few fields, and split apart they would each need
+ * the whole of them.
  */
-final class Exchange {
+final class Exchange implements UpstreamReader {
     private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
     /** The reason a Satchel node gives when its session store, not the node, is down. */
     private static final String STORE_UNAVAILABLE = "\"session_store_unavailable\"";
@@ -62,6 +68,9 @@ final class Exchange {
     private boolean clientKeepAlive;
 
     private final boolean retriable;
+    /** The request asks to switch to WebSocket, so a 101 to WebSocket is the answer it wants. */
+    private final boolean upgrade;
+
     private final long startNanos = System.nanoTime();
 
     private int attempt;
@@ -99,7 +108,8 @@ final class Exchange {
             Route route,
             HttpVersion clientVersion,
             boolean clientKeepAlive,
-            boolean hasBody) {
+            boolean hasBody,
+            boolean upgrade) {
         this.frontend = frontend;
         this.client = client;
         this.proxy = proxy;
@@ -108,6 +118,7 @@ final class Exchange {
         this.clientVersion = clientVersion;
         this.clientKeepAlive = clientKeepAlive;
         this.retriable = RequestChecks.isRetriable(request, hasBody);
+        this.upgrade = upgrade;
     }
 
     void start() {
@@ -176,7 +187,8 @@ final class Exchange {
     }
 
     /** A piece of the response arrived from the node. */
-    void fromBackend(Object msg) {
+    @Override
+    public void fromBackend(Object msg) {
         awaitingNode = false;
         if (done) {
             ReferenceCountUtil.release(msg);
@@ -203,6 +215,10 @@ final class Exchange {
             int code = response.status().code();
             if (code >= 100 && code < 200 && code != 101) {
                 interim(response);
+                return;
+            }
+            if (upgrade && Upgrades.switchesToWebSocket(response)) {
+                switchProtocols(response);
                 return;
             }
             Optional<String> problem = ResponseHeads.problem(response);
@@ -308,28 +324,41 @@ final class Exchange {
         reusable = HttpUtil.isKeepAlive(response) && !decoder.framedAForbiddenBody();
         HopByHop.strip(response);
         response.setProtocolVersion(HttpVersion.HTTP_1_1); // our own version (RFC 9110 section 6.2)
+        pinIfAsked(response);
+        clientKeepAlive = ResponseHeads.frameForClient(
+                response, request.method().equals(HttpMethod.HEAD), clientVersion, clientKeepAlive);
+    }
+
+    /** Sets the affinity cookie when the policy pins and the client is not pinned to this node yet. */
+    private void pinIfAsked(HttpResponse response) {
         if (route.pins() && !route.pinnedTo().filter(node.name()::equals).isPresent()) {
-            DefaultCookie cookie = new DefaultCookie(proxy.config.affinityCookie, proxy.affinity.valueFor(node.name()));
-            cookie.setPath("/");
-            cookie.setHttpOnly(true);
-            cookie.setSecure(proxy.config.cookieSecure);
-            String header = ServerCookieEncoder.STRICT.encode(cookie) + "; SameSite=" + proxy.config.cookieSameSite;
-            response.headers().add(HttpHeaderNames.SET_COOKIE, header);
+            response.headers()
+                    .add(HttpHeaderNames.SET_COOKIE, proxy.affinity.setCookieHeader(node.name(), proxy.config));
         }
-        if (status == 204 || status == 304) {
-            response.headers().remove(HttpHeaderNames.TRANSFER_ENCODING); // no body, so no framing of one
+    }
+
+    /**
+     * The node switched to WebSocket: the 101 goes to the client, with the affinity cookie if the
+     * policy pins, and the two connections become a tunnel, which keeps the node's active count.
+     */
+    private void switchProtocols(HttpResponse response) {
+        done = true;
+        if (responseTimer != null) {
+            responseTimer.cancel(false);
         }
-        boolean bodyless = request.method().equals(HttpMethod.HEAD) || status == 204 || status == 304;
-        boolean sized = HttpUtil.isContentLengthSet(response);
-        if (clientVersion.minorVersion() == 0) {
-            // HTTP/1.0 knows no chunking: a body without a length ends when the connection does.
-            boolean chunked = HttpUtil.isTransferEncodingChunked(response);
-            response.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
-            clientKeepAlive &= bodyless || (sized && !chunked);
-        } else if (!bodyless && !sized && !HttpUtil.isTransferEncodingChunked(response)) {
-            HttpUtil.setTransferEncodingChunked(response, true); // a node that ends its body by closing
-        }
-        HopByHop.markConnection(response, clientVersion, clientKeepAlive);
+        node.passiveSuccess();
+        node.requests.increment();
+        proxy.metrics.response(node, 101);
+        proxy.metrics.latency.record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+        HopByHop.strip(response);
+        Upgrades.markUpgrade(response);
+        pinIfAsked(response);
+        nodeCounted = false; // handed to the tunnel, which gives it back when it closes
+        request.release();
+        Tunnel tunnel = new Tunnel(proxy, client, backend, node);
+        backend = null;
+        frontend.tunnelOpened(tunnel);
+        tunnel.open(response);
     }
 
     private void finish() {
@@ -366,7 +395,8 @@ final class Exchange {
     }
 
     /** The upstream connection failed or closed. */
-    void backendFailed(String why) {
+    @Override
+    public void backendFailed(String why) {
         if (done) {
             return;
         }

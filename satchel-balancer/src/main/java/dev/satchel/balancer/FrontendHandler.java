@@ -51,6 +51,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private InetAddress clientAddress;
     private boolean admitted;
     private Exchange current;
+    /** Set once a node switched this connection to WebSocket; from then on it only carries bytes. */
+    private Tunnel tunnel;
+
     private boolean closing;
     /** Messages decoded while an exchange runs, in order. */
     private final ArrayDeque<Object> held = new ArrayDeque<>();
@@ -83,6 +86,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (tunnel != null) {
+            tunnel.fromClient(msg);
+            return;
+        }
         if (closing) {
             ReferenceCountUtil.release(msg);
             ctx.read(); // lingering: drain what the client still sends until the close
@@ -220,10 +227,17 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         String clientIp = clientAddress.getHostAddress();
         boolean hasBody = b.isReadable();
+        boolean upgrade = Upgrades.isWebSocket(h);
         Route route = proxy.router.route(full, clientIp);
         HopByHop.strip(full);
+        if (upgrade) {
+            Upgrades.markUpgrade(full);
+        }
         RequestChecks.addForwarded(full, clientIp);
-        current = new Exchange(this, ctx, proxy, full, route, h.protocolVersion(), keepAlive, hasBody);
+        // A refused upgrade closes the connection: the decoder stopped at the upgrade request, and
+        // what the client sent after it may be WebSocket frames, not a next request.
+        current = new Exchange(
+                this, ctx, proxy, full, route, h.protocolVersion(), keepAlive && !upgrade, hasBody, upgrade);
         current.start();
     }
 
@@ -329,6 +343,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         });
     }
 
+    /** The node switched to WebSocket: the exchange is over, and the connection is a tunnel now. */
+    void tunnelOpened(Tunnel opened) {
+        current = null;
+        tunnel = opened;
+    }
+
     /** The exchange is over; go on with the next request or close. */
     void exchangeDone(boolean keepAlive) {
         current = null;
@@ -365,11 +385,18 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             current.clientGone();
             current = null;
         }
+        if (tunnel != null) {
+            tunnel.clientClosed();
+        }
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt == HeadDeadline.EXPIRED && !closing) {
+        if (tunnel != null) {
+            if (evt instanceof IdleStateEvent) {
+                tunnel.idle();
+            }
+        } else if (evt == HeadDeadline.EXPIRED && !closing) {
             reject(
                     HttpResponseStatus.REQUEST_TIMEOUT,
                     "head_too_slow",

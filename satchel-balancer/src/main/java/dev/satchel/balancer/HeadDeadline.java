@@ -75,6 +75,11 @@ final class HeadDeadline extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        cancel(); // the connection became a tunnel
+    }
+
+    @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         cancel();
         ctx.fireChannelInactive();

@@ -72,6 +72,12 @@ final class Node {
         return since == null || clock.instant().isBefore(since.plus(drainDeadline));
     }
 
+    /** Whether the node is draining and its deadline has passed, so even its pinned clients go. */
+    boolean drainOver() {
+        Instant since = drainingSince.get();
+        return since != null && !clock.instant().isBefore(since.plus(drainDeadline));
+    }
+
     void drain() {
         drainingSince.compareAndSet(null, clock.instant());
     }

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** The balancer's Micrometer meters: requests by outcome, latency, rejections, per-node gauges. */
 final class ProxyMetrics {
@@ -12,6 +13,8 @@ final class ProxyMetrics {
     private final ConcurrentHashMap<String, Counter> rejections = new ConcurrentHashMap<>();
     final Counter redispatches;
     final Timer latency;
+    private final Counter tunnels;
+    private final AtomicInteger tunnelsOpen = new AtomicInteger();
 
     ProxyMetrics(MeterRegistry registry, NodeRegistry nodes) {
         this.registry = registry;
@@ -27,6 +30,21 @@ final class ProxyMetrics {
                         .count())
                 .description("nodes taking new clients")
                 .register(registry);
+        this.tunnels = Counter.builder("satchel.balancer.tunnels")
+                .description("WebSocket tunnels opened")
+                .register(registry);
+        Gauge.builder("satchel.balancer.tunnels.open", tunnelsOpen, AtomicInteger::get)
+                .description("WebSocket tunnels open now")
+                .register(registry);
+    }
+
+    void tunnelOpened() {
+        tunnels.increment();
+        tunnelsOpen.incrementAndGet();
+    }
+
+    void tunnelClosed() {
+        tunnelsOpen.decrementAndGet();
     }
 
     /** Counts a response; each node keeps its counters, so this is a lookup-free increment. */

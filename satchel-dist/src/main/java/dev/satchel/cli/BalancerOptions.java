@@ -131,6 +131,16 @@ final class BalancerOptions {
                     + " 'observe layer7'. Off by default; a 503 for an unavailable session store never counts.")
     boolean observe5xx;
 
+    @Option(
+            names = "--tunnel-idle-timeout",
+            paramLabel = "SECONDS",
+            defaultValue = "" + 3600,
+            description = "How long a WebSocket may carry nothing either way before the balancer closes it,"
+                    + " as HAProxy's 'timeout tunnel' (default: ${DEFAULT-VALUE}). WebSocket upgrades are"
+                    + " routed like any request of their session, then tunnelled; other Upgrades (h2c)"
+                    + " are dropped and the request stays plain HTTP.")
+    int tunnelIdleTimeoutSeconds;
+
     BalancerConfig.Builder configure() {
         BalancerConfig.Builder b = BalancerConfig.builder()
                 .listen(host, port)
@@ -145,7 +155,8 @@ final class BalancerOptions {
                 .minBodyRate(minBodyRate, BalancerConfig.DEFAULT_BODY_RATE_GRACE)
                 .responseHeaderLimit(maxResponseHeaderBytes)
                 .maxConnectionsPerClient(maxConnectionsPerClient)
-                .observe5xx(observe5xx);
+                .observe5xx(observe5xx)
+                .tunnelIdleTimeout(java.time.Duration.ofSeconds(tunnelIdleTimeoutSeconds));
         if (boundedLoad != null) {
             b.boundedLoad(boundedLoad);
         }
