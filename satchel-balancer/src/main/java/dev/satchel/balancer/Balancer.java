@@ -10,9 +10,14 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.handler.timeout.ReadTimeoutHandler;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.List;
@@ -20,6 +25,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The session-aware reverse proxy: a Netty HTTP/1.1 server in front of the nodes, plus its admin
@@ -36,6 +42,7 @@ public final class Balancer implements AutoCloseable {
     private final EventLoopGroup workers;
     private final Channel proxyChannel;
     private final Channel adminChannel;
+    private final Optional<Channel> redirectChannel;
     private final HealthChecker health;
     private final ProxyContext proxy;
 
@@ -44,12 +51,14 @@ public final class Balancer implements AutoCloseable {
             EventLoopGroup workers,
             Channel proxyChannel,
             Channel adminChannel,
+            Optional<Channel> redirectChannel,
             HealthChecker health,
             ProxyContext proxy) {
         this.boss = boss;
         this.workers = workers;
         this.proxyChannel = proxyChannel;
         this.adminChannel = adminChannel;
+        this.redirectChannel = redirectChannel;
         this.health = health;
         this.proxy = proxy;
     }
@@ -77,6 +86,7 @@ public final class Balancer implements AutoCloseable {
                 .setMaxInitialLineLength(config.maxInitialLine)
                 .setMaxHeaderSize(config.maxHeaderBytes)
                 .setMaxChunkSize(64 * 1024);
+        Optional<SslContext> tls = config.tls.map(t -> t.serverContext(SslProvider.JDK));
         try {
             Channel proxyChannel = new ServerBootstrap()
                     .group(boss, workers)
@@ -88,6 +98,13 @@ public final class Balancer implements AutoCloseable {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             HeadDeadline headDeadline = new HeadDeadline(config.headTimeout.toMillis());
+                            tls.ifPresent(context -> {
+                                SslHandler handler = context.newHandler(ch.alloc());
+                                // A handshake is part of the head: a client that never finishes one
+                                // is dropped on the same deadline as one that never ends its head.
+                                handler.setHandshakeTimeoutMillis(config.headTimeout.toMillis());
+                                ch.pipeline().addLast(handler);
+                            });
                             ch.pipeline()
                                     .addLast(new IdleStateHandler(
                                             config.clientIdleTimeout.toMillis(), 0, 0, TimeUnit.MILLISECONDS))
@@ -101,24 +118,23 @@ public final class Balancer implements AutoCloseable {
                     .syncUninterruptibly()
                     .channel();
             AdminHandler admin = new AdminHandler(proxy, meters, control);
-            Channel adminChannel = new ServerBootstrap()
-                    .group(boss, workers)
-                    .channel(Transport.serverChannel())
-                    .childHandler(new ChannelInitializer<SocketChannel>() {
-                        @Override
-                        protected void initChannel(SocketChannel ch) {
-                            ch.pipeline()
-                                    .addLast(new HttpServerCodec())
-                                    .addLast(new HttpObjectAggregator(64 * 1024))
-                                    .addLast(admin);
-                        }
-                    })
-                    .bind(config.adminHost, config.adminPort)
-                    .syncUninterruptibly()
-                    .channel();
+            Channel adminChannel = listen(boss, workers, config.adminHost, config.adminPort, ch -> ch.pipeline()
+                    .addLast(new HttpServerCodec())
+                    .addLast(new HttpObjectAggregator(64 * 1024))
+                    .addLast(admin));
+            Optional<Channel> redirectChannel = Optional.empty();
+            if (config.httpRedirectPort.isPresent()) {
+                int httpsPort = ((InetSocketAddress) proxyChannel.localAddress()).getPort();
+                redirectChannel = Optional.of(
+                        listen(boss, workers, config.host, config.httpRedirectPort.getAsInt(), ch -> ch.pipeline()
+                                .addLast(new ReadTimeoutHandler(config.headTimeout.toMillis(), TimeUnit.MILLISECONDS))
+                                .addLast(new HttpRequestDecoder(decoding))
+                                .addLast(new HttpResponseEncoder())
+                                .addLast(new HttpsRedirect(() -> httpsPort))));
+            }
             HealthChecker health = new HealthChecker(config, nodes);
             health.start();
-            return new Balancer(boss, workers, proxyChannel, adminChannel, health, proxy);
+            return new Balancer(boss, workers, proxyChannel, adminChannel, redirectChannel, health, proxy);
         } catch (RuntimeException e) {
             boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -126,9 +142,31 @@ public final class Balancer implements AutoCloseable {
         }
     }
 
+    /** A small server of the balancer's own (admin API, HTTPS redirect) on the shared event loops. */
+    private static Channel listen(
+            EventLoopGroup boss, EventLoopGroup workers, String host, int port, Consumer<SocketChannel> pipeline) {
+        return new ServerBootstrap()
+                .group(boss, workers)
+                .channel(Transport.serverChannel())
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        pipeline.accept(ch);
+                    }
+                })
+                .bind(host, port)
+                .syncUninterruptibly()
+                .channel();
+    }
+
     /** Where the proxy listens. */
     public InetSocketAddress address() {
         return (InetSocketAddress) proxyChannel.localAddress();
+    }
+
+    /** Where the plain-HTTP listener that redirects to HTTPS listens, if there is one. */
+    public Optional<InetSocketAddress> redirectAddress() {
+        return redirectChannel.map(c -> (InetSocketAddress) c.localAddress());
     }
 
     /** Where the admin API listens. */
@@ -158,6 +196,7 @@ public final class Balancer implements AutoCloseable {
         health.close();
         proxyChannel.close().syncUninterruptibly();
         adminChannel.close().syncUninterruptibly();
+        redirectChannel.ifPresent(c -> c.close().syncUninterruptibly());
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }

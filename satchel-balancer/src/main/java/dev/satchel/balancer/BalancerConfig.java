@@ -7,7 +7,9 @@ import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /**
@@ -87,6 +89,8 @@ public final class BalancerConfig {
     final int maxConnectionsPerClient;
     final boolean observe5xx;
     final Duration tunnelIdleTimeout;
+    final Optional<TlsSettings> tls;
+    final OptionalInt httpRedirectPort;
 
     private BalancerConfig(Builder b) {
         this.host = b.host;
@@ -124,6 +128,8 @@ public final class BalancerConfig {
         this.maxConnectionsPerClient = b.maxConnectionsPerClient;
         this.observe5xx = b.observe5xx;
         this.tunnelIdleTimeout = b.tunnelIdleTimeout;
+        this.tls = b.tls;
+        this.httpRedirectPort = b.httpRedirectPort;
     }
 
     /**
@@ -193,6 +199,8 @@ public final class BalancerConfig {
         private int maxConnectionsPerClient = DEFAULT_MAX_CONNECTIONS_PER_CLIENT;
         private boolean observe5xx;
         private Duration tunnelIdleTimeout = DEFAULT_TUNNEL_IDLE_TIMEOUT;
+        private Optional<TlsSettings> tls = Optional.empty();
+        private OptionalInt httpRedirectPort = OptionalInt.empty();
 
         private Builder() {}
 
@@ -421,6 +429,24 @@ public final class BalancerConfig {
         }
 
         /**
+         * Terminates TLS on the proxy port with this certificate (TLS 1.2 and 1.3 only). The nodes
+         * then hear {@code X-Forwarded-Proto: https}, and the affinity cookie is {@code Secure}.
+         */
+        public Builder tls(TlsSettings settings) {
+            this.tls = Optional.of(Objects.requireNonNull(settings, "settings"));
+            return this;
+        }
+
+        /**
+         * Also listens for plain HTTP on this port, on the proxy's address, and answers every request
+         * there with a 308 to the same path over HTTPS. Needs {@link #tls}.
+         */
+        public Builder httpRedirect(int port) {
+            this.httpRedirectPort = OptionalInt.of(checkPort(port));
+            return this;
+        }
+
+        /**
          * Builds the configuration.
          *
          * @throws IllegalStateException if two nodes share a name
@@ -439,8 +465,11 @@ public final class BalancerConfig {
             if (adminToken == null) {
                 adminToken = generateAdminToken();
             }
-            if (cookieSameSite.equals("None")) {
+            if (cookieSameSite.equals("None") || tls.isPresent()) {
                 cookieSecure = true;
+            }
+            if (httpRedirectPort.isPresent() && tls.isEmpty()) {
+                throw new IllegalStateException("an HTTP-to-HTTPS redirect needs TLS on the proxy port");
             }
             return new BalancerConfig(this);
         }

@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetAddress;
@@ -233,7 +234,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (upgrade) {
             Upgrades.markUpgrade(full);
         }
-        RequestChecks.addForwarded(full, clientIp);
+        RequestChecks.addForwarded(full, clientIp, proxy.config.tls.isPresent());
         // A refused upgrade closes the connection: the decoder stopped at the upgrade request, and
         // what the client sent after it may be WebSocket frames, not a next request.
         current = new Exchange(
@@ -401,6 +402,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
                     HttpResponseStatus.REQUEST_TIMEOUT,
                     "head_too_slow",
                     "the request head took over " + proxy.config.headTimeout.toMillis() + " ms");
+        } else if (evt instanceof SslHandshakeCompletionEvent handshake && !handshake.isSuccess()) {
+            proxy.metrics.rejected("tls_handshake_failed"); // the SslHandler closes the connection
         } else if (evt instanceof IdleStateEvent && current == null && head == null) {
             ctx.close();
         }

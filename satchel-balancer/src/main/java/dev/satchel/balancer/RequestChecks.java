@@ -108,13 +108,16 @@ final class RequestChecks {
         return Optional.empty();
     }
 
-    /** Adds X-Forwarded-For (appended to every line a previous proxy sent), -Proto and -Host. */
-    static void addForwarded(HttpRequest request, String clientIp) {
+    /**
+     * Adds X-Forwarded-For (appended to every line a previous proxy sent), -Proto (the balancer's own
+     * scheme, whatever the client claimed) and -Host.
+     */
+    static void addForwarded(HttpRequest request, String clientIp, boolean https) {
         HttpHeaders h = request.headers();
         List<String> prior =
                 h.getAll("X-Forwarded-For").stream().filter(v -> !v.isBlank()).toList();
         h.set("X-Forwarded-For", prior.isEmpty() ? clientIp : String.join(", ", prior) + ", " + clientIp);
-        h.set("X-Forwarded-Proto", "http");
+        h.set("X-Forwarded-Proto", https ? "https" : "http");
         String host = h.get(HttpHeaderNames.HOST);
         if (host != null && !host.isEmpty()) {
             h.set("X-Forwarded-Host", host);

@@ -80,7 +80,7 @@ class RequestChecksTest {
     @Test
     void addForwarded_appendsToAnExistingChain() {
         HttpRequest r = request(HttpVersion.HTTP_1_1, "Host", "shop.example", "X-Forwarded-For", "10.0.0.1");
-        RequestChecks.addForwarded(r, "127.0.0.1");
+        RequestChecks.addForwarded(r, "127.0.0.1", false);
         assertThat(r.headers().get("X-Forwarded-For")).isEqualTo("10.0.0.1, 127.0.0.1");
         assertThat(r.headers().get("X-Forwarded-Proto")).isEqualTo("http");
         assertThat(r.headers().get("X-Forwarded-Host")).isEqualTo("shop.example");
@@ -152,7 +152,7 @@ class RequestChecksTest {
     @Test
     void addForwarded_keepsEveryEarlierXForwardedForLine() {
         HttpRequest r = get("/", "Host", "h", "X-Forwarded-For", "10.0.0.1", "X-Forwarded-For", "10.0.0.2");
-        RequestChecks.addForwarded(r, "127.0.0.1");
+        RequestChecks.addForwarded(r, "127.0.0.1", false);
         assertThat(r.headers().getAll("X-Forwarded-For")).containsExactly("10.0.0.1, 10.0.0.2, 127.0.0.1");
     }
 

@@ -120,6 +120,7 @@ public final class ShopNode implements AutoCloseable {
             http.setRequestHeaderSize(MAX_REQUEST_HEADER_BYTES);
             http.setSendServerVersion(false);
             http.setSendXPoweredBy(false);
+            http.addCustomizer(new ForwardedHttps()); // a balancer terminating TLS: Secure session cookies
             ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
             connector.setHost(config.host());
             connector.setPort(config.port());

@@ -2,6 +2,7 @@ package dev.satchel.cli;
 
 import dev.satchel.balancer.BalancerConfig;
 import dev.satchel.balancer.Policy;
+import dev.satchel.balancer.TlsSettings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -141,6 +142,28 @@ final class BalancerOptions {
                     + " are dropped and the request stays plain HTTP.")
     int tunnelIdleTimeoutSeconds;
 
+    @Option(
+            names = "--tls-cert",
+            paramLabel = "FILE",
+            description = "PEM certificate chain, leaf first. With --tls-key the balancer speaks only HTTPS"
+                    + " on --port (TLS 1.2 and 1.3, forward-secret AEAD ciphers), tells the nodes"
+                    + " X-Forwarded-Proto: https, and marks its affinity cookie Secure.")
+    Path tlsCert;
+
+    @Option(
+            names = "--tls-key",
+            paramLabel = "FILE",
+            description = "The certificate's private key: unencrypted PKCS#8 PEM (BEGIN PRIVATE KEY), readable"
+                    + " by the balancer's user only.")
+    Path tlsKey;
+
+    @Option(
+            names = "--http-redirect-port",
+            paramLabel = "PORT",
+            description = "With TLS: also listen for plain HTTP on this port (e.g. 80) and answer every"
+                    + " request there with a 308 to the same address over HTTPS.")
+    Integer httpRedirectPort;
+
     BalancerConfig.Builder configure() {
         BalancerConfig.Builder b = BalancerConfig.builder()
                 .listen(host, port)
@@ -159,6 +182,15 @@ final class BalancerOptions {
                 .tunnelIdleTimeout(java.time.Duration.ofSeconds(tunnelIdleTimeoutSeconds));
         if (boundedLoad != null) {
             b.boundedLoad(boundedLoad);
+        }
+        if ((tlsCert == null) != (tlsKey == null)) {
+            throw new IllegalArgumentException("--tls-cert and --tls-key go together");
+        }
+        if (tlsCert != null) {
+            b.tls(TlsSettings.fromPem(tlsCert, tlsKey));
+        }
+        if (httpRedirectPort != null) {
+            b.httpRedirect(httpRedirectPort);
         }
         return b;
     }

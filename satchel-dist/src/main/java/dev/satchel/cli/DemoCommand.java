@@ -3,6 +3,8 @@ package dev.satchel.cli;
 import dev.satchel.balancer.Balancer;
 import dev.satchel.balancer.BalancerConfig;
 import dev.satchel.balancer.NodeAddress;
+import dev.satchel.balancer.SelfSignedCertificates;
+import dev.satchel.balancer.TlsSettings;
 import dev.satchel.cookie.SealedCookieSessions;
 import dev.satchel.demo.PrivateDataDir;
 import java.io.PrintWriter;
@@ -77,6 +79,13 @@ final class DemoCommand implements Callable<Integer> {
     String redisMaxMemory;
 
     @Option(
+            names = "--tls",
+            description = "Serve the shop over HTTPS with a throwaway self-signed certificate for localhost,"
+                    + " made for this run (browsers warn about it; curl needs -k). For a real certificate"
+                    + " use --tls-cert and --tls-key.")
+    boolean selfSignedTls;
+
+    @Option(
             names = "--data-dir",
             defaultValue = ".satchel-data",
             description = "Users database and node logs (default: ${DEFAULT-VALUE}).")
@@ -110,6 +119,7 @@ final class DemoCommand implements Callable<Integer> {
         PrivateDataDir.open(dataDir); // before anything writes there: the directory and its logs 0700
         String adminToken;
         String adminAuth; // the header as the printed curl lines spell it
+        Optional<TlsSettings> throwawayTls = Optional.empty();
         try {
             Optional<String> configured = balancer.configuredAdminToken(System.getenv());
             if (configured.isPresent()) {
@@ -126,7 +136,16 @@ final class DemoCommand implements Callable<Integer> {
                 out.println("Admin API token written to " + tokenFile + " (readable by you only)");
             }
             BalancerConfig.builder().adminToken(adminToken); // refuses a weak token before any node starts
-        } catch (IllegalArgumentException e) {
+            if (selfSignedTls && balancer.tlsCert != null) {
+                throw new IllegalArgumentException("give --tls or --tls-cert and --tls-key, not both");
+            }
+            if (selfSignedTls) {
+                throwawayTls = Optional.of(SelfSignedCertificates.forLocalhost(dataDir.toAbsolutePath(), 7));
+            }
+            BalancerConfig.Builder check = balancer.configure();
+            throwawayTls.ifPresent(check::tls);
+            check.build(); // refuses bad TLS files and options before any node starts
+        } catch (IllegalArgumentException | IllegalStateException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         Optional<DemoRedisServer> redis = Optional.empty();
@@ -199,6 +218,13 @@ final class DemoCommand implements Callable<Integer> {
             balancer.policy = "session-hash";
         }
         BalancerConfig.Builder config = balancer.configure();
+        if (throwawayTls.isPresent()) {
+            TlsSettings throwaway = throwawayTls.get();
+            config.tls(throwaway);
+            out.println("HTTPS with a self-signed certificate made for this run, valid 7 days, SHA-256"
+                    + " fingerprint " + throwaway.fingerprint() + ".");
+            out.println("Browsers warn about it, and curl needs -k. Not for production.");
+        }
         cluster.addresses().forEach(config::node);
         config.adminToken(adminToken);
         running[0] = Balancer.start(config.build(), Optional.of(cluster));
@@ -208,7 +234,8 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private void printGuide(PrintWriter out, Balancer b, String adminAuth) {
-        String site = "http://localhost:" + b.address().getPort();
+        boolean https = selfSignedTls || balancer.tlsCert != null;
+        String site = (https ? "https" : "http") + "://localhost:" + b.address().getPort();
         String admin = "http://" + b.adminAddress().getHostString() + ":"
                 + b.adminAddress().getPort();
         // Every admin call carries the token; a POST also says JSON, or the API answers 415.

@@ -179,6 +179,25 @@ class CommandLineTest {
     }
 
     @Test
+    void tlsOptions_thatCannotWork_areRefusedBeforeAnythingStarts() throws Exception {
+        java.nio.file.Path missing = java.nio.file.Path.of("target", "no-such-cert.pem");
+        assertThat(run(2, "balancer", "--node", "a=h:1", "--tls-cert", missing.toString()))
+                .contains("--tls-cert and --tls-key go together");
+        assertThat(run(2, "balancer", "--node", "a=h:1", "--tls-cert", missing.toString(), "--tls-key", "k.pem"))
+                .contains("cannot read the TLS certificate");
+        assertThat(run(2, "balancer", "--node", "a=h:1", "--http-redirect-port", "8081"))
+                .contains("an HTTP-to-HTTPS redirect needs TLS");
+        String demo = run(2, "demo", "--tls", "--tls-cert", missing.toString(), "--tls-key", "k.pem");
+        assertThat(demo)
+                .contains("give --tls or --tls-cert and --tls-key, not both")
+                .doesNotContain("Exception");
+        java.nio.file.Path notPem = java.nio.file.Files.createTempFile("satchel-not-pem", ".pem");
+        assertThat(run(2, "demo", "--tls-cert", notPem.toString(), "--tls-key", notPem.toString()))
+                .contains("holds no certificate")
+                .doesNotContain("Starting");
+    }
+
+    @Test
     void anUnreachableStore_isReportedInOneLine_notAsAMistakenCommand() {
         // The command was right; the server was not there. Exit 1 and one line, not the usage.
         String sql = run(1, "node", "--store", "jdbc:postgresql://127.0.0.1:1/x");
