@@ -15,7 +15,6 @@ import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import java.net.InetSocketAddress;
@@ -86,7 +85,7 @@ public final class Balancer implements AutoCloseable {
                 .setMaxInitialLineLength(config.maxInitialLine)
                 .setMaxHeaderSize(config.maxHeaderBytes)
                 .setMaxChunkSize(64 * 1024);
-        Optional<SslContext> tls = config.tls.map(t -> t.serverContext(SslProvider.JDK));
+        Optional<SslContext> tls = config.tls.map(t -> t.serverContext(TlsSettings.engine()));
         try {
             Channel proxyChannel = new ServerBootstrap()
                     .group(boss, workers)

@@ -31,12 +31,20 @@ public final class ConfigExport {
                 .append("    timeout tunnel ")
                 .append(config.tunnelIdleTimeout.toMillis())
                 .append("ms\n\n")
-                .append("frontend satchel\n    bind ")
+                .append("frontend satchel\n");
+        if (config.tls.isPresent()) {
+            s.append("    # Satchel terminates TLS here: its certificate chain and key go in one file\n")
+                    .append("    # (cat CERT KEY > /etc/haproxy/satchel.pem); TLS 1.2 is the floor, as Satchel's.\n");
+        }
+        s.append("    bind ")
                 .append(config.host)
                 .append(':')
                 .append(config.port)
+                .append(config.tls.isPresent() ? " ssl crt /etc/haproxy/satchel.pem ssl-min-ver TLSv1.2" : "")
                 .append('\n')
-                .append("    http-request set-header X-Forwarded-Proto http\n")
+                .append("    http-request set-header X-Forwarded-Proto ")
+                .append(config.tls.isPresent() ? "https" : "http")
+                .append('\n')
                 .append("    http-request set-header X-Forwarded-Host %[req.hdr(host)]\n")
                 .append("    default_backend nodes\n\n")
                 .append("backend nodes\n");
@@ -150,7 +158,15 @@ public final class ConfigExport {
                 .append(config.host)
                 .append(':')
                 .append(config.port)
+                .append(config.tls.isPresent() ? " ssl" : "")
                 .append(";\n")
+                .append(
+                        config.tls.isPresent()
+                                ? "    # Satchel terminates TLS here: point these at its certificate chain and key.\n"
+                                        + "    ssl_certificate /etc/nginx/satchel-cert.pem;\n"
+                                        + "    ssl_certificate_key /etc/nginx/satchel-key.pem;\n"
+                                        + "    ssl_protocols TLSv1.2 TLSv1.3;\n"
+                                : "")
                 .append("    large_client_header_buffers 4 ")
                 .append(config.maxHeaderBytes / 1024)
                 .append("k;\n")

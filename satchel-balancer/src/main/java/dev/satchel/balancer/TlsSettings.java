@@ -1,5 +1,6 @@
 package dev.satchel.balancer;
 
+import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
@@ -105,6 +106,29 @@ public final class TlsSettings {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("SHA-256 is missing from this JDK", e);
         }
+    }
+
+    /**
+     * The TLS engine: OpenSSL's API on BoringSSL (netty-tcnative) where its native library loads,
+     * else the JDK's. The system property {@code satchel.balancer.tls-engine} ({@code openssl} or
+     * {@code jdk}) picks one, for comparing them.
+     */
+    static SslProvider engine() {
+        String asked =
+                System.getProperty("satchel.balancer.tls-engine", "").strip().toLowerCase(Locale.ROOT);
+        return switch (asked) {
+            case "jdk" -> SslProvider.JDK;
+            case "openssl" -> {
+                if (!OpenSsl.isAvailable()) {
+                    throw new IllegalStateException("satchel.balancer.tls-engine=openssl, but OpenSSL cannot load: "
+                            + OpenSsl.unavailabilityCause());
+                }
+                yield SslProvider.OPENSSL;
+            }
+            case "" -> OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+            default -> throw new IllegalStateException(
+                    "satchel.balancer.tls-engine must be openssl or jdk, not " + asked);
+        };
     }
 
     /** A server context on the given engine. */

@@ -48,4 +48,19 @@ class ConfigExportTest {
                 .contains("proxy_set_header Upgrade $http_upgrade;")
                 .contains("proxy_set_header Connection $satchel_connection;");
     }
+
+    @Test
+    void aTlsBalancer_exportsTlsListeners_andForwardsHttps(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        BalancerConfig tls = BalancerConfig.builder()
+                .node(new NodeAddress("node-1", "127.0.0.1", 9001))
+                .tls(SelfSignedCertificates.forLocalhost(dir, 1))
+                .build();
+        assertThat(ConfigExport.haproxy(tls))
+                .contains("bind 127.0.0.1:8080 ssl crt /etc/haproxy/satchel.pem ssl-min-ver TLSv1.2")
+                .contains("set-header X-Forwarded-Proto https");
+        assertThat(ConfigExport.nginx(tls))
+                .contains("listen 127.0.0.1:8080 ssl;")
+                .contains("ssl_protocols TLSv1.2 TLSv1.3;");
+        assertThat(ConfigExport.haproxy(config(Policy.ROUND_ROBIN))).doesNotContain(" ssl ");
+    }
 }

@@ -81,4 +81,39 @@ class TlsSettingsTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("cannot read the TLS certificate");
     }
+
+    @Test
+    void theEngine_isOpenSslWhereItLoads_andThePropertyPicksEither() {
+        String before = System.getProperty("satchel.balancer.tls-engine");
+        try {
+            System.clearProperty("satchel.balancer.tls-engine");
+            assertThat(TlsSettings.engine())
+                    .isEqualTo(
+                            io.netty.handler.ssl.OpenSsl.isAvailable()
+                                    ? io.netty.handler.ssl.SslProvider.OPENSSL
+                                    : io.netty.handler.ssl.SslProvider.JDK);
+            System.setProperty("satchel.balancer.tls-engine", "jdk");
+            assertThat(TlsSettings.engine()).isEqualTo(io.netty.handler.ssl.SslProvider.JDK);
+            System.setProperty("satchel.balancer.tls-engine", "rot13");
+            assertThatThrownBy(TlsSettings::engine).hasMessageContaining("openssl or jdk");
+        } finally {
+            if (before == null) {
+                System.clearProperty("satchel.balancer.tls-engine");
+            } else {
+                System.setProperty("satchel.balancer.tls-engine", before);
+            }
+        }
+    }
+
+    @Test
+    void boringSsl_loadsOnThisPlatform() {
+        // The product ships netty-tcnative for linux-x86_64, which CI runs on: the fast engine is real.
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                System.getProperty("os.name").equals("Linux")
+                        && System.getProperty("os.arch").equals("amd64"),
+                "netty-tcnative is shipped for linux-x86_64 only");
+        assertThat(io.netty.handler.ssl.OpenSsl.isAvailable())
+                .as(String.valueOf(io.netty.handler.ssl.OpenSsl.unavailabilityCause()))
+                .isTrue();
+    }
 }

@@ -109,6 +109,26 @@ class TlsTerminationIT {
     }
 
     @Test
+    void theJdkEngine_theFallback_servesTheSameWay() throws Exception {
+        System.setProperty("satchel.balancer.tls-engine", "jdk");
+        try {
+            start(b -> b);
+        } finally {
+            System.clearProperty("satchel.balancer.tls-engine");
+        }
+        try (SSLSocket s = (SSLSocket) trusting()
+                .getSocketFactory()
+                .createSocket("127.0.0.1", balancer.address().getPort())) {
+            s.setEnabledProtocols(new String[] {"TLSv1.2"});
+            s.startHandshake();
+            assertThat(TlsSettings.CIPHERS).contains(s.getSession().getCipherSuite());
+        }
+        HttpResponse<String> r =
+                https.send(HttpRequest.newBuilder(uri("https", "/")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void onlyTls12And13_withForwardSecretAeadCiphers() throws Exception {
         start(b -> b);
         for (String protocol : List.of("TLSv1.3", "TLSv1.2")) {
