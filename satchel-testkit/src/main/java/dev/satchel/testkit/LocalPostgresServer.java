@@ -24,12 +24,60 @@ public final class LocalPostgresServer implements AutoCloseable {
     private final Path dataDir;
     private final int port;
     private final boolean asRoot;
+    /** Server options beyond the fixed ones: TLS settings for a server of {@link #startTls}. */
+    private final String extraOptions;
 
-    private LocalPostgresServer(Path bin, Path dataDir, int port, boolean asRoot) {
+    private LocalPostgresServer(Path bin, Path dataDir, int port, boolean asRoot, String extraOptions) {
         this.bin = bin;
         this.dataDir = dataDir;
         this.port = port;
         this.asRoot = asRoot;
+        this.extraOptions = extraOptions;
+    }
+
+    /**
+     * Starts a server that takes TCP connections only over TLS ({@code hostssl}), with {@code pki}'s
+     * server certificate, and only from {@code user} with {@code password} (SCRAM), who owns a
+     * database named after them. The socket in the data directory stays open to {@code postgres}.
+     */
+    public static LocalPostgresServer startTls(Path workDir, TestPki pki, String user, String password)
+            throws IOException, InterruptedException {
+        LocalPostgresServer plain = start(workDir);
+        try (Connection c = plain.connect()) {
+            c.createStatement().execute("CREATE ROLE " + user + " LOGIN PASSWORD '" + password + "'");
+            c.createStatement().execute("CREATE DATABASE " + user + " OWNER " + user);
+        } catch (SQLException e) {
+            plain.close();
+            throw new IllegalStateException("could not create the TLS test user", e);
+        }
+        plain.stop();
+        Path data = plain.dataDir;
+        Files.copy(pki.serverCertificate(), data.resolve("server.crt"));
+        Files.copy(pki.serverKey(), data.resolve("server.key"));
+        Files.copy(pki.caCertificate(), data.resolve("ca.crt"));
+        Files.setPosixFilePermissions(
+                data.resolve("server.key"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Files.writeString(
+                data.resolve("pg_hba.conf"),
+                "local all all trust\n"
+                        + "hostssl all all 127.0.0.1/32 scram-sha-256\n"
+                        + "hostnossl all all 127.0.0.1/32 reject\n");
+        if (plain.asRoot) {
+            run(List.of("chown", "-R", "postgres:postgres", data.toString()));
+        }
+        LocalPostgresServer tls = new LocalPostgresServer(
+                plain.bin,
+                data,
+                plain.port,
+                plain.asRoot,
+                " -c ssl=on -c ssl_cert_file=server.crt -c ssl_key_file=server.key -c ssl_ca_file=ca.crt");
+        tls.begin();
+        return tls;
+    }
+
+    /** The port the server listens on, on 127.0.0.1. */
+    public int port() {
+        return port;
     }
 
     /**
@@ -50,7 +98,7 @@ public final class LocalPostgresServer implements AutoCloseable {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        LocalPostgresServer server = new LocalPostgresServer(bin, dataDir, port, asRoot);
+        LocalPostgresServer server = new LocalPostgresServer(bin, dataDir, port, asRoot, "");
         server.asPostgres(List.of(
                 bin.resolve("initdb").toString(),
                 "-D",
@@ -92,7 +140,7 @@ public final class LocalPostgresServer implements AutoCloseable {
                 "30",
                 "-o",
                 "-p " + port + " -k " + dataDir + " -c listen_addresses=127.0.0.1"
-                        + " -c shared_preload_libraries=pg_stat_statements -c fsync=off",
+                        + " -c shared_preload_libraries=pg_stat_statements -c fsync=off" + extraOptions,
                 "start"));
     }
 

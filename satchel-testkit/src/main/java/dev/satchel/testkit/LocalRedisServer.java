@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 public final class LocalRedisServer implements AutoCloseable {
     private final Process process;
     private final int port;
+    private boolean tls;
 
     private LocalRedisServer(Process process, int port) {
         this.process = process;
@@ -35,6 +36,43 @@ public final class LocalRedisServer implements AutoCloseable {
         int port = freePort();
         // Our own server: publish expiries, so sessionDestroyed fires for them.
         return launch(workDir, port, command(workDir, port, "--notify-keyspace-events", "Ex"));
+    }
+
+    /**
+     * Starts a server that speaks only TLS, with {@code pki}'s server certificate, asks every client
+     * for a certificate signed by {@code pki}'s CA, and knows one ACL user, {@code user} with
+     * {@code password} and every right; the default user is off. Its {@link #uri()} is then
+     * {@code rediss://127.0.0.1:<port>} (no credentials: a test adds them).
+     */
+    public static LocalRedisServer startTls(Path workDir, TestPki pki, String user, String password)
+            throws IOException, InterruptedException {
+        int port = freePort();
+        List<String> command = command(
+                workDir,
+                0,
+                "--tls-port",
+                Integer.toString(port),
+                "--tls-cert-file",
+                pki.serverCertificate().toString(),
+                "--tls-key-file",
+                pki.serverKey().toString(),
+                "--tls-ca-cert-file",
+                pki.caCertificate().toString(),
+                "--tls-auth-clients",
+                "yes",
+                "--user",
+                "default",
+                "off",
+                "--user",
+                user,
+                "on",
+                ">" + password,
+                "~*",
+                "&*",
+                "+@all");
+        LocalRedisServer server = launch(workDir, port, command);
+        server.tls = true;
+        return server;
     }
 
     /**
@@ -166,9 +204,9 @@ public final class LocalRedisServer implements AutoCloseable {
         return port;
     }
 
-    /** The server's URI, {@code redis://127.0.0.1:<port>}. */
+    /** The server's URI, {@code redis://127.0.0.1:<port>}, or {@code rediss://} for a TLS one. */
     public String uri() {
-        return "redis://127.0.0.1:" + port;
+        return (tls ? "rediss" : "redis") + "://127.0.0.1:" + port;
     }
 
     /** Whether the process is still running. */

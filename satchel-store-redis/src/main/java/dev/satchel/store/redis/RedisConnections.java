@@ -94,8 +94,20 @@ final class RedisConnections implements AutoCloseable {
         } catch (RedisException e) {
             shutdown(client, resources);
             throw new SessionStoreUnavailableException(
-                    "cannot connect to Redis at " + topology.redacted() + ": " + e.getMessage(), e);
+                    "cannot connect to Redis at " + topology.redacted() + ": " + e.getMessage() + rootCause(e), e);
         }
+    }
+
+    /**
+     * What lies under Lettuce's "Unable to connect": a refused password (WRONGPASS), a certificate
+     * the client does not trust, a handshake the server refused.
+     */
+    private static String rootCause(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == e ? "" : " (" + root.getMessage() + ")";
     }
 
     /** The shared commands; on Redis Cluster they are routed to each key's master. */

@@ -16,6 +16,7 @@ import dev.satchel.core.SessionStoreUnavailableException;
 import dev.satchel.core.support.Durations;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.resource.ClientResources;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collections;
@@ -289,7 +290,7 @@ public final class RedisSessionStore
 
     /** Configures a {@link RedisSessionStore}. Not thread-safe. */
     public static final class Builder {
-        private final Topology topology;
+        private Topology topology;
         private Clock clock = Clock.systemUTC();
         private String prefix = DEFAULT_KEY_PREFIX;
         private Duration timeout = DEFAULT_TIMEOUT;
@@ -302,6 +303,28 @@ public final class RedisSessionStore
 
         private Builder(String uri) {
             this.topology = Topology.of(uri);
+        }
+
+        /**
+         * For {@code rediss://}: trusts the CA certificates in this PEM file instead of the JDK's, as
+         * a server with a private CA needs. The URI may say the same with {@code ?ca=FILE}.
+         */
+        public Builder trustedCertificates(Path caPem) {
+            this.topology = topology.withTls(topology.tls().withTrusted(Objects.requireNonNull(caPem, "caPem")));
+            return this;
+        }
+
+        /**
+         * For {@code rediss://} to a server that asks clients for a certificate ({@code
+         * tls-auth-clients yes}): presents this PEM chain and its unencrypted PKCS#8 key. The URI may
+         * say the same with {@code ?cert=FILE&key=FILE}.
+         */
+        public Builder clientCertificate(Path certificatePem, Path keyPem) {
+            this.topology = topology.withTls(topology.tls()
+                    .withClient(
+                            Objects.requireNonNull(certificatePem, "certificatePem"),
+                            Objects.requireNonNull(keyPem, "keyPem")));
+            return this;
         }
 
         /**
@@ -413,6 +436,7 @@ public final class RedisSessionStore
          * @throws IllegalArgumentException if the options contradict each other
          */
         public RedisSessionStore build() {
+            topology.tls().check(topology.usesTls());
             if (waitReplicas > 0 && waitTimeout.compareTo(timeout) >= 0) {
                 throw new IllegalArgumentException(
                         "the WAIT timeout (" + waitTimeout + ") must be shorter than the timeout (" + timeout + ")");

@@ -3,6 +3,7 @@ package dev.satchel.store.redis;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
+import io.lettuce.core.SslOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
@@ -30,22 +31,26 @@ final class Topology {
 
     private final String uri;
     private final Kind kind;
+    private final RedisTls tls;
 
-    private Topology(String uri, Kind kind) {
+    private Topology(String uri, Kind kind, RedisTls tls) {
         this.uri = uri;
         this.kind = kind;
+        this.tls = tls;
     }
 
     /** @throws IllegalArgumentException if {@code uri} has none of the schemes above */
     static Topology of(String uri) {
-        if (uri != null && (uri.startsWith("redis://") || uri.startsWith("rediss://"))) {
-            return new Topology(uri, Kind.STANDALONE);
+        RedisTls.Split split = uri == null ? new RedisTls.Split("", RedisTls.NONE) : RedisTls.split(uri);
+        String rest = split.uri();
+        if (rest.startsWith("redis://") || rest.startsWith("rediss://")) {
+            return new Topology(rest, Kind.STANDALONE, split.tls());
         }
-        if (uri != null && uri.startsWith("redis-sentinel://")) {
-            return new Topology(uri, Kind.SENTINEL);
+        if (rest.startsWith("redis-sentinel://")) {
+            return new Topology(rest, Kind.SENTINEL, split.tls());
         }
-        if (uri != null && uri.startsWith(CLUSTER_SCHEME)) {
-            return new Topology(uri, Kind.CLUSTER);
+        if (rest.startsWith(CLUSTER_SCHEME)) {
+            return new Topology(rest, Kind.CLUSTER, split.tls());
         }
         throw new IllegalArgumentException("not a Redis URI (redis://host:port,"
                 + " redis-sentinel://host:port,host:port#master or redis-cluster://host:port,host:port): "
@@ -54,6 +59,20 @@ final class Topology {
 
     Kind kind() {
         return kind;
+    }
+
+    /** The same Redis with other TLS files. */
+    Topology withTls(RedisTls files) {
+        return new Topology(uri, kind, files);
+    }
+
+    RedisTls tls() {
+        return tls;
+    }
+
+    /** Whether the URI asks for TLS: {@code rediss://}, or Lettuce's ssl=true parameter. */
+    boolean usesTls() {
+        return uri.startsWith("rediss://") || uri.contains("ssl=true");
     }
 
     boolean isCluster() {
@@ -122,6 +141,7 @@ final class Topology {
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .timeoutOptions(TimeoutOptions.enabled(timeout))
                 .socketOptions(SocketOptions.builder().connectTimeout(timeout).build())
+                .sslOptions(tls.isSet() ? tls.sslOptions() : SslOptions.create())
                 .build();
         if (!isCluster()) {
             return common;
