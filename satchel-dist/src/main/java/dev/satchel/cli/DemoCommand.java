@@ -5,6 +5,7 @@ import dev.satchel.balancer.BalancerConfig;
 import dev.satchel.balancer.NodeAddress;
 import dev.satchel.balancer.SelfSignedCertificates;
 import dev.satchel.balancer.TlsSettings;
+import dev.satchel.cookie.SealedAttributes;
 import dev.satchel.cookie.SealedCookieSessions;
 import dev.satchel.demo.PrivateDataDir;
 import java.io.PrintWriter;
@@ -86,6 +87,13 @@ final class DemoCommand implements Callable<Integer> {
     boolean selfSignedTls;
 
     @Option(
+            names = "--seal-at-rest",
+            description = "Seal every attribute value (AES-256-GCM, Tink) before it reaches the session store,"
+                    + " with a key made for this run: the store, a peer node or a file holds only ciphertext."
+                    + " satchel node reads its key from " + SealedAttributes.KEYSET_VARIABLE + ".")
+    boolean sealAtRest;
+
+    @Option(
             names = "--data-dir",
             defaultValue = ".satchel-data",
             description = "Users database and node logs (default: ${DEFAULT-VALUE}).")
@@ -163,6 +171,11 @@ final class DemoCommand implements Callable<Integer> {
                     + ", volatile-ttl)");
         }
         Map<String, String> nodeEnvironment = new HashMap<>();
+        if (sealAtRest && !StoreOption.isCookie(store)) {
+            // One throwaway keyset for every node, so each opens what the others sealed.
+            nodeEnvironment.put(SealedAttributes.KEYSET_VARIABLE, SealedCookieSessions.generateKeyset());
+            out.println("Session values are sealed at rest with a key made for this demo run");
+        }
         if (StoreOption.isCookie(store)) {
             // One throwaway keyset for this demo's nodes, so any node opens any node's cookies.
             nodeEnvironment.put(SealedCookieSessions.KEYSET_VARIABLE, SealedCookieSessions.generateKeyset());

@@ -230,9 +230,10 @@ final class NodeCommand implements Callable<Integer> {
                     sessions = sealed;
                     node = startOrClose(sealed, () -> ShopNode.start(config, sealed.sealer()));
                 } else {
-                    SessionStore store = StoreOption.open(storeValue, spec.commandLine(), cluster);
+                    SessionStore opened = StoreOption.open(storeValue, spec.commandLine(), cluster);
+                    SessionStore store = StoreOption.sealedAtRest(opened, System.getenv());
                     sessions = store;
-                    node = startOrClose(store, () -> StoreOption.viewOf(store)
+                    node = startOrClose(store, () -> StoreOption.viewOf(opened)
                             .map(view -> ShopNode.start(config, store, view))
                             .orElseGet(() -> ShopNode.start(config, store)));
                 }

@@ -4,6 +4,7 @@ import dev.satchel.cluster.PrimaryBackupSessionStore;
 import dev.satchel.cluster.ReplicatedSessionStore;
 import dev.satchel.cluster.Replication;
 import dev.satchel.cookie.RevocationList;
+import dev.satchel.cookie.SealedAttributes;
 import dev.satchel.cookie.SealedCookieSessions;
 import dev.satchel.core.ClusterView;
 import dev.satchel.core.SessionStore;
@@ -21,6 +22,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
@@ -36,8 +38,9 @@ final class StoreOption {
             + " does not wait for the backup); cookie (sealed in"
             + " the client's cookie, key from " + SealedCookieSessions.KEYSET_VARIABLE + "); shared:"
             + " redis://HOST:PORT, redis-sentinel://HOST:PORT,HOST:PORT#MASTER, redis-cluster://HOST:PORT,HOST:PORT,"
-            + " or a JDBC URL such as jdbc:postgresql://HOST/DB?user=U; or, for satchel demo only, redis (starts a"
-            + " local redis-server).";
+            + " rediss://USER:PASSWORD@HOST:PORT?ca=FILE&cert=FILE&key=FILE (TLS; ca, cert and key optional),"
+            + " or a JDBC URL such as jdbc:postgresql://HOST/DB?user=U (TLS: &sslmode=verify-full&sslrootcert=FILE);"
+            + " or, for satchel demo only, redis (starts a local redis-server).";
 
     private StoreOption() {}
 
@@ -116,6 +119,26 @@ final class StoreOption {
     }
 
     /** The cluster view of a store that has one, for the node's {@code /health}. */
+    /**
+     * The store with its attribute values sealed at rest when {@value SealedAttributes#KEYSET_VARIABLE}
+     * holds a keyset, else the store itself.
+     *
+     * @throws IllegalStateException if the variable holds no usable keyset (the store is closed)
+     */
+    static SessionStore sealedAtRest(SessionStore store, Map<String, String> environment) {
+        String keyset =
+                environment.getOrDefault(SealedAttributes.KEYSET_VARIABLE, "").strip();
+        if (keyset.isEmpty()) {
+            return store;
+        }
+        try {
+            return SealedAttributes.wrap(store, keyset);
+        } catch (IllegalArgumentException e) {
+            store.close();
+            throw new IllegalStateException(SealedAttributes.KEYSET_VARIABLE + ": " + e.getMessage(), e);
+        }
+    }
+
     static Optional<Supplier<ClusterView>> viewOf(SessionStore store) {
         if (store instanceof PrimaryBackupSessionStore primaryBackup) {
             return Optional.of(primaryBackup::view);

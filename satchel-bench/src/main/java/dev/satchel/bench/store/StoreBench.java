@@ -4,6 +4,8 @@ import dev.satchel.bench.MachineState;
 import dev.satchel.bench.Rounds;
 import dev.satchel.bench.store.StoreReport.Memory;
 import dev.satchel.bench.store.StoreReport.Result;
+import dev.satchel.cookie.SealedAttributes;
+import dev.satchel.cookie.SealedCookieSessions;
 import dev.satchel.core.memory.MemorySessionStore;
 import dev.satchel.store.file.FileSessionStore;
 import dev.satchel.store.jdbc.JdbcSessionStore;
@@ -168,6 +170,21 @@ public final class StoreBench {
                             "Satchel memory",
                             "local",
                             MemorySessionStore.builder().build()));
+            // Encryption at rest: the same stores with every value sealed (AES-256-GCM) on the way in.
+            String keyset = SealedCookieSessions.generateKeyset();
+            contenders.put(
+                    "Satchel memory sealed",
+                    () -> Contender.satchel(
+                            "Satchel memory sealed",
+                            "local",
+                            SealedAttributes.wrap(MemorySessionStore.builder().build(), keyset)));
+            contenders.put(
+                    "Satchel Redis sealed",
+                    () -> Contender.satchel(
+                            "Satchel Redis sealed",
+                            "redis",
+                            SealedAttributes.wrap(
+                                    RedisSessionStore.builder(redis.uri()).build(), keyset)));
             contenders.put(
                     "Satchel file, sync always",
                     () -> Contender.satchel(

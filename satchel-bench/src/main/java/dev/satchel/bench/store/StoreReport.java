@@ -229,6 +229,18 @@ final class StoreReport {
                 }
             }
         }
+        // Encryption at rest: each sealed store against the same store unsealed.
+        for (String sealed : all) {
+            String plain = sealed.replace(" sealed", "");
+            if (sealed.endsWith(" sealed") && all.contains(plain)) {
+                lines.add(String.format(
+                        "%s / %s: %s",
+                        sealed,
+                        plain,
+                        Rounds.ratios(perSecond(of(sealed, rows)), perSecond(of(plain, rows)))
+                                .asRatio()));
+            }
+        }
         return lines;
     }
 
