@@ -59,7 +59,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     /** Messages decoded while an exchange runs, in order. */
     private final ArrayDeque<Object> held = new ArrayDeque<>();
 
-    // The request being read: its head, the body so far, when the body began and last moved.
+    // The request being read: its head, the body so far (none until a byte of it comes, as for
+    // most requests: a GET's end comes with its head), when the body began and last moved.
     private HttpRequest head;
     private ByteBuf body;
     private boolean keepAlive;
@@ -174,11 +175,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         head = request;
         keepAlive = HttpUtil.isKeepAlive(request); // before the hop-by-hop Connection header goes
-        body = ctx.alloc().buffer(INITIAL_BODY_BYTES);
         bodyStart = System.nanoTime();
         lastProgress = bodyStart;
-        scheduleBodyCheck(nextBodyCheck(bodyStart) - bodyStart);
-        ctx.read();
+        ctx.read(); // the body's timer starts only if the read ends without it (channelReadComplete)
     }
 
     private void onBody(HttpContent content) {
@@ -192,13 +191,18 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (piece.isReadable()) {
             lastProgress = System.nanoTime();
         }
-        if ((long) body.readableBytes() + piece.readableBytes() > proxy.config.maxBodyBytes) {
+        if ((long) bodyBytes() + piece.readableBytes() > proxy.config.maxBodyBytes) {
             ReferenceCountUtil.release(content);
             dropRequest();
             tooLarge();
             return;
         }
-        body.writeBytes(piece);
+        if (piece.isReadable()) {
+            if (body == null) {
+                body = ctx.alloc().buffer(Math.max(INITIAL_BODY_BYTES, piece.readableBytes()));
+            }
+            body.writeBytes(piece);
+        }
         ReferenceCountUtil.release(content);
         if (content instanceof LastHttpContent) {
             dispatch();
@@ -210,7 +214,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     /** The whole request is here: hand it to a node. */
     private void dispatch() {
         HttpRequest h = head;
-        ByteBuf b = body;
+        ByteBuf b = body == null ? Unpooled.EMPTY_BUFFER : body;
         head = null;
         body = null;
         cancelBodyCheck();
@@ -294,8 +298,30 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (rate == 0) {
             return bodyStart + Long.MAX_VALUE / 2;
         }
-        long paidFor = body.readableBytes() * TimeUnit.SECONDS.toNanos(1) / rate; // bytes <= 2^30: no overflow
+        long paidFor = bodyBytes() * TimeUnit.SECONDS.toNanos(1) / rate; // bytes <= 2^30: no overflow
         return bodyStart + Math.max(grace, paidFor);
+    }
+
+    private int bodyBytes() {
+        return body == null ? 0 : body.readableBytes();
+    }
+
+    /**
+     * Everything one read brought has been handled. A body still incomplete now is timed from here
+     * on: one timer for the requests that have a body in flight, none for the many whose end came
+     * with their head.
+     */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        timeBodyIfIncomplete();
+        ctx.fireChannelReadComplete();
+    }
+
+    private void timeBodyIfIncomplete() {
+        if (head != null && bodyTimer == null && !closing) {
+            long now = System.nanoTime();
+            scheduleBodyCheck(nextBodyCheck(now) - now);
+        }
     }
 
     private void cancelBodyCheck() {
@@ -362,6 +388,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         while (current == null && !closing && !held.isEmpty()) {
             handle(held.poll());
         }
+        timeBodyIfIncomplete(); // a pipelined request whose body the held messages did not finish
         if (current == null && !closing) {
             ctx.read();
         }

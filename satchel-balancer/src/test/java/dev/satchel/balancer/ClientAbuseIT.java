@@ -224,6 +224,25 @@ class ClientAbuseIT {
         });
     }
 
+    /**
+     * The body's timer starts only when a read ends without the whole request: a head whose body
+     * never comes is still timed, alone or behind a pipelined request answered first.
+     */
+    @Test
+    void aHeadWhoseBodyNeverComes_gets408_aloneOrBehindAPipelinedRequest() throws Exception {
+        start(b -> b.clientDeadlines(Duration.ofSeconds(10), Duration.ofSeconds(1)));
+        String headOnly = "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n";
+        try (RawClient c = new RawClient(balancer.address().getPort())) {
+            assertThat(c.send(headOnly).read().status()).isEqualTo(408);
+        }
+        try (RawClient c = new RawClient(balancer.address().getPort())) {
+            c.send(RawClient.get("/") + headOnly);
+            assertThat(c.read().status()).isEqualTo(200);
+            assertThat(c.read().status()).isEqualTo(408);
+        }
+        assertThat(seenByBackends("/upload")).isZero();
+    }
+
     @Test
     void aBodyTrickledInsideThePauseLimit_butBelowTheMinimumRate_gets408_andNeverReachesANode() throws Exception {
         start(b -> b.clientDeadlines(Duration.ofSeconds(10), Duration.ofSeconds(5))
