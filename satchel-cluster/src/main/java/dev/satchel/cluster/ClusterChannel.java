@@ -132,6 +132,12 @@ final class ClusterChannel implements AutoCloseable {
     ClusterChannel(ClusterStoreBuilder<?, ?> b, RequestHandler handler, byte waitingKind, Consumer<View> views)
             throws Exception {
         this.channel = new JChannel(b.config);
+        try {
+            TransportSecurity.apply(channel, b);
+        } catch (RuntimeException e) {
+            channel.close();
+            throw e;
+        }
         this.listedPeers = Membership.listedPeers(channel);
         b.nodeName.ifPresent(channel::setName);
         deciders.allowCoreThreadTimeOut(true);

@@ -35,6 +35,8 @@ public abstract class ClusterStoreBuilder<B extends ClusterStoreBuilder<B, S>, S
     Duration peerWait = DEFAULT_PEER_WAIT;
     Replication mode = DEFAULT_MODE;
     long maxSessions = DEFAULT_MAX_SESSIONS;
+    Optional<ClusterTls> tls = Optional.empty();
+    boolean plaintext;
 
     ClusterStoreBuilder(String clusterName) {
         if (clusterName == null || clusterName.isBlank()) {
@@ -93,6 +95,28 @@ public abstract class ClusterStoreBuilder<B extends ClusterStoreBuilder<B, S>, S
             throw new IllegalArgumentException("maxSessions must be at least 1: " + maxSessions);
         }
         this.maxSessions = maxSessions;
+        return self();
+    }
+
+    /**
+     * Encrypts and authenticates all traffic between the nodes with TLS (see {@link ClusterTls});
+     * needs JGroups' {@code TCP} transport, which the default stack uses. A stack that reaches
+     * other processes needs this or {@link #plaintext()}: {@link #build()} refuses to choose.
+     */
+    public B tls(ClusterTls tls) {
+        this.tls = Optional.of(Objects.requireNonNull(tls, "tls"));
+        this.plaintext = false;
+        return self();
+    }
+
+    /**
+     * Sends the traffic between the nodes unencrypted and accepts any process that reaches the
+     * cluster port as a node: for a network nobody else can reach, or a benchmark measuring what
+     * TLS costs. Session data, logins included, then cross the network readable.
+     */
+    public B plaintext() {
+        this.plaintext = true;
+        this.tls = Optional.empty();
         return self();
     }
 

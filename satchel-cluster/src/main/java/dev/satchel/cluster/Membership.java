@@ -232,7 +232,14 @@ final class Membership {
             }
         }
         if (channel.getView().size() == 1) {
-            log.warn("no peer joined within {}: serving as a cluster of one node", limit);
+            boolean tls = TransportSecurity.usesTls(channel);
+            log.warn(
+                    "no peer joined within {}: serving as a cluster of one node{}",
+                    limit,
+                    tls
+                            ? " (if peers are running, check that every node has the same cluster keystore:"
+                                    + " a peer whose key this node does not trust cannot connect)"
+                            : "");
         } else {
             log.info("joined {} nodes after waiting", channel.getView().size());
         }

@@ -37,6 +37,7 @@ class LateDiscoveryIT {
         Path configB = config("b", portB, portA, portB);
         try (PrimaryBackupSessionStore b = PrimaryBackupSessionStore.builder(cluster)
                 .config(configB.toString())
+                .plaintext()
                 .nodeName("b")
                 .peerWait(Duration.ZERO)
                 .build()) {
@@ -62,6 +63,7 @@ class LateDiscoveryIT {
             CompletableFuture<PrimaryBackupSessionStore> a =
                     CompletableFuture.supplyAsync(() -> PrimaryBackupSessionStore.builder(cluster)
                             .config(configA.toString())
+                            .plaintext()
                             .nodeName("a")
                             .peerWait(Duration.ofSeconds(10))
                             .build());

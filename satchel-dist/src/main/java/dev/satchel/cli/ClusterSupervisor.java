@@ -2,6 +2,7 @@ package dev.satchel.cli;
 
 import dev.satchel.balancer.NodeAddress;
 import dev.satchel.balancer.NodeControl;
+import dev.satchel.cluster.ClusterKeystore;
 import dev.satchel.demo.PrivateDataDir;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -92,10 +93,24 @@ final class ClusterSupervisor implements NodeControl, AutoCloseable {
             List<String> nodeOptions,
             ClusterRoute route)
             throws IOException {
-        this.nodeOptions = List.copyOf(nodeOptions);
         this.route = route;
-        this.environment = Map.copyOf(environment);
         this.store = store;
+        if (StoreOption.isClustered(store.strip().toLowerCase(java.util.Locale.ROOT))) {
+            // A key made for this run, shared by its nodes: their copies travel over TLS, as they should anywhere.
+            String password = ClusterKeystoreCommand.randomPassword();
+            PrivateDataDir.open(dataDir);
+            Path keystore = dataDir.resolve("cluster.p12");
+            Files.deleteIfExists(keystore); // the last run's, whose password is gone
+            ClusterKeystore.generate(keystore, password.toCharArray(), 30);
+            Map<String, String> withPassword = new HashMap<>(environment);
+            withPassword.put(NodeCommand.KEYSTORE_PASSWORD_VARIABLE, password);
+            environment = withPassword;
+            List<String> withKeystore = new ArrayList<>(nodeOptions);
+            withKeystore.addAll(List.of("--cluster-keystore", keystore.toString()));
+            nodeOptions = withKeystore;
+        }
+        this.nodeOptions = List.copyOf(nodeOptions);
+        this.environment = Map.copyOf(environment);
         this.dataDir = dataDir;
         for (int i = 1; i <= count; i++) {
             String name = "node-" + i;

@@ -285,6 +285,10 @@ final class DemoCommand implements Callable<Integer> {
                                                     ? "an owner and a backup node"
                                                     : "the database")
                     + ": a user whose node is killed keeps their cart and login.");
+            if (StoreOption.isClustered(kind)) {
+                out.println("The nodes copy sessions to each other over TLS, with a key made for this run ("
+                        + dataDir.toAbsolutePath().resolve("cluster.p12") + ").");
+            }
         } else if (kind.startsWith("file:")) {
             out.println("Sessions live in each node's own folder: users pinned to a killed node lose their");
             out.println("session while it is down, and find it again when the node starts on its folder.");

@@ -113,9 +113,15 @@ final class NamespaceNetwork implements AutoCloseable {
      * {@link #close()}.
      */
     Process start(int host, List<String> command, Path log) {
+        return start(host, command, log, java.util.Map.of());
+    }
+
+    /** As {@link #start(int, List, Path)}, with {@code environment} added to the process's (secrets go there). */
+    Process start(int host, List<String> command, Path log, java.util.Map<String, String> environment) {
         try {
-            Process p = new ProcessBuilder(host(host).command(command))
-                    .redirectErrorStream(true)
+            ProcessBuilder builder = new ProcessBuilder(host(host).command(command));
+            builder.environment().putAll(environment);
+            Process p = builder.redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .start();
             processes.add(p);

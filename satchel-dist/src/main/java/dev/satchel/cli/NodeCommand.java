@@ -1,5 +1,6 @@
 package dev.satchel.cli;
 
+import dev.satchel.cluster.ClusterTls;
 import dev.satchel.core.SessionStore;
 import dev.satchel.demo.ShopConfig;
 import dev.satchel.demo.ShopNode;
@@ -8,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -28,7 +30,8 @@ import picocli.CommandLine.Spec;
             "Flags by --store: every store uses --name, --host, --port, --data-dir and",
             "--users-db-port; the cluster stores (replicated, replicated-async,",
             "primary-backup, primary-backup-async) also use --cluster-port and",
-            "--cluster-peers (and --cluster-announce); the others ignore those.",
+            "--cluster-peers (and --cluster-announce), and --cluster-keystore or",
+            "--cluster-plaintext; the others ignore those.",
             "file:DIR keeps this node's sessions in DIR/<--name>: give each node its own",
             "--name, and start it again with the same one to find its sessions.",
             "",
@@ -44,9 +47,19 @@ import picocli.CommandLine.Spec;
             "and port P the other nodes reach this node's cluster port by. Failure",
             "detection then listens on P + 100 of --host (not --cluster-port + 100),",
             "and P + 100 of the announced address must reach it there. --cluster-peers",
-            "then lists each node's announced address."
+            "then lists each node's announced address.",
+            "",
+            "Traffic between the nodes of a cluster store is TLS: every node is given",
+            "the same --cluster-keystore (satchel cluster-keystore makes one), and only",
+            "processes holding its key can join or read the copies. Its password comes",
+            "from the environment variable " + NodeCommand.KEYSTORE_PASSWORD_VARIABLE + ".",
+            "--cluster-plaintext sends it unencrypted instead, for a network nobody",
+            "else reaches. Failure detection (--cluster-port + 100) stays plain: it",
+            "carries no session data."
         })
 final class NodeCommand implements Callable<Integer> {
+    /** Where {@code --cluster-keystore}'s password comes from: the environment, never the command line. */
+    static final String KEYSTORE_PASSWORD_VARIABLE = "SATCHEL_CLUSTER_KEYSTORE_PASSWORD";
 
     @Spec
     CommandSpec spec;
@@ -98,6 +111,20 @@ final class NodeCommand implements Callable<Integer> {
     String clusterAnnounce;
 
     @Option(
+            names = "--cluster-keystore",
+            paramLabel = "FILE",
+            description = "Cluster stores: the keystore (PKCS#12 or JKS, one key) that every node shares; traffic"
+                    + " between the nodes is TLS and only its holders join. Password from $"
+                    + KEYSTORE_PASSWORD_VARIABLE + ". satchel cluster-keystore makes one.")
+    Path clusterKeystore;
+
+    @Option(
+            names = "--cluster-plaintext",
+            description = "Cluster stores: send the traffic between the nodes unencrypted, and let any process that"
+                    + " reaches --cluster-port join. Only on a network nobody else reaches.")
+    boolean clusterPlaintext;
+
+    @Option(
             names = "--data-dir",
             defaultValue = ".satchel-data",
             description = "Where the user database lives (default: ${DEFAULT-VALUE}).")
@@ -120,6 +147,35 @@ final class NodeCommand implements Callable<Integer> {
 
     @Option(names = "--parent-pid", hidden = true, description = "Exit when this process exits (set by satchel demo).")
     Long parentPid;
+
+    /**
+     * The TLS between the nodes from {@code --cluster-keystore}, or empty when {@code
+     * --cluster-plaintext} said so; neither, or both, is refused.
+     */
+    Optional<ClusterTls> clusterTls(Map<String, String> environment) {
+        if (clusterPlaintext == (clusterKeystore != null)) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    clusterPlaintext
+                            ? "give --cluster-keystore or --cluster-plaintext, not both"
+                            : "--store " + store + " sends sessions between the nodes: give --cluster-keystore FILE"
+                                    + " (TLS; satchel cluster-keystore makes one) or --cluster-plaintext");
+        }
+        if (clusterPlaintext) {
+            return Optional.empty();
+        }
+        String password = environment.get(KEYSTORE_PASSWORD_VARIABLE);
+        if (password == null || password.isEmpty()) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--cluster-keystore needs its password in the environment variable " + KEYSTORE_PASSWORD_VARIABLE);
+        }
+        try {
+            return Optional.of(ClusterTls.fromKeystore(clusterKeystore, password.toCharArray()));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--cluster-keystore: " + e.getMessage());
+        }
+    }
 
     /**
      * {@code --cluster-announce} as an address; empty when not given. A name is resolved now, so a
@@ -169,7 +225,12 @@ final class NodeCommand implements Callable<Integer> {
         }
         announceUsersDatabaseOn(host);
         StoreOption.Cluster cluster = new StoreOption.Cluster(
-                name, host, clusterPort, clusterPeers, announced(clusterAnnounce, spec.commandLine()));
+                name,
+                host,
+                clusterPort,
+                clusterPeers,
+                announced(clusterAnnounce, spec.commandLine()),
+                StoreOption.isClustered(store) ? clusterTls(System.getenv()) : Optional.empty());
         if (idleTimeoutSeconds < 1 || idleTimeoutSeconds > ShopConfig.MAX_IDLE_TIMEOUT.toSeconds()) {
             throw new ParameterException(
                     spec.commandLine(), "--idle-timeout must be 1 to 28800 seconds, not " + idleTimeoutSeconds);

@@ -22,6 +22,7 @@ import picocli.CommandLine.Spec;
             LabCommand.class,
             NodeCommand.class,
             BalancerCommand.class,
+            ClusterKeystoreCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class SatchelCommand implements Runnable {

@@ -1,5 +1,7 @@
 package dev.satchel.cli;
 
+import dev.satchel.cluster.ClusterStoreBuilder;
+import dev.satchel.cluster.ClusterTls;
 import dev.satchel.cluster.PrimaryBackupSessionStore;
 import dev.satchel.cluster.ReplicatedSessionStore;
 import dev.satchel.cluster.Replication;
@@ -150,12 +152,23 @@ final class StoreOption {
     }
 
     /**
-     * Where a node of a cluster store listens, where its peers are, and where they reach it when
-     * not where it listens ({@code announce}: behind NAT or a relay).
+     * Where a node of a cluster store listens, where its peers are, where they reach it when not
+     * where it listens ({@code announce}: behind NAT or a relay), and the TLS between the nodes
+     * (empty: plain text, which the operator chose; {@link NodeCommand} refuses no choice).
      */
-    record Cluster(String nodeName, String host, int port, String peers, Optional<InetSocketAddress> announce) {
+    record Cluster(
+            String nodeName,
+            String host,
+            int port,
+            String peers,
+            Optional<InetSocketAddress> announce,
+            Optional<ClusterTls> tls) {
         static Cluster standalone() {
-            return new Cluster("node", "127.0.0.1", 7800, "127.0.0.1[7800]", Optional.empty());
+            return new Cluster("node", "127.0.0.1", 7800, "127.0.0.1[7800]", Optional.empty(), Optional.empty());
+        }
+
+        <B extends ClusterStoreBuilder<B, ?>> B secure(B builder) {
+            return tls.isPresent() ? builder.tls(tls.get()) : builder.plaintext();
         }
     }
 
@@ -214,12 +227,12 @@ final class StoreOption {
             Replication mode = kind.endsWith("-async") ? Replication.ASYNC : Replication.SYNC;
             try {
                 if (kind.startsWith("primary-backup")) {
-                    return PrimaryBackupSessionStore.builder("satchel")
+                    return cluster.secure(PrimaryBackupSessionStore.builder("satchel"))
                             .nodeName(cluster.nodeName())
                             .mode(mode)
                             .build();
                 }
-                return ReplicatedSessionStore.builder("satchel")
+                return cluster.secure(ReplicatedSessionStore.builder("satchel"))
                         .nodeName(cluster.nodeName())
                         .mode(mode)
                         .build();

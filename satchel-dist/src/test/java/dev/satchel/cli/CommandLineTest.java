@@ -152,6 +152,37 @@ class CommandLineTest {
     }
 
     @Test
+    void aClusterNode_mustBeToldTlsOrPlaintext() throws Exception {
+        assertThat(run(2, "node", "--store", "primary-backup"))
+                .contains("sends sessions between the nodes: give --cluster-keystore FILE")
+                .contains("--cluster-plaintext");
+        assertThat(run(2, "node", "--store", "replicated", "--cluster-plaintext", "--cluster-keystore", "k.p12"))
+                .contains("not both");
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("satchel-keystore");
+        java.nio.file.Path keystore = dir.resolve("cluster.p12");
+        assertThat(run(0, "cluster-keystore", keystore.toString()))
+                .contains("Wrote " + keystore)
+                .contains("export " + NodeCommand.KEYSTORE_PASSWORD_VARIABLE + "=");
+        assertThat(java.nio.file.Files.getPosixFilePermissions(keystore))
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        assertThat(run(2, "cluster-keystore", keystore.toString())).contains("exists already");
+        assertThat(run(
+                        2,
+                        "cluster-keystore",
+                        "--days",
+                        "0",
+                        dir.resolve("x.p12").toString()))
+                .contains("--days must be 1 to 3650");
+        if (System.getenv(NodeCommand.KEYSTORE_PASSWORD_VARIABLE) == null) {
+            assertThat(run(2, "node", "--store", "primary-backup", "--cluster-keystore", keystore.toString()))
+                    .contains(
+                            "needs its password in the environment variable " + NodeCommand.KEYSTORE_PASSWORD_VARIABLE);
+        }
+        assertThat(run(0, "node", "--help")).contains("--cluster-keystore=FILE", "--cluster-plaintext");
+        assertThat(run(0, "--help")).contains("cluster-keystore");
+    }
+
+    @Test
     void aClusterNodeOnEveryAddress_isRefused() {
         // Peers would be told 0.0.0.0 as this node's address.
         assertThat(run(2, "node", "--store", "primary-backup", "--host", "0.0.0.0"))

@@ -69,13 +69,27 @@ final class NamespaceNodes {
                 Integer.toString(CLUSTER_PORT),
                 "--cluster-peers",
                 peers,
+                "--cluster-keystore",
+                keystore().toString(),
                 "--data-dir",
                 data.toString(),
                 "--users-db-port",
                 Integer.toString(USERS_DB_PORT),
                 "--parent-pid",
                 Long.toString(ProcessHandle.current().pid()));
-        return net.start(host, command, log(host));
+        return net.start(
+                host, command, log(host), java.util.Map.of(NodeCommand.KEYSTORE_PASSWORD_VARIABLE, KEYSTORE_PASSWORD));
+    }
+
+    private static final String KEYSTORE_PASSWORD = "multihost-secret";
+
+    /** One key the nodes share, so their copies cross the hosts' network over TLS, as in production. */
+    private synchronized Path keystore() {
+        Path file = data.resolve("cluster.p12");
+        if (!java.nio.file.Files.exists(file)) {
+            dev.satchel.cluster.ClusterKeystore.generate(file, KEYSTORE_PASSWORD.toCharArray(), 2);
+        }
+        return file;
     }
 
     static String name(int host) {

@@ -95,8 +95,8 @@ public final class ClusterPeersBench {
         List<Memory> memory = new ArrayList<>();
         if (options.memorySessions() > 0) {
             for (Peer peer : options.contenders()) {
-                if (peer == Peer.SATCHEL_REPLICATED_ASYNC || peer == Peer.TOMCAT_DELTA_ASYNC) {
-                    continue; // the same copies as the synchronous mode
+                if (peer == Peer.SATCHEL_REPLICATED_ASYNC || peer == Peer.TOMCAT_DELTA_ASYNC || peer.tls()) {
+                    continue; // the same copies as the synchronous, plain mode
                 }
                 for (int n : options.memoryNodes()) {
                     System.out.printf(

@@ -172,10 +172,12 @@ public final class JoinPauseBench {
                 ? ReplicatedSessionStore.builder(cluster)
                         .nodeName(name)
                         .peerWait(Duration.ofMillis(200))
+                        .plaintext() // one machine's loopback; what TLS costs is ClusterPeersBench's
                         .build()
                 : PrimaryBackupSessionStore.builder(cluster)
                         .nodeName(name)
                         .peerWait(Duration.ofMillis(200))
+                        .plaintext() // one machine's loopback; what TLS costs is ClusterPeersBench's
                         .build();
     }
 

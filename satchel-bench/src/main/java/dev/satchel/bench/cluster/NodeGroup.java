@@ -2,6 +2,7 @@ package dev.satchel.bench.cluster;
 
 import dev.satchel.bench.cluster.ClientLoad.ClientSession;
 import dev.satchel.bench.cluster.PeerNode.Peer;
+import dev.satchel.cluster.ClusterKeystore;
 import dev.satchel.core.placement.Rendezvous;
 import dev.satchel.testkit.Await;
 import java.io.IOException;
@@ -26,6 +27,10 @@ import java.util.stream.IntStream;
 /** N node processes of one contender, stopped (killed) on close. */
 final class NodeGroup implements AutoCloseable {
     private static final String HOST = "127.0.0.1";
+    /** Where the {@code -tls} contenders' nodes find the keystore they share. */
+    static final String KEYSTORE_VARIABLE = "BENCH_CLUSTER_KEYSTORE";
+    /** The benchmark's throwaway keystore's password. */
+    static final String KEYSTORE_PASSWORD = "satchel-bench";
 
     private final Peer peer;
     private final List<Process> processes;
@@ -71,8 +76,11 @@ final class NodeGroup implements AutoCloseable {
                         Integer.toString(nodes),
                         Integer.toString(httpBase),
                         Integer.toString(clusterBase)));
-                processes.add(new ProcessBuilder(command)
-                        .redirectErrorStream(true)
+                ProcessBuilder builder = new ProcessBuilder(command);
+                if (peer.tls()) {
+                    builder.environment().put(KEYSTORE_VARIABLE, keystore(logs).toString());
+                }
+                processes.add(builder.redirectErrorStream(true)
                         .redirectOutput(log.toFile())
                         .start());
             }
@@ -87,6 +95,15 @@ final class NodeGroup implements AutoCloseable {
             group.close();
             throw e;
         }
+    }
+
+    /** The keystore the {@code -tls} contenders share, made once per output folder. */
+    private static synchronized Path keystore(Path logs) {
+        Path file = logs.resolve("cluster-bench.p12");
+        if (!Files.exists(file)) {
+            ClusterKeystore.generate(file, KEYSTORE_PASSWORD.toCharArray(), 30);
+        }
+        return file;
     }
 
     /** How many nodes have printed READY; throws as soon as one has died instead. */

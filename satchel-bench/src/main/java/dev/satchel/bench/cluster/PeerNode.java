@@ -5,6 +5,8 @@ import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
+import dev.satchel.cluster.ClusterStoreBuilder;
+import dev.satchel.cluster.ClusterTls;
 import dev.satchel.cluster.PrimaryBackupSessionStore;
 import dev.satchel.cluster.ReplicatedSessionStore;
 import dev.satchel.cluster.Replication;
@@ -80,7 +82,12 @@ public final class PeerNode {
         IntSupplier localSessions;
         HttpServlet cart;
         switch (peer) {
-            case SATCHEL_REPLICATED, SATCHEL_REPLICATED_ASYNC, SATCHEL_PRIMARY_BACKUP, SATCHEL_PRIMARY_BACKUP_ASYNC -> {
+            case SATCHEL_REPLICATED,
+                    SATCHEL_REPLICATED_ASYNC,
+                    SATCHEL_REPLICATED_TLS,
+                    SATCHEL_PRIMARY_BACKUP,
+                    SATCHEL_PRIMARY_BACKUP_ASYNC,
+                    SATCHEL_PRIMARY_BACKUP_TLS -> {
                 System.setProperty("satchel.cluster.bind_addr", HOST);
                 System.setProperty("satchel.cluster.port", Integer.toString(clusterBase + index));
                 List<String> peers = new ArrayList<>();
@@ -91,7 +98,7 @@ public final class PeerNode {
                 SessionStore store;
                 Replication mode = peer.name().endsWith("ASYNC") ? Replication.ASYNC : Replication.SYNC;
                 if (peer.routesBySessionHash()) {
-                    PrimaryBackupSessionStore pb = PrimaryBackupSessionStore.builder("satchel-bench")
+                    PrimaryBackupSessionStore pb = secured(PrimaryBackupSessionStore.builder("satchel-bench"), peer)
                             .nodeName(nodeName(index))
                             .mode(mode)
                             .timeout(Duration.ofSeconds(5))
@@ -101,7 +108,7 @@ public final class PeerNode {
                     localSessions = pb::size;
                     store = pb;
                 } else {
-                    ReplicatedSessionStore replicated = ReplicatedSessionStore.builder("satchel-bench")
+                    ReplicatedSessionStore replicated = secured(ReplicatedSessionStore.builder("satchel-bench"), peer)
                             .nodeName(nodeName(index))
                             .timeout(Duration.ofSeconds(5))
                             .config(STACK)
@@ -230,11 +237,27 @@ public final class PeerNode {
     }
 
     /** The contenders, each a real configuration of its product. */
+    /**
+     * TLS between Satchel's nodes for the {@code -tls} contenders, from the keystore {@link
+     * NodeGroup} made for the run; plain text for the others, as the peers they are compared with.
+     */
+    private static <B extends ClusterStoreBuilder<B, ?>> B secured(B builder, Peer peer) {
+        if (!peer.tls()) {
+            return builder.plaintext();
+        }
+        return builder.tls(ClusterTls.fromKeystore(
+                Path.of(System.getenv(NodeGroup.KEYSTORE_VARIABLE)), NodeGroup.KEYSTORE_PASSWORD.toCharArray()));
+    }
+
     enum Peer {
         SATCHEL_REPLICATED,
         SATCHEL_REPLICATED_ASYNC,
+        /** Synchronous replication with TLS between the nodes: what encryption costs. */
+        SATCHEL_REPLICATED_TLS,
         SATCHEL_PRIMARY_BACKUP,
         SATCHEL_PRIMARY_BACKUP_ASYNC,
+        /** Synchronous primary-backup with TLS between the nodes: what encryption costs. */
+        SATCHEL_PRIMARY_BACKUP_TLS,
         TOMCAT_DELTA,
         TOMCAT_DELTA_ASYNC,
         TOMCAT_BACKUP,
@@ -253,7 +276,14 @@ public final class PeerNode {
 
         /** Whether a sticky balancer would send a session to its owner by hashing the session id. */
         boolean routesBySessionHash() {
-            return this == SATCHEL_PRIMARY_BACKUP || this == SATCHEL_PRIMARY_BACKUP_ASYNC;
+            return this == SATCHEL_PRIMARY_BACKUP
+                    || this == SATCHEL_PRIMARY_BACKUP_ASYNC
+                    || this == SATCHEL_PRIMARY_BACKUP_TLS;
+        }
+
+        /** Whether Satchel's nodes talk over TLS. */
+        boolean tls() {
+            return name().endsWith("_TLS");
         }
 
         static Peer named(String label) {

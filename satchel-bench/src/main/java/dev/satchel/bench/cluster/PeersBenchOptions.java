@@ -73,7 +73,7 @@ record PeersBenchOptions(
                 ? Arrays.stream(args.get("contenders").split(","))
                         .map(Peer::named)
                         .toList()
-                : List.of(Peer.values());
+                : Arrays.stream(Peer.values()).filter(p -> !p.tls()).toList(); // TLS on request
         int rounds;
         try {
             rounds = Rounds.checked(Integer.parseInt(args.getOrDefault("rounds", smoke ? "1" : "3")), smoke);

@@ -49,7 +49,9 @@ final class PeersReport {
             List.of(Peer.SATCHEL_REPLICATED, Peer.TOMCAT_DELTA),
             List.of(Peer.SATCHEL_REPLICATED_ASYNC, Peer.TOMCAT_DELTA_ASYNC),
             List.of(Peer.SATCHEL_PRIMARY_BACKUP, Peer.HAZELCAST_PARTITIONED),
-            List.of(Peer.SATCHEL_REPLICATED, Peer.HAZELCAST_REPLICATED));
+            List.of(Peer.SATCHEL_REPLICATED, Peer.HAZELCAST_REPLICATED),
+            List.of(Peer.SATCHEL_PRIMARY_BACKUP_TLS, Peer.SATCHEL_PRIMARY_BACKUP),
+            List.of(Peer.SATCHEL_REPLICATED_TLS, Peer.SATCHEL_REPLICATED));
 
     static String report(
             PeersBenchOptions o,

@@ -80,6 +80,13 @@ public record SatchelProperties(
      * @param peers every node's {@code host[port]}
      * @param announce where the other nodes reach this one, {@code HOST:PORT}, when not at the bind
      *     address and port (NAT, a port forward); empty: the bind address and port
+     * @param keystore the keystore every node shares for TLS between them (PKCS#12 or JKS, one
+     *     key; {@code satchel cluster-keystore} makes one); empty: none, and then {@code plaintext}
+     *     must be set
+     * @param keystorePassword its password; empty: the {@code SATCHEL_CLUSTER_KEYSTORE_PASSWORD}
+     *     environment variable
+     * @param plaintext send the traffic between the nodes unencrypted and let any process reaching
+     *     the port join: only on a network nobody else reaches
      */
     public record Cluster(
             @DefaultValue("satchel") String name,
@@ -87,7 +94,10 @@ public record SatchelProperties(
             @DefaultValue("127.0.0.1") String bindAddress,
             @DefaultValue("7800") int port,
             @DefaultValue("127.0.0.1[7800]") List<String> peers,
-            @DefaultValue("") String announce) {}
+            @DefaultValue("") String announce,
+            @DefaultValue("") String keystore,
+            @DefaultValue("") String keystorePassword,
+            @DefaultValue("false") boolean plaintext) {}
 
     /**
      * How attribute values become bytes. Strings, numbers, booleans, byte arrays, lists, sets and

@@ -1,5 +1,7 @@
 package dev.satchel.spring.boot;
 
+import dev.satchel.cluster.ClusterStoreBuilder;
+import dev.satchel.cluster.ClusterTls;
 import dev.satchel.cluster.PrimaryBackupSessionStore;
 import dev.satchel.cluster.ReplicatedSessionStore;
 import dev.satchel.cluster.Replication;
@@ -10,6 +12,7 @@ import dev.satchel.store.jdbc.JdbcSessionStore;
 import dev.satchel.store.redis.RedisSessionStore;
 import io.lettuce.core.resource.ClientResources;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
 import javax.sql.DataSource;
@@ -142,19 +145,47 @@ public final class SatchelStores {
         });
         Replication mode = async ? Replication.ASYNC : Replication.SYNC;
         if (base.equals("primary-backup")) {
-            PrimaryBackupSessionStore.Builder b =
-                    PrimaryBackupSessionStore.builder(cluster.name()).mode(mode);
+            PrimaryBackupSessionStore.Builder b = secured(PrimaryBackupSessionStore.builder(cluster.name()), cluster)
+                    .mode(mode);
             if (!cluster.nodeName().isBlank()) {
                 b.nodeName(cluster.nodeName());
             }
             return b.build();
         }
         ReplicatedSessionStore.Builder b =
-                ReplicatedSessionStore.builder(cluster.name()).mode(mode);
+                secured(ReplicatedSessionStore.builder(cluster.name()), cluster).mode(mode);
         if (!cluster.nodeName().isBlank()) {
             b.nodeName(cluster.nodeName());
         }
         return b.build();
+    }
+
+    /** TLS from {@code satchel.cluster.keystore}, or plain text when {@code satchel.cluster.plaintext} says so. */
+    private static <B extends ClusterStoreBuilder<B, ?>> B secured(B builder, SatchelProperties.Cluster cluster) {
+        boolean keystore = !cluster.keystore().isBlank();
+        if (keystore == cluster.plaintext()) {
+            throw new SatchelConfigurationException(
+                    keystore
+                            ? "satchel.cluster.keystore and satchel.cluster.plaintext are both set"
+                            : "the cluster stores send sessions between the nodes, and neither"
+                                    + " satchel.cluster.keystore nor satchel.cluster.plaintext is set",
+                    "Set satchel.cluster.keystore to a keystore every node shares (satchel cluster-keystore makes"
+                            + " one), or satchel.cluster.plaintext=true on a network nobody else reaches.");
+        }
+        if (!keystore) {
+            return builder.plaintext();
+        }
+        String password = cluster.keystorePassword().isEmpty()
+                ? System.getenv().getOrDefault("SATCHEL_CLUSTER_KEYSTORE_PASSWORD", "")
+                : cluster.keystorePassword();
+        try {
+            return builder.tls(ClusterTls.fromKeystore(Path.of(cluster.keystore()), password.toCharArray()));
+        } catch (IllegalArgumentException e) {
+            throw new SatchelConfigurationException(
+                    e.getMessage(),
+                    "Set satchel.cluster.keystore-password, or SATCHEL_CLUSTER_KEYSTORE_PASSWORD, to the keystore's"
+                            + " password, and satchel.cluster.keystore to a readable keystore with one key.");
+        }
     }
 
     /** {@code satchel.cluster.announce} as an address; empty when not set. */

@@ -164,6 +164,26 @@ class SatchelAutoConfigurationTest {
     }
 
     @Test
+    void aClusterStoreWithoutTlsOrPlaintext_isRefusedWithWhatToSet() {
+        runner.withPropertyValues("satchel.store=primary-backup").run(context -> {
+            assertThat(context).hasFailed();
+            var analysis = analysis(context.getStartupFailure());
+            assertThat(analysis.getDescription())
+                    .contains("neither satchel.cluster.keystore nor satchel.cluster.plaintext");
+            assertThat(analysis.getAction()).contains("satchel cluster-keystore");
+        });
+        runner.withPropertyValues(
+                        "satchel.store=replicated",
+                        "satchel.cluster.keystore=/nowhere/cluster.p12",
+                        "satchel.cluster.keystore-password=secret")
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    assertThat(analysis(context.getStartupFailure()).getDescription())
+                            .contains("cluster keystore /nowhere/cluster.p12 is not a file");
+                });
+    }
+
+    @Test
     void satchelEnabledFalse_leavesTheContainersSessions() {
         runner.withPropertyValues("satchel.enabled=false").run(context -> {
             assertThat(context).doesNotHaveBean(SessionStore.class);
