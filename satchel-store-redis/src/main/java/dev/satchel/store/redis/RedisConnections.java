@@ -40,18 +40,50 @@ final class RedisConnections implements AutoCloseable {
     private final StatefulConnection<String, byte[]> connection;
     private final RedisClusterCommands<String, byte[]> commands;
     private final Optional<StatefulRedisClusterConnection<String, byte[]>> cluster;
+    private final boolean ownsClient;
 
     private RedisConnections(
             ClientResources resources,
             AbstractRedisClient client,
             StatefulConnection<String, byte[]> connection,
             RedisClusterCommands<String, byte[]> commands,
-            Optional<StatefulRedisClusterConnection<String, byte[]>> cluster) {
+            Optional<StatefulRedisClusterConnection<String, byte[]>> cluster,
+            boolean ownsClient) {
         this.resources = resources;
         this.client = client;
         this.connection = connection;
         this.commands = commands;
         this.cluster = cluster;
+        this.ownsClient = ownsClient;
+    }
+
+    /**
+     * Connects through an application's own client (its URI, TLS, credentials and threads), every
+     * command of the store's connection still bounded by {@code timeout}. Closing leaves the
+     * client running.
+     *
+     * @throws SessionStoreUnavailableException if Redis cannot be reached
+     * @throws IllegalArgumentException if a {@code RedisClient} was made without a URI
+     */
+    static RedisConnections onClient(AbstractRedisClient client, Duration timeout) {
+        try {
+            if (client instanceof RedisClusterClient c) {
+                StatefulRedisClusterConnection<String, byte[]> connection = c.connect(CODEC);
+                connection.setTimeout(timeout);
+                return new RedisConnections(
+                        c.getResources(), c, connection, connection.sync(), Optional.of(connection), false);
+            }
+            StatefulRedisConnection<String, byte[]> connection = ((RedisClient) client).connect(CODEC);
+            connection.setTimeout(timeout);
+            return new RedisConnections(
+                    client.getResources(), client, connection, connection.sync(), Optional.empty(), false);
+        } catch (IllegalStateException e) {
+            throw new IllegalArgumentException(
+                    "the application's RedisClient has no URI to connect to: create it with one", e);
+        } catch (RedisException e) {
+            throw new SessionStoreUnavailableException(
+                    "cannot connect to Redis through the application's client: " + e.getMessage() + rootCause(e), e);
+        }
     }
 
     /**
@@ -78,13 +110,13 @@ final class RedisConnections implements AutoCloseable {
             client.setOptions((io.lettuce.core.cluster.ClusterClientOptions) topology.clientOptions(timeout));
             StatefulRedisClusterConnection<String, byte[]> c =
                     connectOrFail(client, resources, () -> client.connect(CODEC), topology);
-            return new RedisConnections(resources, client, c, c.sync(), Optional.of(c));
+            return new RedisConnections(resources, client, c, c.sync(), Optional.of(c), true);
         }
         RedisClient client = RedisClient.create(resources, topology.redisUri(timeout));
         client.setOptions(topology.clientOptions(timeout));
         StatefulRedisConnection<String, byte[]> c =
                 connectOrFail(client, resources, () -> client.connect(CODEC), topology);
-        return new RedisConnections(resources, client, c, c.sync(), Optional.empty());
+        return new RedisConnections(resources, client, c, c.sync(), Optional.empty(), true);
     }
 
     private static <C extends StatefulConnection<String, byte[]>> C connectOrFail(
@@ -164,7 +196,9 @@ final class RedisConnections implements AutoCloseable {
     @Override
     public void close() {
         connection.close();
-        shutdown(client, resources);
+        if (ownsClient) {
+            shutdown(client, resources);
+        }
     }
 
     private static void shutdown(AbstractRedisClient client, ClientResources resources) {

@@ -14,6 +14,9 @@ import dev.satchel.core.SessionListeners;
 import dev.satchel.core.SessionRecord;
 import dev.satchel.core.SessionStoreUnavailableException;
 import dev.satchel.core.support.Durations;
+import io.lettuce.core.AbstractRedisClient;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.resource.ClientResources;
 import java.nio.file.Path;
@@ -105,7 +108,9 @@ public final class RedisSessionStore
         this.layout = new HashLayout(b.prefix);
         this.validateHits = b.validateNearCacheHits;
         this.nearCache = b.nearCacheEntries > 0 ? Optional.of(new NearCache(b.nearCacheEntries)) : Optional.empty();
-        this.connections = RedisConnections.open(topology, b.timeout, Optional.ofNullable(b.sharedResources));
+        this.connections = b.applicationClient.isPresent()
+                ? RedisConnections.onClient(b.applicationClient.get(), b.timeout)
+                : RedisConnections.open(topology, b.timeout, Optional.ofNullable(b.sharedResources));
         this.redis = connections.commands();
         try {
             this.tracking = nearCache.map(cache -> NearCacheTracking.start(connections, cache, validateHits));
@@ -120,6 +125,21 @@ public final class RedisSessionStore
             connections.close();
             throw e;
         }
+    }
+
+    /**
+     * Starts a configuration on an application's own client, made with a URI (standalone or
+     * Sentinel): the store opens its connection through it, with its TLS settings, credentials
+     * and threads, and bounds its own commands by {@link Builder#timeout}. Closing the store closes
+     * only that connection; the client is the application's.
+     */
+    public static Builder builder(RedisClient client) {
+        return new Builder(client);
+    }
+
+    /** As {@link #builder(RedisClient)}, on an application's Redis Cluster client. */
+    public static Builder builder(RedisClusterClient client) {
+        return new Builder(client);
     }
 
     /** Starts a configuration for the server at {@code uri}, such as {@code redis://127.0.0.1:6379}. */
@@ -300,9 +320,15 @@ public final class RedisSessionStore
         private int nearCacheEntries = DEFAULT_NEAR_CACHE_ENTRIES;
         private boolean validateNearCacheHits = true;
         private ClientResources sharedResources;
+        private Optional<AbstractRedisClient> applicationClient = Optional.empty();
 
         private Builder(String uri) {
             this.topology = Topology.of(uri);
+        }
+
+        private Builder(AbstractRedisClient client) {
+            this.applicationClient = Optional.of(Objects.requireNonNull(client, "client"));
+            this.topology = Topology.ofClient(client instanceof RedisClusterClient);
         }
 
         /**
@@ -436,6 +462,10 @@ public final class RedisSessionStore
          * @throws IllegalArgumentException if the options contradict each other
          */
         public RedisSessionStore build() {
+            if (applicationClient.isPresent() && (sharedResources != null || topology.tls() != RedisTls.NONE)) {
+                throw new IllegalArgumentException("TLS files and client resources apply to a client the store"
+                        + " makes; set them on the application's own client instead");
+            }
             topology.tls().check(topology.usesTls());
             if (waitReplicas > 0 && waitTimeout.compareTo(timeout) >= 0) {
                 throw new IllegalArgumentException(

@@ -39,6 +39,14 @@ final class Topology {
         this.tls = tls;
     }
 
+    /** An application's own client: what it connects to is the client's business. */
+    static Topology ofClient(boolean cluster) {
+        return new Topology(
+                cluster ? "the application's RedisClusterClient" : "the application's RedisClient",
+                cluster ? Kind.CLUSTER : Kind.STANDALONE,
+                RedisTls.NONE);
+    }
+
     /** @throws IllegalArgumentException if {@code uri} has none of the schemes above */
     static Topology of(String uri) {
         RedisTls.Split split = uri == null ? new RedisTls.Split("", RedisTls.NONE) : RedisTls.split(uri);
