@@ -272,18 +272,21 @@ final class DemoCommand implements Callable<Integer> {
         String kind = store.strip().toLowerCase(java.util.Locale.ROOT);
         if (kind.startsWith("redis")
                 || kind.startsWith("jdbc:")
+                || kind.startsWith("mongodb")
                 || kind.equals("cookie")
                 || StoreOption.isClustered(kind)) {
             out.println("Sessions live in "
                     + (kind.startsWith("redis")
                             ? "Redis"
-                            : kind.equals("cookie")
-                                    ? "the browser's cookie"
-                                    : kind.startsWith("replicated")
-                                            ? "every node (replicated)"
-                                            : kind.startsWith("primary-backup")
-                                                    ? "an owner and a backup node"
-                                                    : "the database")
+                            : kind.startsWith("mongodb")
+                                    ? "MongoDB"
+                                    : kind.equals("cookie")
+                                            ? "the browser's cookie"
+                                            : kind.startsWith("replicated")
+                                                    ? "every node (replicated)"
+                                                    : kind.startsWith("primary-backup")
+                                                            ? "an owner and a backup node"
+                                                            : "the database")
                     + ": a user whose node is killed keeps their cart and login.");
             if (StoreOption.isClustered(kind)) {
                 out.println("The nodes copy sessions to each other over TLS, with a key made for this run ("

@@ -16,6 +16,7 @@ import dev.satchel.demo.PrivateDataDir;
 import dev.satchel.servlet.CookieSessionIdResolver;
 import dev.satchel.store.file.FileSessionStore;
 import dev.satchel.store.jdbc.JdbcSessionStore;
+import dev.satchel.store.mongodb.MongoSessionStore;
 import dev.satchel.store.redis.RedisSessionStore;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -41,7 +42,8 @@ final class StoreOption {
             + " the client's cookie, key from " + SealedCookieSessions.KEYSET_VARIABLE + "); shared:"
             + " redis://HOST:PORT, redis-sentinel://HOST:PORT,HOST:PORT#MASTER, redis-cluster://HOST:PORT,HOST:PORT,"
             + " rediss://USER:PASSWORD@HOST:PORT?ca=FILE&cert=FILE&key=FILE (TLS; ca, cert and key optional),"
-            + " or a JDBC URL such as jdbc:postgresql://HOST/DB?user=U (TLS: &sslmode=verify-full&sslrootcert=FILE);"
+            + " a JDBC URL such as jdbc:postgresql://HOST/DB?user=U (TLS: &sslmode=verify-full&sslrootcert=FILE),"
+            + " or mongodb://USER:PASSWORD@HOST:PORT/DB (or mongodb+srv://; TLS: ?tls=true);"
             + " or, for satchel demo only, redis (starts a local redis-server).";
 
     private StoreOption() {}
@@ -207,6 +209,15 @@ final class StoreOption {
                 throw new CommandLine.ParameterException(commandLine, e.getMessage());
             }
         }
+        if (kind.startsWith("mongodb://") || kind.startsWith("mongodb+srv://")) {
+            try {
+                return MongoSessionStore.builder(v).build();
+            } catch (SessionStoreUnavailableException e) {
+                throw new StoreOpenException("cannot open the MongoDB store: " + e.getMessage(), e);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(commandLine, e.getMessage());
+            }
+        }
         if (kind.startsWith("file:")) {
             return openFile(v.substring("file:".length()), cluster.nodeName(), commandLine);
         }
@@ -243,7 +254,7 @@ final class StoreOption {
         throw new CommandLine.ParameterException(
                 commandLine,
                 "unknown --store '" + value
-                        + "'; expected memory, file:DIR, replicated, cookie, redis, redis://HOST:PORT or jdbc:...");
+                        + "'; expected memory, file:DIR, replicated, cookie, redis, redis://HOST:PORT, jdbc:... or mongodb://...");
     }
 
     /**

@@ -238,6 +238,11 @@ class CommandLineTest {
         assertThat(redis).contains("satchel: cannot open the Redis store", "cannot connect to Redis");
         assertThat(redis).doesNotContain("Usage:");
         assertThat(run(1, "demo", "--store", "redis://127.0.0.1:1")).doesNotContain("Usage:");
+        String mongo = run(1, "node", "--store", "mongodb://app:hunter2@127.0.0.1:1/shop");
+        assertThat(mongo)
+                .contains("satchel: cannot open the MongoDB store", "no server answered at 127.0.0.1:1")
+                .doesNotContain("Usage:", "hunter2");
+        assertThat(run(2, "node", "--store", "mongodb://")).contains("not a MongoDB connection string");
     }
 
     @Test

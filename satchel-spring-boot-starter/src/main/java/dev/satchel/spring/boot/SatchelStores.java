@@ -9,6 +9,7 @@ import dev.satchel.core.SessionStore;
 import dev.satchel.core.memory.MemorySessionStore;
 import dev.satchel.store.file.FileSessionStore;
 import dev.satchel.store.jdbc.JdbcSessionStore;
+import dev.satchel.store.mongodb.MongoSessionStore;
 import dev.satchel.store.redis.RedisSessionStore;
 import io.lettuce.core.resource.ClientResources;
 import java.net.InetSocketAddress;
@@ -20,7 +21,7 @@ import javax.sql.DataSource;
 /** Opens the store {@code satchel.store} names, or says at start-up why it cannot. */
 public final class SatchelStores {
     private static final String STORE_VALUES = "memory, file:DIR, redis://HOST:PORT (or rediss://, redis-sentinel://,"
-            + " redis-cluster://), a JDBC URL, jdbc (the application's DataSource), replicated, primary-backup"
+            + " redis-cluster://), mongodb://HOST:PORT/DB, a JDBC URL, jdbc (the application's DataSource), replicated, primary-backup"
             + " (each also -async), or cookie";
 
     private SatchelStores() {}
@@ -44,7 +45,7 @@ public final class SatchelStores {
     }
 
     /**
-     * What metrics and health call {@code store}: {@code memory}, {@code redis}, {@code jdbc},
+     * What metrics and health call {@code store}: {@code memory}, {@code redis}, {@code jdbc}, {@code mongodb},
      * {@code replicated}, {@code primary-backup}, or {@code custom} for an application's own; never
      * a host or a password.
      */
@@ -54,6 +55,9 @@ public final class SatchelStores {
         }
         if (store instanceof JdbcSessionStore) {
             return "jdbc";
+        }
+        if (store instanceof MongoSessionStore) {
+            return "mongodb";
         }
         if (store instanceof MemorySessionStore) {
             return "memory";
@@ -105,6 +109,9 @@ public final class SatchelStores {
             }
             if (kind.startsWith("jdbc:")) {
                 return JdbcSessionStore.builder(v).build();
+            }
+            if (kind.startsWith("mongodb://") || kind.startsWith("mongodb+srv://")) {
+                return MongoSessionStore.builder(v).build();
             }
             if (kind.startsWith("file:")) {
                 return file(v.substring("file:".length()));

@@ -115,6 +115,20 @@ class SatchelAutoConfigurationTest {
     }
 
     @Test
+    void aMongoDbThatDoesNotAnswer_stopsTheApplicationAtStartUp_withoutShowingItsPassword() {
+        runner.withPropertyValues("satchel.store=mongodb://app:hunter2@127.0.0.1:1/shop")
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    FailureAnalysis analysis = analysis(context.getStartupFailure());
+                    assertThat(analysis.getDescription())
+                            .contains(
+                                    "could not open its session store mongodb://***@127.0.0.1:1/shop",
+                                    "no server answered at 127.0.0.1:1")
+                            .doesNotContain("hunter2");
+                });
+    }
+
+    @Test
     void sealedCookiesWithoutAKey_stopTheApplicationAtStartUp() {
         runner.withPropertyValues("satchel.store=cookie", "satchel.sealed.keyset-location=/nonexistent/keyset.json")
                 .run(context -> {

@@ -1,0 +1,230 @@
+package dev.satchel.store.mongodb;
+
+import com.mongodb.ConnectionString;
+import com.mongodb.MongoClientSettings;
+import com.mongodb.MongoException;
+import com.mongodb.MongoTimeoutException;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.IndexOptions;
+import com.mongodb.client.model.Indexes;
+import dev.satchel.core.SessionStoreUnavailableException;
+import dev.satchel.core.support.Durations;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.bson.Document;
+
+/** Configures a {@link MongoSessionStore}. Not thread-safe. */
+public final class MongoStoreBuilder {
+
+    /** How long a call waits for a server, a connection or an answer before it fails with 503. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
+
+    /** The collection sessions live in unless told otherwise. */
+    public static final String DEFAULT_COLLECTION = "satchel_sessions";
+
+    /** The database of a connection string that names none. */
+    public static final String DEFAULT_DATABASE = "satchel";
+
+    /** How often each node sweeps expired sessions. */
+    public static final Duration DEFAULT_SWEEP_INTERVAL = Duration.ofMinutes(1);
+
+    /**
+     * How long after its expiry MongoDB's own TTL monitor deletes a document no sweep deleted (all
+     * nodes down, say). Long enough that the sweeps, which report each expiry, go first.
+     */
+    public static final Duration DEFAULT_TTL_GRACE = Duration.ofHours(1);
+
+    private final Optional<String> connectionString;
+    private final Optional<MongoClient> client;
+    private String database;
+    private String collection = DEFAULT_COLLECTION;
+    private Clock clock = Clock.systemUTC();
+    private Duration timeout = DEFAULT_TIMEOUT;
+    private boolean sweepInBackground = true;
+    private Duration sweepInterval = DEFAULT_SWEEP_INTERVAL;
+    private int sweepBatchSize = 500;
+    private int sweepMaxBatches = 20;
+    private Optional<Duration> ttlGrace = Optional.of(DEFAULT_TTL_GRACE);
+
+    MongoStoreBuilder(String connectionString) {
+        Objects.requireNonNull(connectionString, "connectionString");
+        ConnectionString parsed;
+        try {
+            parsed = new ConnectionString(connectionString);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("not a MongoDB connection string: " + e.getMessage(), e);
+        }
+        this.connectionString = Optional.of(connectionString);
+        this.client = Optional.empty();
+        this.database = Optional.ofNullable(parsed.getDatabase()).orElse(DEFAULT_DATABASE);
+    }
+
+    MongoStoreBuilder(MongoClient client, String database) {
+        this.client = Optional.of(Objects.requireNonNull(client, "client"));
+        this.connectionString = Optional.empty();
+        this.database = requireName(database, "database");
+    }
+
+    /** The database (default: the connection string's, else {@value #DEFAULT_DATABASE}). */
+    public MongoStoreBuilder database(String name) {
+        this.database = requireName(name, "database");
+        return this;
+    }
+
+    /** The collection (default {@value #DEFAULT_COLLECTION}). */
+    public MongoStoreBuilder collection(String name) {
+        this.collection = requireName(name, "collection");
+        return this;
+    }
+
+    /** The clock that decides expiry; tests pass a fake one. */
+    public MongoStoreBuilder clock(Clock clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+        return this;
+    }
+
+    /**
+     * How long a call waits for a server, a pooled connection or an answer before it fails with
+     * 503 (default {@link #DEFAULT_TIMEOUT}, at least 250 ms). Applies to the store's own client
+     * only; a client given to the store keeps its own settings.
+     */
+    public MongoStoreBuilder timeout(Duration timeout) {
+        Durations.requirePositive(timeout, "timeout");
+        if (timeout.toMillis() < 250) {
+            throw new IllegalArgumentException("timeout must be at least 250 ms: " + timeout);
+        }
+        this.timeout = timeout;
+        return this;
+    }
+
+    /** Whether this store sweeps on its own timer (default true); tests sweep by hand. */
+    public MongoStoreBuilder sweepInBackground(boolean enabled) {
+        this.sweepInBackground = enabled;
+        return this;
+    }
+
+    /** How often this node sweeps (default {@link #DEFAULT_SWEEP_INTERVAL}, at least 100 ms). */
+    public MongoStoreBuilder sweepInterval(Duration interval) {
+        Durations.requirePositive(interval, "sweep interval");
+        if (interval.toMillis() < 100) {
+            throw new IllegalArgumentException("sweep interval must be at least 100 ms: " + interval);
+        }
+        this.sweepInterval = interval;
+        return this;
+    }
+
+    /** Documents one sweep batch deletes at most (default 500). */
+    public MongoStoreBuilder sweepBatchSize(int documents) {
+        if (documents < 1) {
+            throw new IllegalArgumentException("sweep batch size must be at least 1: " + documents);
+        }
+        this.sweepBatchSize = documents;
+        return this;
+    }
+
+    /**
+     * The expiry index as a TTL index whose monitor deletes what no sweep deleted, {@code grace}
+     * after expiry (default {@link #DEFAULT_TTL_GRACE}). MongoDB's monitor uses the server's clock.
+     */
+    public MongoStoreBuilder ttlGrace(Duration grace) {
+        if (grace.isNegative()) {
+            throw new IllegalArgumentException("TTL grace must not be negative: " + grace);
+        }
+        this.ttlGrace = Optional.of(grace);
+        return this;
+    }
+
+    /**
+     * A plain expiry index, no TTL: only the sweeps delete. For tests whose fake clock is far from
+     * the server's, which the TTL monitor would otherwise follow.
+     */
+    public MongoStoreBuilder withoutTtlIndex() {
+        this.ttlGrace = Optional.empty();
+        return this;
+    }
+
+    /**
+     * Connects (with the store's own client), makes the indexes and starts the sweep.
+     *
+     * @throws SessionStoreUnavailableException if MongoDB does not answer in time, refuses the
+     *     credentials or the indexes, with the driver's reason
+     */
+    public MongoSessionStore build() {
+        Optional<MongoClient> own = connectionString.map(this::openClient);
+        MongoClient using = own.orElseGet(client::orElseThrow);
+        try {
+            MongoCollection<Document> sessions = using.getDatabase(database).getCollection(collection);
+            prepare(sessions);
+            return new MongoSessionStore(new MongoSettings(
+                    sessions, own, clock, sweepInBackground, sweepInterval, sweepBatchSize, sweepMaxBatches));
+        } catch (RuntimeException e) {
+            own.ifPresent(MongoClient::close);
+            throw e;
+        }
+    }
+
+    private MongoClient openClient(String uri) {
+        ConnectionString parsed = new ConnectionString(uri);
+        long millis = timeout.toMillis();
+        MongoClientSettings.Builder settings =
+                MongoClientSettings.builder().applyConnectionString(parsed).applicationName("satchel");
+        // The connection string's own timeouts win; the store's fill in the rest, so a dead server
+        // costs a request at most the timeout, never the driver's 30 s default.
+        if (parsed.getServerSelectionTimeout() == null) {
+            settings.applyToClusterSettings(c -> c.serverSelectionTimeout(millis, TimeUnit.MILLISECONDS));
+        }
+        if (parsed.getConnectTimeout() == null) {
+            settings.applyToSocketSettings(s -> s.connectTimeout((int) millis, TimeUnit.MILLISECONDS));
+        }
+        if (parsed.getSocketTimeout() == null) {
+            settings.applyToSocketSettings(s -> s.readTimeout((int) millis, TimeUnit.MILLISECONDS));
+        }
+        if (parsed.getMaxWaitTime() == null) {
+            settings.applyToConnectionPoolSettings(p -> p.maxWaitTime(millis, TimeUnit.MILLISECONDS));
+        }
+        return MongoClients.create(settings.build());
+    }
+
+    private void prepare(MongoCollection<Document> sessions) {
+        String where = database + "." + collection;
+        try {
+            sessions.createIndex(
+                    Indexes.ascending(SessionDocuments.SID),
+                    new IndexOptions().name("satchel_sid").unique(true));
+            sessions.createIndex(
+                    Indexes.ascending(SessionDocuments.PRINCIPAL),
+                    new IndexOptions().name("satchel_principal").sparse(true));
+            IndexOptions expiry = new IndexOptions().name("satchel_expiry");
+            ttlGrace.ifPresent(grace -> expiry.expireAfter(grace.toSeconds(), TimeUnit.SECONDS));
+            sessions.createIndex(Indexes.ascending(SessionDocuments.EXPIRES_AT), expiry);
+        } catch (MongoTimeoutException e) {
+            // The driver's message describes the whole cluster state; the first line is what helps.
+            throw new SessionStoreUnavailableException(
+                    "cannot prepare the MongoDB collection " + where + ": no server answered at " + servers()
+                            + " within " + timeout.toMillis() + " ms",
+                    e);
+        } catch (MongoException e) {
+            throw new SessionStoreUnavailableException(
+                    "cannot prepare the MongoDB collection " + where + ": " + e.getMessage(), e);
+        }
+    }
+
+    private String servers() {
+        return connectionString
+                .map(uri -> String.join(",", new ConnectionString(uri).getHosts()))
+                .orElse("the application's MongoClient's servers");
+    }
+
+    private static String requireName(String name, String what) {
+        Objects.requireNonNull(name, what);
+        if (name.isBlank()) {
+            throw new IllegalArgumentException(what + " name must not be blank");
+        }
+        return name;
+    }
+}
