@@ -40,11 +40,15 @@ final class StoreOption {
             + " owner and a backup per session, ranked like the session-hash policy; primary-backup-async"
             + " does not wait for the backup); cookie (sealed in"
             + " the client's cookie, key from " + SealedCookieSessions.KEYSET_VARIABLE + "); shared:"
-            + " redis://HOST:PORT, redis-sentinel://HOST:PORT,HOST:PORT#MASTER, redis-cluster://HOST:PORT,HOST:PORT,"
+            + " redis://HOST:PORT, redis-sentinel://HOST:PORT,HOST:PORT#MASTER (sentinels' own password from"
+            + " $SATCHEL_REDIS_SENTINEL_PASSWORD), redis-cluster://HOST:PORT,HOST:PORT,"
             + " rediss://USER:PASSWORD@HOST:PORT?ca=FILE&cert=FILE&key=FILE (TLS; ca, cert and key optional),"
             + " a JDBC URL such as jdbc:postgresql://HOST/DB?user=U (TLS: &sslmode=verify-full&sslrootcert=FILE),"
             + " or mongodb://USER:PASSWORD@HOST:PORT/DB (or mongodb+srv://; TLS: ?tls=true);"
             + " or, for satchel demo only, redis (starts a local redis-server).";
+
+    /** Where {@code satchel node} finds the password of the sentinels themselves, which a URI cannot hold. */
+    static final String SENTINEL_PASSWORD_VARIABLE = "SATCHEL_REDIS_SENTINEL_PASSWORD";
 
     private StoreOption() {}
 
@@ -189,7 +193,11 @@ final class StoreOption {
                 || kind.startsWith("redis-sentinel://")
                 || kind.startsWith("redis-cluster://")) {
             try {
-                return RedisSessionStore.builder(v).build();
+                RedisSessionStore.Builder redis = RedisSessionStore.builder(v);
+                Optional.ofNullable(System.getenv(SENTINEL_PASSWORD_VARIABLE))
+                        .filter(p -> kind.startsWith("redis-sentinel://"))
+                        .ifPresent(redis::sentinelPassword);
+                return redis.build();
             } catch (SessionStoreUnavailableException e) {
                 throw new StoreOpenException("cannot open the Redis store: " + e.getMessage(), e);
             } catch (IllegalArgumentException e) {

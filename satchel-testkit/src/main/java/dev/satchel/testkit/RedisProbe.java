@@ -11,6 +11,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One Redis command on a fresh loopback connection, for the launchers' readiness checks. Speaks
@@ -29,28 +30,43 @@ final class RedisProbe {
      * @throws IOException if the server cannot be reached or replies with an error
      */
     static Object call(int port, String... args) throws IOException {
+        return call(port, Optional.empty(), args);
+    }
+
+    /** {@link #call} on a server that wants {@code password} first ({@code requirepass}). */
+    static Object call(int port, Optional<String> password, String... args) throws IOException {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress("127.0.0.1", port), TIMEOUT_MILLIS);
             socket.setSoTimeout(TIMEOUT_MILLIS);
             OutputStream out = socket.getOutputStream();
-            StringBuilder command = new StringBuilder("*").append(args.length).append("\r\n");
-            for (String arg : args) {
-                byte[] bytes = arg.getBytes(StandardCharsets.UTF_8);
-                command.append('$')
-                        .append(bytes.length)
-                        .append("\r\n")
-                        .append(arg)
-                        .append("\r\n");
-            }
+            StringBuilder command = new StringBuilder();
+            password.ifPresent(p -> append(command, "AUTH", p));
+            append(command, args);
             out.write(command.toString().getBytes(StandardCharsets.UTF_8));
             out.flush();
-            return read(new BufferedInputStream(socket.getInputStream()));
+            BufferedInputStream in = new BufferedInputStream(socket.getInputStream());
+            if (password.isPresent()) {
+                read(in); // +OK, or an error reply read() throws
+            }
+            return read(in);
+        }
+    }
+
+    private static void append(StringBuilder command, String... args) {
+        command.append('*').append(args.length).append("\r\n");
+        for (String arg : args) {
+            byte[] bytes = arg.getBytes(StandardCharsets.UTF_8);
+            command.append('$').append(bytes.length).append("\r\n").append(arg).append("\r\n");
         }
     }
 
     /** {@link #call} for a command whose reply is a string (INFO, CLUSTER INFO, CLUSTER NODES). */
     static String text(int port, String... args) throws IOException {
         return String.valueOf(call(port, args));
+    }
+
+    static String text(int port, Optional<String> password, String... args) throws IOException {
+        return String.valueOf(call(port, password, args));
     }
 
     private static Object read(InputStream in) throws IOException {

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A master, two replicas and three sentinels (quorum 2), each its own redis-server process on a free
@@ -22,12 +23,20 @@ public final class RedisSentinelGroup implements AutoCloseable {
     private final LocalRedisServer master;
     private final List<LocalRedisServer> replicas;
     private final List<LocalRedisServer> sentinels;
+    private final Optional<String> password;
+    private final Optional<String> sentinelPassword;
 
     private RedisSentinelGroup(
-            LocalRedisServer master, List<LocalRedisServer> replicas, List<LocalRedisServer> sentinels) {
+            LocalRedisServer master,
+            List<LocalRedisServer> replicas,
+            List<LocalRedisServer> sentinels,
+            Optional<String> password,
+            Optional<String> sentinelPassword) {
         this.master = master;
         this.replicas = replicas;
         this.sentinels = sentinels;
+        this.password = password;
+        this.sentinelPassword = sentinelPassword;
     }
 
     /**
@@ -36,15 +45,32 @@ public final class RedisSentinelGroup implements AutoCloseable {
      * @param workDir where the servers' logs and the sentinels' configuration go
      */
     public static RedisSentinelGroup start(Path workDir) throws IOException, InterruptedException {
+        return start(workDir, Optional.empty(), Optional.empty());
+    }
+
+    /**
+     * Starts the group with passwords: {@code serverPassword} is each server's {@code requirepass}
+     * and {@code masterauth}, and what the sentinels give the servers ({@code auth-pass});
+     * {@code sentinelPassword} is each sentinel's own {@code requirepass}, and what they give each
+     * other ({@code sentinel-pass}).
+     */
+    public static RedisSentinelGroup startWithPasswords(Path workDir, String serverPassword, String sentinelPassword)
+            throws IOException, InterruptedException {
+        return start(workDir, Optional.of(serverPassword), Optional.of(sentinelPassword));
+    }
+
+    private static RedisSentinelGroup start(Path workDir, Optional<String> password, Optional<String> sentinelPassword)
+            throws IOException, InterruptedException {
         List<LocalRedisServer> started = new ArrayList<>();
         try {
             int masterPort = LocalRedisServer.freePort();
-            LocalRedisServer master = LocalRedisServer.launch(workDir, masterPort, server(workDir, masterPort));
+            LocalRedisServer master =
+                    LocalRedisServer.launch(workDir, masterPort, server(workDir, masterPort, password));
             started.add(master);
             List<LocalRedisServer> replicas = new ArrayList<>();
             for (int i = 0; i < REPLICAS; i++) {
                 int replicaPort = LocalRedisServer.freePort();
-                List<String> replicaCommand = new ArrayList<>(server(workDir, replicaPort));
+                List<String> replicaCommand = new ArrayList<>(server(workDir, replicaPort, password));
                 replicaCommand.addAll(List.of("--replicaof", "127.0.0.1", Integer.toString(masterPort)));
                 LocalRedisServer replica = LocalRedisServer.launch(workDir, replicaPort, replicaCommand);
                 started.add(replica);
@@ -65,13 +91,18 @@ public final class RedisSentinelGroup implements AutoCloseable {
                                 "sentinel down-after-milliseconds " + MASTER_NAME + " 1000",
                                 "sentinel failover-timeout " + MASTER_NAME + " 5000",
                                 "sentinel parallel-syncs " + MASTER_NAME + " 1",
+                                password.map(p -> "sentinel auth-pass " + MASTER_NAME + " " + p)
+                                        .orElse(""),
+                                sentinelPassword
+                                        .map(p -> "requirepass " + p + "\nsentinel sentinel-pass " + p)
+                                        .orElse(""),
                                 ""));
                 LocalRedisServer sentinel =
                         LocalRedisServer.launch(workDir, port, List.of("redis-server", conf.toString(), "--sentinel"));
                 started.add(sentinel);
                 sentinels.add(sentinel);
             }
-            RedisSentinelGroup group = new RedisSentinelGroup(master, replicas, sentinels);
+            RedisSentinelGroup group = new RedisSentinelGroup(master, replicas, sentinels, password, sentinelPassword);
             group.awaitReady();
             return group;
         } catch (IOException | InterruptedException | RuntimeException | AssertionError e) {
@@ -80,14 +111,18 @@ public final class RedisSentinelGroup implements AutoCloseable {
         }
     }
 
-    private static List<String> server(Path workDir, int port) {
+    private static List<String> server(Path workDir, int port, Optional<String> password) {
         // Start a replica's first sync at once, not after the default 5 s.
-        return LocalRedisServer.command(workDir, port, "--repl-diskless-sync-delay", "0");
+        List<String> command =
+                new ArrayList<>(LocalRedisServer.command(workDir, port, "--repl-diskless-sync-delay", "0"));
+        password.ifPresent(p -> command.addAll(List.of("--requirepass", p, "--masterauth", p)));
+        return command;
     }
 
     /** The Sentinel URI Lettuce follows to whichever server is master. */
     public String uri() {
         StringBuilder uri = new StringBuilder("redis-sentinel://");
+        password.ifPresent(p -> uri.append(p).append('@'));
         for (int i = 0; i < sentinels.size(); i++) {
             uri.append(i == 0 ? "" : ",")
                     .append("127.0.0.1:")
@@ -107,7 +142,7 @@ public final class RedisSentinelGroup implements AutoCloseable {
     /** A replica still in its first sync holds nothing: promoting it would lose every session. */
     private boolean replicaInSync() {
         try {
-            String info = RedisProbe.text(master.port(), "INFO", "replication");
+            String info = RedisProbe.text(master.port(), password, "INFO", "replication");
             return info.split("state=online", -1).length - 1 == REPLICAS;
         } catch (IOException e) {
             return false;
@@ -116,7 +151,7 @@ public final class RedisSentinelGroup implements AutoCloseable {
 
     private boolean knowsEveryone(LocalRedisServer sentinel) {
         try {
-            String info = RedisProbe.text(sentinel.port(), "INFO", "sentinel");
+            String info = RedisProbe.text(sentinel.port(), sentinelPassword, "INFO", "sentinel");
             return info.contains("slaves=" + REPLICAS) && info.contains("sentinels=3");
         } catch (IOException e) {
             return false;
@@ -131,8 +166,8 @@ public final class RedisSentinelGroup implements AutoCloseable {
     /** The port of the server the sentinels now call master. */
     public int currentMasterPort() {
         try {
-            List<?> address = (List<?>)
-                    RedisProbe.call(sentinels.get(0).port(), "SENTINEL", "get-master-addr-by-name", MASTER_NAME);
+            List<?> address = (List<?>) RedisProbe.call(
+                    sentinels.get(0).port(), sentinelPassword, "SENTINEL", "get-master-addr-by-name", MASTER_NAME);
             return Integer.parseInt((String) address.get(1));
         } catch (IOException e) {
             throw new UncheckedIOException(e);

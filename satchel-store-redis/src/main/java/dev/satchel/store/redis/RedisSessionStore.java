@@ -354,6 +354,17 @@ public final class RedisSessionStore
         }
 
         /**
+         * For {@code redis-sentinel://}: the password the sentinels themselves ask for ({@code
+         * requirepass} in their configuration). The URI's own password is the servers'; Redis lets
+         * the two differ, and a URI has room for one.
+         */
+        public Builder sentinelPassword(String password) {
+            Objects.requireNonNull(password, "password");
+            this.topology = topology.withSentinelPassword(password);
+            return this;
+        }
+
+        /**
          * Runs on the event loops and timers of an application's own Lettuce {@code resources}
          * instead of starting its own threads (Spring Boot has one as a bean when it talks to
          * Redis). The store keeps its own connections and its short reconnect delay, and closing

@@ -10,6 +10,7 @@ import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Which Redis the store's URI names, and how Lettuce must be set up to reach it: one server ({@code
@@ -32,11 +33,30 @@ final class Topology {
     private final String uri;
     private final Kind kind;
     private final RedisTls tls;
+    private final Optional<String> sentinelPassword;
 
     private Topology(String uri, Kind kind, RedisTls tls) {
+        this(uri, kind, tls, Optional.empty());
+    }
+
+    private Topology(String uri, Kind kind, RedisTls tls, Optional<String> sentinelPassword) {
         this.uri = uri;
         this.kind = kind;
         this.tls = tls;
+        this.sentinelPassword = sentinelPassword;
+    }
+
+    /**
+     * The same Redis, with a password for the sentinels themselves ({@code requirepass} in their
+     * configuration), which a Sentinel URI cannot carry: its password is the servers'.
+     *
+     * @throws IllegalArgumentException if this is not a Sentinel URI
+     */
+    Topology withSentinelPassword(String password) {
+        if (kind != Kind.SENTINEL) {
+            throw new IllegalArgumentException("a sentinel password needs a redis-sentinel:// URI");
+        }
+        return new Topology(uri, kind, tls, Optional.of(password));
     }
 
     /** An application's own client: what it connects to is the client's business. */
@@ -71,7 +91,7 @@ final class Topology {
 
     /** The same Redis with other TLS files. */
     Topology withTls(RedisTls files) {
-        return new Topology(uri, kind, files);
+        return new Topology(uri, kind, files, sentinelPassword);
     }
 
     RedisTls tls() {
@@ -103,6 +123,7 @@ final class Topology {
         }
         RedisURI parsed = RedisURI.create(uri);
         parsed.setTimeout(timeout);
+        sentinelPassword.ifPresent(p -> parsed.getSentinels().forEach(sentinel -> sentinel.setPassword(p)));
         return parsed;
     }
 
