@@ -4,8 +4,9 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * A session kept by the client does not fit in the cookies allowed. The message names each
- * attribute's encoded size, largest first, so the one to move to a server store is plain.
+ * A session does not fit where it is kept: in the cookies allowed, or in one store record (a
+ * MongoDB document holds 16 MiB). The message names each attribute's encoded size, largest first,
+ * so the one to shrink or move is plain.
  */
 public class SessionTooLargeException extends SessionException {
 
@@ -16,11 +17,22 @@ public class SessionTooLargeException extends SessionException {
         super(
                 sessionId,
                 "session sealed to " + sealedBytes + " bytes, over the " + limitBytes + "-byte limit; attributes: "
-                        + sizes.entrySet().stream()
-                                .sorted(Map.Entry.<String, Integer>comparingByValue()
-                                        .reversed())
-                                .map(e -> e.getKey() + "=" + e.getValue() + " B")
-                                .collect(Collectors.joining(", ")),
+                        + describe(sizes),
                 null);
+    }
+
+    /**
+     * Creates the exception for a store whose record has a size limit, from what the store said
+     * ({@code limit}) and the attributes' encoded sizes.
+     */
+    public SessionTooLargeException(SessionId sessionId, String limit, Map<String, Integer> sizes, Throwable cause) {
+        super(sessionId, limit + "; attributes: " + describe(sizes), cause);
+    }
+
+    private static String describe(Map<String, Integer> sizes) {
+        return sizes.entrySet().stream()
+                .sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
+                .map(e -> e.getKey() + "=" + e.getValue() + " B")
+                .collect(Collectors.joining(", "));
     }
 }

@@ -235,7 +235,7 @@ public final class SatchelFilter implements Filter {
     private static void refuse(HttpServletResponse response, SessionException failure) throws IOException {
         if (failure instanceof SessionTooLargeException) {
             // The application's mistake, not the client's: 500, with the sizes in the log.
-            LOG.error("session too large for its cookies: answering 500: {}", failure.getMessage());
+            LOG.error("session too large to keep: answering 500: {}", failure.getMessage());
             response.reset();
             response.setStatus(HttpServletResponse.SC_INTERNAL_SERVER_ERROR);
             response.setContentType("application/json");

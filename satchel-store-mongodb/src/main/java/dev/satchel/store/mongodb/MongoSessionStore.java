@@ -1,5 +1,6 @@
 package dev.satchel.store.mongodb;
 
+import static dev.satchel.store.mongodb.SessionDocuments.ABSOLUTE;
 import static dev.satchel.store.mongodb.SessionDocuments.EXPIRES_AT;
 import static dev.satchel.store.mongodb.SessionDocuments.IDLE_MS;
 import static dev.satchel.store.mongodb.SessionDocuments.PRINCIPAL;
@@ -25,6 +26,7 @@ import dev.satchel.core.SessionListener;
 import dev.satchel.core.SessionListeners;
 import dev.satchel.core.SessionRecord;
 import dev.satchel.core.SessionStoreUnavailableException;
+import dev.satchel.core.SessionTooLargeException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -35,8 +37,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
+import org.bson.BSONException;
 import org.bson.Document;
 import org.bson.conversions.Bson;
 
@@ -46,10 +50,11 @@ import org.bson.conversions.Bson;
  *
  * <p>A load is one {@code find} by the session id's unique index. A save is one {@code updateOne}
  * whose filter carries everything the save depends on: that the session is live, that expected
- * attributes hold their values (an atomic update), and that the stored idle timeout is the one the
- * touch assumes. When the filter does not match, one {@code find} tells why (gone, a conflict, or
- * another idle timeout), and the save is sent again guarded by the version it read. A save never
- * upserts a session that is gone; only a session's first save inserts. The principal has its own
+ * attributes hold their values (an atomic update), and that the stored idle timeout and absolute
+ * deadline are the ones the touch assumes. When the filter does not match, one {@code find} tells
+ * why (gone, a conflict, or another idle timeout), and the save is sent again with what it read. A
+ * save never upserts a session that is gone; only a session's first save inserts, and a first save
+ * that meets a live session of its id (two racing) merges into it like any later save. The principal has its own
  * index. Expired documents are deleted by {@link #expireDue} (a background sweep on every node;
  * each deletion is guarded by the version read, so exactly one node reports each expiry), and a
  * TTL index reclaims what no sweep did after a grace period, as a safety net.
@@ -63,6 +68,9 @@ import org.bson.conversions.Bson;
  */
 public final class MongoSessionStore
         implements PrincipalIndexedStore, ObservableSessionStore, ReportingStore, ConditionalSaveStore {
+
+    /** MongoDB's codes for a document over 16 MiB: BSONObjectTooLarge, and the same after an update. */
+    private static final Set<Integer> DOCUMENT_TOO_LARGE = Set.of(10334, 17419);
 
     /** A save sent again this many times under concurrent changes gives up with a 503. */
     private static final int MAX_SAVE_ATTEMPTS = 6;
@@ -145,7 +153,7 @@ public final class MongoSessionStore
         usualIdleMs = changes.maxInactiveInterval().orElseThrow().toMillis();
         for (int attempt = 0; attempt < 3; attempt++) {
             long now = clock.millis();
-            Optional<UpdateResult> result = call("a save", () -> {
+            Optional<UpdateResult> result = write(changes, () -> {
                 try {
                     return Optional.of(sessions.updateOne(
                             SessionDocuments.live(changes.id(), now),
@@ -158,12 +166,17 @@ public final class MongoSessionStore
                     throw e;
                 }
             });
+            if (result.isPresent() && result.get().getUpsertedId() != null) {
+                publish(SessionEvent.Type.CREATED, changes.id(), Optional.empty());
+                return SaveOutcome.CREATED;
+            }
             if (result.isPresent()) {
-                if (result.get().getUpsertedId() != null) {
-                    publish(SessionEvent.Type.CREATED, changes.id(), Optional.empty());
-                    return SaveOutcome.CREATED;
+                // Another first save of this id won the race: merge into it as into any session.
+                SaveOutcome merged = update(changes);
+                if (merged != SaveOutcome.GONE) {
+                    return merged;
                 }
-                return SaveOutcome.UPDATED;
+                continue; // it expired or was deleted meanwhile: create afresh
             }
             Document stale = call("a save", () -> sessions.find(
                             Filters.and(Filters.eq(SID, changes.id().value()), Filters.lte(EXPIRES_AT, new Date(now))))
@@ -183,21 +196,29 @@ public final class MongoSessionStore
             long now = clock.millis();
             Bson filter;
             Document update;
-            long idle = usualIdleMs;
+            // Blind while what a touch assumes is known: this store's usual idle timeout at first,
+            // then the one just read, so concurrent touches of one session do not fight over its
+            // version. A change set that sets the idle timeout, or a deadline other than the stored
+            // one, is written from the document as read, guarded by its version.
+            long idle = read.map(d -> ((Number) d.get(IDLE_MS)).longValue()).orElse(usualIdleMs);
+            boolean deadlineAsStored = read.map(d -> d.getDate(ABSOLUTE).getTime()
+                            == changes.absoluteDeadline().toEpochMilli())
+                    .orElse(true);
             Optional<Document> blind =
-                    read.isEmpty() && (idle != UNKNOWN_IDLE || !SessionDocuments.dependsOnIdle(changes))
+                    deadlineAsStored && (idle != UNKNOWN_IDLE || !SessionDocuments.dependsOnIdle(changes))
                             ? SessionDocuments.blindUpdate(changes, idle)
                             : Optional.empty();
             if (blind.isPresent()) {
                 List<Bson> conditions = new ArrayList<>(SessionDocuments.expectations(changes));
                 conditions.add(SessionDocuments.live(target, now));
                 if (SessionDocuments.dependsOnIdle(changes)) {
-                    conditions.add(Filters.eq(IDLE_MS, idle));
+                    conditions.addAll(SessionDocuments.touchAssumes(changes, idle));
                 }
                 filter = Filters.and(conditions);
                 update = blind.get();
             } else if (read.isPresent()) {
-                filter = SessionDocuments.unchangedSince(read.get());
+                filter =
+                        Filters.and(SessionDocuments.unchangedSince(read.get()), Filters.gt(EXPIRES_AT, new Date(now)));
                 update = SessionDocuments.updateFrom(SessionDocuments.toRecord(read.get()), changes);
             } else {
                 filter = null;
@@ -229,7 +250,7 @@ public final class MongoSessionStore
     }
 
     private long updateOne(Bson filter, Document update, ChangeSet changes) {
-        return call("a save", () -> {
+        return write(changes, () -> {
             try {
                 return sessions.updateOne(filter, update).getMatchedCount();
             } catch (MongoWriteException e) {
@@ -240,6 +261,34 @@ public final class MongoSessionStore
                 throw e;
             }
         });
+    }
+
+    /**
+     * Runs one write of a save, naming a session grown past MongoDB's 16 MiB document limit as
+     * too large (whether the driver refused to send it or the server to apply it) rather than as
+     * an unavailable store.
+     */
+    private <T> T write(ChangeSet changes, Supplier<T> operation) {
+        try {
+            return call("a save", operation);
+        } catch (SessionStoreUnavailableException e) {
+            if (e.getCause() instanceof MongoWriteException w && DOCUMENT_TOO_LARGE.contains(w.getCode())) {
+                throw tooLarge(changes, w);
+            }
+            throw e;
+        } catch (BSONException e) {
+            throw tooLarge(changes, e);
+        }
+    }
+
+    private static SessionTooLargeException tooLarge(ChangeSet changes, RuntimeException cause) {
+        Map<String, Integer> sizes = new LinkedHashMap<>();
+        changes.setAttributes().forEach((name, bytes) -> sizes.put(name, bytes.length));
+        return new SessionTooLargeException(
+                changes.id(),
+                "session does not fit in one MongoDB document (16 MiB) with this save; written now",
+                sizes,
+                cause);
     }
 
     @Override
@@ -341,6 +390,9 @@ public final class MongoSessionStore
         } catch (MongoException e) {
             failures.increment();
             throw new SessionStoreUnavailableException("MongoDB did not complete " + what + ": " + e.getMessage(), e);
+        } catch (IllegalStateException e) {
+            // The driver's answer once the client is closed ("state should be: open").
+            throw new SessionStoreUnavailableException("the MongoDB store is closed; " + what + " was not run", e);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.satchel.store.mongodb;
 
 import com.mongodb.ConnectionString;
 import com.mongodb.MongoClientSettings;
+import com.mongodb.MongoCommandException;
 import com.mongodb.MongoException;
 import com.mongodb.MongoTimeoutException;
 import com.mongodb.client.MongoClient;
@@ -13,10 +14,14 @@ import dev.satchel.core.SessionStoreUnavailableException;
 import dev.satchel.core.support.Durations;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.bson.Document;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Configures a {@link MongoSessionStore}. Not thread-safe. */
 public final class MongoStoreBuilder {
@@ -49,6 +54,11 @@ public final class MongoStoreBuilder {
     private Duration sweepInterval = DEFAULT_SWEEP_INTERVAL;
     private int sweepBatchSize = 500;
     private int sweepMaxBatches = 20;
+    private static final Logger LOG = LoggerFactory.getLogger(MongoStoreBuilder.class);
+    private static final String EXPIRY_INDEX = "satchel_expiry";
+    /** IndexOptionsConflict and IndexKeySpecsConflict: an index of that name exists, set otherwise. */
+    private static final Set<Integer> INDEX_CONFLICT = Set.of(85, 86);
+
     private Optional<Duration> ttlGrace = Optional.of(DEFAULT_TTL_GRACE);
 
     MongoStoreBuilder(String connectionString) {
@@ -199,9 +209,7 @@ public final class MongoStoreBuilder {
             sessions.createIndex(
                     Indexes.ascending(SessionDocuments.PRINCIPAL),
                     new IndexOptions().name("satchel_principal").sparse(true));
-            IndexOptions expiry = new IndexOptions().name("satchel_expiry");
-            ttlGrace.ifPresent(grace -> expiry.expireAfter(grace.toSeconds(), TimeUnit.SECONDS));
-            sessions.createIndex(Indexes.ascending(SessionDocuments.EXPIRES_AT), expiry);
+            ensureExpiryIndex(sessions, where);
         } catch (MongoTimeoutException e) {
             // The driver's message describes the whole cluster state; the first line is what helps.
             throw new SessionStoreUnavailableException(
@@ -211,6 +219,41 @@ public final class MongoStoreBuilder {
         } catch (MongoException e) {
             throw new SessionStoreUnavailableException(
                     "cannot prepare the MongoDB collection " + where + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The expiry index with this builder's TTL grace. One left by a start with another grace, or
+     * none, is replaced rather than refused (the sweeps cover the moment without it); MongoDB
+     * would refuse to create it over the old one with IndexOptionsConflict.
+     */
+    private void ensureExpiryIndex(MongoCollection<Document> sessions, String where) {
+        Optional<Long> wanted = ttlGrace.map(Duration::toSeconds);
+        Optional<Document> existing = sessions.listIndexes().into(new ArrayList<>()).stream()
+                .filter(index -> EXPIRY_INDEX.equals(index.getString("name")))
+                .findFirst();
+        Optional<Long> present = existing.flatMap(index ->
+                Optional.ofNullable((Number) index.get("expireAfterSeconds")).map(Number::longValue));
+        if (existing.isPresent() && !present.equals(wanted)) {
+            LOG.info(
+                    "replacing the expiry index of {}: TTL grace {} s, was {} s",
+                    where,
+                    wanted.map(String::valueOf).orElse("none"),
+                    present.map(String::valueOf).orElse("none"));
+            sessions.dropIndex(EXPIRY_INDEX);
+        }
+        IndexOptions expiry = new IndexOptions().name(EXPIRY_INDEX);
+        wanted.ifPresent(seconds -> expiry.expireAfter(seconds, TimeUnit.SECONDS));
+        try {
+            sessions.createIndex(Indexes.ascending(SessionDocuments.EXPIRES_AT), expiry);
+        } catch (MongoCommandException e) {
+            if (INDEX_CONFLICT.contains(e.getErrorCode())) {
+                throw new SessionStoreUnavailableException(
+                        "cannot prepare the MongoDB collection " + where + ": another node is starting with"
+                                + " another TTL grace for the expiry index; give all nodes the same",
+                        e);
+            }
+            throw e;
         }
     }
 

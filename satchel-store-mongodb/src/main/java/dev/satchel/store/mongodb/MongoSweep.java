@@ -1,6 +1,7 @@
 package dev.satchel.store.mongodb;
 
 import com.mongodb.client.model.Filters;
+import dev.satchel.core.SessionRecord;
 import dev.satchel.core.SessionStoreUnavailableException;
 import dev.satchel.core.support.DaemonThreads;
 import java.util.ArrayList;
@@ -53,7 +54,11 @@ final class MongoSweep implements AutoCloseable {
                     .limit(batchSize)
                     .into(new ArrayList<>()));
             for (Document read : due) {
-                if (store.reclaim(read, MongoSessionStore.readable(read))) {
+                Optional<SessionRecord> record = MongoSessionStore.readable(read);
+                if (record.isPresent() && !record.get().isExpired(now.toInstant())) {
+                    continue; // its expiry field disagrees with its times: the times decide
+                }
+                if (store.reclaim(read, record)) {
                     deleted++;
                 }
             }

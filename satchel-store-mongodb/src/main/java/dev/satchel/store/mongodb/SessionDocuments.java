@@ -79,33 +79,32 @@ final class SessionDocuments {
     }
 
     /**
-     * The update of a session's first save. Applied with upsert to a live document of the same id
-     * (two first saves racing), it merges in: attributes set, last access and expiry only moved on.
+     * The update of a session's first save, applied with upsert to the live session of its id: it
+     * inserts the whole document, and changes nothing when a live one is there (two first saves
+     * racing), so the caller can merge into that one as into any session, by its version.
      */
     static Document creation(ChangeSet changes) {
         long idle = changes.maxInactiveInterval().orElseThrow().toMillis();
         long accessed = changes.accessedAt().orElse(changes.createdAt()).toEpochMilli();
         long absolute = changes.absoluteDeadline().toEpochMilli();
-        Document set = attributeSets(changes).append(IDLE_MS, idle);
-        principalSet(changes, set);
-        Document update = new Document(
-                        "$setOnInsert",
-                        new Document(CREATED, new Date(changes.createdAt().toEpochMilli()))
-                                .append(ABSOLUTE, new Date(absolute)))
-                .append("$set", set)
-                .append(
-                        "$max",
-                        new Document(LAST_ACCESS, new Date(accessed))
-                                .append(EXPIRES_AT, new Date(expiry(accessed, idle, absolute))))
-                .append("$inc", new Document(VERSION, 1L));
-        appendUnsets(changes, update);
-        return update;
+        Document attrs = new Document();
+        changes.setAttributes().forEach((name, bytes) -> attrs.append(escape(name), new Binary(bytes)));
+        Document inserted = new Document(CREATED, new Date(changes.createdAt().toEpochMilli()))
+                .append(ABSOLUTE, new Date(absolute))
+                .append(LAST_ACCESS, new Date(accessed))
+                .append(IDLE_MS, idle)
+                .append(EXPIRES_AT, new Date(expiry(accessed, idle, absolute)))
+                .append(VERSION, 1L)
+                .append(ATTRS, attrs);
+        changes.principal().flatMap(PrincipalChange::name).ifPresent(name -> inserted.append(PRINCIPAL, name));
+        return new Document("$setOnInsert", inserted);
     }
 
     /**
      * The update of a later save, sent blind: a touch moves last access and expiry forward with
-     * {@code $max}, which is right only while the stored idle timeout is {@code idleMs}, so the
-     * caller adds that to the filter. Empty when the change set needs the stored state first (it
+     * {@code $max}, which is right only while the stored idle timeout is {@code idleMs} and the
+     * stored absolute deadline the change set's, so the caller adds both to the filter ({@link
+     * #touchAssumes}). Empty when the change set needs the stored state first (it
      * changes the idle timeout).
      */
     static Optional<Document> blindUpdate(ChangeSet changes, long idleMs) {
@@ -135,6 +134,13 @@ final class SessionDocuments {
     /** Whether a blind update needs to know the stored idle timeout (its filter must say it). */
     static boolean dependsOnIdle(ChangeSet changes) {
         return changes.accessedAt().isPresent();
+    }
+
+    /** What a blind touch computed its expiry from, as a filter: the idle timeout and deadline. */
+    static List<Bson> touchAssumes(ChangeSet changes, long idleMs) {
+        return List.of(
+                Filters.eq(IDLE_MS, idleMs),
+                Filters.eq(ABSOLUTE, new Date(changes.absoluteDeadline().toEpochMilli())));
     }
 
     /**

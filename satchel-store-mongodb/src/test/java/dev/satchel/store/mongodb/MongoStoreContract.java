@@ -1,6 +1,7 @@
 package dev.satchel.store.mongodb;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.mongodb.ConnectionString;
 import com.mongodb.MongoClientSettings;
@@ -14,12 +15,19 @@ import dev.satchel.core.SessionRecord;
 import dev.satchel.core.SessionStore;
 import dev.satchel.core.SessionStore.SaveOutcome;
 import dev.satchel.core.SessionStoreContract;
+import dev.satchel.core.SessionStoreUnavailableException;
+import dev.satchel.core.SessionTooLargeException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.bson.Document;
 import org.junit.jupiter.api.AfterEach;
@@ -182,6 +190,144 @@ abstract class MongoStoreContract extends SessionStoreContract {
                     .getCollection(collection)
                     .countDocuments(new Document(SessionDocuments.SID, r.id().value()));
             assertThat(documents).isZero();
+        }
+    }
+
+    @Test
+    void aFirstSaveThatMeetsALiveSessionOfItsId_mergesIn_andTheStoredExpiryFollowsItsIdleTimeout() {
+        SessionId id = SessionId.random();
+        assertThat(store.save(newSession(id).set("a", bytes("1")).build())).isEqualTo(SaveOutcome.CREATED);
+        ChangeSet second = newSession(id)
+                .maxInactiveInterval(Duration.ofMinutes(1))
+                .set("b", bytes("2"))
+                .build();
+        assertThat(peerStore().save(second)).isEqualTo(SaveOutcome.UPDATED);
+
+        SessionRecord merged = store.load(id).orElseThrow();
+        assertThat(merged.attributes()).containsOnlyKeys("a", "b");
+        assertThat(merged.maxInactiveInterval()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(storedExpiry(id)).isEqualTo(merged.expiresAt().toEpochMilli());
+
+        clock.advance(Duration.ofSeconds(61));
+        assertThat(((MongoSessionStore) store).expireDue()).isEqualTo(1);
+        assertThat(store.load(id)).isEmpty();
+    }
+
+    @Test
+    void aShorterIdleTimeout_movesTheStoredExpiry_soTheSweepFindsTheSession() {
+        SessionRecord r = create(Map.of("a", "1"));
+        store.save(change(r).maxInactiveInterval(Duration.ofMinutes(1)).build());
+        SessionRecord shorter = store.load(r.id()).orElseThrow();
+        assertThat(storedExpiry(r.id())).isEqualTo(shorter.expiresAt().toEpochMilli());
+
+        clock.advance(Duration.ofSeconds(61));
+        assertThat(((MongoSessionStore) store).expireDue()).isEqualTo(1);
+    }
+
+    @Test
+    void aTouchThatAssumesAnotherAbsoluteDeadline_keepsTheStoredOne() {
+        SessionRecord r = create(Map.of("a", "1"));
+        clock.advance(Duration.ofMinutes(1));
+        ChangeSet later = ChangeSet.builder(
+                        r.id(), r.createdAt(), r.absoluteDeadline().plus(Duration.ofDays(30)))
+                .accessedAt(clock.instant())
+                .build();
+        assertThat(store.save(later)).isEqualTo(SaveOutcome.UPDATED);
+
+        SessionRecord touched = store.load(r.id()).orElseThrow();
+        assertThat(touched.absoluteDeadline()).isEqualTo(r.absoluteDeadline());
+        assertThat(touched.lastAccessedAt()).isEqualTo(clock.instant());
+        assertThat(storedExpiry(r.id())).isEqualTo(touched.expiresAt().toEpochMilli());
+    }
+
+    @Test
+    void manyNodesTouchingOneSessionAtOnce_allSucceed() throws Exception {
+        SessionRecord r = create(Map.of("a", "1"));
+        List<MongoSessionStore> nodes = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            MongoSessionStore node = newStore(clock);
+            opened.add(0, node);
+            node.load(r.id()).orElseThrow();
+            nodes.add(node);
+        }
+        store.save(change(r).maxInactiveInterval(Duration.ofMinutes(20)).build()); // all now assume 30
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<SaveOutcome>> outcomes = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                MongoSessionStore node = nodes.get(i % nodes.size());
+                String name = "n" + i;
+                outcomes.add(pool.submit(() -> node.save(change(r)
+                        .accessedAt(clock.instant())
+                        .set(name, bytes("x"))
+                        .build())));
+            }
+            for (Future<SaveOutcome> f : outcomes) {
+                assertThat(f.get(30, TimeUnit.SECONDS)).isEqualTo(SaveOutcome.UPDATED);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        SessionRecord after = store.load(r.id()).orElseThrow();
+        assertThat(after.attributes()).hasSize(201);
+        assertThat(after.maxInactiveInterval()).isEqualTo(Duration.ofMinutes(20));
+        assertThat(storedExpiry(r.id())).isEqualTo(after.expiresAt().toEpochMilli());
+    }
+
+    @Test
+    void aSessionPastSixteenMebibytes_isTooLarge_namingTheAttribute_andTheStoreGoesOn() {
+        SessionRecord r = create(Map.of("a", "1"));
+        ChangeSet huge = change(r).set("photo", new byte[17 * 1024 * 1024]).build();
+        assertThatThrownBy(() -> store.save(huge))
+                .isInstanceOf(SessionTooLargeException.class)
+                .hasMessageContaining("16 MiB")
+                .hasMessageContaining("photo=17825792 B");
+        assertThat(store.load(r.id()).orElseThrow().attributes()).containsOnlyKeys("a");
+    }
+
+    @Test
+    void aClosedStore_saysItIsClosed() {
+        MongoSessionStore closed = newStore(clock);
+        closed.close();
+        assertThatThrownBy(() -> closed.load(SessionId.random()))
+                .isInstanceOf(SessionStoreUnavailableException.class)
+                .hasMessageContaining("closed");
+    }
+
+    @Test
+    void aStoreStartedWithAnotherTtlGrace_replacesTheExpiryIndex() {
+        String name = collection + "_regrace";
+        try (MongoClient client = MongoClients.create(connectionString())) {
+            for (Optional<Duration> grace : List.of(
+                    Optional.of(Duration.ofHours(1)), Optional.of(Duration.ofHours(2)), Optional.<Duration>empty())) {
+                MongoStoreBuilder builder = MongoSessionStore.builder(client, "satchel_test")
+                        .collection(name)
+                        .sweepInBackground(false);
+                grace.ifPresentOrElse(builder::ttlGrace, builder::withoutTtlIndex);
+                try (MongoSessionStore started = builder.build()) {
+                    Document expiry = byName(
+                            client.getDatabase("satchel_test")
+                                    .getCollection(name)
+                                    .listIndexes()
+                                    .into(new ArrayList<>()),
+                            "satchel_expiry");
+                    Object seconds = expiry.get("expireAfterSeconds");
+                    assertThat(Optional.ofNullable(seconds).map(s -> ((Number) s).longValue()))
+                            .isEqualTo(grace.map(Duration::toSeconds));
+                }
+            }
+        }
+    }
+
+    /** The expiry field as stored, which the sweep and the TTL index go by. */
+    private long storedExpiry(SessionId id) {
+        try (MongoClient client = MongoClients.create(connectionString())) {
+            Document d = client.getDatabase("satchel_test")
+                    .getCollection(collection)
+                    .find(new Document(SessionDocuments.SID, id.value()))
+                    .first();
+            assertThat(d).as("document of " + id.redacted()).isNotNull();
+            return d.getDate(SessionDocuments.EXPIRES_AT).getTime();
         }
     }
 
