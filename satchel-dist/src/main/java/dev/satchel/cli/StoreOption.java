@@ -41,7 +41,8 @@ final class StoreOption {
             + " does not wait for the backup); cookie (sealed in"
             + " the client's cookie, key from " + SealedCookieSessions.KEYSET_VARIABLE + "); shared:"
             + " redis://HOST:PORT, redis-sentinel://HOST:PORT,HOST:PORT#MASTER (sentinels' own password from"
-            + " $SATCHEL_REDIS_SENTINEL_PASSWORD), redis-cluster://HOST:PORT,HOST:PORT,"
+            + " $SATCHEL_REDIS_SENTINEL_PASSWORD), redis-cluster://HOST:PORT,HOST:PORT"
+            + " (rediss-cluster:// over TLS),"
             + " rediss://USER:PASSWORD@HOST:PORT?ca=FILE&cert=FILE&key=FILE (TLS; ca, cert and key optional),"
             + " a JDBC URL such as jdbc:postgresql://HOST/DB?user=U (TLS: &sslmode=verify-full&sslrootcert=FILE),"
             + " or mongodb://USER:PASSWORD@HOST:PORT/DB (or mongodb+srv://; TLS: ?tls=true);"
@@ -191,7 +192,8 @@ final class StoreOption {
         if (kind.startsWith("redis://")
                 || kind.startsWith("rediss://")
                 || kind.startsWith("redis-sentinel://")
-                || kind.startsWith("redis-cluster://")) {
+                || kind.startsWith("redis-cluster://")
+                || kind.startsWith("rediss-cluster://")) {
             try {
                 RedisSessionStore.Builder redis = RedisSessionStore.builder(v);
                 Optional.ofNullable(System.getenv(SENTINEL_PASSWORD_VARIABLE))

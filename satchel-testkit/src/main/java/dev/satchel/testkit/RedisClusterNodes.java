@@ -2,21 +2,27 @@ package dev.satchel.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A Redis Cluster of six redis-server processes on free loopback ports, three masters with one
- * replica each, made by {@code redis-cli --cluster create}.
+ * replica each, made by {@code redis-cli --cluster create}; optionally with TLS for clients, the
+ * cluster bus and replication ({@link #startTls}).
  */
 public final class RedisClusterNodes implements AutoCloseable {
     private final List<LocalRedisServer> nodes;
+    /** Each node's TLS port, in the order of {@link #nodes}; empty for a plain cluster. */
+    private final List<Integer> tlsPorts;
 
-    private RedisClusterNodes(List<LocalRedisServer> nodes) {
+    private RedisClusterNodes(List<LocalRedisServer> nodes, List<Integer> tlsPorts) {
         this.nodes = nodes;
+        this.tlsPorts = tlsPorts;
     }
 
     /**
@@ -25,32 +31,81 @@ public final class RedisClusterNodes implements AutoCloseable {
      * @param workDir where the nodes' logs and cluster configuration files go
      */
     public static RedisClusterNodes start(Path workDir) throws IOException, InterruptedException {
+        return start(workDir, Optional.empty());
+    }
+
+    /**
+     * Starts six nodes as {@link #start} does, each also on a TLS port with {@code pki}'s server
+     * certificate ({@code tls-cluster} and {@code tls-replication} on, so the nodes talk TLS among
+     * themselves and name their TLS ports to TLS clients). The plain ports stay open for the test's
+     * own probes; {@link #uri()} names the TLS ones, with the {@code rediss-cluster://} scheme.
+     */
+    public static RedisClusterNodes startTls(Path workDir, TestPki pki) throws IOException, InterruptedException {
+        return start(workDir, Optional.of(pki));
+    }
+
+    private static RedisClusterNodes start(Path workDir, Optional<TestPki> pki)
+            throws IOException, InterruptedException {
         List<LocalRedisServer> nodes = new ArrayList<>();
+        List<Integer> tlsPorts = new ArrayList<>();
         try {
             for (int i = 0; i < 6; i++) {
                 int port = LocalRedisServer.freePort();
+                List<String> options = new ArrayList<>(List.of(
+                        "--cluster-enabled",
+                        "yes",
+                        "--cluster-config-file",
+                        "nodes-" + port + ".conf",
+                        "--cluster-node-timeout",
+                        "1000"));
+                if (pki.isPresent()) {
+                    int tlsPort = LocalRedisServer.freePort();
+                    tlsPorts.add(tlsPort);
+                    options.addAll(List.of(
+                            "--tls-port",
+                            Integer.toString(tlsPort),
+                            "--tls-cert-file",
+                            pki.get().serverCertificate().toString(),
+                            "--tls-key-file",
+                            pki.get().serverKey().toString(),
+                            "--tls-ca-cert-file",
+                            pki.get().caCertificate().toString(),
+                            // The bus and replication are mutual TLS: a node connecting to another
+                            // shows a client certificate (the server one is for serverAuth only).
+                            "--tls-client-cert-file",
+                            pki.get().clientCertificate().toString(),
+                            "--tls-client-key-file",
+                            pki.get().clientKey().toString(),
+                            "--tls-auth-clients",
+                            "no",
+                            "--tls-cluster",
+                            "yes",
+                            "--tls-replication",
+                            "yes"));
+                }
                 nodes.add(LocalRedisServer.launch(
-                        workDir,
-                        port,
-                        LocalRedisServer.command(
-                                workDir,
-                                port,
-                                "--cluster-enabled",
-                                "yes",
-                                "--cluster-config-file",
-                                "nodes-" + port + ".conf",
-                                "--cluster-node-timeout",
-                                "1000")));
+                        workDir, port, LocalRedisServer.command(workDir, port, options.toArray(String[]::new))));
             }
-            List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
-            nodes.forEach(n -> create.add("127.0.0.1:" + n.port()));
+            // Over TLS the nodes meet on their TLS ports: the cluster bus listens at the TLS port + 10000.
+            List<String> create = new ArrayList<>(List.of("redis-cli"));
+            pki.ifPresent(p ->
+                    create.addAll(List.of("--tls", "--cacert", p.caCertificate().toString())));
+            create.addAll(List.of("--cluster", "create"));
+            for (int i = 0; i < nodes.size(); i++) {
+                create.add("127.0.0.1:"
+                        + (pki.isPresent() ? tlsPorts.get(i) : nodes.get(i).port()));
+            }
             create.addAll(List.of("--cluster-replicas", "1", "--cluster-yes"));
-            Process p = new ProcessBuilder(create).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes());
+            Path log = workDir.resolve("cluster-create.log");
+            Process p = new ProcessBuilder(create)
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
             if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new IllegalStateException("redis-cli --cluster create failed:\n" + out);
+                p.destroyForcibly();
+                throw new IllegalStateException("redis-cli --cluster create failed:\n" + Files.readString(log));
             }
-            RedisClusterNodes cluster = new RedisClusterNodes(nodes);
+            RedisClusterNodes cluster = new RedisClusterNodes(nodes, List.copyOf(tlsPorts));
             cluster.awaitState("ok", 30);
             cluster.awaitReplicasOnline(30);
             return cluster;
@@ -60,13 +115,17 @@ public final class RedisClusterNodes implements AutoCloseable {
         }
     }
 
-    /** The seed URI of the store's cluster scheme, naming every node. */
+    /**
+     * The seed URI of the store's cluster scheme, naming every node: {@code redis-cluster://} and
+     * the plain ports, or for a TLS cluster {@code rediss-cluster://} and the TLS ports.
+     */
     public String uri() {
-        StringBuilder uri = new StringBuilder("redis-cluster://");
+        boolean tls = !tlsPorts.isEmpty();
+        StringBuilder uri = new StringBuilder(tls ? "rediss-cluster://" : "redis-cluster://");
         for (int i = 0; i < nodes.size(); i++) {
             uri.append(i == 0 ? "" : ",")
                     .append("127.0.0.1:")
-                    .append(nodes.get(i).port());
+                    .append(tls ? tlsPorts.get(i) : nodes.get(i).port());
         }
         return uri.toString();
     }
@@ -120,10 +179,14 @@ public final class RedisClusterNodes implements AutoCloseable {
                     long to = range.length > 1 ? Long.parseLong(range[1]) : from;
                     if (slot >= from && slot <= to) {
                         int port = Integer.parseInt(f[1].substring(f[1].indexOf(':') + 1, f[1].indexOf('@')));
-                        return nodes.stream()
-                                .filter(n -> n.port() == port)
-                                .findFirst()
-                                .orElseThrow();
+                        // A TLS cluster names its nodes by their TLS ports.
+                        int index = tlsPorts.indexOf(port);
+                        return index >= 0
+                                ? nodes.get(index)
+                                : nodes.stream()
+                                        .filter(n -> n.port() == port)
+                                        .findFirst()
+                                        .orElseThrow();
                     }
                 }
             }

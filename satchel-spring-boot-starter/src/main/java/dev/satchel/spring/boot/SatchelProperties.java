@@ -13,7 +13,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *
  * @param store where sessions live: {@code memory}, {@code file:DIR} (this instance's own, kept
  *     across restarts), {@code redis://HOST:PORT} (also {@code
- *     rediss://}, {@code redis-sentinel://}, {@code redis-cluster://}), {@code mongodb://HOST:PORT/DB},
+ *     rediss://}, {@code redis-sentinel://}, {@code redis-cluster://}, {@code rediss-cluster://}), {@code mongodb://HOST:PORT/DB},
  *     a JDBC URL, {@code jdbc} for
  *     the application's own {@code DataSource}, {@code replicated} or {@code primary-backup} (each
  *     with {@code -async}), or {@code cookie} for sealed cookies; the same values as {@code satchel

@@ -21,7 +21,7 @@ import javax.sql.DataSource;
 /** Opens the store {@code satchel.store} names, or says at start-up why it cannot. */
 public final class SatchelStores {
     private static final String STORE_VALUES = "memory, file:DIR, redis://HOST:PORT (or rediss://, redis-sentinel://,"
-            + " redis-cluster://), mongodb://HOST:PORT/DB, a JDBC URL, jdbc (the application's DataSource), replicated, primary-backup"
+            + " redis-cluster://, rediss-cluster://), mongodb://HOST:PORT/DB, a JDBC URL, jdbc (the application's DataSource), replicated, primary-backup"
             + " (each also -async), or cookie";
 
     private SatchelStores() {}
@@ -96,7 +96,8 @@ public final class SatchelStores {
             if (kind.startsWith("redis://")
                     || kind.startsWith("rediss://")
                     || kind.startsWith("redis-sentinel://")
-                    || kind.startsWith("redis-cluster://")) {
+                    || kind.startsWith("redis-cluster://")
+                    || kind.startsWith("rediss-cluster://")) {
                 RedisSessionStore.Builder redis = RedisSessionStore.builder(v);
                 lettuce.ifPresent(redis::clientResources);
                 return redis.build();

@@ -72,7 +72,7 @@ record RedisTls(Optional<Path> trusted, Optional<Path> clientCertificate, Option
             throw new IllegalArgumentException("a Redis client certificate needs its key, and a key its certificate");
         }
         if (isSet() && !tlsScheme) {
-            throw new IllegalArgumentException("TLS files (ca, cert, key) need a rediss:// URI");
+            throw new IllegalArgumentException("TLS files (ca, cert, key) need a rediss:// or rediss-cluster:// URI");
         }
         for (Optional<Path> file : java.util.List.of(trusted, clientCertificate, clientKey)) {
             if (file.isPresent() && !Files.isReadable(file.get())) {

@@ -15,7 +15,8 @@ import java.util.Optional;
 /**
  * Which Redis the store's URI names, and how Lettuce must be set up to reach it: one server ({@code
  * redis://}, {@code rediss://}), a Sentinel-watched master ({@code redis-sentinel://}), or Redis
- * Cluster ({@code redis-cluster://}, a scheme of Satchel's own, since Lettuce takes a seed list).
+ * Cluster ({@code redis-cluster://}, or {@code rediss-cluster://} over TLS: schemes of Satchel's
+ * own, since Lettuce takes a seed list).
  */
 final class Topology {
 
@@ -26,6 +27,8 @@ final class Topology {
     }
 
     static final String CLUSTER_SCHEME = "redis-cluster://";
+    /** Redis Cluster over TLS: every seed, and every node the cluster names, is reached with TLS. */
+    static final String CLUSTER_TLS_SCHEME = "rediss-cluster://";
 
     /** How often a Cluster client re-reads the slot map even when nothing told it to. */
     static final Duration CLUSTER_REFRESH_PERIOD = Duration.ofSeconds(10);
@@ -77,11 +80,12 @@ final class Topology {
         if (rest.startsWith("redis-sentinel://")) {
             return new Topology(rest, Kind.SENTINEL, split.tls());
         }
-        if (rest.startsWith(CLUSTER_SCHEME)) {
+        if (rest.startsWith(CLUSTER_SCHEME) || rest.startsWith(CLUSTER_TLS_SCHEME)) {
             return new Topology(rest, Kind.CLUSTER, split.tls());
         }
         throw new IllegalArgumentException("not a Redis URI (redis://host:port,"
-                + " redis-sentinel://host:port,host:port#master or redis-cluster://host:port,host:port): "
+                + " redis-sentinel://host:port,host:port#master, redis-cluster://host:port,host:port"
+                + " or rediss-cluster://host:port,host:port): "
                 + (uri == null ? null : redacted(uri)));
     }
 
@@ -98,9 +102,9 @@ final class Topology {
         return tls;
     }
 
-    /** Whether the URI asks for TLS: {@code rediss://}, or Lettuce's ssl=true parameter. */
+    /** Whether the URI asks for TLS: {@code rediss://}, {@code rediss-cluster://}, or Lettuce's ssl=true. */
     boolean usesTls() {
-        return uri.startsWith("rediss://") || uri.contains("ssl=true");
+        return uri.startsWith("rediss://") || uri.startsWith(CLUSTER_TLS_SCHEME) || uri.contains("ssl=true");
     }
 
     boolean isCluster() {
@@ -127,28 +131,37 @@ final class Topology {
         return parsed;
     }
 
-    /** {@code redis-cluster://[user:password@]host:port,host:port} as one seed URI per host. */
+    /**
+     * {@code redis-cluster://[user:password@]host:port,host:port} as one seed URI per host; {@code
+     * rediss-cluster://} as {@code rediss://} seeds, whose TLS and peer verification Lettuce carries
+     * over to the nodes it discovers.
+     */
     List<RedisURI> clusterSeeds(Duration timeout) {
         if (!isCluster()) {
             throw new IllegalStateException("only Redis Cluster has seeds");
         }
-        String rest = uri.substring(CLUSTER_SCHEME.length());
+        boolean tlsSeeds = uri.startsWith(CLUSTER_TLS_SCHEME);
+        String rest = uri.substring((tlsSeeds ? CLUSTER_TLS_SCHEME : CLUSTER_SCHEME).length());
         String credentials = "";
         int at = rest.lastIndexOf('@');
         if (at >= 0) {
             credentials = rest.substring(0, at + 1);
             rest = rest.substring(at + 1);
         }
-        int slash = rest.indexOf('/');
-        if (slash >= 0) {
-            rest = rest.substring(0, slash);
+        int end = rest.indexOf('/');
+        int query = rest.indexOf('?');
+        if (query >= 0 && (end < 0 || query < end)) {
+            end = query;
+        }
+        if (end >= 0) {
+            rest = rest.substring(0, end);
         }
         List<RedisURI> seeds = new ArrayList<>();
         for (String host : rest.split(",")) {
             if (host.isBlank()) {
                 continue;
             }
-            RedisURI seed = RedisURI.create("redis://" + credentials + host.strip());
+            RedisURI seed = RedisURI.create((tlsSeeds ? "rediss://" : "redis://") + credentials + host.strip());
             seed.setTimeout(timeout);
             seeds.add(seed);
         }

@@ -81,6 +81,21 @@ class TopologyTest {
     }
 
     @Test
+    void tlsClusterSeeds_useTls_andVerifyThePeer_andStopAtAQuery() {
+        Topology t = Topology.of("rediss-cluster://user:secret@10.0.0.5:7000,10.0.0.6:7001?ca=/etc/ca.pem");
+        assertThat(t.isCluster()).isTrue();
+        assertThat(t.usesTls()).isTrue();
+        List<RedisURI> seeds = t.clusterSeeds(TIMEOUT);
+        assertThat(seeds).extracting(RedisURI::getPort).containsExactly(7000, 7001);
+        assertThat(seeds).allSatisfy(seed -> {
+            assertThat(seed.isSsl()).isTrue();
+            assertThat(seed.getVerifyMode()).isEqualTo(io.lettuce.core.SslVerifyMode.FULL);
+        });
+        assertThat(Topology.of("redis-cluster://10.0.0.5:7000").clusterSeeds(TIMEOUT))
+                .allSatisfy(seed -> assertThat(seed.isSsl()).isFalse());
+    }
+
+    @Test
     void aClusterUriWithNoHost_isRefused_withoutItsPassword() {
         assertThatThrownBy(() -> Topology.of("redis-cluster://u:secret@, ").clusterSeeds(TIMEOUT))
                 .isInstanceOf(IllegalArgumentException.class)
