@@ -45,7 +45,7 @@ final class StoreOption {
             + " (rediss-cluster:// over TLS),"
             + " rediss://USER:PASSWORD@HOST:PORT?ca=FILE&cert=FILE&key=FILE (TLS; ca, cert and key optional),"
             + " a JDBC URL such as jdbc:postgresql://HOST/DB?user=U (TLS: &sslmode=verify-full&sslrootcert=FILE),"
-            + " or mongodb://USER:PASSWORD@HOST:PORT/DB (or mongodb+srv://; TLS: ?tls=true);"
+            + " or mongodb://USER:PASSWORD@HOST:PORT/DB (or mongodb+srv://; TLS: ?tls=true, a private CA: &tlsCAFile=FILE);"
             + " or, for satchel demo only, redis (starts a local redis-server).";
 
     /** Where {@code satchel node} finds the password of the sentinels themselves, which a URI cannot hold. */

@@ -12,6 +12,7 @@ import com.mongodb.client.model.IndexOptions;
 import com.mongodb.client.model.Indexes;
 import dev.satchel.core.SessionStoreUnavailableException;
 import dev.satchel.core.support.Durations;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,6 +20,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 import org.bson.Document;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,6 +62,7 @@ public final class MongoStoreBuilder {
     private static final Set<Integer> INDEX_CONFLICT = Set.of(85, 86);
 
     private Optional<Duration> ttlGrace = Optional.of(DEFAULT_TTL_GRACE);
+    private Optional<Path> trustedCertificates = Optional.empty();
 
     MongoStoreBuilder(String connectionString) {
         Objects.requireNonNull(connectionString, "connectionString");
@@ -69,7 +72,9 @@ public final class MongoStoreBuilder {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("not a MongoDB connection string: " + e.getMessage(), e);
         }
-        this.connectionString = Optional.of(connectionString);
+        MongoTls.Split split = MongoTls.split(connectionString);
+        this.connectionString = Optional.of(split.connectionString());
+        this.trustedCertificates = split.caFile();
         this.client = Optional.empty();
         this.database = Optional.ofNullable(parsed.getDatabase()).orElse(DEFAULT_DATABASE);
     }
@@ -109,6 +114,22 @@ public final class MongoStoreBuilder {
             throw new IllegalArgumentException("timeout must be at least 250 ms: " + timeout);
         }
         this.timeout = timeout;
+        return this;
+    }
+
+    /**
+     * For a connection string with {@code tls=true}: trusts the CA certificates in this PEM file
+     * instead of the JDK's, as managed MongoDB with a private CA needs; the server's name is still
+     * verified. The same as {@code tlsCAFile=FILE} in the connection string. For the store's own
+     * client only: an application's {@code MongoClient} brings its own TLS settings.
+     */
+    public MongoStoreBuilder trustedCertificates(Path caPem) {
+        Objects.requireNonNull(caPem, "caPem");
+        if (client.isPresent()) {
+            throw new IllegalArgumentException(
+                    "the application's MongoClient brings its own TLS settings; set the CA there");
+        }
+        this.trustedCertificates = Optional.of(caPem);
         return this;
     }
 
@@ -183,6 +204,14 @@ public final class MongoStoreBuilder {
         long millis = timeout.toMillis();
         MongoClientSettings.Builder settings =
                 MongoClientSettings.builder().applyConnectionString(parsed).applicationName("satchel");
+        if (trustedCertificates.isPresent()) {
+            if (!Boolean.TRUE.equals(parsed.getSslEnabled())) {
+                throw new IllegalArgumentException(
+                        "a MongoDB CA file needs TLS: add tls=true to the connection string");
+            }
+            SSLContext context = MongoTls.trusting(trustedCertificates.get());
+            settings.applyToSslSettings(tls -> tls.enabled(true).context(context));
+        }
         // The connection string's own timeouts win; the store's fill in the rest, so a dead server
         // costs a request at most the timeout, never the driver's 30 s default.
         if (parsed.getServerSelectionTimeout() == null) {
@@ -214,7 +243,7 @@ public final class MongoStoreBuilder {
             // The driver's message describes the whole cluster state; the first line is what helps.
             throw new SessionStoreUnavailableException(
                     "cannot prepare the MongoDB collection " + where + ": no server answered at " + servers()
-                            + " within " + timeout.toMillis() + " ms",
+                            + " within " + timeout.toMillis() + " ms" + lastError(e.getMessage()),
                     e);
         } catch (MongoException e) {
             throw new SessionStoreUnavailableException(
@@ -255,6 +284,28 @@ public final class MongoStoreBuilder {
             }
             throw e;
         }
+    }
+
+    /**
+     * The error the driver saw while selecting a server (a refused TLS certificate, a
+     * refused connection), from its cluster description, where the useful part is buried.
+     */
+    static String lastError(String driverMessage) {
+        if (driverMessage == null) {
+            return "";
+        }
+        // The first cause is the most telling (an SSLHandshakeException with its reason); the
+        // innermost ones repeat its tail.
+        int at = driverMessage.indexOf("caused by {");
+        if (at < 0) {
+            return "";
+        }
+        int start = at + "caused by {".length();
+        int end = driverMessage.indexOf('}', start);
+        String cause = driverMessage
+                .substring(start, end < 0 ? driverMessage.length() : end)
+                .strip();
+        return cause.isEmpty() ? "" : " (last error: " + cause + ")";
     }
 
     private String servers() {

@@ -10,7 +10,8 @@ import org.junit.jupiter.api.BeforeAll;
  * MongoDB downloads binaries at run time). What this proves: the store's commands, filters, update
  * operators, upserts and indexes as the driver sends them, and the store's own logic. What it does
  * not: the real server's matching and update semantics where the stand-in differs, TTL reclamation,
- * change streams, write concerns and failover on a replica set, authentication and TLS. {@code
+ * change streams, write concerns and failover on a replica set, authentication ({@code
+ * MongoTlsStandInIT} covers the store's side of TLS). {@code
  * MongoSessionStoreIT} runs the same contract against a real MongoDB when {@code
  * SATCHEL_MONGODB_URI} names one.
  */
