@@ -197,7 +197,7 @@ final class StoreOption {
             try {
                 RedisSessionStore.Builder redis = RedisSessionStore.builder(v);
                 Optional.ofNullable(System.getenv(SENTINEL_PASSWORD_VARIABLE))
-                        .filter(p -> kind.startsWith("redis-sentinel://"))
+                        .filter(p -> !p.isEmpty() && kind.startsWith("redis-sentinel://"))
                         .ifPresent(redis::sentinelPassword);
                 return redis.build();
             } catch (SessionStoreUnavailableException e) {

@@ -53,13 +53,15 @@ public final class LocalMariaDbServer implements AutoCloseable {
         Path base = Files.createTempDirectory("satchel-mariadb");
         Path data = base.resolve("data");
         Path socket = base.resolve("mysqld.sock");
-        run(List.of(
-                INSTALL_DB.toString(),
-                "--no-defaults",
-                "--datadir=" + data,
-                "--user=" + System.getProperty("user.name"),
-                "--auth-root-authentication-method=socket",
-                "--skip-test-db"));
+        runOrRemove(
+                base,
+                List.of(
+                        INSTALL_DB.toString(),
+                        "--no-defaults",
+                        "--datadir=" + data,
+                        "--user=" + System.getProperty("user.name"),
+                        "--auth-root-authentication-method=socket",
+                        "--skip-test-db"));
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
@@ -112,13 +114,19 @@ public final class LocalMariaDbServer implements AutoCloseable {
             }
             if (Files.exists(socket)) {
                 Process ping = new ProcessBuilder(
-                                CLIENT.toString(), "--no-defaults", "--socket=" + socket, "-e", "SELECT 1")
+                                CLIENT.toString(),
+                                "--no-defaults",
+                                "--connect-timeout=5",
+                                "--socket=" + socket,
+                                "-e",
+                                "SELECT 1")
                         .redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                         .start();
-                ping.getInputStream().readAllBytes();
                 if (ping.waitFor(10, TimeUnit.SECONDS) && ping.exitValue() == 0) {
                     return;
                 }
+                ping.destroyForcibly();
             }
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("mariadbd did not accept connections within 60 s:\n" + errorLog());
@@ -147,11 +155,7 @@ public final class LocalMariaDbServer implements AutoCloseable {
             if (!process.waitFor(30, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
-            try (Stream<Path> files = Files.walk(base)) {
-                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
+            removeTree(base);
         } catch (IOException e) {
             System.err.println("could not remove the local MariaDB's files: " + e.getMessage());
         } catch (InterruptedException e) {
@@ -159,13 +163,41 @@ public final class LocalMariaDbServer implements AutoCloseable {
         }
     }
 
+    private static void runOrRemove(Path base, List<String> command) throws IOException, InterruptedException {
+        try {
+            run(command);
+        } catch (IOException | RuntimeException | InterruptedException e) {
+            removeTree(base);
+            throw e;
+        }
+    }
+
+    private static void removeTree(Path base) throws IOException {
+        try (Stream<Path> files = Files.walk(base)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
     private static void run(List<String> command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(new ArrayList<>(command))
-                .redirectErrorStream(true)
-                .start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IllegalStateException(String.join(" ", command) + " failed:\n" + out);
+        // Output to a file, not a pipe read to its end: a hung command must not hang the test.
+        Path out = Files.createTempFile("satchel-mariadb-cmd", ".log");
+        try {
+            Process p = new ProcessBuilder(new ArrayList<>(command))
+                    .redirectErrorStream(true)
+                    .redirectOutput(out.toFile())
+                    .start();
+            boolean done = p.waitFor(120, TimeUnit.SECONDS);
+            if (!done) {
+                p.destroyForcibly();
+            }
+            if (!done || p.exitValue() != 0) {
+                throw new IllegalStateException(command.get(0) + (done ? " failed" : " timed out") + ":\n"
+                        + Files.readString(out, StandardCharsets.UTF_8));
+            }
+        } finally {
+            Files.deleteIfExists(out);
         }
     }
 }

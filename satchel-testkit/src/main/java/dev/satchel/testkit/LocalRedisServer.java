@@ -147,6 +147,30 @@ public final class LocalRedisServer implements AutoCloseable {
         return command;
     }
 
+    /**
+     * A free loopback port for a Redis Cluster node, with its bus port (the port + 10000) free too.
+     * Taken below the kernel's ephemeral range: a cluster node refuses ports over 55535 (its bus
+     * would pass 65535), and a port there cannot be taken meanwhile by some outgoing connection.
+     */
+    static int freeClusterPort() throws IOException {
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int attempt = 0; attempt < 500; attempt++) {
+            int port = random.nextInt(20_000, 22_700);
+            if (bindable(port) && bindable(port + 10_000)) {
+                return port;
+            }
+        }
+        throw new IOException("no free port pair (P, P+10000) for a cluster node between 20000 and 32700");
+    }
+
+    private static boolean bindable(int port) {
+        try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return true;
+        } catch (IOException taken) {
+            return false;
+        }
+    }
+
     /** A free loopback port, for a server about to be started. */
     static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {

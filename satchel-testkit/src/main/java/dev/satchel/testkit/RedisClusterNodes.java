@@ -50,7 +50,7 @@ public final class RedisClusterNodes implements AutoCloseable {
         List<Integer> tlsPorts = new ArrayList<>();
         try {
             for (int i = 0; i < 6; i++) {
-                int port = LocalRedisServer.freePort();
+                int port = LocalRedisServer.freeClusterPort();
                 List<String> options = new ArrayList<>(List.of(
                         "--cluster-enabled",
                         "yes",
@@ -59,7 +59,7 @@ public final class RedisClusterNodes implements AutoCloseable {
                         "--cluster-node-timeout",
                         "1000"));
                 if (pki.isPresent()) {
-                    int tlsPort = LocalRedisServer.freePort();
+                    int tlsPort = LocalRedisServer.freeClusterPort();
                     tlsPorts.add(tlsPort);
                     options.addAll(List.of(
                             "--tls-port",
@@ -70,8 +70,9 @@ public final class RedisClusterNodes implements AutoCloseable {
                             pki.get().serverKey().toString(),
                             "--tls-ca-cert-file",
                             pki.get().caCertificate().toString(),
-                            // The bus and replication are mutual TLS: a node connecting to another
-                            // shows a client certificate (the server one is for serverAuth only).
+                            // A node connecting to another's bus or as a replica shows a client
+                            // certificate: without one (the server's is for serverAuth only) the
+                            // nodes never met, whatever tls-auth-clients says of clients.
                             "--tls-client-cert-file",
                             pki.get().clientCertificate().toString(),
                             "--tls-client-key-file",
@@ -160,6 +161,15 @@ public final class RedisClusterNodes implements AutoCloseable {
             return RedisProbe.text(node.port(), "INFO", "replication");
         } catch (IOException e) {
             return "";
+        }
+    }
+
+    /** How many keys {@code node} holds ({@code DBSIZE}, asked on its plain port). */
+    public long keysOn(LocalRedisServer node) {
+        try {
+            return (Long) RedisProbe.call(node.port(), "DBSIZE");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

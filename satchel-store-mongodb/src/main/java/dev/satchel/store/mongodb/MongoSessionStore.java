@@ -8,6 +8,7 @@ import static dev.satchel.store.mongodb.SessionDocuments.SID;
 
 import com.mongodb.ErrorCategory;
 import com.mongodb.MongoException;
+import com.mongodb.MongoServerException;
 import com.mongodb.MongoWriteException;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoCollection;
@@ -171,12 +172,9 @@ public final class MongoSessionStore
                 return SaveOutcome.CREATED;
             }
             if (result.isPresent()) {
-                // Another first save of this id won the race: merge into it as into any session.
-                SaveOutcome merged = update(changes);
-                if (merged != SaveOutcome.GONE) {
-                    return merged;
-                }
-                continue; // it expired or was deleted meanwhile: create afresh
+                // Another first save of this id won the race: merge into it as into any session. If
+                // it ended meanwhile (a logout on the other request), it stays ended: no second CREATED.
+                return update(changes);
             }
             Document stale = call("a save", () -> sessions.find(
                             Filters.and(Filters.eq(SID, changes.id().value()), Filters.lte(EXPIRES_AT, new Date(now))))
@@ -217,8 +215,12 @@ public final class MongoSessionStore
                 filter = Filters.and(conditions);
                 update = blind.get();
             } else if (read.isPresent()) {
-                filter =
-                        Filters.and(SessionDocuments.unchangedSince(read.get()), Filters.gt(EXPIRES_AT, new Date(now)));
+                // Live by its times when read; by its expiry field too unless that field is stale
+                // (left by an older version), which this write then repairs.
+                filter = read.get().getDate(EXPIRES_AT).getTime() > now
+                        ? Filters.and(
+                                SessionDocuments.unchangedSince(read.get()), Filters.gt(EXPIRES_AT, new Date(now)))
+                        : SessionDocuments.unchangedSince(read.get());
                 update = SessionDocuments.updateFrom(SessionDocuments.toRecord(read.get()), changes);
             } else {
                 filter = null;
@@ -272,7 +274,7 @@ public final class MongoSessionStore
         try {
             return call("a save", operation);
         } catch (SessionStoreUnavailableException e) {
-            if (e.getCause() instanceof MongoWriteException w && DOCUMENT_TOO_LARGE.contains(w.getCode())) {
+            if (e.getCause() instanceof MongoServerException w && DOCUMENT_TOO_LARGE.contains(w.getCode())) {
                 throw tooLarge(changes, w);
             }
             throw e;
@@ -329,6 +331,18 @@ public final class MongoSessionStore
      */
     public int expireDue() {
         return sweep.run();
+    }
+
+    /**
+     * Sets a document's expiry field to what its times say, exactly as read: a document an older
+     * version left with a stale field would otherwise be found by every sweep and deleted by none.
+     */
+    void repairExpiry(Document read, SessionRecord record) {
+        call(
+                "an expiry repair",
+                () -> sessions.updateOne(
+                        SessionDocuments.unchangedSince(read),
+                        new Document("$set", new Document(EXPIRES_AT, Date.from(record.expiresAt())))));
     }
 
     /** Deletes one expired document exactly as read; reports it if this call deleted it. */

@@ -60,6 +60,8 @@ public final class MongoStoreBuilder {
     private static final String EXPIRY_INDEX = "satchel_expiry";
     /** IndexOptionsConflict and IndexKeySpecsConflict: an index of that name exists, set otherwise. */
     private static final Set<Integer> INDEX_CONFLICT = Set.of(85, 86);
+    /** IndexNotFound. */
+    private static final int INDEX_NOT_FOUND = 27;
 
     private Optional<Duration> ttlGrace = Optional.of(DEFAULT_TTL_GRACE);
     private Optional<Path> trustedCertificates = Optional.empty();
@@ -269,7 +271,14 @@ public final class MongoStoreBuilder {
                     where,
                     wanted.map(String::valueOf).orElse("none"),
                     present.map(String::valueOf).orElse("none"));
-            sessions.dropIndex(EXPIRY_INDEX);
+            try {
+                sessions.dropIndex(EXPIRY_INDEX);
+            } catch (MongoCommandException e) {
+                if (e.getErrorCode() != INDEX_NOT_FOUND) {
+                    throw e;
+                }
+                // Another node starting with the same new grace dropped it first.
+            }
         }
         IndexOptions expiry = new IndexOptions().name(EXPIRY_INDEX);
         wanted.ifPresent(seconds -> expiry.expireAfter(seconds, TimeUnit.SECONDS));

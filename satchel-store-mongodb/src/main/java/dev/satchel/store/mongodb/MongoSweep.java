@@ -56,7 +56,8 @@ final class MongoSweep implements AutoCloseable {
             for (Document read : due) {
                 Optional<SessionRecord> record = MongoSessionStore.readable(read);
                 if (record.isPresent() && !record.get().isExpired(now.toInstant())) {
-                    continue; // its expiry field disagrees with its times: the times decide
+                    store.repairExpiry(read, record.get()); // the times decide; the field follows
+                    continue;
                 }
                 if (store.reclaim(read, record)) {
                     deleted++;

@@ -319,6 +319,27 @@ abstract class MongoStoreContract extends SessionStoreContract {
         }
     }
 
+    @Test
+    void aDocumentWithAStaleExpiryField_isRepairedBySweepAndSave_neverStuck() {
+        SessionRecord r = create(Map.of("a", "1"));
+        try (MongoClient client = MongoClients.create(connectionString())) {
+            // As an older version could leave it: the field before now, the times still live.
+            client.getDatabase("satchel_test")
+                    .getCollection(collection)
+                    .updateOne(
+                            new Document(SessionDocuments.SID, r.id().value()),
+                            new Document(
+                                    "$set",
+                                    new Document(
+                                            SessionDocuments.EXPIRES_AT,
+                                            java.util.Date.from(clock.instant().minusSeconds(1)))));
+        }
+        assertThat(((MongoSessionStore) store).expireDue()).isZero();
+        assertThat(storedExpiry(r.id())).isEqualTo(r.expiresAt().toEpochMilli());
+        assertThat(store.load(r.id())).isPresent();
+        assertThat(store.save(change(r).set("a", bytes("2")).build())).isEqualTo(SaveOutcome.UPDATED);
+    }
+
     /** The expiry field as stored, which the sweep and the TTL index go by. */
     private long storedExpiry(SessionId id) {
         try (MongoClient client = MongoClients.create(connectionString())) {

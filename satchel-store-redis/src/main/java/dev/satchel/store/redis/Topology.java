@@ -81,6 +81,12 @@ final class Topology {
             return new Topology(rest, Kind.SENTINEL, split.tls());
         }
         if (rest.startsWith(CLUSTER_SCHEME) || rest.startsWith(CLUSTER_TLS_SCHEME)) {
+            if (rest.indexOf('?') >= 0) {
+                // Lettuce's options (ssl=true, timeout, ...) would be dropped from the seeds unseen:
+                // a password meant for TLS would go out in plaintext. TLS is the scheme's to say.
+                throw new IllegalArgumentException("a Redis Cluster URI takes no options but ca, cert and key"
+                        + " (TLS: rediss-cluster://): " + redacted(rest));
+            }
             return new Topology(rest, Kind.CLUSTER, split.tls());
         }
         throw new IllegalArgumentException("not a Redis URI (redis://host:port,"
@@ -102,9 +108,15 @@ final class Topology {
         return tls;
     }
 
-    /** Whether the URI asks for TLS: {@code rediss://}, {@code rediss-cluster://}, or Lettuce's ssl=true. */
+    /**
+     * Whether the URI asks for TLS: {@code rediss://} or Lettuce's ssl=true; for Redis Cluster only
+     * {@code rediss-cluster://}.
+     */
     boolean usesTls() {
-        return uri.startsWith("rediss://") || uri.startsWith(CLUSTER_TLS_SCHEME) || uri.contains("ssl=true");
+        if (kind == Kind.CLUSTER) {
+            return uri.startsWith(CLUSTER_TLS_SCHEME);
+        }
+        return uri.startsWith("rediss://") || uri.contains("ssl=true");
     }
 
     boolean isCluster() {
@@ -117,7 +129,8 @@ final class Topology {
     }
 
     private static String redacted(String uri) {
-        return uri.replaceAll("//[^@/]*@", "//***@"); // never log a password
+        // Never log a password: everything up to the authority's last '@', which may have others in it.
+        return uri.replaceAll("//[^/?#]*@", "//***@");
     }
 
     /** The one URI a standalone or Sentinel client connects with. */
@@ -134,7 +147,7 @@ final class Topology {
     /**
      * {@code redis-cluster://[user:password@]host:port,host:port} as one seed URI per host; {@code
      * rediss-cluster://} as {@code rediss://} seeds, whose TLS and peer verification Lettuce carries
-     * over to the nodes it discovers.
+     * over to the nodes it discovers. Options were refused when the URI was read.
      */
     List<RedisURI> clusterSeeds(Duration timeout) {
         if (!isCluster()) {
@@ -142,19 +155,16 @@ final class Topology {
         }
         boolean tlsSeeds = uri.startsWith(CLUSTER_TLS_SCHEME);
         String rest = uri.substring((tlsSeeds ? CLUSTER_TLS_SCHEME : CLUSTER_SCHEME).length());
+        int end = rest.indexOf('/');
+        if (end >= 0) {
+            rest = rest.substring(0, end); // the authority: credentials and hosts
+        }
         String credentials = "";
         int at = rest.lastIndexOf('@');
         if (at >= 0) {
-            credentials = rest.substring(0, at + 1);
+            // A raw '@' in a password is not valid in a URI; Lettuce reads %40 back as '@'.
+            credentials = rest.substring(0, at).replace("@", "%40") + "@";
             rest = rest.substring(at + 1);
-        }
-        int end = rest.indexOf('/');
-        int query = rest.indexOf('?');
-        if (query >= 0 && (end < 0 || query < end)) {
-            end = query;
-        }
-        if (end >= 0) {
-            rest = rest.substring(0, end);
         }
         List<RedisURI> seeds = new ArrayList<>();
         for (String host : rest.split(",")) {

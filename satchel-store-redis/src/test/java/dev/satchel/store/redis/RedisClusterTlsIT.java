@@ -7,6 +7,7 @@ import dev.satchel.core.SessionRecord;
 import dev.satchel.core.SessionStore;
 import dev.satchel.core.SessionStoreContract;
 import dev.satchel.core.SessionStoreUnavailableException;
+import dev.satchel.testkit.LocalRedisServer;
 import dev.satchel.testkit.RedisClusterNodes;
 import dev.satchel.testkit.TestPki;
 import java.nio.file.Files;
@@ -73,13 +74,19 @@ class RedisClusterTlsIT extends SessionStoreContract {
 
     @Test
     void sessionsReachEveryMaster_overTls_fromOneSeed() {
-        Set<Integer> masters = new HashSet<>();
+        Set<LocalRedisServer> masters = new HashSet<>();
         for (int i = 0; i < 30; i++) {
             SessionRecord r = create(Map.of("i", Integer.toString(i)));
             assertThat(store.load(r.id())).isPresent();
-            masters.add(cluster.masterOf("{" + r.id().value() + "}").port());
+            masters.add(cluster.masterOf("{" + r.id().value() + "}"));
         }
-        assertThat(masters).as("masters that hold sessions").hasSize(3);
+        assertThat(masters).as("masters the sessions' slots belong to").hasSize(3);
+        // Where the data landed, asked of each master on its plain port (open to the test only).
+        for (LocalRedisServer master : masters) {
+            assertThat(cluster.keysOn(master))
+                    .as("keys on the master at " + master.port())
+                    .isPositive();
+        }
     }
 
     @Test

@@ -81,7 +81,7 @@ class TopologyTest {
     }
 
     @Test
-    void tlsClusterSeeds_useTls_andVerifyThePeer_andStopAtAQuery() {
+    void tlsClusterSeeds_useTls_andVerifyThePeer() {
         Topology t = Topology.of("rediss-cluster://user:secret@10.0.0.5:7000,10.0.0.6:7001?ca=/etc/ca.pem");
         assertThat(t.isCluster()).isTrue();
         assertThat(t.usesTls()).isTrue();
@@ -93,6 +93,23 @@ class TopologyTest {
         });
         assertThat(Topology.of("redis-cluster://10.0.0.5:7000").clusterSeeds(TIMEOUT))
                 .allSatisfy(seed -> assertThat(seed.isSsl()).isFalse());
+    }
+
+    @Test
+    void aClusterUriWithLettuceOptions_isRefused_soSslTrueCannotBeDroppedUnseen() {
+        assertThatThrownBy(() -> Topology.of("redis-cluster://u:secret@10.0.0.5:7000?ssl=true"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("rediss-cluster://")
+                .hasMessageNotContaining("secret");
+    }
+
+    @Test
+    void aPasswordWithAnAtSign_isMaskedWhole_andSplitAtTheLastAt() {
+        Topology t = Topology.of("redis-cluster://u:se@cret@10.0.0.5:7000");
+        assertThat(t.redacted()).isEqualTo("redis-cluster://***@10.0.0.5:7000");
+        RedisURI seed = t.clusterSeeds(TIMEOUT).get(0);
+        assertThat(seed.getHost()).isEqualTo("10.0.0.5");
+        assertThat(new String(seed.getPassword())).isEqualTo("se@cret");
     }
 
     @Test
