@@ -101,6 +101,9 @@ final class ClusterChannel implements AutoCloseable {
     private final ThreadPoolExecutor deciders = new ThreadPoolExecutor(
             16, 16, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(1024), DaemonThreads.named("satchel-decide"));
 
+    /** Where the answers to this node's synchronous saves come back, and the others' go. */
+    private final AnswerPath answers;
+
     /** What a store does to catch up before its gate opens: its join pull. */
     @FunctionalInterface
     interface CatchUp {
@@ -127,14 +130,23 @@ final class ClusterChannel implements AutoCloseable {
     /**
      * A channel set up from the builder's stack and node name, not yet connected: {@code handler}
      * answers the other nodes' requests, those of kind {@code waitingKind} on a thread of their
-     * own (see {@link #deciders}); {@code views} hears each view once {@link Membership} has.
+     * own (see {@link #deciders}), those of the kinds {@code linkKinds} with their answers on the
+     * sender's link where it made one ({@link AnswerPath}); {@code views} hears each view once
+     * {@link Membership} has.
      */
-    ClusterChannel(ClusterStoreBuilder<?, ?> b, RequestHandler handler, byte waitingKind, Consumer<View> views)
+    ClusterChannel(
+            ClusterStoreBuilder<?, ?> b,
+            RequestHandler handler,
+            byte waitingKind,
+            java.util.Set<Byte> linkKinds,
+            Consumer<View> views)
             throws Exception {
         this.channel = new JChannel(b.config);
+        this.answers = new AnswerPath(channel, b.tls.map(ClusterTls::context), b.timeout, linkKinds);
+        channel.getProtocolStack().insertProtocolAtTop(new SuspectWatch(answers::suspected));
         try {
             TransportSecurity.apply(channel, b);
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             channel.close();
             throw e;
         }
@@ -149,7 +161,10 @@ final class ClusterChannel implements AutoCloseable {
 
                     @Override
                     public void handle(Message message, Response response) {
-                        if (message.getLength() > 0 && message.getArray()[message.getOffset()] == waitingKind) {
+                        if (message.getLength() > 0
+                                && message.getArray()[message.getOffset()] == AnswerLinkServer.LINKED) {
+                            answers.answer(handler, message);
+                        } else if (message.getLength() > 0 && message.getArray()[message.getOffset()] == waitingKind) {
                             try {
                                 deciders.execute(() -> answer(handler, message, response));
                             } catch (RejectedExecutionException e) {
@@ -169,6 +184,7 @@ final class ClusterChannel implements AutoCloseable {
                 boolean behind = noteIfBehind(view);
                 membership.viewInstalled(view);
                 LOG.info("cluster view {}: {} nodes", view.getViewId(), view.size());
+                answers.viewChanged(view);
                 views.accept(view);
                 if (behind) { // after the store has the view: its pull reads it
                     startCatchUp(view.getViewId().getId());
@@ -187,7 +203,9 @@ final class ClusterChannel implements AutoCloseable {
         this.afterMerge = afterMerge;
         try {
             channel.connect(b.clusterName);
+            answers.connected();
             Membership.awaitPeers(channel, b.clusterName, b.peerWait, LOG);
+            answers.joined(); // after the wait, which may join again under a new address
             catchUp.run();
             int early = membership.openGate();
             if (early > 0) {
@@ -201,6 +219,16 @@ final class ClusterChannel implements AutoCloseable {
 
     JChannel channel() {
         return channel;
+    }
+
+    /** Answers this node has read on its answer links. */
+    long answersOnLinks() {
+        return answers.answered();
+    }
+
+    /** This node's links to the others' answer ports, once it has joined, if the store uses them. */
+    java.util.Optional<AnswerLinks> links() {
+        return answers.links();
     }
 
     private static void answer(RequestHandler handler, Message message, Response response) {
@@ -583,6 +611,7 @@ final class ClusterChannel implements AutoCloseable {
 
     @Override
     public void close() {
+        answers.close();
         deciders.shutdownNow();
         catchingUp.shutdownNow();
         try {

@@ -12,6 +12,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.jgroups.Address;
+import org.jgroups.BytesMessage;
+import org.jgroups.Message;
+import org.jgroups.blocks.RequestOptions;
+import org.jgroups.blocks.ResponseMode;
 import org.jgroups.util.Rsp;
 import org.jgroups.util.RspList;
 
@@ -21,12 +25,17 @@ import org.jgroups.util.RspList;
  * of the session (and two nodes saving one session at once would each wait on the other).
  */
 final class PendingSave {
-    private final Optional<CompletableFuture<RspList<Object>>> answers;
+    private final Optional<Answers> answers;
     private final Duration timeout;
     private final Optional<ClusterChannel> cluster;
 
-    private PendingSave(
-            Optional<CompletableFuture<RspList<Object>>> answers, Duration timeout, Optional<ClusterChannel> cluster) {
+    /** How the answers come: from JGroups' future, or read off this node's own copy links. */
+    @FunctionalInterface
+    private interface Answers {
+        RspList<Object> get() throws InterruptedException, ExecutionException, TimeoutException;
+    }
+
+    private PendingSave(Optional<Answers> answers, Duration timeout, Optional<ClusterChannel> cluster) {
         this.answers = answers;
         this.timeout = timeout;
         this.cluster = cluster;
@@ -39,7 +48,84 @@ final class PendingSave {
 
     /** The answers to a save sent through {@code cluster}, which judges the nodes that did not answer. */
     static PendingSave awaiting(CompletableFuture<RspList<Object>> answers, Duration timeout, ClusterChannel cluster) {
-        return new PendingSave(Optional.of(answers), timeout, Optional.of(cluster));
+        // JGroups ends the wait at the request's own timeout; the margin only guards a lost wake-up.
+        return new PendingSave(
+                Optional.of(() -> answers.get(timeout.toMillis() * 2 + 1_000, TimeUnit.MILLISECONDS)),
+                timeout,
+                Optional.of(cluster));
+    }
+
+    /**
+     * Sends a synchronous save to {@code targets} through JGroups and returns the wait for their
+     * answers: read off this node's answer links by the waiting thread itself where it has them
+     * ({@link AnswerLinks}), else through JGroups' own answers (a node whose answer port could not be
+     * reached: of an older version, or behind a firewall that does not let the port through).
+     *
+     * @throws SessionStoreUnavailableException if JGroups refused the message
+     */
+    static PendingSave send(ClusterChannel cluster, List<Address> targets, byte[] request, Duration timeout) {
+        Optional<AnswerLinks> links = cluster.links();
+        if (links.isEmpty()) {
+            return awaiting(throughJGroups(cluster, targets, request, timeout), timeout, cluster);
+        }
+        List<AnswerLinks.Link> linked = new ArrayList<>(targets.size());
+        List<Address> rest = new ArrayList<>();
+        for (Address target : targets) {
+            Optional<AnswerLinks.Link> link = links.get().borrow(target);
+            if (link.isEmpty()) {
+                rest.add(target);
+                continue;
+            }
+            try {
+                cluster.dispatcher()
+                        .sendMessage(
+                                new BytesMessage(target, link.get().wrap(request)),
+                                RequestOptions.ASYNC().flags(Message.Flag.NO_RELIABILITY));
+                linked.add(link.get());
+            } catch (Exception e) {
+                link.get().release();
+                linked.forEach(AnswerLinks.Link::release); // their answers, numbered, are skipped later
+                throw new SessionStoreUnavailableException("the cluster did not take the save: " + e.getMessage(), e);
+            }
+        }
+        Optional<CompletableFuture<RspList<Object>>> others;
+        try {
+            others = rest.isEmpty() ? Optional.empty() : Optional.of(throughJGroups(cluster, rest, request, timeout));
+        } catch (SessionStoreUnavailableException e) {
+            linked.forEach(AnswerLinks.Link::release); // their answers, numbered, are skipped later
+            throw e;
+        }
+        return new PendingSave(
+                Optional.of(() -> {
+                    long deadline = System.nanoTime() + timeout.toNanos();
+                    RspList<Object> all = new RspList<>(targets.size());
+                    for (AnswerLinks.Link link : linked) {
+                        Rsp<Object> rsp = new Rsp<>();
+                        all.put(link.peer(), rsp);
+                        link.readAnswer(rsp, deadline);
+                    }
+                    if (others.isPresent()) {
+                        all.putAll(others.get().get(timeout.toMillis() * 2 + 1_000, TimeUnit.MILLISECONDS));
+                    }
+                    return all;
+                }),
+                timeout,
+                Optional.of(cluster));
+    }
+
+    private static CompletableFuture<RspList<Object>> throughJGroups(
+            ClusterChannel cluster, List<Address> targets, byte[] request, Duration timeout) {
+        try {
+            return cluster.dispatcher()
+                    .castMessageWithFuture(
+                            targets,
+                            new BytesMessage(null, request),
+                            new RequestOptions(ResponseMode.GET_ALL, timeout.toMillis())
+                                    .anycasting(true)
+                                    .flags(Message.Flag.NO_RELIABILITY));
+        } catch (Exception e) {
+            throw new SessionStoreUnavailableException("the cluster did not take the save: " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -59,8 +145,7 @@ final class PendingSave {
         }
         RspList<Object> rsps;
         try {
-            // JGroups ends the wait at the request's own timeout; the margin only guards a lost wake-up.
-            rsps = answers.get().get(timeout.toMillis() * 2 + 1_000, TimeUnit.MILLISECONDS);
+            rsps = answers.get().get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SessionStoreUnavailableException("interrupted while the cluster took a save", e);

@@ -119,7 +119,7 @@ public final class PrimaryBackupSessionStore
         this.copies = new VersionedCopies(b.clock, b.maxSessions);
         this.doubts = new SaveDoubts(b.timeout);
         this.local = copies.local();
-        this.cluster = new ClusterChannel(b, this::handle, DECIDE, this::viewAccepted);
+        this.cluster = new ClusterChannel(b, this::handle, DECIDE, Set.of(SAVE), this::viewAccepted);
         this.rebalancer = new Rebalancer(copies, cluster, replicaSet, () -> view);
         this.reads = new PrimaryBackupReads(copies, doubts, cluster, replicaSet, () -> view, timeout);
         this.replica = new PrimaryBackupReplica(copies, cluster, replicaSet, rebalancer, () -> view);
@@ -406,34 +406,20 @@ public final class PrimaryBackupSessionStore
         if (others.isEmpty()) {
             return PendingSave.done();
         }
-        BytesMessage message =
-                new BytesMessage(null, PrimaryBackupWire.save(new StampedSave(viewId, stamp, base, changes)));
-        try {
-            if (async) {
-                cluster.dispatcher()
-                        .castMessage(
-                                others,
-                                message,
-                                RequestOptions.ASYNC().anycasting(true).flags(Message.Flag.NO_RELIABILITY));
-                return PendingSave.done();
-            }
-            return PendingSave.awaiting(
-                    cluster.dispatcher()
-                            .castMessageWithFuture(
-                                    others,
-                                    message,
-                                    new RequestOptions(ResponseMode.GET_ALL, timeout.toMillis())
-                                            .anycasting(true)
-                                            .flags(Message.Flag.NO_RELIABILITY)),
-                    timeout,
-                    cluster);
-        } catch (Exception e) {
-            if (async) {
-                LOG.warn("could not send a save to the backups of {}: {}", changes.id(), e.getMessage());
-                return PendingSave.done();
-            }
-            throw new SessionStoreUnavailableException("the cluster did not take the save: " + e.getMessage(), e);
+        byte[] payload = PrimaryBackupWire.save(new StampedSave(viewId, stamp, base, changes));
+        if (!async) {
+            return PendingSave.send(cluster, others, payload, timeout);
         }
+        try {
+            cluster.dispatcher()
+                    .castMessage(
+                            others,
+                            new BytesMessage(null, payload),
+                            RequestOptions.ASYNC().anycasting(true).flags(Message.Flag.NO_RELIABILITY));
+        } catch (Exception e) {
+            LOG.warn("could not send a save to the backups of {}: {}", changes.id(), e.getMessage());
+        }
+        return PendingSave.done();
     }
 
     @Override
@@ -505,6 +491,7 @@ public final class PrimaryBackupSessionStore
         counters.put("sessions_moved", rebalancer.moved());
         counters.put("sessions_held", (long) local.size());
         counters.put("tombstones", (long) copies.tombstones());
+        counters.put("answers_on_links", cluster.answersOnLinks());
         counters.put("members", (long) view.members().size());
         return Collections.unmodifiableMap(counters);
     }

@@ -118,7 +118,7 @@ public final class ReplicatedSessionStore
         this.copies = new VersionedCopies(b.clock, b.maxSessions);
         this.doubts = new SaveDoubts(b.timeout);
         this.local = copies.local();
-        this.cluster = new ClusterChannel(b, this::apply, DECIDE, this::viewAccepted);
+        this.cluster = new ClusterChannel(b, this::apply, DECIDE, java.util.Set.of(SAVE), this::viewAccepted);
         this.membership = cluster.membership();
         this.mergeWatch = cluster.mergeWatch();
         cluster.join(b, this::pullEverySession, this::pullAfterMerge, this::close);
@@ -373,6 +373,9 @@ public final class ReplicatedSessionStore
             if (others.isEmpty()) {
                 return PendingSave.done();
             }
+            if (cluster.links().isPresent()) {
+                return PendingSave.send(cluster, others, payload, wait.get());
+            }
             return PendingSave.awaiting(
                     cluster.dispatcher()
                             .castMessageWithFuture(
@@ -384,6 +387,8 @@ public final class ReplicatedSessionStore
                                             .flags(Message.Flag.NO_RELIABILITY)),
                     wait.get(),
                     cluster);
+        } catch (SessionStoreUnavailableException e) {
+            throw e;
         } catch (Exception e) {
             if (wait.isEmpty()) {
                 LOG.warn("could not send a save of {}: {}", changes.id(), e.getMessage());
@@ -430,6 +435,7 @@ public final class ReplicatedSessionStore
         counters.put("bytes_sent", bytesSent.sum());
         counters.put("sessions_held", (long) local.size());
         counters.put("tombstones", (long) copies.tombstones());
+        counters.put("answers_on_links", cluster.answersOnLinks());
         counters.put("members", (long) cluster.members().size());
         return Collections.unmodifiableMap(counters);
     }

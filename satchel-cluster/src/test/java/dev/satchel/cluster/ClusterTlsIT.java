@@ -14,9 +14,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -25,8 +23,6 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -93,8 +89,7 @@ class ClusterTlsIT {
         try (ReplicatedSessionStore a = node("a", port, "127.0.0.1[" + port + "]")
                 .tls(ClusterTls.fromKeystore(keystore, PASSWORD))
                 .build()) {
-            SSLContext trustingAnyone = SSLContext.getInstance("TLS");
-            trustingAnyone.init(null, new TrustManager[] {new TrustAll()}, null);
+            SSLContext trustingAnyone = LoopbackTcp.trustingAnyone();
             try (SSLSocket s = (SSLSocket) trustingAnyone.getSocketFactory().createSocket("127.0.0.1", port)) {
                 s.setSoTimeout(5_000);
                 assertThatThrownBy(() -> {
@@ -154,31 +149,9 @@ class ClusterTlsIT {
 
     private ReplicatedSessionStore.Builder node(String name, int port, String peers) throws IOException {
         return ReplicatedSessionStore.builder(cluster)
-                .config(stack(name, port, peers).toString())
+                .config(LoopbackTcp.stack(dir, name, port, peers).toString())
                 .nodeName(name)
                 .peerWait(Duration.ofSeconds(5));
-    }
-
-    /** Satchel's stack on loopback without failure detection's own port, which stays plain. */
-    private Path stack(String name, int port, String peers) throws IOException {
-        String xml =
-                """
-                <config xmlns="urn:org:jgroups">
-                    <TCP bind_addr="127.0.0.1" bind_port="%d" port_range="0" tcp_nodelay="true"
-                         bundler_type="no-bundler" message_processing_policy="direct"/>
-                    <TCPPING initial_hosts="%s" port_range="0" async_discovery="true"/>
-                    <MERGE3 min_interval="1s" max_interval="2s"/>
-                    <FD_ALL3 timeout="6s" interval="1s"/>
-                    <VERIFY_SUSPECT2 timeout="300ms"/>
-                    <pbcast.NAKACK2 use_mcast_xmit="false"/>
-                    <UNICAST3/>
-                    <pbcast.STABLE desired_avg_gossip="5s" max_bytes="4M"/>
-                    <pbcast.GMS print_local_addr="false" join_timeout="1s"/>
-                    <FRAG2 frag_size="60K"/>
-                </config>
-                """
-                        .formatted(port, peers);
-        return Files.writeString(dir.resolve(name + "-" + port + ".xml"), xml);
     }
 
     private static ChangeSet cart(SessionId id, String value) {
@@ -210,20 +183,6 @@ class ClusterTlsIT {
     private static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
-        }
-    }
-
-    /** A client that would accept any server: what is tested is whether the server accepts it. */
-    private static final class TrustAll implements X509TrustManager {
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
         }
     }
 }

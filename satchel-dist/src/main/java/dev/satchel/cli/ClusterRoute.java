@@ -5,9 +5,9 @@ import java.net.InetSocketAddress;
 
 /**
  * How a cluster store's nodes reach each other's cluster port: directly, or through something in
- * between (the lab's delaying relays). Failure detection listens on the cluster port + 100, and
- * whatever stands in front of a node must forward that port + 100 too, since each node works out
- * the other's failure-detection port from the cluster port it was given.
+ * between (the lab's delaying relays). Failure detection listens on the cluster port + 100 and the
+ * answer port on + 200, and whatever stands in front of a node must forward those ports too, since
+ * each node works out the others' from the cluster port it was given.
  */
 @FunctionalInterface
 interface ClusterRoute {

@@ -10,8 +10,8 @@ import java.util.List;
 
 /**
  * The lab's added delay between the nodes of a cluster store (this kernel has no {@code netem}):
- * for each node, a pair of {@link TcpRelay}s in the lab in front of its cluster port and its
- * failure detection, each holding every byte for the delay each way. The node announces the first
+ * for each node, three {@link TcpRelay}s in the lab in front of its cluster port, its failure
+ * detection and its answer port, each holding every byte for the delay each way. The node announces the first
  * relay's address, so every other node's connections to it pass through the relays, and every
  * message between two nodes is held once on its way. Closed after the nodes.
  *
@@ -21,11 +21,15 @@ import java.util.List;
  * node, which is why the relays need an address of their own. (They forwarded to the cluster port
  * + 100 at first, where nothing listened: every node's failure detection failed to connect, the
  * nodes suspected each other as soon as three were in a view, and the replicated store's joins
- * failed.)
+ * failed.) The answer port, on which the answers to synchronous saves travel, follows the same
+ * rule at P + 200.
  */
 final class DelayedClusterRoute implements ClusterRoute, AutoCloseable {
-    /** Tries for a free port whose + 100 is free too before giving up. */
+    /** Tries for a free port whose + 100 and + 200 are free too before giving up. */
     private static final int ATTEMPTS = 20;
+
+    /** Where failure detection and the answer port are, from the announced cluster port. */
+    private static final List<Integer> OFFSETS = List.of(100, 200);
 
     private final String bindAddress;
     private final Duration delay;
@@ -50,23 +54,25 @@ final class DelayedClusterRoute implements ClusterRoute, AutoCloseable {
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             TcpRelay cluster = TcpRelay.start(bindAddress, listening, delay);
             int port = cluster.address().getPort();
-            if (port + 100 > 65_535) {
-                cluster.close();
-                continue;
-            }
-            InetSocketAddress detection = new InetSocketAddress(listening.getAddress(), port + 100);
+            List<TcpRelay> started = new ArrayList<>(List.of(cluster));
             try {
-                TcpRelay failureDetection = TcpRelay.start(bindAddress, port + 100, detection, delay);
-                relays.add(cluster);
-                relays.add(failureDetection);
+                for (int offset : OFFSETS) {
+                    if (port + offset > 65_535) {
+                        throw new BindException("port " + (port + offset) + " is out of range");
+                    }
+                    InetSocketAddress node = new InetSocketAddress(listening.getAddress(), port + offset);
+                    started.add(TcpRelay.start(bindAddress, port + offset, node, delay));
+                }
+                relays.addAll(started);
                 return cluster.address();
             } catch (BindException e) {
-                cluster.close();
+                started.forEach(TcpRelay::close);
                 last = e;
             }
         }
         throw new IOException(
-                "found no free port on " + bindAddress + " whose port + 100 was free too, for a relay to " + listening,
+                "found no free port on " + bindAddress + " whose port + 100 and + 200 were free too, for a relay to "
+                        + listening,
                 last);
     }
 

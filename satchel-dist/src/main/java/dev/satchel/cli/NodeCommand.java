@@ -38,16 +38,19 @@ import picocli.CommandLine.Spec;
             "Across hosts, give --host the address the other hosts reach (not 0.0.0.0):",
             "every socket binds to it and is announced with it. Open between hosts:",
             "  --port: HTTP, from the balancer;",
-            "  --cluster-port, and --cluster-port + 100 for failure detection: between",
-            "    the nodes of a cluster store;",
+            "  --cluster-port, --cluster-port + 100 for failure detection, and",
+            "    --cluster-port + 200 for the answers to saves, with",
+            "    -Dsatchel.cluster.answer_links=true (off by default): between the",
+            "    nodes of a cluster store;",
             "  --users-db-port: the users database, which the first node to open it",
             "    serves to the others; --data-dir must then be one directory that",
             "    every host sees (a shared file system).",
             "Behind NAT, a port forward or a relay, give --cluster-announce the address",
             "and port P the other nodes reach this node's cluster port by. Failure",
-            "detection then listens on P + 100 of --host (not --cluster-port + 100),",
-            "and P + 100 of the announced address must reach it there. --cluster-peers",
-            "then lists each node's announced address.",
+            "detection and answers then listen on P + 100 and P + 200 of --host (not",
+            "--cluster-port + 100 and + 200), and P + 100 and P + 200 of the announced",
+            "address must reach them there. --cluster-peers then lists each node's",
+            "announced address.",
             "",
             "Traffic between the nodes of a cluster store is TLS: every node is given",
             "the same --cluster-keystore (satchel cluster-keystore makes one), and only",
@@ -196,11 +199,11 @@ final class NodeCommand implements Callable<Integer> {
         } catch (NumberFormatException e) {
             announcedPort = -1;
         }
-        if (hostPart.isBlank() || announcedPort < 1 || announcedPort > 65_435) {
+        if (hostPart.isBlank() || announcedPort < 1 || announcedPort > 65_335) {
             throw new ParameterException(
                     commandLine,
-                    "--cluster-announce takes HOST:PORT, the port 1 to 65435 (failure detection is announced at"
-                            + " PORT + 100), not '" + value + "'");
+                    "--cluster-announce takes HOST:PORT, the port 1 to 65335 (failure detection and answers are"
+                            + " announced at PORT + 100 and PORT + 200), not '" + value + "'");
         }
         InetSocketAddress address = new InetSocketAddress(hostPart, announcedPort);
         if (address.isUnresolved()) {

@@ -16,8 +16,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The relays the lab puts between the nodes: the announced port reaches the cluster port, the
- * announced port + 100 reaches the same port of the node (where JGroups' failure detection listens
- * once a node announces), each held for the delay, and closing the route closes both.
+ * announced port + 100 and + 200 reach the same ports of the node (where JGroups' failure detection
+ * and Satchel's answer port listen once a node announces), each held for the delay, and closing the
+ * route closes them all.
  * {@code DelayedClusterRouteIT} checks the same with JGroups itself.
  */
 class DelayedClusterRouteTest {
@@ -57,7 +58,7 @@ class DelayedClusterRouteTest {
     }
 
     @Test
-    void theAnnouncedPortReachesTheClusterPort_andItsPortPlus100TheSamePortOfTheNode() throws IOException {
+    void theAnnouncedPortReachesTheClusterPort_andItsPortPlus100And200TheSamePortsOfTheNode() throws IOException {
         ServerSocket cluster = listen(0, 'C');
         InetSocketAddress node = (InetSocketAddress) cluster.getLocalSocketAddress();
         InetSocketAddress announced;
@@ -69,11 +70,15 @@ class DelayedClusterRouteTest {
             assertThat(announced.getAddress().getHostAddress()).isEqualTo("127.0.0.2");
             // As JGroups' FD_SOCK2 does: it listens on the announced port + 100 of the node's address.
             listen(announced.getPort() + 100, 'F');
+            // As Satchel's answer port does, on + 200.
+            listen(announced.getPort() + 200, 'S');
             long start = System.nanoTime();
             assertThat(firstByte(announced)).isEqualTo('C');
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(delay);
             assertThat(firstByte(new InetSocketAddress(announced.getAddress(), announced.getPort() + 100)))
                     .isEqualTo('F');
+            assertThat(firstByte(new InetSocketAddress(announced.getAddress(), announced.getPort() + 200)))
+                    .isEqualTo('S');
             held.connect(announced, 2000);
             held.setSoTimeout(5000);
             assertThat(held.getInputStream().read()).isEqualTo('C');

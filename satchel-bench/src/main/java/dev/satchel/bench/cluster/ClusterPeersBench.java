@@ -95,7 +95,11 @@ public final class ClusterPeersBench {
         List<Memory> memory = new ArrayList<>();
         if (options.memorySessions() > 0) {
             for (Peer peer : options.contenders()) {
-                if (peer == Peer.SATCHEL_REPLICATED_ASYNC || peer == Peer.TOMCAT_DELTA_ASYNC || peer.tls()) {
+                if (peer == Peer.SATCHEL_REPLICATED_ASYNC
+                        || peer == Peer.TOMCAT_DELTA_ASYNC
+                        || peer == Peer.SATCHEL_PRIMARY_BACKUP_LINKS
+                        || peer == Peer.SATCHEL_REPLICATED_LINKS
+                        || peer.tls()) {
                     continue; // the same copies as the synchronous, plain mode
                 }
                 for (int n : options.memoryNodes()) {

@@ -45,8 +45,8 @@ final class NodeGroup implements AutoCloseable {
     }
 
     static NodeGroup start(Peer peer, int nodes, PeersBenchOptions options) throws Exception {
-        int httpBase = freeRange(nodes);
-        int clusterBase = freeRange(nodes);
+        int httpBase = freeRange(nodes, 0);
+        int clusterBase = freeRange(nodes, 0, 100, 200); // failure detection on + 100, answers on + 200
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String classPath = System.getProperty("java.class.path");
         Path logs = Files.createDirectories(options.out().resolve("cluster-bench-logs"));
@@ -165,8 +165,11 @@ final class NodeGroup implements AutoCloseable {
 
     /** Bytes this group's nodes have sent one another so far, per socket (see {@link #clusterBytes}). */
     Map<String, Long> clusterBytesSent() throws IOException, InterruptedException {
-        return clusterBytes(
-                IntStream.range(0, size()).mapToObj(i -> clusterBase + i).collect(Collectors.toSet()));
+        // + 200: Satchel's answer ports, on which a synchronous save's answer travels.
+        return clusterBytes(IntStream.range(0, size())
+                .flatMap(i -> IntStream.of(clusterBase + i, clusterBase + i + 200))
+                .boxed()
+                .collect(Collectors.toSet()));
     }
 
     HttpConnection[] connect() {
@@ -285,15 +288,18 @@ final class NodeGroup implements AutoCloseable {
         }
     }
 
-    private static int freeRange(int count) throws IOException {
+    /** A base port from which {@code count} ports are free, and so are the same ports + each offset. */
+    private static int freeRange(int count, int... offsets) throws IOException {
         for (int attempt = 0; attempt < 200; attempt++) {
             int base = 20_000 + ThreadLocalRandom.current().nextInt(30_000);
             boolean free = true;
             for (int p = base; p < base + count && free; p++) {
-                try (ServerSocket s = new ServerSocket(p, 1, InetAddress.getByName(HOST))) {
-                    s.setReuseAddress(true);
-                } catch (IOException e) {
-                    free = false;
+                for (int offset : offsets) {
+                    try (ServerSocket s = new ServerSocket(p + offset, 1, InetAddress.getByName(HOST))) {
+                        s.setReuseAddress(true);
+                    } catch (IOException e) {
+                        free = false;
+                    }
                 }
             }
             if (free) {

@@ -84,10 +84,15 @@ public final class PeerNode {
         switch (peer) {
             case SATCHEL_REPLICATED,
                     SATCHEL_REPLICATED_ASYNC,
+                    SATCHEL_REPLICATED_LINKS,
                     SATCHEL_REPLICATED_TLS,
                     SATCHEL_PRIMARY_BACKUP,
                     SATCHEL_PRIMARY_BACKUP_ASYNC,
-                    SATCHEL_PRIMARY_BACKUP_TLS -> {
+                    SATCHEL_PRIMARY_BACKUP_TLS,
+                    SATCHEL_PRIMARY_BACKUP_LINKS -> {
+                if (peer == Peer.SATCHEL_PRIMARY_BACKUP_LINKS || peer == Peer.SATCHEL_REPLICATED_LINKS) {
+                    System.setProperty("satchel.cluster.answer_links", "true");
+                }
                 System.setProperty("satchel.cluster.bind_addr", HOST);
                 System.setProperty("satchel.cluster.port", Integer.toString(clusterBase + index));
                 List<String> peers = new ArrayList<>();
@@ -254,10 +259,14 @@ public final class PeerNode {
         SATCHEL_REPLICATED_ASYNC,
         /** Synchronous replication with TLS between the nodes: what encryption costs. */
         SATCHEL_REPLICATED_TLS,
+        /** Synchronous replication with its answers on the answer links (off by default). */
+        SATCHEL_REPLICATED_LINKS,
         SATCHEL_PRIMARY_BACKUP,
         SATCHEL_PRIMARY_BACKUP_ASYNC,
         /** Synchronous primary-backup with TLS between the nodes: what encryption costs. */
         SATCHEL_PRIMARY_BACKUP_TLS,
+        /** Synchronous primary-backup with its answers on the answer links (off by default). */
+        SATCHEL_PRIMARY_BACKUP_LINKS,
         TOMCAT_DELTA,
         TOMCAT_DELTA_ASYNC,
         TOMCAT_BACKUP,
@@ -278,7 +287,8 @@ public final class PeerNode {
         boolean routesBySessionHash() {
             return this == SATCHEL_PRIMARY_BACKUP
                     || this == SATCHEL_PRIMARY_BACKUP_ASYNC
-                    || this == SATCHEL_PRIMARY_BACKUP_TLS;
+                    || this == SATCHEL_PRIMARY_BACKUP_TLS
+                    || this == SATCHEL_PRIMARY_BACKUP_LINKS;
         }
 
         /** Whether Satchel's nodes talk over TLS. */

@@ -51,6 +51,10 @@ final class PeersReport {
             List.of(Peer.SATCHEL_PRIMARY_BACKUP, Peer.HAZELCAST_PARTITIONED),
             List.of(Peer.SATCHEL_REPLICATED, Peer.HAZELCAST_REPLICATED),
             List.of(Peer.SATCHEL_PRIMARY_BACKUP_TLS, Peer.SATCHEL_PRIMARY_BACKUP),
+            List.of(Peer.SATCHEL_PRIMARY_BACKUP_LINKS, Peer.SATCHEL_PRIMARY_BACKUP),
+            List.of(Peer.SATCHEL_PRIMARY_BACKUP_LINKS, Peer.TOMCAT_BACKUP),
+            List.of(Peer.SATCHEL_REPLICATED_LINKS, Peer.SATCHEL_REPLICATED),
+            List.of(Peer.SATCHEL_REPLICATED_LINKS, Peer.TOMCAT_DELTA),
             List.of(Peer.SATCHEL_REPLICATED_TLS, Peer.SATCHEL_REPLICATED));
 
     static String report(

@@ -77,7 +77,8 @@ public record SatchelProperties(
      * @param name the cluster's name: nodes of the same name find each other
      * @param nodeName this node's name in the cluster's views; empty: JGroups makes one up
      * @param bindAddress the address the cluster port listens on and is announced with
-     * @param port the cluster port; failure detection listens on this port + 100
+     * @param port the cluster port; failure detection listens on this port + 100, the answers to
+     *     synchronous saves on this port + 200
      * @param peers every node's {@code host[port]}
      * @param announce where the other nodes reach this one, {@code HOST:PORT}, when not at the bind
      *     address and port (NAT, a port forward); empty: the bind address and port

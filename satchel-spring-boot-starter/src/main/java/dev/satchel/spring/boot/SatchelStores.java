@@ -210,11 +210,11 @@ public final class SatchelStores {
                 port = -1;
             }
         }
-        if (colon <= 0 || port < 1 || port > 65_435) {
+        if (colon <= 0 || port < 1 || port > 65_335) {
             throw new SatchelConfigurationException(
-                    "satchel.cluster.announce=" + value + " is not HOST:PORT with a port of 1 to 65435",
+                    "satchel.cluster.announce=" + value + " is not HOST:PORT with a port of 1 to 65335",
                     "Give the address and port the other nodes reach this node's cluster port by; failure"
-                            + " detection is announced at that port + 100.");
+                            + " detection and answers are announced at that port + 100 and + 200.");
         }
         InetSocketAddress address = new InetSocketAddress(value.substring(0, colon), port);
         if (address.isUnresolved() || address.getAddress().isAnyLocalAddress()) {
