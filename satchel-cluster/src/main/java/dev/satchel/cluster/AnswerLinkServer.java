@@ -299,6 +299,13 @@ final class AnswerLinkServer implements AutoCloseable {
 
     private static void quietly(Socket socket) {
         try {
+            // A TLS 1.3 close reads what the peer still sends, for as long as the read timeout:
+            // with none, it returns at once (a peer cut off sends nothing, and the close waited).
+            socket.setSoTimeout(0);
+        } catch (IOException e) {
+            // closed already
+        }
+        try {
             socket.close();
         } catch (IOException e) {
             // closing anyway

@@ -99,6 +99,9 @@ final class AnswerLinks implements AutoCloseable {
      */
     private final java.util.concurrent.ExecutorService opener = java.util.concurrent.Executors.newSingleThreadExecutor(
             dev.satchel.core.support.DaemonThreads.named("satchel-answer-link-open"));
+    /** Closes links for JGroups' threads, which must not wait on a socket. */
+    private final java.util.concurrent.ExecutorService closer = java.util.concurrent.Executors.newSingleThreadExecutor(
+            dev.satchel.core.support.DaemonThreads.named("satchel-answer-link-close"));
 
     /** More links to one peer than saves waiting on it at once would ever need. */
     static final int MAX_PER_PEER = 64;
@@ -151,9 +154,22 @@ final class AnswerLinks implements AutoCloseable {
     void suspected(java.util.Collection<Address> nodes) {
         waiting.forEach(link -> {
             if (nodes.contains(link.peer)) {
-                link.close();
+                closeOffThread(link);
             }
         });
+    }
+
+    /**
+     * Closes {@code link} on the closer's thread: the callers are JGroups' threads (a suspicion, a
+     * view), and nothing may hold those up, since the coordinator sends a new view to the others
+     * only once its own view callback has returned.
+     */
+    private void closeOffThread(Link link) {
+        try {
+            closer.execute(link::close);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            link.close();
+        }
     }
 
     /** Opens a link to each of {@code peers} ahead of the first save, in the background. */
@@ -241,7 +257,7 @@ final class AnswerLinks implements AutoCloseable {
     void retainOnly(List<Address> members) {
         waiting.forEach(link -> {
             if (!members.contains(link.peer)) {
-                link.close(); // its save counts the node as suspected and waits for no answer
+                closeOffThread(link); // its save counts the node as suspected and waits for no answer
             }
         });
         unreachable.keySet().retainAll(members);
@@ -252,7 +268,7 @@ final class AnswerLinks implements AutoCloseable {
             }
             Deque<Link> links = idle.get(peer);
             if (links != null) {
-                links.forEach(Link::close);
+                links.forEach(this::closeOffThread);
             }
             return true;
         });
@@ -262,6 +278,7 @@ final class AnswerLinks implements AutoCloseable {
     public void close() {
         closed = true;
         opener.shutdownNow();
+        closer.shutdown(); // the closes already handed over still run
         idle.values().forEach(links -> links.forEach(Link::close));
         idle.clear();
     }
@@ -363,6 +380,13 @@ final class AnswerLinks implements AutoCloseable {
 
         void close() {
             waiting.remove(this);
+            try {
+                // A TLS 1.3 close reads what the peer still sends, for as long as the read timeout:
+                // with none, it returns at once (a peer cut off sends nothing, and the close waited).
+                socket.setSoTimeout(0);
+            } catch (IOException closedAlready) {
+                // nothing to wait for
+            }
             if (closedOnce.compareAndSet(false, true)) {
                 java.util.concurrent.atomic.AtomicInteger count = open.get(peer);
                 if (count != null) {

@@ -27,10 +27,9 @@ import org.slf4j.LoggerFactory;
  * is connected, its links to the other nodes' answer ports, opened once it has joined, both kept to
  * the view, and the handling of a save whose answer goes on a link.
  *
- * <p>Off unless {@code satchel.cluster.answer_links=true}: with it, PartitionClusterIT saw a node
- * that stayed on the majority side install the view without the cut node seconds after the others
- * (its JGroups reader was held up; why is not known yet), and refuse a logout until then, where the
- * answers through JGroups never did (docs/benchmarks.md). Only over JGroups' TCP transport: the
+ * <p>Off unless {@code satchel.cluster.answer_links=true}: PartitionClusterIT failed with it until
+ * links stopped being closed on JGroups' threads (docs/ARCHITECTURE.md), and has passed only twice
+ * since. Only over JGroups' TCP transport: the
  * answer port is the node's address and announced port + {@link AnswerLinkServer#PORT_OFFSET} (as
  * FD_SOCK2 at + 100). A port that cannot be bound leaves every answer to JGroups, as the other nodes
  * then find it closed.

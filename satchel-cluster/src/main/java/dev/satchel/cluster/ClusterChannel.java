@@ -184,8 +184,8 @@ final class ClusterChannel implements AutoCloseable {
                 boolean behind = noteIfBehind(view);
                 membership.viewInstalled(view);
                 LOG.info("cluster view {}: {} nodes", view.getViewId(), view.size());
-                answers.viewChanged(view);
                 views.accept(view);
+                answers.viewChanged(view); // after the store: nothing here may hold up its view
                 if (behind) { // after the store has the view: its pull reads it
                     startCatchUp(view.getViewId().getId());
                 }

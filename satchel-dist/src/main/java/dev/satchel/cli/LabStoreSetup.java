@@ -264,7 +264,8 @@ final class LabStoreSetup {
         } catch (Exception e) {
             notes.add("PostgreSQL did not answer at 127.0.0.1:5432 (" + e.getMessage()
                     + "), so an embedded H2 file shared by the nodes");
-            return "jdbc:h2:file:" + dataDir.resolve("lab-sessions") + ";AUTO_SERVER=TRUE;WRITE_DELAY=0";
+            return "jdbc:h2:file:" + dataDir.resolve("lab-sessions")
+                    + ";AUTO_SERVER=TRUE;TRACE_LEVEL_FILE=0;WRITE_DELAY=0";
         }
     }
 }

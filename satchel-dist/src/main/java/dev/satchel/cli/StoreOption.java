@@ -92,7 +92,9 @@ final class StoreOption {
         // WRITE_DELAY=0: H2 otherwise writes a commit to its file up to a second later; the lab
         // killed the node serving the file and logouts acknowledged just before were gone, so
         // the old sealed cookies opened their carts again.
-        String url = "jdbc:h2:file:" + dataDir.path().resolve(name) + ";AUTO_SERVER=TRUE;WRITE_DELAY=0";
+        // No trace file: H2 would create it, with the process's umask, after the files were made 0600.
+        String url =
+                "jdbc:h2:file:" + dataDir.path().resolve(name) + ";AUTO_SERVER=TRUE;TRACE_LEVEL_FILE=0;WRITE_DELAY=0";
         String password = dataDir.databasePassword();
         for (int attempt = 1; ; attempt++) {
             try {
