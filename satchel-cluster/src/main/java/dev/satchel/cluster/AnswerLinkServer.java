@@ -4,11 +4,9 @@ import static java.util.concurrent.TimeUnit.MILLISECONDS;
 
 import dev.satchel.core.support.DaemonThreads;
 import java.io.BufferedOutputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -32,17 +30,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The other side of {@link AnswerLinks}: listens on the cluster port + {@link #PORT_OFFSET}, on
- * the transport's address, for the links of the other nodes, and sends on them the answers to the
- * saves they made through JGroups ({@link #answer}). A link carries nothing from its node after the
- * greeting; a byte from it ends it.
+ * the transport's address, for the links of the other nodes. A link carries its node's synchronous
+ * saves, one at a time, each numbered; a thread of the link's own reads each, has {@link Requests}
+ * apply it as JGroups would have, and sends the answer back on the link with the save's number.
  *
  * <p>Bounded against a client that is not a peer: at most {@link #MAX_LINKS} links, of which at
  * most {@link #MAX_GREETING} not yet past their greeting (so clients that connect and say nothing
  * cannot crowd out the peers' links), {@link #MAX_LINKS_PER_NODE} named for one node, and
- * {@link #GREETING_TIMEOUT} for the TLS handshake and the greeting together. A view change ends the
- * links of nodes outside it. A link is named by a random number its node chose, which no other client can
- * take over: a second link of the same name is refused. With TLS a link must first show a
- * certificate of the cluster, as on the JGroups port.
+ * {@link #GREETING_TIMEOUT} for the TLS handshake and the greeting together; a save larger than
+ * {@link #MAX_SAVE} ends its link, one from a node outside the view may be at most {@link
+ * #STRANGER_SAVE}, its bytes must all come within {@link #SAVE_TIMEOUT}, and a save is read only as
+ * fast as its bytes arrive, never allocated whole from the length it claims. A view change ends the links of nodes outside it, and
+ * a save on the link of a node outside the view is refused, as JGroups' path refuses it. A link is
+ * named by a random number its node chose, which no other client can take over: a second link of
+ * the same name is refused. With TLS a link must first show a certificate of the cluster, as on
+ * the JGroups port.
  */
 final class AnswerLinkServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AnswerLinkServer.class);
@@ -50,7 +52,8 @@ final class AnswerLinkServer implements AutoCloseable {
     /** Where the answer port is, from the announced cluster port; FD_SOCK2 has + 100. */
     static final int PORT_OFFSET = 200;
 
-    static final int MAGIC = 0x5341_4c31; // "SAL1"
+    /** "SAL2": links that carry saves. "SAL1" links (answers only, session 26) are refused, so such a node falls back to JGroups. */
+    static final int MAGIC = 0x5341_4c32;
     /** The one byte a link gets once its greeting is taken. */
     static final int REGISTERED = 0x4b;
 
@@ -58,8 +61,16 @@ final class AnswerLinkServer implements AutoCloseable {
     static final int BYTE_VALUE = 1;
     static final int REFUSED = 2;
 
-    /** The first byte of a save whose answer goes on a link; no store uses it as a kind. */
-    static final byte LINKED = 120;
+    /** The largest save a link takes. */
+    static final int MAX_SAVE = 16 << 20;
+    /**
+     * The largest save taken from a node outside this node's view (one whose view came first, or a
+     * stranger claiming a node's name): strangers' links cannot make this node hold more than this
+     * much each.
+     */
+    static final int STRANGER_SAVE = 64 << 10;
+    /** How long a save's bytes may take to arrive once its first came. */
+    static final Duration SAVE_TIMEOUT = Duration.ofSeconds(10);
 
     static final int MAX_LINKS = 1024;
     /** A node opens at most {@link AnswerLinks#MAX_PER_PEER} links to another; a name never more. */
@@ -71,13 +82,14 @@ final class AnswerLinkServer implements AutoCloseable {
     static final Duration GREETING_TIMEOUT = Duration.ofSeconds(2);
 
     private final ServerSocket server;
+    private final Requests requests;
+    private final java.util.function.Supplier<java.util.List<Address>> members;
     private final Map<LinkName, Socket> links = new ConcurrentHashMap<>();
     /** When each link was taken, so a view change spares links of nodes about to join it. */
     private final Map<Socket, Long> takenAt = new ConcurrentHashMap<>();
     /** When a refused connection was last logged: a flood of them logs once in a while. */
     private final java.util.concurrent.atomic.AtomicLong refusalLogged = new java.util.concurrent.atomic.AtomicLong();
 
-    private final Map<Socket, DataOutputStream> outs = new ConcurrentHashMap<>();
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final AtomicInteger greeting = new AtomicInteger();
     private final ThreadFactory threads = DaemonThreads.named("satchel-answer-link");
@@ -93,18 +105,14 @@ final class AnswerLinkServer implements AutoCloseable {
         }
     }
 
-    /** A save's request as sent when its answer goes on link {@code link}, numbered {@code save} there. */
-    static byte[] wrap(long link, long save, byte[] request) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(request.length + 17);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(LINKED);
-            out.writeLong(link);
-            out.writeLong(save);
-            out.write(request);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
+    /** What a node does with a save that came on a link: applies it, as JGroups would have. */
+    @FunctionalInterface
+    interface Requests {
+        /**
+         * The answer to {@code request} from the node whose id is {@code mostSigBits}/{@code
+         * leastSigBits}: null, a byte, or the exception that refused it.
+         */
+        Object handle(long mostSigBits, long leastSigBits, byte[] request);
     }
 
     /**
@@ -115,8 +123,10 @@ final class AnswerLinkServer implements AutoCloseable {
             InetAddress address,
             int port,
             Optional<SSLContext> tls,
-            java.util.function.Supplier<java.util.List<Address>> members)
+            java.util.function.Supplier<java.util.List<Address>> members,
+            Requests requests)
             throws IOException {
+        this.requests = requests;
         ServerSocket s = tls.isPresent() ? tls.get().getServerSocketFactory().createServerSocket() : new ServerSocket();
         try {
             if (s instanceof SSLServerSocket ssl) {
@@ -133,6 +143,7 @@ final class AnswerLinkServer implements AutoCloseable {
                     e);
         }
         this.server = s;
+        this.members = members;
         threads.newThread(this::accept).start();
         long every = JOINING.toMillis();
         deadlines.scheduleWithFixedDelay(() -> retainNodes(members.get()), every, every, MILLISECONDS);
@@ -142,43 +153,23 @@ final class AnswerLinkServer implements AutoCloseable {
         return server.getLocalPort();
     }
 
-    /**
-     * Sends {@code answer} (null, a byte, or the exception that refused the save) to the save
-     * numbered {@code save} on link {@code link} of {@code node}. A link that is gone gets nothing:
-     * its save waits in vain and fails, as one whose answer was lost.
-     */
-    void answer(Address node, long link, long save, Object answer) {
-        if (!(node instanceof UUID)) {
-            return;
+    /** Sends {@code answer} (null, a byte, or the exception that refused it) to save {@code save}. */
+    private static void answer(DataOutputStream out, long save, Object answer) throws IOException {
+        out.writeLong(save);
+        if (answer == null) {
+            out.writeByte(NO_VALUE);
+        } else if (answer instanceof Byte b) {
+            out.writeByte(BYTE_VALUE);
+            out.writeByte(b);
+        } else if (answer instanceof Exception e) {
+            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            out.writeByte(REFUSED);
+            out.writeUTF(why.length() > 2000 ? why.substring(0, 2000) : why);
+        } else {
+            out.writeByte(REFUSED);
+            out.writeUTF("unexpected answer " + answer.getClass().getSimpleName());
         }
-        Socket socket = links.get(LinkName.of(node, link));
-        DataOutputStream out = socket == null ? null : outs.get(socket);
-        if (out == null) {
-            LOG.debug("no answer link {} of {}: the answer to save {} is dropped", link, node, save);
-            return;
-        }
-        synchronized (out) {
-            try {
-                out.writeLong(save);
-                if (answer == null) {
-                    out.writeByte(NO_VALUE);
-                } else if (answer instanceof Byte b) {
-                    out.writeByte(BYTE_VALUE);
-                    out.writeByte(b);
-                } else if (answer instanceof Exception e) {
-                    String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-                    out.writeByte(REFUSED);
-                    out.writeUTF(why.length() > 2000 ? why.substring(0, 2000) : why);
-                } else {
-                    out.writeByte(REFUSED);
-                    out.writeUTF("unexpected answer " + answer.getClass().getSimpleName());
-                }
-                out.flush();
-            } catch (IOException e) {
-                LOG.debug("answer link {} of {} broke: {}", link, node, e.getMessage());
-                quietly(socket);
-            }
-        }
+        out.flush();
     }
 
     private void accept() {
@@ -212,7 +203,7 @@ final class AnswerLinkServer implements AutoCloseable {
         }
     }
 
-    /** Takes a link's greeting, then waits for its end (a link sends nothing more). */
+    /** Takes a link's greeting, then its saves, one at a time, each answered before the next is read. */
     private void serve(Socket socket) {
         boolean greeted = false;
         LinkName name = null;
@@ -223,7 +214,7 @@ final class AnswerLinkServer implements AutoCloseable {
             socket.setTcpNoDelay(true);
             socket.setKeepAlive(true); // a link whose node vanished behind a partition ends at last
             socket.setSoTimeout((int) GREETING_TIMEOUT.toMillis());
-            DataInputStream in = new DataInputStream(socket.getInputStream());
+            DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(socket.getInputStream(), 8192));
             if (in.readInt() != MAGIC) {
                 LOG.debug("not an answer link: {}", socket.getRemoteSocketAddress());
                 return;
@@ -236,7 +227,6 @@ final class AnswerLinkServer implements AutoCloseable {
                 return;
             }
             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 512));
-            outs.put(socket, out);
             if (links.putIfAbsent(name, socket) != null) {
                 name = null; // someone else's: the link of that name stays theirs
                 LOG.debug("a second answer link of one name, from {}: refused", socket.getRemoteSocketAddress());
@@ -246,14 +236,29 @@ final class AnswerLinkServer implements AutoCloseable {
             takenAt.put(socket, System.nanoTime());
             greeting.decrementAndGet();
             cut.cancel(false);
-            synchronized (out) {
-                out.writeByte(REGISTERED);
-                out.flush();
-            }
+            out.writeByte(REGISTERED);
+            out.flush();
             socket.setSoTimeout(0); // a link may stay idle as long as its node makes no save
-            if (in.read() >= 0) {
-                LOG.debug(
-                        "an answer link from {} sent more than its greeting: closed", socket.getRemoteSocketAddress());
+            while (true) {
+                long number = in.readLong();
+                int length = in.readInt();
+                if (length < 1 || length > MAX_SAVE) {
+                    LOG.debug(
+                            "a save of {} bytes on the link from {}: closed", length, socket.getRemoteSocketAddress());
+                    return;
+                }
+                socket.setSoTimeout((int) SAVE_TIMEOUT.toMillis()); // a save, once begun, comes whole
+                if (length > STRANGER_SAVE && !isMember(name, members.get())) {
+                    in.skipNBytes(length); // memory for strangers' saves stays small; the peers' need not
+                    answer(out, number, new IOException("a save of " + length + " bytes from a node outside the view"));
+                } else {
+                    byte[] request = in.readNBytes(length); // grows as bytes come, not to the length claimed
+                    if (request.length < length) {
+                        return; // the link ended mid-save
+                    }
+                    answer(out, number, requests.handle(name.mostSigBits(), name.leastSigBits(), request));
+                }
+                socket.setSoTimeout(0);
             }
         } catch (IOException | RuntimeException e) {
             LOG.debug("answer link from {} ended: {}", socket.getRemoteSocketAddress(), e.toString());
@@ -268,7 +273,6 @@ final class AnswerLinkServer implements AutoCloseable {
             if (name != null) {
                 links.remove(name, socket);
             }
-            outs.remove(socket);
             open.remove(socket);
         }
     }
@@ -279,6 +283,13 @@ final class AnswerLinkServer implements AutoCloseable {
                 .count();
     }
 
+    private static boolean isMember(LinkName name, java.util.List<Address> members) {
+        return members.stream()
+                .anyMatch(m -> m instanceof UUID u
+                        && u.getMostSignificantBits() == name.mostSigBits()
+                        && u.getLeastSignificantBits() == name.leastSigBits());
+    }
+
     /**
      * Ends the links of nodes not in {@code members}, unless taken within {@link #JOINING}: a node
      * that left, or was never a peer, holds no link here for long.
@@ -286,10 +297,7 @@ final class AnswerLinkServer implements AutoCloseable {
     void retainNodes(java.util.List<Address> members) {
         long now = System.nanoTime();
         links.forEach((name, socket) -> {
-            boolean member = members.stream()
-                    .anyMatch(m -> m instanceof UUID u
-                            && u.getMostSignificantBits() == name.mostSigBits()
-                            && u.getLeastSignificantBits() == name.leastSigBits());
+            boolean member = isMember(name, members);
             Long taken = takenAt.get(socket);
             if (!member && (taken == null || now - taken > JOINING.toNanos())) {
                 quietly(socket);

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -28,22 +29,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Connections of this node's own to each peer's {@link AnswerLinkServer}, on which the peer sends
- * back its answer to a synchronous save, for the request thread that made the save to read itself.
- * The save still travels through JGroups, on the one connection that carries everything else this
- * node sends that peer, so the peer applies it in the order this node sent it, after the copies and
- * repairs sent before it (a save overtaking a whole copy could undo what the copy brought). Only
- * the answer takes the link: through JGroups it woke this node's reader thread, which then woke the
- * request thread, a context switch more per save, which on two shared cores cost what Satchel's
- * cheaper copy saved (docs/benchmarks.md, "Where the synchronous path waits").
+ * Connections of this node's own to each peer's {@link AnswerLinkServer}, on which the request
+ * thread that makes a synchronous save sends it and reads the answer itself, as Tomcat's Tribes
+ * sender does. Through JGroups a save and its answer each woke a thread that then woke another
+ * (the sender's bundler, the peer's reader, this node's reader): context switches that on two
+ * shared cores cost what Satchel's cheaper copy saved (docs/benchmarks.md, "Where the synchronous
+ * path waits").
+ *
+ * <p>A save on a link no longer travels in order with what this node sends through JGroups, nor
+ * with its saves on other links. What keeps a session's copies right anyway: a node has at most one
+ * synchronous save of a session in flight at a time ({@link SaveGate}), so it never overtakes the
+ * one before it; a save that overtakes a whole copy of its session re-applies what the copy holds
+ * already; and a save that arrives after a later save from its node (it sat in a buffer past its
+ * timeout) is dropped ({@link VersionedCopies#overtaken}). A link whose answer did not come in time
+ * is reset, not closed, so nothing it still holds is delivered later.
  *
  * <p>A link is held by one save at a time, from its send to its answer; a save's answer carries the
- * save's number on the link, so an answer to a save that never left is skipped. A link whose answer
- * did not come in time is closed: it may have stopped mid-answer. Links are opened in the background
- * (a save never waits for a connect while it holds its session's lock), up to {@link #MAX_PER_PEER}
- * per peer; a save that finds none idle, and every save to a peer whose answer port cannot be
- * reached (a node of a version before the links, a firewall that does not let the port through, a
- * port crowded by strangers), has its answer come through JGroups, as before.
+ * save's number on the link, so an answer to a save that stopped waiting is skipped. Links are
+ * opened in the background (a save never waits for a connect while it holds its session's lock),
+ * up to {@link #MAX_PER_PEER} per peer; a save that finds none idle, and every save to a peer whose
+ * port cannot be reached (a node of a version before the links, a firewall that does not let the
+ * port through, a port crowded by strangers), goes through JGroups, as before.
  */
 final class AnswerLinks implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AnswerLinks.class);
@@ -99,6 +105,16 @@ final class AnswerLinks implements AutoCloseable {
      */
     private final java.util.concurrent.ExecutorService opener = java.util.concurrent.Executors.newSingleThreadExecutor(
             dev.satchel.core.support.DaemonThreads.named("satchel-answer-link-open"));
+    /**
+     * Resets links whose save is still being written at its deadline: a write blocks only once the
+     * socket's buffers are full, so only saves larger than {@link #WATCHED_SAVE} are watched.
+     */
+    private final java.util.concurrent.ScheduledExecutorService watchdog =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                    dev.satchel.core.support.DaemonThreads.named("satchel-link-watchdog"));
+
+    private static final int WATCHED_SAVE = 32 << 10;
+
     /** Closes links for JGroups' threads, which must not wait on a socket. */
     private final java.util.concurrent.ExecutorService closer = java.util.concurrent.Executors.newSingleThreadExecutor(
             dev.satchel.core.support.DaemonThreads.named("satchel-answer-link-close"));
@@ -165,10 +181,11 @@ final class AnswerLinks implements AutoCloseable {
      * only once its own view callback has returned.
      */
     private void closeOffThread(Link link) {
+        // A save still on its way is dropped, not delivered after the partition that held it up heals.
         try {
-            closer.execute(link::close);
+            closer.execute(link::reset);
         } catch (java.util.concurrent.RejectedExecutionException closing) {
-            link.close();
+            link.reset();
         }
     }
 
@@ -279,6 +296,7 @@ final class AnswerLinks implements AutoCloseable {
         closed = true;
         opener.shutdownNow();
         closer.shutdown(); // the closes already handed over still run
+        watchdog.shutdownNow();
         idle.values().forEach(links -> links.forEach(Link::close));
         idle.clear();
     }
@@ -302,6 +320,7 @@ final class AnswerLinks implements AutoCloseable {
         private final Address peer;
         private final Socket socket;
         private final DataInputStream in;
+        private final DataOutputStream out;
         private final long id;
         /** The number of the last save made on this link. */
         private long saves;
@@ -314,16 +333,35 @@ final class AnswerLinks implements AutoCloseable {
             this.socket = socket;
             this.id = id;
             this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 512));
+            this.out = new DataOutputStream(new java.io.BufferedOutputStream(socket.getOutputStream(), 8192));
         }
 
         Address peer() {
             return peer;
         }
 
-        /** {@code request} as the peer takes it with its answer sent on this link; numbers the save. */
-        byte[] wrap(byte[] request) {
+        /**
+         * Sends {@code request} as the link's next save. A link that failed mid-send is reset, as is
+         * one still writing at {@code deadline} (a large save to a peer that stopped reading).
+         */
+        void send(byte[] request, long deadline) throws IOException {
             saves++;
-            return AnswerLinkServer.wrap(id, saves, request);
+            java.util.concurrent.ScheduledFuture<?> stuck = request.length > WATCHED_SAVE
+                    ? watchdog.schedule(this::reset, Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)
+                    : null;
+            try {
+                out.writeLong(saves);
+                out.writeInt(request.length);
+                out.write(request);
+                out.flush();
+            } catch (IOException e) {
+                reset();
+                throw e;
+            } finally {
+                if (stuck != null) {
+                    stuck.cancel(false);
+                }
+            }
         }
 
         /**
@@ -359,7 +397,7 @@ final class AnswerLinks implements AutoCloseable {
                     return;
                 }
             } catch (SocketTimeoutException slow) {
-                close(); // it may have stopped mid-answer: the link is out of step
+                reset(); // out of step, and a save it still holds must not arrive after the next one
                 if (!inView.test(peer)) {
                     rsp.setSuspected(); // left the view meanwhile: it need not have the save
                 }
@@ -376,6 +414,19 @@ final class AnswerLinks implements AutoCloseable {
         /** Back to the pool without an answer to read: the save never left. */
         void release() {
             giveBack(this);
+        }
+
+        /**
+         * Closes the link at once, dropping what it has not delivered yet: a save that timed out
+         * must not reach the peer later (after a partition heals, say), behind the saves made since.
+         */
+        void reset() {
+            try {
+                socket.setSoLinger(true, 0);
+            } catch (IOException closedAlready) {
+                // nothing left to drop
+            }
+            close();
         }
 
         void close() {

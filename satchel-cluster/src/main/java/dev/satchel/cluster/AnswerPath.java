@@ -1,6 +1,5 @@
 package dev.satchel.cluster;
 
-import java.io.DataInputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -13,7 +12,6 @@ import org.jgroups.Address;
 import org.jgroups.BytesMessage;
 import org.jgroups.Event;
 import org.jgroups.JChannel;
-import org.jgroups.Message;
 import org.jgroups.View;
 import org.jgroups.blocks.RequestHandler;
 import org.jgroups.protocols.TCP;
@@ -23,13 +21,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One node's side of the answer links ({@link AnswerLinks}): its answer port, opened once the node
- * is connected, its links to the other nodes' answer ports, opened once it has joined, both kept to
- * the view, and the handling of a save whose answer goes on a link.
+ * One node's side of the save links ({@link AnswerLinks}): its link port, opened once the node is
+ * connected, its links to the other nodes' link ports, opened once it has joined, both kept to the
+ * view, and the handling of a save that came on a link.
  *
  * <p>Off unless {@code satchel.cluster.answer_links=true}: PartitionClusterIT failed with it until
- * links stopped being closed on JGroups' threads (docs/ARCHITECTURE.md), and has passed only twice
- * since. Only over JGroups' TCP transport: the
+ * links stopped being closed on JGroups' threads (docs/ARCHITECTURE.md), and has passed only a few
+ * times since. Only over JGroups' TCP transport: the
  * answer port is the node's address and announced port + {@link AnswerLinkServer#PORT_OFFSET} (as
  * FD_SOCK2 at + 100). A port that cannot be bound leaves every answer to JGroups, as the other nodes
  * then find it closed.
@@ -43,21 +41,33 @@ final class AnswerPath implements AutoCloseable {
     /** The request kinds whose answers may go on a link; none: no links at all. */
     private final Set<Byte> kinds;
 
+    private final RequestHandler handler;
+
     private volatile Optional<AnswerLinkServer> server = Optional.empty();
     private volatile Optional<AnswerLinks> links = Optional.empty();
 
-    AnswerPath(JChannel channel, Optional<SSLContext> tls, Duration timeout, Set<Byte> kinds) {
+    AnswerPath(JChannel channel, Optional<SSLContext> tls, Duration timeout, Set<Byte> kinds, RequestHandler handler) {
         this.channel = channel;
+        this.handler = handler;
         this.tls = tls;
         this.timeout = timeout;
         this.kinds = Set.copyOf(kinds);
     }
 
-    /** Opens the answer port, once the channel is connected and its address known. */
+    /**
+     * Whether this node sends its synchronous saves on links where it can: the option is on, the
+     * store names kinds for them, and JGroups runs over TCP. Fixed for the node's life, so that
+     * {@link SaveGate} is held by every save that might take a link.
+     */
+    boolean wanted() {
+        return !kinds.isEmpty()
+                && Boolean.parseBoolean(System.getProperty("satchel.cluster.answer_links", "false"))
+                && channel.getProtocolStack().getTransport() instanceof TCP;
+    }
+
+    /** Opens the link port, once the channel is connected and its address known. */
     void connected() {
-        if (kinds.isEmpty()
-                || !Boolean.parseBoolean(System.getProperty("satchel.cluster.answer_links", "false"))
-                || !(channel.getProtocolStack().getTransport() instanceof TCP tcp)) {
+        if (!wanted() || !(channel.getProtocolStack().getTransport() instanceof TCP tcp)) {
             return;
         }
         InetAddress address = tcp.getBindAddr() != null ? tcp.getBindAddr() : InetAddress.getLoopbackAddress();
@@ -66,10 +76,10 @@ final class AnswerPath implements AutoCloseable {
             return;
         }
         try {
-            server = Optional.of(
-                    new AnswerLinkServer(address, announced.get().getPort(), tls, () -> others(channel.getView())));
+            server = Optional.of(new AnswerLinkServer(
+                    address, announced.get().getPort(), tls, () -> others(channel.getView()), this::handle));
         } catch (IOException e) {
-            LOG.warn("{}: the answers to the other nodes' saves go through the cluster port", e.getMessage());
+            LOG.warn("{}: the other nodes send their saves to this one through the cluster port", e.getMessage());
         }
     }
 
@@ -110,38 +120,29 @@ final class AnswerPath implements AutoCloseable {
     }
 
     /**
-     * A save whose answer goes on the sender's link: handled by {@code handler} as any request of
-     * its kind, on the thread that read it, its answer (or the exception that refused it) sent on
-     * the link.
+     * A save that came on the link of the node {@code mostSigBits}/{@code leastSigBits}: handled by
+     * the store as any request of its kind from that node (the member of the view with that id, so
+     * the store's maps find it), on the link's thread, which is what JGroups' reader thread did.
      */
-    void answer(RequestHandler handler, Message message) {
-        if (server.isEmpty() || message.getLength() < 18) {
-            return; // no link here to answer on: the sender's wait fails, as for a lost answer
+    private Object handle(long mostSigBits, long leastSigBits, byte[] request) {
+        if (!kinds.contains(request[0])) {
+            return new IOException("request kind " + request[0] + " is not taken on a link");
         }
-        byte[] bytes = message.getArray();
-        int start = message.getOffset() + 17;
-        int length = message.getLength() - 17;
-        long link;
-        long save;
+        View view = channel.getView();
+        Optional<Address> sender = view == null
+                ? Optional.empty()
+                : view.getMembers().stream()
+                        .filter(m -> m instanceof UUID u
+                                && u.getMostSignificantBits() == mostSigBits
+                                && u.getLeastSignificantBits() == leastSigBits)
+                        .findFirst();
         try {
-            DataInputStream in = ClusterChannel.in(message);
-            in.readByte();
-            link = in.readLong();
-            save = in.readLong();
-        } catch (IOException e) {
-            return;
+            // A node not in this view yet (its view came first) is judged by the store, as through JGroups.
+            Address from = sender.orElseGet(() -> new UUID(mostSigBits, leastSigBits));
+            return handler.handle(new BytesMessage(null, request).setSrc(from));
+        } catch (Exception e) {
+            return e;
         }
-        Object answer;
-        if (!kinds.contains(bytes[start])) {
-            answer = new IOException("request kind " + bytes[start] + " is not answered on a link");
-        } else {
-            try {
-                answer = handler.handle(new BytesMessage(null, bytes, start, length).setSrc(message.getSrc()));
-            } catch (Exception e) {
-                answer = e;
-            }
-        }
-        server.get().answer(message.getSrc(), link, save, answer);
     }
 
     /** A node's answer port: its announced address and port, + {@link AnswerLinkServer#PORT_OFFSET}. */

@@ -142,7 +142,7 @@ final class ClusterChannel implements AutoCloseable {
             Consumer<View> views)
             throws Exception {
         this.channel = new JChannel(b.config);
-        this.answers = new AnswerPath(channel, b.tls.map(ClusterTls::context), b.timeout, linkKinds);
+        this.answers = new AnswerPath(channel, b.tls.map(ClusterTls::context), b.timeout, linkKinds, handler);
         channel.getProtocolStack().insertProtocolAtTop(new SuspectWatch(answers::suspected));
         try {
             TransportSecurity.apply(channel, b);
@@ -161,10 +161,7 @@ final class ClusterChannel implements AutoCloseable {
 
                     @Override
                     public void handle(Message message, Response response) {
-                        if (message.getLength() > 0
-                                && message.getArray()[message.getOffset()] == AnswerLinkServer.LINKED) {
-                            answers.answer(handler, message);
-                        } else if (message.getLength() > 0 && message.getArray()[message.getOffset()] == waitingKind) {
+                        if (message.getLength() > 0 && message.getArray()[message.getOffset()] == waitingKind) {
                             try {
                                 deciders.execute(() -> answer(handler, message, response));
                             } catch (RejectedExecutionException e) {
@@ -229,6 +226,18 @@ final class ClusterChannel implements AutoCloseable {
     /** This node's links to the others' answer ports, once it has joined, if the store uses them. */
     java.util.Optional<AnswerLinks> links() {
         return answers.links();
+    }
+
+    /** A node as a number, for {@link VersionedCopies#overtaken}: its id's bits folded, unique in practice. */
+    static long origin(Address node) {
+        return node instanceof org.jgroups.util.UUID u
+                ? u.getMostSignificantBits() ^ Long.rotateLeft(u.getLeastSignificantBits(), 29)
+                : node == null ? 0 : node.hashCode();
+    }
+
+    /** Whether this node's synchronous saves may go on links: then each holds its session's {@link SaveGate}. */
+    boolean savesOnLinks() {
+        return answers.wanted();
     }
 
     private static void answer(RequestHandler handler, Message message, Response response) {

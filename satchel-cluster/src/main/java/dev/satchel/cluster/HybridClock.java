@@ -18,10 +18,27 @@ final class HybridClock {
         this.clock = clock;
     }
 
-    /** A stamp later than {@code last} (0 for a session never seen) and not before this clock. */
+    /** The last stamp this clock gave: a node's stamps only grow, whatever its wall clock does. */
+    private final java.util.concurrent.atomic.AtomicLong given = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * A stamp later than {@code last} (0 for a session never seen), not before this clock, and
+     * later than every stamp this clock gave before, so a node's saves of a session are ordered by
+     * their stamps even when it holds no copy to stamp after, or its wall clock steps back.
+     */
     long after(long last) {
-        return Math.max(clock.millis() << LOGICAL_BITS, last + 1);
+        long now = clock.millis() << LOGICAL_BITS;
+        long wanted = Math.max(now, last + 1);
+        if (wanted - now > AHEAD_KEPT) {
+            // A stamp from a node whose clock runs well ahead: this session's saves follow it, but
+            // the node's other sessions keep their own time rather than all jump ahead with it.
+            return Math.max(wanted, given.get() + 1);
+        }
+        return given.accumulateAndGet(wanted, (previous, next) -> Math.max(previous + 1, next));
     }
+
+    /** How far ahead of this clock a stamp may move the stamps of every session here: one second. */
+    private static final long AHEAD_KEPT = 1000L << LOGICAL_BITS;
 
     /**
      * Whether a stamp from another node can be real: not more than an hour ahead of this clock. A

@@ -56,10 +56,14 @@ final class PendingSave {
     }
 
     /**
-     * Sends a synchronous save to {@code targets} through JGroups and returns the wait for their
-     * answers: read off this node's answer links by the waiting thread itself where it has them
-     * ({@link AnswerLinks}), else through JGroups' own answers (a node whose answer port could not be
-     * reached: of an older version, or behind a firewall that does not let the port through).
+     * Sends a synchronous save to {@code targets} and returns the wait for their answers: on this
+     * node's links where it has one idle ({@link AnswerLinks}), the save written and its answer read
+     * by the waiting thread itself; else through JGroups (a node whose link port could not be
+     * reached: of an older version, or behind a firewall that does not let the port through). The
+     * caller holds the session's {@link SaveGate}, so the two paths never reorder its saves. The
+     * saves on links are written when the wait begins, after the session's lock is released: a
+     * peer slow to read them holds up this save alone. A link that breaks while its node stays in
+     * the view hands the save to JGroups (applied twice, a save changes nothing more).
      *
      * @throws SessionStoreUnavailableException if JGroups refused the message
      */
@@ -71,38 +75,42 @@ final class PendingSave {
         List<AnswerLinks.Link> linked = new ArrayList<>(targets.size());
         List<Address> rest = new ArrayList<>();
         for (Address target : targets) {
-            Optional<AnswerLinks.Link> link = links.get().borrow(target);
-            if (link.isEmpty()) {
-                rest.add(target);
-                continue;
-            }
-            try {
-                cluster.dispatcher()
-                        .sendMessage(
-                                new BytesMessage(target, link.get().wrap(request)),
-                                RequestOptions.ASYNC().flags(Message.Flag.NO_RELIABILITY));
-                linked.add(link.get());
-            } catch (Exception e) {
-                link.get().release();
-                linked.forEach(AnswerLinks.Link::release); // their answers, numbered, are skipped later
-                throw new SessionStoreUnavailableException("the cluster did not take the save: " + e.getMessage(), e);
-            }
+            links.get().borrow(target).ifPresentOrElse(linked::add, () -> rest.add(target));
         }
         Optional<CompletableFuture<RspList<Object>>> others;
         try {
             others = rest.isEmpty() ? Optional.empty() : Optional.of(throughJGroups(cluster, rest, request, timeout));
         } catch (SessionStoreUnavailableException e) {
-            linked.forEach(AnswerLinks.Link::release); // their answers, numbered, are skipped later
+            linked.forEach(AnswerLinks.Link::release); // nothing written on them yet
             throw e;
         }
         return new PendingSave(
                 Optional.of(() -> {
                     long deadline = System.nanoTime() + timeout.toNanos();
                     RspList<Object> all = new RspList<>(targets.size());
+                    List<Address> again = new ArrayList<>();
+                    List<AnswerLinks.Link> sent = new ArrayList<>(linked.size());
                     for (AnswerLinks.Link link : linked) {
+                        try {
+                            link.send(request, deadline);
+                            sent.add(link);
+                        } catch (java.io.IOException e) {
+                            again.add(link.peer());
+                        }
+                    }
+                    for (AnswerLinks.Link link : sent) {
                         Rsp<Object> rsp = new Rsp<>();
-                        all.put(link.peer(), rsp);
                         link.readAnswer(rsp, deadline);
+                        if (rsp.wasSuspected() && cluster.members().contains(link.peer())) {
+                            again.add(link.peer()); // the link broke, not (as far as the view says) its node
+                        } else {
+                            all.put(link.peer(), rsp);
+                        }
+                    }
+                    if (!again.isEmpty()) {
+                        Duration left = Duration.ofNanos(Math.max(deadline - System.nanoTime(), 1_000_000));
+                        all.putAll(throughJGroups(cluster, again, request, left)
+                                .get(left.toMillis() * 2 + 1_000, TimeUnit.MILLISECONDS));
                     }
                     if (others.isPresent()) {
                         all.putAll(others.get().get(timeout.toMillis() * 2 + 1_000, TimeUnit.MILLISECONDS));

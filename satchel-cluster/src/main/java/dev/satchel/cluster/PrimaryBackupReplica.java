@@ -42,18 +42,24 @@ final class PrimaryBackupReplica {
 
     /**
      * Another node's save, and this node's answer to it. Held while this node is still receiving
-     * its sessions; STALE when this node's copy is behind the one it was made on; passed on to
+     * its sessions; STALE when this node's copy is behind the one it was made on, or when the save
+     * was overtaken by a later one from its node ({@link VersionedCopies#overtaken}); passed on to
      * replicas that a save sent in an older view missed; handed over when this node is no longer
      * a replica.
      */
-    byte applySave(StampedSave save) {
+    byte applySave(StampedSave save, org.jgroups.Address from) {
         ChangeSet changes = save.changes();
         Membership membership = cluster.membership();
+        long origin = ClusterChannel.origin(from);
         AtomicReference<Optional<SaveOutcome>> outcome = new AtomicReference<>(Optional.empty());
         // Replayed after a join's pull, a held save merges as it always did: the pulled copy
         // was read before the save reached the node that answered (see Membership).
-        if (!membership.applyOrHold(
-                () -> outcome.set(applyHere(changes, save.stamp(), membership.gateOpen() ? save.base() : 0)))) {
+        // The check and the apply under one lock: a save checked between them would slip past.
+        if (!membership.applyOrHold(() -> outcome.set(copies.locked(
+                changes,
+                () -> copies.overtaken(changes, origin, save.stamp())
+                        ? Optional.empty()
+                        : applyHere(changes, save.stamp(), membership.gateOpen() ? save.base() : 0))))) {
             return PrimaryBackupWire.HELD;
         }
         if (outcome.get().isEmpty()) {
@@ -70,8 +76,8 @@ final class PrimaryBackupReplica {
     }
 
     /** Whole copies from another node (a view change, a merge, a pass-on), after their kind. */
-    void applyCopies(DataInput in) throws IOException {
-        applyCopies(in, true);
+    void applyCopies(DataInput in, org.jgroups.Address from) throws IOException {
+        applyCopies(in, true, from);
     }
 
     /**
@@ -79,14 +85,15 @@ final class PrimaryBackupReplica {
      * not keep this node counting as still merging (the repair runs every half second while any
      * session is in doubt, and held every node "not ready" in the lab).
      */
-    void applyCopies(DataInput in, boolean afterMerge) throws IOException {
+    void applyCopies(DataInput in, boolean afterMerge, org.jgroups.Address from) throws IOException {
+        long origin = ClusterChannel.origin(from);
         long sentIn = ChangeSetWire.readVarLong(in);
         CurrentView v = view.get();
         boolean judge =
                 !cluster.membership().isNewerThanCurrent(sentIn) && !v.members().isEmpty();
         for (Copy copy : CopyWire.readAll(in)) {
             if (copies.plausible(copy.stamp())) {
-                applyCopy(copy, judge && !replicaSet.isReplica(copy.id(), v.members(), cluster.self()));
+                applyCopy(copy, judge && !replicaSet.isReplica(copy.id(), v.members(), cluster.self()), origin);
             }
         }
         if (afterMerge) {
@@ -133,7 +140,7 @@ final class PrimaryBackupReplica {
      * copy of it (one it kept would be served, and miss the saves that go to the replicas), unless
      * it is holding the session's handed-over copy a while, which then takes the newer one.
      */
-    private void applyCopy(Copy copy, boolean notAReplica) {
+    private void applyCopy(Copy copy, boolean notAReplica, long origin) {
         Map<SessionId, Copy> leaving = rebalancer.leaving();
         if (copy.isTombstone()) {
             copies.locked(copy.id(), () -> {
@@ -143,7 +150,7 @@ final class PrimaryBackupReplica {
             return;
         }
         if (!notAReplica) {
-            copies.apply(copy);
+            copies.apply(copy, origin);
             return;
         }
         leaving.computeIfPresent(copy.id(), (id, held) -> copy.stamp() > held.stamp() ? copy : held);

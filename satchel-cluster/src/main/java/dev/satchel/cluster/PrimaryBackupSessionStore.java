@@ -107,6 +107,8 @@ public final class PrimaryBackupSessionStore
     private final Duration timeout;
     /** Sessions with a save here not yet acknowledged by every replica, which reads must not show. */
     private final SaveDoubts doubts;
+    /** Present when saves may go on links: one synchronous save of a session in flight at a time. */
+    private final Optional<SaveGate> gate;
     /** The view and its id, set together, so a save's targets and its view stamp always match. */
     private volatile CurrentView view = CurrentView.NONE;
 
@@ -120,6 +122,8 @@ public final class PrimaryBackupSessionStore
         this.doubts = new SaveDoubts(b.timeout);
         this.local = copies.local();
         this.cluster = new ClusterChannel(b, this::handle, DECIDE, Set.of(SAVE), this::viewAccepted);
+        this.gate = cluster.savesOnLinks() ? Optional.of(new SaveGate(b.timeout)) : Optional.empty();
+        copies.trackOrigins(cluster.savesOnLinks());
         this.rebalancer = new Rebalancer(copies, cluster, replicaSet, () -> view);
         this.reads = new PrimaryBackupReads(copies, doubts, cluster, replicaSet, () -> view, timeout);
         this.replica = new PrimaryBackupReplica(copies, cluster, replicaSet, rebalancer, () -> view);
@@ -286,7 +290,7 @@ public final class PrimaryBackupSessionStore
     private Optional<SaveOutcome> replicate(ChangeSet conditional, Replication replication, boolean decide) {
         long[] doubt = new long[2]; // the save's number, and 1 once it was handed to the network
         boolean taken = false;
-        try {
+        try (SaveGate.Passage one = gate.map(g -> g.enter(conditional)).orElse(() -> {})) {
             Optional<SaveOutcome> outcome = replicate(conditional, replication, decide, doubt);
             taken = true;
             return outcome;
@@ -526,13 +530,13 @@ public final class PrimaryBackupSessionStore
             cluster.requireMember(message.getSrc()); // answered across two views, copies would part
         }
         return switch (kind) {
-            case SAVE -> replica.applySave(StampedSave.read(in, copies));
+            case SAVE -> replica.applySave(StampedSave.read(in, copies), message.getSrc());
             case COPIES -> {
-                replica.applyCopies(in);
+                replica.applyCopies(in, message.getSrc());
                 yield null;
             }
             case REPAIR -> {
-                replica.applyCopies(in, false);
+                replica.applyCopies(in, false, message.getSrc());
                 yield null;
             }
             case GET -> {

@@ -109,6 +109,8 @@ public final class ReplicatedSessionStore
 
     /** Sessions with a save here not yet acknowledged by every node, which reads must not show. */
     private final SaveDoubts doubts;
+    /** Present when saves may go on links: one synchronous save of a session in flight at a time. */
+    private final Optional<SaveGate> gate;
 
     private final ExecutorService handover = Executors.newSingleThreadExecutor(DaemonThreads.named("satchel-handover"));
 
@@ -119,6 +121,8 @@ public final class ReplicatedSessionStore
         this.doubts = new SaveDoubts(b.timeout);
         this.local = copies.local();
         this.cluster = new ClusterChannel(b, this::apply, DECIDE, java.util.Set.of(SAVE), this::viewAccepted);
+        this.gate = cluster.savesOnLinks() ? Optional.of(new SaveGate(b.timeout)) : Optional.empty();
+        copies.trackOrigins(cluster.savesOnLinks());
         this.membership = cluster.membership();
         this.mergeWatch = cluster.mergeWatch();
         cluster.join(b, this::pullEverySession, this::pullAfterMerge, this::close);
@@ -193,7 +197,7 @@ public final class ReplicatedSessionStore
         ChangeSet changes = ChangeSetWire.withoutExpectations(conditional);
         long[] doubt = new long[2]; // the save's number, and 1 once it was handed to the network
         boolean taken = false;
-        try {
+        try (SaveGate.Passage one = gate.map(g -> g.enter(changes)).orElse(() -> {})) {
             Optional<SaveOutcome> outcome = saveHere(conditional, changes, decide, doubt);
             taken = true;
             return outcome;
@@ -490,8 +494,13 @@ public final class ReplicatedSessionStore
                 java.util.concurrent.atomic.AtomicReference<Optional<SaveOutcome>> outcome =
                         new java.util.concurrent.atomic.AtomicReference<>(Optional.empty());
                 // Replayed after a join's pull, a held save merges as it always did (see Membership).
-                if (!membership.applyOrHold(
-                        () -> outcome.set(copies.applyIfCurrent(changes, stamp, membership.gateOpen() ? base : 0)))) {
+                long origin = ClusterChannel.origin(message.getSrc());
+                // The check and the apply under one lock: a save checked between them would slip past.
+                if (!membership.applyOrHold(() -> outcome.set(copies.locked(
+                        changes,
+                        () -> copies.overtaken(changes, origin, stamp)
+                                ? Optional.<SaveOutcome>empty() // STALE: a later save from its node came first
+                                : copies.applyIfCurrent(changes, stamp, membership.gateOpen() ? base : 0))))) {
                     return HELD;
                 }
                 if (outcome.get().isEmpty()) {
@@ -508,7 +517,7 @@ public final class ReplicatedSessionStore
                 ChangeSetWire.readVarLong(in); // the sender's view: every node keeps every session
                 for (Copy copy : CopyWire.readAll(in)) {
                     if (copies.plausible(copy.stamp())) {
-                        copies.apply(copy);
+                        copies.apply(copy, ClusterChannel.origin(message.getSrc()));
                     }
                 }
                 if (kind == COPIES) {

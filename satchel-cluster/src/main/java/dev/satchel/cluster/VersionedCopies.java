@@ -47,6 +47,18 @@ final class VersionedCopies implements AutoCloseable {
     private final SessionLocks locks = new SessionLocks();
     private final Map<SessionId, Long> stampOf = new ConcurrentHashMap<>();
     private final Map<SessionId, Copy> tombstones = new ConcurrentHashMap<>();
+    /**
+     * Per session, the stamp of the latest save taken from each of up to {@link #ORIGINS} nodes, as
+     * pairs (node, stamp): see {@link #overtaken}. Kept only while saves may come on links.
+     */
+    private final Map<SessionId, long[]> latestFrom = new ConcurrentHashMap<>();
+    /**
+     * Nodes remembered per session: a session's saves come from one node, or a few after failovers;
+     * past this many, the one heard from longest ago is forgotten.
+     */
+    private static final int ORIGINS = 8;
+
+    private volatile boolean trackOrigins;
     private final ScheduledExecutorService cleaner =
             Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("satchel-tombstones"));
 
@@ -62,6 +74,11 @@ final class VersionedCopies implements AutoCloseable {
                 .build();
         this.stamps = new HybridClock(clock);
         cleaner.scheduleWithFixedDelay(this::forgetOld, 10, 10, TimeUnit.SECONDS);
+    }
+
+    /** Whether to remember which saves each node's last save of a session was ({@link #overtaken}). */
+    void trackOrigins(boolean on) {
+        trackOrigins = on;
     }
 
     /** The copies themselves, for reads, searches, events and expiry. */
@@ -122,6 +139,82 @@ final class VersionedCopies implements AutoCloseable {
             }
             return Optional.of(apply(changes, stamp));
         });
+    }
+
+    /**
+     * Whether another node's save is older than a save of the same session from the same node
+     * taken here already, and so must not be applied: it sat in a buffer past its timeout while the
+     * node saved again (a node's stamps only grow, see {@link HybridClock}). Applied now, it would
+     * undo that later save; what it brought reached this node in the later save's base or in a
+     * whole copy, as the node repairs every save that failed. Likewise a save older than a whole
+     * copy taken here from its node ({@link #apply(Copy, long)}). If not, notes its stamp. A save that
+     * renames still ends the session it renames from; an invalidation is never overtaken.
+     *
+     * @param origin the node that made the save ({@code ClusterChannel#origin})
+     */
+    boolean overtaken(ChangeSet changes, long origin, long stamp) {
+        if (!trackOrigins || changes.invalidated()) {
+            return false;
+        }
+        return locked(changes, () -> {
+            if (!noteOrOvertaken(changes.id(), origin, stamp)) {
+                return false;
+            }
+            changes.previousId().ifPresent(previous -> bury(previous, stamp));
+            return true;
+        });
+    }
+
+    /**
+     * Applies a whole copy from {@code origin} as {@link #apply(Copy)} does; if it was taken, every
+     * save that node made of the session up to the copy's stamp is in it (a node applies its own
+     * saves before it sends them, and stamps each later one above its copy), so a save of that
+     * node's stamped no later arriving after it is {@link #overtaken}.
+     */
+    boolean apply(Copy copy, long origin) {
+        return locks.with(copy.id(), () -> {
+            boolean taken = apply(copy);
+            if (taken && trackOrigins && !copy.isTombstone()) {
+                note(copy.id(), origin, copy.stamp(), false);
+            }
+            return taken;
+        });
+    }
+
+    private boolean noteOrOvertaken(SessionId id, long origin, long stamp) {
+        return note(id, origin, stamp, true);
+    }
+
+    /** Records {@code stamp} as the latest from {@code origin}; with {@code judge}, true (and nothing noted) if older. */
+    private boolean note(SessionId id, long origin, long stamp, boolean judge) {
+        long[] latest = latestFrom.get(id);
+        if (latest == null) {
+            latestFrom.put(id, new long[] {origin, stamp});
+            return false;
+        }
+        int oldest = 0;
+        for (int i = 0; i < latest.length; i += 2) {
+            if (latest[i] == origin) {
+                if (stamp < latest[i + 1]) {
+                    return judge;
+                }
+                latest[i + 1] = stamp;
+                return false;
+            }
+            if (latest[i + 1] < latest[oldest + 1]) {
+                oldest = i;
+            }
+        }
+        if (latest.length < 2 * ORIGINS) {
+            long[] more = java.util.Arrays.copyOf(latest, latest.length + 2);
+            more[latest.length] = origin;
+            more[latest.length + 1] = stamp;
+            latestFrom.put(id, more);
+        } else {
+            latest[oldest] = origin;
+            latest[oldest + 1] = stamp;
+        }
+        return false;
     }
 
     /**
@@ -350,6 +443,9 @@ final class VersionedCopies implements AutoCloseable {
         tombstones.values().removeIf(t -> t.until().isBefore(now));
         for (SessionId id : List.copyOf(stampOf.keySet())) {
             locks.with(id, () -> local.load(id).isEmpty() ? stampOf.remove(id) : null);
+        }
+        for (SessionId id : List.copyOf(latestFrom.keySet())) {
+            locks.with(id, () -> local.load(id).isEmpty() ? latestFrom.remove(id) : null);
         }
     }
 }

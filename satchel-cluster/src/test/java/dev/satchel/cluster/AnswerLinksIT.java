@@ -9,6 +9,7 @@ import dev.satchel.core.SessionId;
 import dev.satchel.core.SessionRecord;
 import dev.satchel.core.SessionStore;
 import dev.satchel.testkit.Await;
+import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -34,13 +35,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The answer links, on real nodes over real sockets on loopback with Satchel's TCP stack: the
- * answer to a synchronous save comes back on the saving node's own link from each replica's answer
- * port (the cluster port + 200) while the save itself goes through JGroups; saves of one session
- * racing on four threads leave every replica with every save; a node without an answer port (an
- * older version) still gets and answers every save through JGroups; TLS guards the answer port as
- * it guards the cluster port; and a client that is not a peer (silent, slow, speaking another
- * protocol, taking a link's name, or many at once) is dropped without harm to the nodes' saves.
+ * The save links, on real nodes over real sockets on loopback with Satchel's TCP stack: a
+ * synchronous save goes on the saving node's own link to each replica's link port (the cluster
+ * port + 200), and its answer comes back there; saves of one session racing on four threads leave
+ * every replica with every save; a node without a link port (an older version) still gets and
+ * answers every save through JGroups; TLS guards the link port as it guards the cluster port; and
+ * a client that is not a peer (silent, slow, speaking another protocol, taking a link's name,
+ * saving without being a member, or many at once) is dropped or refused without harm to the
+ * nodes' saves.
  */
 class AnswerLinksIT {
     private static final char[] PASSWORD = "cluster-secret".toCharArray();
@@ -94,7 +96,9 @@ class AnswerLinksIT {
                     .map(AnswerLinksIT::attributes)
                     .toList();
             assertThat(copies).as("the replicas' copies").hasSize(2);
-            assertThat(copies.get(0)).as("every racing save, on each replica").hasSize(180);
+            assertThat(copies.get(0))
+                    .as("every racing save, on each replica, and the one they all set")
+                    .hasSize(181);
             assertThat(copies.get(1)).isEqualTo(copies.get(0));
         }
     }
@@ -120,7 +124,9 @@ class AnswerLinksIT {
                     .as("answers b read on its links, of the 360 to the 180 racing saves (two each)")
                     .isGreaterThanOrEqualTo(150);
             Map<String, String> first = attributes(a.load(id).orElseThrow());
-            assertThat(first).as("every racing save, on a").hasSize(180);
+            assertThat(first)
+                    .as("every racing save, on a, and the one they all set")
+                    .hasSize(181);
             assertThat(attributes(b.load(id).orElseThrow())).isEqualTo(first);
             assertThat(attributes(c.load(id).orElseThrow())).isEqualTo(first);
         }
@@ -232,15 +238,48 @@ class AnswerLinksIT {
                         .as("a client speaking another protocol is dropped")
                         .isTrue();
             }
-            try (Socket chatty = connect(answerPort)) {
-                greet(new DataOutputStream(chatty.getOutputStream()), 1, 2, 3);
-                chatty.setSoTimeout(5_000);
-                assertThat(chatty.getInputStream().read())
-                        .as("the greeting taken")
-                        .isEqualTo(AnswerLinkServer.REGISTERED);
-                chatty.getOutputStream().write(new byte[] {1, 2, 3, 4});
-                assertThat(closedByPeer(chatty))
-                        .as("a link that sends more than its greeting is ended")
+            try (Socket stranger = connect(answerPort)) {
+                DataOutputStream out = new DataOutputStream(stranger.getOutputStream());
+                greet(out, 1, 2, 3);
+                stranger.setSoTimeout(5_000);
+                DataInputStream in = new DataInputStream(stranger.getInputStream());
+                assertThat(in.read()).as("the greeting taken").isEqualTo(AnswerLinkServer.REGISTERED);
+                byte[] save = new byte[] {PrimaryBackupWire.SAVE, 0, 0, 0};
+                out.writeLong(1);
+                out.writeInt(save.length);
+                out.write(save);
+                out.flush();
+                assertThat(in.readLong()).as("the save's number").isEqualTo(1);
+                assertThat(in.read())
+                        .as("a save on the link of a node outside the view is refused")
+                        .isEqualTo(AnswerLinkServer.REFUSED);
+                assertThat(in.readUTF()).contains(ClusterChannel.NOT_IN_VIEW);
+                byte[] decide = new byte[] {PrimaryBackupWire.DECIDE, 0};
+                out.writeLong(2);
+                out.writeInt(decide.length);
+                out.write(decide);
+                out.flush();
+                assertThat(in.readLong()).isEqualTo(2);
+                assertThat(in.read())
+                        .as("a request of a kind that does not travel on links is refused")
+                        .isEqualTo(AnswerLinkServer.REFUSED);
+                assertThat(in.readUTF()).contains("not taken on a link");
+                byte[] big = new byte[AnswerLinkServer.STRANGER_SAVE + 1];
+                big[0] = PrimaryBackupWire.SAVE;
+                out.writeLong(3);
+                out.writeInt(big.length);
+                out.write(big);
+                out.flush();
+                assertThat(in.readLong()).isEqualTo(3);
+                assertThat(in.read())
+                        .as("a large save from a node outside the view is refused unread")
+                        .isEqualTo(AnswerLinkServer.REFUSED);
+                assertThat(in.readUTF()).contains("outside the view");
+                out.writeLong(4);
+                out.writeInt(-5);
+                out.flush();
+                assertThat(closedByPeer(stranger))
+                        .as("a link that claims a save of a negative length is ended")
                         .isTrue();
             }
             try (Socket first = connect(answerPort);
@@ -306,8 +345,9 @@ class AnswerLinksIT {
     }
 
     /**
-     * Saves of attributes of their own to one session, from four threads of one node at once, each
-     * answered on a link of its own.
+     * Saves to one session from four threads of one node at once, each on a link of its own: each
+     * sets an attribute of its own and one they all set ("last"), so a replica that applied two of
+     * them in another order than the saving node holds another "last".
      */
     private static void race(SessionId id, SessionStore node) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(4);
@@ -320,6 +360,7 @@ class AnswerLinksIT {
                         Instant now = Instant.now();
                         node.save(ChangeSet.builder(id, now, now.plus(Duration.ofHours(1)))
                                 .set(prefix + i, Integer.toString(i).getBytes(StandardCharsets.UTF_8))
+                                .set("last", (prefix + i).getBytes(StandardCharsets.UTF_8))
                                 .build());
                     }
                     return null;

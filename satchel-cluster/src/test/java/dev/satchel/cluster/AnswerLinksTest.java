@@ -3,34 +3,48 @@ package dev.satchel.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.satchel.testkit.Await;
-import java.io.ByteArrayInputStream;
-import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.jgroups.util.Rsp;
 import org.jgroups.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * One node's answer links against one answer port, without JGroups: an answer reaches the save it
- * is numbered for, an answer to a save that never left is skipped by the next save on the link, a
- * link whose answer did not come in time is closed, a refusal arrives as one, a link whose other end
- * closed reports the peer as suspected, and a closed port leaves every answer to JGroups.
+ * One node's links against one link port, without JGroups: a save reaches the port's handler with
+ * its sender's id and its bytes, and its answer the save it is numbered for; an answer to a save
+ * that stopped waiting is skipped by the next save on the link; a link whose answer did not come in
+ * time is reset; a refusal arrives as one; a link whose other end closed reports the peer as
+ * suspected; a save larger than the port takes ends its link; a closed port leaves every save to
+ * JGroups.
  */
 class AnswerLinksTest {
     private final UUID self = UUID.randomUUID();
     private final UUID peer = UUID.randomUUID();
+    /** What the port's handler does with a save: by default, answers with the save's last byte. */
+    private final AtomicReference<AnswerLinkServer.Requests> handler =
+            new AtomicReference<>((msb, lsb, request) -> request[request.length - 1]);
+
     private final AnswerLinkServer server;
     private final AnswerLinks links;
 
     AnswerLinksTest() throws IOException {
-        server = new AnswerLinkServer(InetAddress.getLoopbackAddress(), 0, Optional.empty(), () -> List.of(self));
+        server = new AnswerLinkServer(
+                InetAddress.getLoopbackAddress(),
+                0,
+                Optional.empty(),
+                () -> List.of(self),
+                (msb, lsb, request) -> handler.get().handle(msb, lsb, request));
         links = new AnswerLinks(
                 self,
                 p -> Optional.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port())),
@@ -46,25 +60,38 @@ class AnswerLinksTest {
     }
 
     @Test
-    void anAnswerToASaveThatNeverLeft_isSkippedByTheNextSaveOnTheLink() throws IOException {
+    void aSave_reachesTheHandlerWithItsSenderAndBytes_andItsAnswerComesBack() throws IOException {
+        AtomicReference<long[]> sender = new AtomicReference<>();
+        AtomicReference<byte[]> seen = new AtomicReference<>();
+        handler.set((msb, lsb, request) -> {
+            sender.set(new long[] {msb, lsb});
+            seen.set(request);
+            return (byte) 7;
+        });
         AnswerLinks.Link link = borrowed();
-        long[] first = linkAndSave(link.wrap(new byte[] {1, 9}));
-        assertThat(first[1]).as("the first save's number").isEqualTo(1);
-        link.release(); // its send failed, as far as this node knows; yet it may have left
-        server.answer(self, first[0], 1, (byte) 3);
+        link.send(new byte[] {1, 2, 3}, soon());
+        Rsp<Object> rsp = answerOf(link, Duration.ofSeconds(2));
+        assertThat(rsp.wasReceived()).isTrue();
+        assertThat(rsp.getValue()).isEqualTo((byte) 7);
+        assertThat(seen.get()).containsExactly(1, 2, 3);
+        assertThat(sender.get()).containsExactly(self.getMostSignificantBits(), self.getLeastSignificantBits());
+        assertThat(links.answered()).isEqualTo(1);
+    }
 
+    @Test
+    void anAnswerToASaveThatStoppedWaiting_isSkippedByTheNextSaveOnTheLink() throws IOException {
+        AnswerLinks.Link link = borrowed();
+        link.send(new byte[] {1, 3}, soon());
+        link.release(); // its save failed elsewhere, as far as this node knows; its answer still comes
         List<AnswerLinks.Link> others = new ArrayList<>();
         AnswerLinks.Link again = borrowed();
-        while (linkAndSave(again.wrap(new byte[] {1, 9}))[0] != first[0]) {
+        while (again != link) {
             others.add(again); // another link the pool opened meanwhile
             again = borrowed();
         }
         others.forEach(AnswerLinks.Link::release);
-        long[] second = linkAndSave(again.wrap(new byte[] {1, 9}));
-        assertThat(second[0]).isEqualTo(first[0]);
-        server.answer(self, second[0], second[1], (byte) 4);
-        Rsp<Object> rsp = new Rsp<>();
-        again.readAnswer(rsp, System.nanoTime() + Duration.ofSeconds(2).toNanos());
+        again.send(new byte[] {1, 4}, soon());
+        Rsp<Object> rsp = answerOf(again, Duration.ofSeconds(2));
         assertThat(rsp.wasReceived()).isTrue();
         assertThat(rsp.getValue())
                 .as("the last save's own answer, not the first's")
@@ -73,11 +100,20 @@ class AnswerLinksTest {
     }
 
     @Test
-    void aLinkWhoseAnswerDidNotComeInTime_isClosed_notGivenBack() throws IOException {
+    void aLinkWhoseAnswerDidNotComeInTime_isReset_notGivenBack() throws Exception {
+        CountDownLatch slow = new CountDownLatch(1);
+        handler.set((msb, lsb, request) -> {
+            try {
+                slow.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return (byte) 1;
+        });
         AnswerLinks.Link link = borrowed();
-        link.wrap(new byte[] {1});
-        Rsp<Object> late = new Rsp<>();
-        link.readAnswer(late, System.nanoTime() + Duration.ofMillis(200).toNanos());
+        link.send(new byte[] {1}, soon());
+        Rsp<Object> late = answerOf(link, Duration.ofMillis(200));
+        slow.countDown();
         assertThat(late.wasReceived()).as("no answer within the wait").isFalse();
         assertThat(late.wasSuspected())
                 .as("a peer still in the view is not suspected")
@@ -87,34 +123,67 @@ class AnswerLinksTest {
                 .isTrue();
         for (int i = 0; i < 5; i++) {
             AnswerLinks.Link next = borrowed();
-            assertThat(next).as("the pool never hands out the closed link").isNotSameAs(link);
+            assertThat(next).as("the pool never hands out the reset link").isNotSameAs(link);
         }
     }
 
     @Test
     void aRefusal_arrivesAsAnException_withItsReason() throws IOException {
+        handler.set((msb, lsb, request) -> new IOException("not in the view of a majority: #4 a is not in view"));
         AnswerLinks.Link link = borrowed();
-        long[] save = linkAndSave(link.wrap(new byte[] {1}));
-        server.answer(self, save[0], save[1], new IOException("not in the view of a majority: #4 a is not in view"));
-        Rsp<Object> rsp = new Rsp<>();
-        link.readAnswer(rsp, System.nanoTime() + Duration.ofSeconds(2).toNanos());
+        link.send(new byte[] {1}, soon());
+        Rsp<Object> rsp = answerOf(link, Duration.ofSeconds(2));
         assertThat(rsp.hasException()).isTrue();
         assertThat(rsp.getException()).hasMessageContaining("not in the view of a majority");
     }
 
     @Test
     void aLinkWhoseOtherEndClosed_reportsThePeerAsSuspected() throws IOException {
+        CountDownLatch never = new CountDownLatch(1);
+        handler.set((msb, lsb, request) -> {
+            try {
+                never.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return null;
+        });
         AnswerLinks.Link link = borrowed();
-        link.wrap(new byte[] {1});
+        link.send(new byte[] {1}, soon());
         server.close();
-        Rsp<Object> rsp = new Rsp<>();
-        link.readAnswer(rsp, System.nanoTime() + Duration.ofSeconds(2).toNanos());
+        Rsp<Object> rsp = answerOf(link, Duration.ofSeconds(2));
+        never.countDown();
         assertThat(rsp.wasReceived()).isFalse();
         assertThat(rsp.wasSuspected()).isTrue();
     }
 
     @Test
-    void aPeerWhoseAnswerPortIsClosed_answersThroughJGroups() throws Exception {
+    void aSaveLargerThanThePortTakes_endsItsLink_withoutReachingTheHandler() throws IOException {
+        AtomicReference<byte[]> seen = new AtomicReference<>();
+        handler.set((msb, lsb, request) -> {
+            seen.set(request);
+            return null;
+        });
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+            DataOutputStream out = new DataOutputStream(s.getOutputStream());
+            out.writeInt(AnswerLinkServer.MAGIC);
+            out.writeLong(self.getMostSignificantBits());
+            out.writeLong(self.getLeastSignificantBits());
+            out.writeLong(42);
+            out.flush();
+            s.setSoTimeout(5_000);
+            assertThat(s.getInputStream().read()).isEqualTo(AnswerLinkServer.REGISTERED);
+            out.writeLong(1);
+            out.writeInt(AnswerLinkServer.MAX_SAVE + 1);
+            out.write(new byte[1024]);
+            out.flush();
+            assertThat(s.getInputStream().read()).as("the link ended").isEqualTo(-1);
+        }
+        assertThat(seen.get()).isNull();
+    }
+
+    @Test
+    void aPeerWhoseLinkPortIsClosed_getsItsSavesThroughJGroups() throws Exception {
         server.close();
         for (int i = 0; i < 20; i++) {
             assertThat(links.borrow(peer)).as("no link to a closed port").isEmpty();
@@ -128,10 +197,13 @@ class AnswerLinksTest {
                 .orElseThrow();
     }
 
-    /** The link and the save's number that a wrapped request names. */
-    private static long[] linkAndSave(byte[] wrapped) throws IOException {
-        DataInputStream in = new DataInputStream(new ByteArrayInputStream(wrapped));
-        assertThat(in.readByte()).isEqualTo(AnswerLinkServer.LINKED);
-        return new long[] {in.readLong(), in.readLong()};
+    private static long soon() {
+        return System.nanoTime() + Duration.ofSeconds(2).toNanos();
+    }
+
+    private static Rsp<Object> answerOf(AnswerLinks.Link link, Duration wait) {
+        Rsp<Object> rsp = new Rsp<>();
+        link.readAnswer(rsp, System.nanoTime() + wait.toNanos());
+        return rsp;
     }
 }

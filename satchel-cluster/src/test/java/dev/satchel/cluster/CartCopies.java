@@ -19,7 +19,11 @@ final class CartCopies {
 
     /** A new session holding {@code cart}: 30 minutes idle, 8 hours at most. */
     static ChangeSet create(SessionId id, String cart) {
-        Instant now = Instant.now();
+        return create(id, cart, Instant.now());
+    }
+
+    /** As above, made at {@code now} (for a store on a fixed clock). */
+    static ChangeSet create(SessionId id, String cart, Instant now) {
         return ChangeSet.builder(id, now, now.plus(Duration.ofHours(8)))
                 .created()
                 .accessedAt(now)
@@ -30,7 +34,11 @@ final class CartCopies {
 
     /** A save that sets the cart of a session. */
     static ChangeSet setCart(SessionId id, String cart) {
-        Instant now = Instant.now();
+        return setCart(id, cart, Instant.now());
+    }
+
+    /** As above, made at {@code now}. */
+    static ChangeSet setCart(SessionId id, String cart, Instant now) {
         return ChangeSet.builder(id, now, now.plus(Duration.ofHours(8)))
                 .set("cart", cart.getBytes(StandardCharsets.UTF_8))
                 .build();

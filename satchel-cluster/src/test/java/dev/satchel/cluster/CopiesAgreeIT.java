@@ -149,6 +149,7 @@ class CopiesAgreeIT {
                 PrimaryBackupSessionStore b = primaryBackup("b", 1);
                 PrimaryBackupSessionStore c = primaryBackup("c", 1)) {
             awaitMembers(a, 3);
+            awaitMembers(b, 3); // each node must pick the same decider: b's view may lag a's by a moment
             awaitMembers(c, 3);
             assertOneLiveIdAfterDoubleLogins(a, b);
         }
@@ -161,6 +162,7 @@ class CopiesAgreeIT {
                 ReplicatedSessionStore b = replicated("b");
                 ReplicatedSessionStore c = replicated("c")) {
             awaitView(a::members, 3);
+            awaitView(b::members, 3); // each node must pick the same decider: b's view may lag a's by a moment
             awaitView(c::members, 3);
             assertOneLiveIdAfterDoubleLogins(a, b);
         }

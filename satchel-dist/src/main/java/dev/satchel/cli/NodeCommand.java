@@ -39,7 +39,7 @@ import picocli.CommandLine.Spec;
             "every socket binds to it and is announced with it. Open between hosts:",
             "  --port: HTTP, from the balancer;",
             "  --cluster-port, --cluster-port + 100 for failure detection, and",
-            "    --cluster-port + 200 for the answers to saves, with",
+            "    --cluster-port + 200 for synchronous saves on links, with",
             "    -Dsatchel.cluster.answer_links=true (off by default): between the",
             "    nodes of a cluster store;",
             "  --users-db-port: the users database, which the first node to open it",
@@ -47,7 +47,7 @@ import picocli.CommandLine.Spec;
             "    every host sees (a shared file system).",
             "Behind NAT, a port forward or a relay, give --cluster-announce the address",
             "and port P the other nodes reach this node's cluster port by. Failure",
-            "detection and answers then listen on P + 100 and P + 200 of --host (not",
+            "detection and save links then listen on P + 100 and P + 200 of --host (not",
             "--cluster-port + 100 and + 200), and P + 100 and P + 200 of the announced",
             "address must reach them there. --cluster-peers then lists each node's",
             "announced address.",
@@ -202,7 +202,7 @@ final class NodeCommand implements Callable<Integer> {
         if (hostPart.isBlank() || announcedPort < 1 || announcedPort > 65_335) {
             throw new ParameterException(
                     commandLine,
-                    "--cluster-announce takes HOST:PORT, the port 1 to 65335 (failure detection and answers are"
+                    "--cluster-announce takes HOST:PORT, the port 1 to 65335 (failure detection and save links are"
                             + " announced at PORT + 100 and PORT + 200), not '" + value + "'");
         }
         InetSocketAddress address = new InetSocketAddress(hostPart, announcedPort);

@@ -259,13 +259,13 @@ public final class PeerNode {
         SATCHEL_REPLICATED_ASYNC,
         /** Synchronous replication with TLS between the nodes: what encryption costs. */
         SATCHEL_REPLICATED_TLS,
-        /** Synchronous replication with its answers on the answer links (off by default). */
+        /** Synchronous replication with its saves and answers on links of its own (off by default). */
         SATCHEL_REPLICATED_LINKS,
         SATCHEL_PRIMARY_BACKUP,
         SATCHEL_PRIMARY_BACKUP_ASYNC,
         /** Synchronous primary-backup with TLS between the nodes: what encryption costs. */
         SATCHEL_PRIMARY_BACKUP_TLS,
-        /** Synchronous primary-backup with its answers on the answer links (off by default). */
+        /** Synchronous primary-backup with its saves and answers on links of its own (off by default). */
         SATCHEL_PRIMARY_BACKUP_LINKS,
         TOMCAT_DELTA,
         TOMCAT_DELTA_ASYNC,
