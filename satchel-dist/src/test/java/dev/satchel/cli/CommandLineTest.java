@@ -124,7 +124,7 @@ class CommandLineTest {
         assertThat(run(0, "node", "--help"))
                 .contains("primary-backup, primary-backup-async) also use --cluster-port and")
                 .contains("--cluster-port + 100 for failure detection")
-                .contains("--cluster-port + 200 for the answers to saves, with")
+                .contains("--cluster-port + 200 for synchronous saves on links, with")
                 .contains("--users-db-port")
                 .contains("shared file system");
     }

@@ -214,7 +214,7 @@ public final class SatchelStores {
             throw new SatchelConfigurationException(
                     "satchel.cluster.announce=" + value + " is not HOST:PORT with a port of 1 to 65335",
                     "Give the address and port the other nodes reach this node's cluster port by; failure"
-                            + " detection and answers are announced at that port + 100 and + 200.");
+                            + " detection and save links are announced at that port + 100 and + 200.");
         }
         InetSocketAddress address = new InetSocketAddress(value.substring(0, colon), port);
         if (address.isUnresolved() || address.getAddress().isAnyLocalAddress()) {
