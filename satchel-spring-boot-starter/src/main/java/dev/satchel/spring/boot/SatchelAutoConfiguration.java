@@ -82,6 +82,7 @@ public class SatchelAutoConfiguration {
         return SatchelStores.open(
                 properties.store(),
                 properties.cluster(),
+                properties.redis(),
                 Optional.ofNullable(dataSource.getIfUnique()),
                 Optional.ofNullable(lettuce.getIfUnique()));
     }
@@ -123,6 +124,7 @@ public class SatchelAutoConfiguration {
             SessionStore record = SatchelStores.open(
                     sealed.revocationStore(),
                     properties.cluster(),
+                    properties.redis(),
                     Optional.ofNullable(dataSource.getIfUnique()),
                     Optional.ofNullable(lettuce.getIfUnique()));
             b.revocations(new RevocationList(record, Clock.systemUTC(), properties.absoluteTimeout()));

@@ -26,6 +26,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param headerName the header that carries the id when {@code id-resolver} is {@code header}
  * @param cookie the session cookie
  * @param cluster the cluster stores' settings ({@code replicated}, {@code primary-backup})
+ * @param redis the Redis store's settings beyond its URI
  * @param sealed the sealed cookies' settings ({@code cookie})
  * @param codec how attribute values become bytes
  */
@@ -40,6 +41,7 @@ public record SatchelProperties(
         @DefaultValue("X-Session-Id") String headerName,
         @DefaultValue Cookie cookie,
         @DefaultValue Cluster cluster,
+        @DefaultValue Redis redis,
         @DefaultValue Sealed sealed,
         @DefaultValue Codec codec) {
 
@@ -100,6 +102,15 @@ public record SatchelProperties(
             @DefaultValue("") String keystore,
             @DefaultValue("") String keystorePassword,
             @DefaultValue("false") boolean plaintext) {}
+
+    /**
+     * The Redis store's settings that its URI has no room for.
+     *
+     * @param sentinelPassword the password the Sentinels themselves ask for, when it differs from the
+     *     servers' (the one in a {@code redis-sentinel://} URI); empty: the {@code
+     *     SATCHEL_REDIS_SENTINEL_PASSWORD} environment variable, as for {@code satchel node}, else none
+     */
+    public record Redis(@DefaultValue("") String sentinelPassword) {}
 
     /**
      * How attribute values become bytes. Strings, numbers, booleans, byte arrays, lists, sets and

@@ -24,6 +24,9 @@ public final class SatchelStores {
             + " redis-cluster://, rediss-cluster://), mongodb://HOST:PORT/DB, a JDBC URL, jdbc (the application's DataSource), replicated, primary-backup"
             + " (each also -async), or cookie";
 
+    /** The variable {@code satchel node} reads the Sentinels' password from; read here too. */
+    static final String SENTINEL_PASSWORD_VARIABLE = "SATCHEL_REDIS_SENTINEL_PASSWORD";
+
     private SatchelStores() {}
 
     /** Whether {@code store} asks for sessions sealed in the client's cookies instead of a store. */
@@ -77,6 +80,7 @@ public final class SatchelStores {
     /**
      * The store {@code value} names.
      *
+     * @param redisSettings what a Redis store needs beside its URI (the Sentinels' own password)
      * @param dataSource the application's own, for {@code jdbc}
      * @param lettuce the application's Lettuce resources, whose threads a Redis store runs on
      * @throws SatchelConfigurationException for a value it does not know, or a store that cannot be
@@ -85,6 +89,7 @@ public final class SatchelStores {
     static SessionStore open(
             String value,
             SatchelProperties.Cluster cluster,
+            SatchelProperties.Redis redisSettings,
             Optional<DataSource> dataSource,
             Optional<ClientResources> lettuce) {
         String v = value.strip();
@@ -100,6 +105,15 @@ public final class SatchelStores {
                     || kind.startsWith("rediss-cluster://")) {
                 RedisSessionStore.Builder redis = RedisSessionStore.builder(v);
                 lettuce.ifPresent(redis::clientResources);
+                sentinelPassword(redisSettings).ifPresent(password -> {
+                    if (!kind.startsWith("redis-sentinel://")) {
+                        throw new SatchelConfigurationException(
+                                "satchel.redis.sentinel-password (or " + SENTINEL_PASSWORD_VARIABLE
+                                        + ") is set, but satchel.store=" + redacted(v) + " names no Sentinels",
+                                "Use a redis-sentinel:// store, or remove the Sentinels' password.");
+                    }
+                    redis.sentinelPassword(password);
+                });
                 return redis.build();
             }
             if (kind.equals("jdbc")) {
@@ -132,6 +146,14 @@ public final class SatchelStores {
         throw new SatchelConfigurationException(
                 "satchel.store=" + redacted(v) + " is not a store Satchel knows",
                 "Set satchel.store to one of: " + STORE_VALUES + ".");
+    }
+
+    /** The Sentinels' own password: the property, else the environment variable {@code satchel node} reads. */
+    private static Optional<String> sentinelPassword(SatchelProperties.Redis settings) {
+        String password = settings.sentinelPassword().isEmpty()
+                ? System.getenv().getOrDefault(SENTINEL_PASSWORD_VARIABLE, "")
+                : settings.sentinelPassword();
+        return password.isEmpty() ? Optional.empty() : Optional.of(password);
     }
 
     private static SessionStore clustered(String kind, SatchelProperties.Cluster cluster) {
