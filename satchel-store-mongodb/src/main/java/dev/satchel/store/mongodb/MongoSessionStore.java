@@ -61,7 +61,9 @@ import org.bson.conversions.Bson;
  * TTL index reclaims what no sweep did after a grace period, as a safety net.
  *
  * <p>Events are this store's own: a node hears the sessions it created, deleted or found expired,
- * as with the SQL store. MongoDB's change streams (a replica set only) are not used yet.
+ * as with the SQL store. Change streams are not used: their delete events name only {@code _id},
+ * so telling which session ended, and how, would need pre-images (a second copy written with every
+ * save) or a marking write before each delete (docs/strategies.md).
  *
  * <p>Counters: {@code loads}, {@code saves}, {@code deletes}, {@code expired}, {@code
  * saves_read_first} (saves whose first update did not match and that read the document), {@code
