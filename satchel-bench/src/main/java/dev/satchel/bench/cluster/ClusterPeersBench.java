@@ -76,7 +76,8 @@ public final class ClusterPeersBench {
                 }
                 System.out.printf(
                         "%s, round %d: %,.0f requests/s, p50 %,d µs, p99 %,d µs, %,.0f cluster bytes per request,"
-                                + " %,.0f µs of node CPU and %.1f context switches per request, %d errors%n",
+                                + " %,.0f µs of node CPU and %.1f context switches per request, %,.0f µs of the"
+                                + " clients' CPU, %d errors%n",
                         peer.label(),
                         round,
                         t.perSecond(),
@@ -85,6 +86,7 @@ public final class ClusterPeersBench {
                         t.clusterBytesPerRequest(),
                         t.nodeCpuMicrosPerRequest(),
                         t.contextSwitchesPerRequest(),
+                        t.clientCpuMicrosPerRequest(),
                         t.errors());
             }
         }
@@ -150,6 +152,7 @@ public final class ClusterPeersBench {
         Duration cpuBefore = group.cpuTime();
         long switchesBefore = group.contextSwitches();
         Map<String, Long> threadsBefore = group.cpuTicksByThread();
+        long clientCpuBefore = clientCpuNanos();
         Recorder recorder = new Recorder(TimeUnit.SECONDS.toMicros(60), 3);
         Check check = new Check();
         System.out.printf("measuring for %d s%n", options.seconds());
@@ -161,6 +164,7 @@ public final class ClusterPeersBench {
         Duration cpu = group.cpuTime().minus(cpuBefore);
         long switches = group.contextSwitches() - switchesBefore;
         Map<String, Long> threadsAfter = group.cpuTicksByThread();
+        long clientCpu = clientCpuNanos() - clientCpuBefore;
         printCpuByThread(threadsBefore, threadsAfter, requests);
         long bytes = 0;
         for (Map.Entry<String, Long> e : after.entrySet()) {
@@ -178,8 +182,16 @@ public final class ClusterPeersBench {
                 requests == 0 ? 0 : (double) bytes / requests,
                 requests == 0 ? 0 : cpu.toNanos() / 1e3 / requests,
                 requests == 0 ? 0 : (double) switches / requests,
+                requests == 0 ? 0 : clientCpu / 1e3 / requests,
                 warmedFor,
                 compilerShare(threadsBefore, threadsAfter));
+    }
+
+    /** This JVM's CPU time: the clients share the machine with the nodes they measure. */
+    private static long clientCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean)
+                        java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     private static final int SETTLE_STEP_SECONDS = 5;

@@ -26,6 +26,7 @@ final class PeersReport {
             double clusterBytesPerRequest,
             double nodeCpuMicrosPerRequest,
             double contextSwitchesPerRequest,
+            double clientCpuMicrosPerRequest,
             int warmupSeconds,
             double compilerShare) {}
 
@@ -186,13 +187,13 @@ final class PeersReport {
         }
         md.append("\nMedians over the rounds (errors: the sum):\n\n");
         md.append("| contender | requests/s | p50 µs | p99 µs | p99.9 µs | cluster bytes per request"
-                + " | node CPU µs per request | node context switches per request | warm-up s"
-                + " | JIT compiler share of node CPU | errors |\n");
-        md.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+                + " | node CPU µs per request | node context switches per request | client CPU µs per request"
+                + " | warm-up s | JIT compiler share of node CPU | errors |\n");
+        md.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         for (Peer p : contenders(throughput)) {
             List<Throughput> rs = of(p, throughput);
             md.append(String.format(
-                    "| %s | %,.0f | %,.0f | %,.0f | %,.0f | %,.0f | %,.0f | %.1f | %.0f | %.1f%% | %d |%n",
+                    "| %s | %,.0f | %,.0f | %,.0f | %,.0f | %,.0f | %,.0f | %.1f | %,.0f | %.0f | %.1f%% | %d |%n",
                     p.label(),
                     Rounds.median(perSecond(rs)),
                     Rounds.median(rs.stream().map(t -> (double) t.p50()).toList()),
@@ -204,6 +205,9 @@ final class PeersReport {
                             rs.stream().map(Throughput::nodeCpuMicrosPerRequest).toList()),
                     Rounds.median(rs.stream()
                             .map(Throughput::contextSwitchesPerRequest)
+                            .toList()),
+                    Rounds.median(rs.stream()
+                            .map(Throughput::clientCpuMicrosPerRequest)
                             .toList()),
                     Rounds.median(
                             rs.stream().map(t -> (double) t.warmupSeconds()).toList()),

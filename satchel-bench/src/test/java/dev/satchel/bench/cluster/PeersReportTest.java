@@ -29,7 +29,8 @@ class PeersReportTest {
 
         assertThat(md).contains("| satchel-primary-backup | 3,000, p99 900 | 2,000, p99 1,000 | 4,000, p99 800 |");
         assertThat(md)
-                .contains("| satchel-primary-backup | 3,000 | 100 | 900 | 1,000 | 50 | 400 | 6.0 | 40 | 3.0% | 0 |");
+                .contains(
+                        "| satchel-primary-backup | 3,000 | 100 | 900 | 1,000 | 50 | 400 | 6.0 | 30 | 40 | 3.0% | 0 |");
         // Per round 1.50, 0.80, 2.00: not the 2.00 of the best round, nor 4,000 / 2,000 across rounds.
         assertThat(md)
                 .contains("- satchel-primary-backup / tomcat-backup: 1.50× (0.80–2.00× over 3 rounds);"
@@ -58,7 +59,7 @@ class PeersReportTest {
     }
 
     private static Throughput round(Peer peer, int round, double perSecond, long p99) {
-        return new Throughput(peer, round, perSecond, 100, p99, 1000, 0, 50, 400, 6, 40, 0.03);
+        return new Throughput(peer, round, perSecond, 100, p99, 1000, 0, 50, 400, 6, 30, 40, 0.03);
     }
 
     private static PeersBenchOptions options(int rounds, boolean smoke) {
