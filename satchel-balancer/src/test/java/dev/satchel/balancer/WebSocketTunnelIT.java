@@ -2,6 +2,7 @@ package dev.satchel.balancer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.satchel.testkit.Await;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -95,8 +96,10 @@ class WebSocketTunnelIT {
 
         ws.socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(5, TimeUnit.SECONDS);
         assertThat(ws.closed.get(5, TimeUnit.SECONDS)).isEqualTo("close " + WebSocket.NORMAL_CLOSURE);
-        Thread.sleep(300);
-        assertThat(metrics()).contains("satchel_balancer_tunnels_open 0.0");
+        Await.until(
+                Duration.ofSeconds(5),
+                () -> metrics().contains("satchel_balancer_tunnels_open 0.0"),
+                "the closed tunnel to leave the open-tunnels gauge");
         // The HTTP side of the balancer still works after the tunnel.
         assertThat(get("/hello", cookie).body()).startsWith(pinned);
     }
