@@ -8,23 +8,20 @@
 # rate sent straight to a backend in the same round, gives the latency each balancer adds. The
 # load average before the run and the CPU steal during it are printed beside the figures.
 #
-# Usage: satchel-bench/scripts/balancer-bench.sh [--rounds N] [--smoke] [--io-uring] [SECONDS]   (from the repository root)
+# Usage: satchel-bench/scripts/balancer-bench.sh [--rounds N] [--smoke] [SECONDS]   (from the repository root)
 #   SECONDS  per measurement (default 10); --rounds N: rounds after the warm-up (default 3, at least 3);
-#   --smoke: a test of the script: no warm-up round, fewer rounds allowed (default 1), no ratios;
-#   --io-uring: a second Satchel balancer on Netty's io_uring transport ("satchel-uring") beside the epoll one.
+#   --smoke: a test of the script: no warm-up round, fewer rounds allowed (default 1), no ratios.
 # Needs: java, wrk, haproxy, nginx (installed with apt-get when missing and running as root).
 # Traffic stays on 127.0.0.1; every process it starts is stopped on exit.
 set -euo pipefail
 ROUNDS=""
 SMOKE=no
 SECONDS_PER_RUN=10
-URING=no
 while [ $# -gt 0 ]; do
   case $1 in
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     --rounds) ROUNDS=$2; shift 2 ;;
     --smoke) SMOKE=yes; shift ;;
-    --io-uring) URING=yes; shift ;;
     *) SECONDS_PER_RUN=$1; shift ;;
   esac
 done
@@ -78,12 +75,6 @@ nodes=(--node node-1=127.0.0.1:19001 --node node-2=127.0.0.1:19002 --node node-3
 # Satchel, and the same configuration exported for the peers.
 java -Xmx512m -jar "$JAR" balancer --port 18080 --admin-port 18081 --policy sticky-cookie "${nodes[@]}" >/dev/null 2>&1 & pids+=($!)
 satchel_pid=$!
-balancers=(satchel)
-if [ "$URING" = yes ]; then
-  java -Xmx512m -Dsatchel.balancer.transport=io_uring -jar "$JAR" balancer --port 18084 --admin-port 18085 --policy sticky-cookie "${nodes[@]}" >"$work/uring.log" 2>&1 & pids+=($!)
-  uring_pid=$!
-  balancers=(satchel satchel-uring)
-fi
 java -jar "$JAR" balancer --port 18082 --admin-port 1 --policy sticky-cookie "${nodes[@]}" --export haproxy > "$work/haproxy.cfg"
 java -jar "$JAR" balancer --port 18083 --admin-port 1 --policy sticky-cookie "${nodes[@]}" --export nginx > "$work/nginx-upstream.conf"
 haproxy -f "$work/haproxy.cfg" -db >/dev/null 2>&1 & pids+=($!)
@@ -101,23 +92,21 @@ http {
 CONF
 nginx -p "$work/proxy" -c "$work/proxy.conf" -g 'daemon off;' & pids+=($!)
 nginx_pid=$!
-wait_port 18080; wait_port 18082; wait_port 18083; [ "$URING" = no ] || wait_port 18084
+wait_port 18080; wait_port 18082; wait_port 18083
 sleep 2 # the balancers' first health checks
 
 # Every client is pinned to one node, as a logged-in user would be.
 satchel_cookie=$(curl -si http://127.0.0.1:18080/ | tr -d '\r' | grep -i '^set-cookie: SATCHEL_NODE=' | sed 's/^[^:]*: //; s/;.*//')
-uring_cookie=""; [ "$URING" = no ] || uring_cookie=$(curl -si http://127.0.0.1:18084/ | tr -d '\r' | grep -i '^set-cookie: SATCHEL_NODE=' | sed 's/^[^:]*: //; s/;.*//')
 haproxy_cookie=$(curl -si http://127.0.0.1:18082/ | tr -d '\r' | grep -i '^set-cookie: SATCHEL_NODE=' | sed 's/^[^:]*: //; s/;.*//')
 nginx_cookie="SID=bench-session"
 declare -A pid=([satchel]=$satchel_pid [haproxy]=$haproxy_pid [nginx]=$nginx_pid [direct]=$(cat "$work/backend/nginx.pid"))
-[ "$URING" = no ] || pid[satchel-uring]=$uring_pid
 cpu_ticks() { # user+system clock ticks of a process and its children (nginx workers)
   local total=0 p
   for p in $1 $(pgrep -P "$1" || true); do total=$(( total + $(awk '{print $14 + $15}' "/proc/$p/stat") )); done
   echo $total
 }
-declare -A port=([direct]=19001 [satchel]=18080 [satchel-uring]=18084 [haproxy]=18082 [nginx]=18083)
-declare -A cookie=([direct]="X=y" [satchel]="$satchel_cookie" [satchel-uring]="$uring_cookie" [haproxy]="$haproxy_cookie" [nginx]="$nginx_cookie")
+declare -A port=([direct]=19001 [satchel]=18080 [haproxy]=18082 [nginx]=18083)
+declare -A cookie=([direct]="X=y" [satchel]="$satchel_cookie" [haproxy]="$haproxy_cookie" [nginx]="$nginx_cookie")
 
 declare -A cpu_us p99_us
 peak() { # target round -> requests/s; refuses a run in which any answer was not 2xx; records CPU µs per request and p99
@@ -155,7 +144,7 @@ steal() { # two "cpu ..." lines of /proc/stat -> steal as a share of the first e
     printf "%.1f%% of all CPU time", 100 * (y[9] - x[9]) / total }'
 }
 
-for t in direct "${balancers[@]}" haproxy nginx; do # every target must serve the real page before we time it
+for t in direct satchel haproxy nginx; do # every target must serve the real page before we time it
   size=$(curl -s -o /dev/null -w '%{http_code}:%{size_download}' -H "Cookie: ${cookie[$t]}" "http://127.0.0.1:${port[$t]}/")
   [ "$size" = "200:1024" ] || { echo "$t answers $size instead of 200:1024" >&2; exit 1; }
 done
@@ -164,7 +153,7 @@ stat_before=$(cpu_line)
 declare -A rps
 first_round=1; [ "$SMOKE" = yes ] || first_round=0
 for r in $(seq "$first_round" "$ROUNDS"); do
-  for t in "${balancers[@]}" haproxy nginx direct; do
+  for t in satchel haproxy nginx direct; do
     peak $t "$r" > "$work/rps"
     rps[$t,$r]=$(cat "$work/rps")
     if [ "$r" = 0 ]; then echo "warm-up round, not recorded: $t ${rps[$t,$r]} req/s" >&2
@@ -176,11 +165,11 @@ done
 # and the figure is what the balancer itself adds, and 70% of the lowest median peak. Testing each
 # at 70% of its own peak would load the 2-core machine (generator, balancer, backend) unequally.
 declare -A lat
-lowest=$(for t in "${balancers[@]}" haproxy nginx; do median $(for r in $(seq 1 "$ROUNDS"); do echo "${rps[$t,$r]}"; done); echo; done | sort -g | head -1)
+lowest=$(for t in satchel haproxy nginx; do median $(for r in $(seq 1 "$ROUNDS"); do echo "${rps[$t,$r]}"; done); echo; done | sort -g | head -1)
 rates="2000 $(awk -v l="$lowest" 'BEGIN {printf "%d", l * 0.7}')"
 for rate in $rates; do
   for r in $(seq 1 "$ROUNDS"); do
-    for t in direct "${balancers[@]}" haproxy nginx; do
+    for t in direct satchel haproxy nginx; do
       lat[$t,$rate,$r]=$(openloop $t "$rate")
       echo "round $r of $ROUNDS at $rate req/s: $t ${lat[$t,$rate,$r]}" >&2
     done
@@ -197,7 +186,7 @@ echo
 printf '| balancer |'; for r in $(seq 1 "$ROUNDS"); do printf ' round %s |' "$r"; done
 echo " median req/s | median p99 µs | median CPU µs per request |"
 printf '| --- |'; for r in $(seq 1 "$ROUNDS"); do printf ' --- |'; done; echo " --- | --- | --- |"
-for t in "${balancers[@]}" haproxy nginx direct; do
+for t in satchel haproxy nginx direct; do
   label=$t; [ $t = direct ] && label="(direct to a backend)"
   printf '| %s |' "$label"
   for r in $(seq 1 "$ROUNDS"); do printf ' %s, p99 %s |' "${rps[$t,$r]}" "${p99_us[$t,$r]}"; done
@@ -214,10 +203,6 @@ else
   echo
   echo "- satchel / haproxy: $(ratio satchel haproxy)"
   echo "- satchel / nginx: $(ratio satchel nginx)"
-  if [ "$URING" = yes ]; then
-    echo "- satchel-uring / satchel: $(ratio satchel-uring satchel)"
-    echo "- satchel-uring / haproxy: $(ratio satchel-uring haproxy)"
-  fi
 fi
 for rate in $rates; do
   echo
@@ -227,7 +212,7 @@ for rate in $rates; do
   printf '| target |'; for r in $(seq 1 "$ROUNDS"); do printf ' round %s |' "$r"; done
   echo " median p50 added µs | median p99 added µs | errors |"
   printf '| --- |'; for r in $(seq 1 "$ROUNDS"); do printf ' --- |'; done; echo " --- | --- | --- |"
-  for t in direct "${balancers[@]}" haproxy nginx; do
+  for t in direct satchel haproxy nginx; do
     printf '| %s |' "$t"
     a50=(); a99=(); errors=0
     for r in $(seq 1 "$ROUNDS"); do
