@@ -103,16 +103,22 @@ class DemoRedisClusterIT extends DemoClusterScenario {
                 .redirectOutput(dataDir.resolve("redis-again.log").toFile())
                 .start();
         try {
-            Await.until(
-                    Duration.ofSeconds(30),
-                    () -> new Client()
-                            .send(
-                                    "POST",
-                                    "/api/login",
-                                    "{\"username\":\"outage\",\"password\":\"a long enough phrase\"}")
-                            .statusCode(),
-                    status -> status == 200,
-                    "a login after Redis came back");
+            // Each node reconnects on its own: wait for every one, asked directly, not for whichever
+            // the balancer picks (a later request on a node still reconnecting got a 503 once).
+            for (int node = 0; node < nodePids.size(); node++) {
+                int target = DemoClusterScenario.basePort + node;
+                Await.until(
+                        Duration.ofSeconds(30),
+                        () -> new Client()
+                                .sendTo(
+                                        target,
+                                        "POST",
+                                        "/api/login",
+                                        "{\"username\":\"outage\",\"password\":\"a long enough phrase\"}")
+                                .statusCode(),
+                        status -> status == 200,
+                        "a login on the node at port " + target + " after Redis came back");
+            }
             Client back = loggedIn("after-outage");
             assertThat(back.send("POST", "/api/cart/items", "{\"sku\":\"HAT-01\",\"qty\":1}")
                             .statusCode())
