@@ -48,9 +48,6 @@ final class StoreOption {
             + " or mongodb://USER:PASSWORD@HOST:PORT/DB (or mongodb+srv://; TLS: ?tls=true, a private CA: &tlsCAFile=FILE);"
             + " or, for satchel demo only, redis (starts a local redis-server).";
 
-    /** Where {@code satchel node} finds the password of the sentinels themselves, which a URI cannot hold. */
-    static final String SENTINEL_PASSWORD_VARIABLE = "SATCHEL_REDIS_SENTINEL_PASSWORD";
-
     private StoreOption() {}
 
     /** Whether the store is one of the clustering strategies, which join their peers when opened. */
@@ -198,7 +195,7 @@ final class StoreOption {
                 || kind.startsWith("rediss-cluster://")) {
             try {
                 RedisSessionStore.Builder redis = RedisSessionStore.builder(v);
-                Optional.ofNullable(System.getenv(SENTINEL_PASSWORD_VARIABLE))
+                Optional.ofNullable(System.getenv(RedisSessionStore.SENTINEL_PASSWORD_VARIABLE))
                         .filter(p -> !p.isEmpty() && kind.startsWith("redis-sentinel://"))
                         .ifPresent(redis::sentinelPassword);
                 return redis.build();

@@ -108,7 +108,8 @@ public record SatchelProperties(
      *
      * @param sentinelPassword the password the Sentinels themselves ask for, when it differs from the
      *     servers' (the one in a {@code redis-sentinel://} URI); empty: the {@code
-     *     SATCHEL_REDIS_SENTINEL_PASSWORD} environment variable, as for {@code satchel node}, else none
+     *     SATCHEL_REDIS_SENTINEL_PASSWORD} environment variable, as for {@code satchel node}, else none;
+     *     set with a store that names no Sentinels, the application does not start
      */
     public record Redis(@DefaultValue("") String sentinelPassword) {}
 

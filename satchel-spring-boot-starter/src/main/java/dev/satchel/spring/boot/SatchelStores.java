@@ -24,9 +24,6 @@ public final class SatchelStores {
             + " redis-cluster://, rediss-cluster://), mongodb://HOST:PORT/DB, a JDBC URL, jdbc (the application's DataSource), replicated, primary-backup"
             + " (each also -async), or cookie";
 
-    /** The variable {@code satchel node} reads the Sentinels' password from; read here too. */
-    static final String SENTINEL_PASSWORD_VARIABLE = "SATCHEL_REDIS_SENTINEL_PASSWORD";
-
     private SatchelStores() {}
 
     /** Whether {@code store} asks for sessions sealed in the client's cookies instead of a store. */
@@ -105,15 +102,16 @@ public final class SatchelStores {
                     || kind.startsWith("rediss-cluster://")) {
                 RedisSessionStore.Builder redis = RedisSessionStore.builder(v);
                 lettuce.ifPresent(redis::clientResources);
-                sentinelPassword(redisSettings).ifPresent(password -> {
-                    if (!kind.startsWith("redis-sentinel://")) {
-                        throw new SatchelConfigurationException(
-                                "satchel.redis.sentinel-password (or " + SENTINEL_PASSWORD_VARIABLE
-                                        + ") is set, but satchel.store=" + redacted(v) + " names no Sentinels",
-                                "Use a redis-sentinel:// store, or remove the Sentinels' password.");
-                    }
-                    redis.sentinelPassword(password);
-                });
+                boolean sentinels = kind.startsWith("redis-sentinel://");
+                if (!redisSettings.sentinelPassword().isEmpty() && !sentinels) {
+                    throw new SatchelConfigurationException(
+                            "satchel.redis.sentinel-password is set, but satchel.store=" + redacted(v)
+                                    + " names no Sentinels",
+                            "Use a redis-sentinel:// store, or remove satchel.redis.sentinel-password.");
+                }
+                if (sentinels) {
+                    sentinelPassword(redisSettings).ifPresent(redis::sentinelPassword);
+                }
                 return redis.build();
             }
             if (kind.equals("jdbc")) {
@@ -148,10 +146,13 @@ public final class SatchelStores {
                 "Set satchel.store to one of: " + STORE_VALUES + ".");
     }
 
-    /** The Sentinels' own password: the property, else the environment variable {@code satchel node} reads. */
+    /**
+     * The Sentinels' own password: the property, else the environment variable {@code satchel node}
+     * reads, which, as there, counts only for a Sentinel store.
+     */
     private static Optional<String> sentinelPassword(SatchelProperties.Redis settings) {
         String password = settings.sentinelPassword().isEmpty()
-                ? System.getenv().getOrDefault(SENTINEL_PASSWORD_VARIABLE, "")
+                ? System.getenv().getOrDefault(RedisSessionStore.SENTINEL_PASSWORD_VARIABLE, "")
                 : settings.sentinelPassword();
         return password.isEmpty() ? Optional.empty() : Optional.of(password);
     }

@@ -69,7 +69,7 @@ class SentinelPasswordPropertyIT {
     @Test
     void withoutIt_theApplicationDoesNotStart_andNamesTheStoreWithoutEitherPassword() {
         // The environment variable is the fallback; this test needs it unset to mean anything.
-        assertThat(System.getenv(SatchelStores.SENTINEL_PASSWORD_VARIABLE)).isNullOrEmpty();
+        assertThat(System.getenv(RedisSessionStore.SENTINEL_PASSWORD_VARIABLE)).isNullOrEmpty();
         app().run(context -> {
             assertThat(context).hasFailed();
             assertThat(context.getStartupFailure())

@@ -76,6 +76,12 @@ public final class RedisSessionStore
     /** How long one command may take before the call fails, unless {@link Builder#timeout} says. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
 
+    /**
+     * The environment variable {@code satchel node} and the Spring Boot starter read the Sentinels'
+     * own password from ({@link Builder#sentinelPassword}), which a Sentinel URI has no room for.
+     */
+    public static final String SENTINEL_PASSWORD_VARIABLE = "SATCHEL_REDIS_SENTINEL_PASSWORD";
+
     /** What every key starts with, unless {@link Builder#keyPrefix} says. */
     public static final String DEFAULT_KEY_PREFIX = "satchel:";
 
