@@ -1,3 +1,6 @@
+// Over 500 lines because it is one state machine: the retry, timeout, interim, framing and switch
+// decisions all read and change the same few fields, and split apart they would each need the whole
+// of them.
 package dev.satchel.balancer;
 
 import io.netty.buffer.ByteBuf;
@@ -48,10 +51,6 @@ import org.slf4j.LoggerFactory;
  * <p>A WebSocket upgrade request is routed as any other request of its session. If the node
  * answers 101 to WebSocket, the exchange ends there and both connections become a {@link Tunnel};
  * any other answer is forwarded and the client connection closes after it.
- *
- * <p>Over 500 lines because it is one state machine: the retry, timeout, interim, framing and
- * switch decisions all read and change the same few fields, and split apart they would each need
- * the whole of them.
  */
 final class Exchange implements UpstreamReader {
     private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
