@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import org.jgroups.Address;
@@ -32,6 +33,8 @@ final class PrimaryBackupReads {
     private static final Logger LOG = LoggerFactory.getLogger(PrimaryBackupReads.class);
     /** How long after a view change a replica missing a session asks the others for it. */
     private static final Duration HANDOVER_WINDOW = Duration.ofSeconds(60);
+    /** The longest pause between two rounds of asking replicas that refused. */
+    private static final long MAX_PAUSE_MILLIS = 20;
 
     private final VersionedCopies copies;
     private final SaveDoubts doubts;
@@ -87,27 +90,69 @@ final class PrimaryBackupReads {
         // miss saves made since; the replicas decide, and this copy serves only if none has one.
         Optional<SessionRecord> here = local.load(id);
         remoteReads.increment();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (long pauseMillis = 1; ; pauseMillis = Math.min(pauseMillis * 2, MAX_PAUSE_MILLIS)) {
+            Optional<Optional<SessionRecord>> answer = askReplicas(id, replicas, here, deadline);
+            replicas = replicaSet.of(id, view.get().members()); // for the next round: the view may change
+            if (answer.isPresent()) {
+                return answer.get();
+            }
+            // Every replica refused or was silent. A refusal is brief as a rule: a save of the
+            // session still waiting for the other replica (both replicas saving at once under
+            // load), a joiner's gate, a merge catching up; so the read asks again until the
+            // timeout rather than fail at the first (seen in CI: owner and backup each had a save
+            // in flight, and a cart read failed at once).
+            long leftMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (leftMillis <= 0) {
+                break;
+            }
+            pause(Math.min(pauseMillis, leftMillis));
+        }
+        if (here.isPresent()) {
+            return here;
+        }
+        throw new SessionStoreUnavailableException("no replica of the session answered within " + timeout, null);
+    }
+
+    /**
+     * One round of asking the replicas, owner first, each within what is left of the deadline: the
+     * first copy one holds (empty for a tombstone: ended); {@code here} if they answered but hold
+     * none; empty if none answered.
+     */
+    private Optional<Optional<SessionRecord>> askReplicas(
+            SessionId id, List<Address> replicas, Optional<SessionRecord> here, long deadline) {
         boolean answered = false;
-        for (Address replica : replicas) { // the owner first; a backup if the owner is gone or has
-            try { // not received its copy yet
+        // The owner first; a backup if the owner is gone or has not received its copy yet.
+        for (Address replica : replicas) {
+            long leftMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (leftMillis <= 0) {
+                break;
+            }
+            try {
                 byte[] answer = cluster.dispatcher()
                         .sendMessage(
                                 new BytesMessage(replica, PrimaryBackupWire.about(GET, id)),
-                                RequestOptions.SYNC().timeout(timeout.toMillis()));
+                                RequestOptions.SYNC().timeout(leftMillis));
                 answered = true;
                 Optional<Copy> copy = CopyWire.readAnswer(answer);
                 if (copy.isPresent()) {
-                    return copy.get().record(); // empty for a tombstone: ended
+                    return Optional.of(copy.get().record()); // empty for a tombstone: ended
                 }
             } catch (Exception e) {
                 LOG.debug("{} did not answer a read: {}", replica, e.getMessage());
                 cluster.noteIfExcluded(e);
             }
         }
-        if (answered || here.isPresent()) {
-            return here;
+        return answered ? Optional.of(here) : Optional.empty();
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SessionStoreUnavailableException("interrupted while asking the replicas again", e);
         }
-        throw new SessionStoreUnavailableException("no replica of the session answered within " + timeout, null);
     }
 
     private Optional<SessionRecord> pullOnMiss(SessionId id) {

@@ -70,10 +70,15 @@ abstract class ClusterStoreContract<S extends ReportingStore & AutoCloseable> ex
 
     /** A node whose incoming messages a test can hold back ({@link HoldBack}); asynchronous saves. */
     S holdingNode(String name) {
+        return holdingNode(name, Replication.ASYNC);
+    }
+
+    /** As above, with saves made in {@code mode}. */
+    S holdingNode(String name, Replication mode) {
         return builder(cluster)
                 .config("dev/satchel/cluster/loopback-hold.xml")
                 .nodeName(name)
-                .mode(Replication.ASYNC)
+                .mode(mode)
                 .timeout(Duration.ofSeconds(5))
                 .clock(clock)
                 .build();

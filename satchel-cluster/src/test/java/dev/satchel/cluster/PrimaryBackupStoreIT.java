@@ -143,6 +143,52 @@ class PrimaryBackupStoreIT extends ClusterStoreContract<PrimaryBackupSessionStor
     }
 
     /**
+     * A read on a node that holds no copy, while each replica has a save of the session waiting
+     * for the other (each refuses to answer until its own save is acknowledged), made to happen:
+     * the read waits for them rather than failing at once (seen in CI under the contract's racing
+     * saves, where owner and backup were both saving).
+     */
+    @Test
+    void aReadWhileBothReplicasHaveASaveInFlight_waitsForThemToLand() throws Exception {
+        newCluster("pb-race");
+        String tag = "-" + UUID.randomUUID().toString().substring(0, 8);
+        String a = "a" + tag;
+        String b = "b" + tag;
+        String r = "r" + tag;
+        SessionId id = rankedFor(List.of(a, b, r), Set.of(a, b));
+        java.util.concurrent.ExecutorService background = java.util.concurrent.Executors.newCachedThreadPool();
+        try (PrimaryBackupSessionStore nodeA = holdingNode(a, Replication.SYNC);
+                PrimaryBackupSessionStore nodeB = holdingNode(b, Replication.SYNC);
+                PrimaryBackupSessionStore nodeR = holdingNode(r, Replication.SYNC)) {
+            List.of(nodeA, nodeB, nodeR).forEach(node -> awaitMembers(node, 3));
+            nodeR.save(newSession(id).set("cart", bytes("1 item")).build());
+            SessionRecord first = nodeR.load(id).orElseThrow();
+            HoldBack.of(a).hold(HoldBack.savesFrom(b));
+            HoldBack.of(b).hold(HoldBack.savesFrom(a));
+            java.util.concurrent.Future<?> saveOnA = background.submit(
+                    () -> nodeA.save(change(first).set("seen", bytes("on a")).build()));
+            java.util.concurrent.Future<?> saveOnB = background.submit(
+                    () -> nodeB.save(change(first).set("seen", bytes("on b")).build()));
+            HoldBack.of(a).awaitHeld(1, 5);
+            HoldBack.of(b).awaitHeld(1, 5);
+            java.util.concurrent.Future<Optional<SessionRecord>> read = background.submit(() -> nodeR.load(id));
+            Thread.sleep(300);
+            assertThat(read.isDone())
+                    .as("a read while both replicas refuse: still asking, not failed")
+                    .isFalse();
+            HoldBack.of(a).release();
+            HoldBack.of(b).release();
+            saveOnA.get(10, TimeUnit.SECONDS);
+            saveOnB.get(10, TimeUnit.SECONDS);
+            assertThat(CartCopies.cart(read.get(10, TimeUnit.SECONDS)))
+                    .as("the cart the read found once the saves landed")
+                    .isEqualTo("1 item");
+        } finally {
+            background.shutdownNow();
+        }
+    }
+
+    /**
      * A save on its way while a node leaves, made to happen. w saves to the session's replicas a
      * and b; b leaves, so w itself becomes a replica and a sends it its copy, before the save
      * reaches a. When it does, a must pass the session on to w, which was not a replica when the
