@@ -11,7 +11,9 @@ import org.jgroups.Event;
 import org.jgroups.JChannel;
 import org.jgroups.PhysicalAddress;
 import org.jgroups.View;
+import org.jgroups.protocols.PingData;
 import org.jgroups.protocols.TCPPING;
+import org.jgroups.util.Responses;
 import org.slf4j.Logger;
 
 /**
@@ -196,14 +198,20 @@ final class Membership {
     /** How long a node left alone at start waits before it asks to join again. */
     private static final Duration REJOIN_AFTER = Duration.ofSeconds(1);
 
+    /** How long a node alone asks again only if the other coordinator ranks before it. */
+    private static final Duration REJOIN_ANY_AFTER = REJOIN_AFTER.multipliedBy(3);
+    /** How long the listed peers are given to answer whether one coordinates a cluster. */
+    private static final long ASK_MILLIS = 300;
+
     /**
      * Waits, up to {@code limit}, until the channel's view holds another node, when the stack lists
      * peers other than this node: a node that did not hear from them within the join timeout forms
      * a cluster of its own, and would answer "no session" for every session until the merge. While
-     * it waits it asks to join again every {@link #REJOIN_AFTER}: its peers' answer was late
-     * (busy nodes), and a join lets it pull its sessions as a joiner does, where the merge that
-     * would otherwise bring it in makes every node of the cluster wait for copies from both sides
-     * (not ready, so the balancer has nowhere to send anyone) though this side has none to give.
+     * it waits it asks to join again, every {@link #REJOIN_AFTER}, when another node answers as a
+     * coordinator ({@link #joinElsewhere}): its peers' answer was late (busy nodes), and a join lets
+     * it pull its sessions as a joiner does, where the merge that would otherwise bring it in makes
+     * every node of the cluster wait for copies from both sides (not ready, so the balancer has
+     * nowhere to send anyone) though this side has none to give.
      */
     static void awaitPeers(JChannel channel, String clusterName, Duration limit, Logger log) throws Exception {
         TCPPING discovery = channel.getProtocolStack().findProtocol(TCPPING.class);
@@ -218,16 +226,20 @@ final class Membership {
             return;
         }
         log.info("no peer answered at start; waiting up to {} for one before serving", limit);
-        long deadline = System.nanoTime() + limit.toNanos();
-        long rejoinAt = System.nanoTime() + REJOIN_AFTER.toNanos();
+        long aloneSince = System.nanoTime();
+        long deadline = aloneSince + limit.toNanos();
+        long rejoinAt = aloneSince + REJOIN_AFTER.toNanos();
         while (channel.getView().size() == 1 && System.nanoTime() < deadline) {
             Thread.sleep(100);
             if (channel.getView().size() == 1
                     && System.nanoTime() >= rejoinAt
                     && deadline - System.nanoTime() > REJOIN_AFTER.toNanos()) {
-                log.info("still alone; asking the listed peers to let it join again");
-                channel.disconnect();
-                channel.connect(clusterName);
+                if (joinElsewhere(channel, discovery, System.nanoTime() - aloneSince >= REJOIN_ANY_AFTER.toNanos())) {
+                    log.info("still alone, and another node coordinates; asking to join it");
+                    channel.disconnect();
+                    channel.connect(clusterName);
+                    aloneSince = System.nanoTime();
+                }
                 rejoinAt = System.nanoTime() + REJOIN_AFTER.toNanos();
             }
         }
@@ -242,6 +254,35 @@ final class Membership {
                             : "");
         } else {
             log.info("joined {} nodes after waiting", channel.getView().size());
+        }
+    }
+
+    /**
+     * Whether a node alone should leave its cluster of one to join another: only when another
+     * listed node answers as a coordinator, and, before {@code anyRank}, one that ranks before this
+     * node. Leaving while the others are still starting undid the start (seen in the lab, every
+     * cluster it started): they were joining this node, and its new address left them waiting on
+     * its old one, which ranked first among them, until their join attempts ran out 18 s later.
+     * The rank keeps two nodes alone from leaving at once: the later-ranked one goes, the other
+     * stays to be joined.
+     */
+    static boolean joinElsewhere(JChannel channel, TCPPING discovery, boolean anyRank) {
+        Address self = channel.getAddress();
+        Responses answers = discovery.findMembers(null, false, true, 0);
+        try {
+            answers.waitFor(ASK_MILLIS);
+            for (PingData answer : answers) {
+                Address other = answer.getAddress();
+                if (answer.isCoord()
+                        && other != null
+                        && !other.equals(self)
+                        && (anyRank || other.compareTo(self) < 0)) {
+                    return true;
+                }
+            }
+            return false;
+        } finally {
+            answers.done();
         }
     }
 }
