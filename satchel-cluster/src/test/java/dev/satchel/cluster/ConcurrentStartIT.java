@@ -3,7 +3,6 @@ package dev.satchel.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,13 +34,13 @@ class ConcurrentStartIT {
 
     @Test
     void threeNodesStartedAtOnce_eachJoinsTheOthersWithinItsWait() throws Exception {
-        int[] ports = {freePort(), freePort(), freePort()};
+        int[] ports = {LoopbackTcp.freePort(), LoopbackTcp.freePort(), LoopbackTcp.freePort()};
         ExecutorService starting = Executors.newFixedThreadPool(3);
         List<PrimaryBackupSessionStore> nodes = new ArrayList<>();
         try {
             List<Future<PrimaryBackupSessionStore>> builds = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                Path config = config("n" + i, ports[i], ports);
+                Path config = LoopbackTcp.deafenableStack(dir, "n" + i, ports[i], peers(ports));
                 String name = "n" + i;
                 builds.add(starting.submit(() -> PrimaryBackupSessionStore.builder(cluster)
                         .config(config.toString())
@@ -76,7 +75,7 @@ class ConcurrentStartIT {
      */
     @Test
     void aNodeAloneLeavesOnlyForAnotherCoordinator_theLaterRankedFirst() throws Exception {
-        int[] ports = {freePort(), freePort()};
+        int[] ports = {LoopbackTcp.freePort(), LoopbackTcp.freePort()};
         try (PrimaryBackupSessionStore a = deafAlone("a", ports[0], ports)) {
             try (PrimaryBackupSessionStore b = deafAlone("b", ports[1], ports)) {
                 hear(a);
@@ -104,10 +103,11 @@ class ConcurrentStartIT {
 
     /** A node that starts deaf, so it forms a cluster of its own at once. */
     private PrimaryBackupSessionStore deafAlone(String name, int port, int[] ports) throws IOException {
-        Path config = config(name, port, ports).getParent().resolve(name + "-deaf.xml");
+        Path config = dir.resolve(name + "-deaf.xml");
         Files.writeString(
                 config,
-                Files.readString(dir.resolve(name + ".xml")).replace("<DISCARD/>", "<DISCARD discard_all=\"true\"/>"));
+                Files.readString(LoopbackTcp.deafenableStack(dir, name, port, peers(ports)))
+                        .replace("<DISCARD/>", "<DISCARD discard_all=\"true\"/>"));
         return PrimaryBackupSessionStore.builder(cluster)
                 .config(config.toString())
                 .plaintext()
@@ -125,8 +125,7 @@ class ConcurrentStartIT {
         return node.channel().getProtocolStack().findProtocol(TCPPING.class);
     }
 
-    /** The product's stack on loopback (tcp.xml's timeouts), with DISCARD over TCP, every port listed. */
-    private Path config(String name, int port, int[] ports) throws IOException {
+    private static String peers(int[] ports) {
         StringBuilder hosts = new StringBuilder();
         for (int p : ports) {
             hosts.append(hosts.isEmpty() ? "" : ",")
@@ -134,30 +133,6 @@ class ConcurrentStartIT {
                     .append(p)
                     .append(']');
         }
-        String xml =
-                """
-                <config xmlns="urn:org:jgroups">
-                    <TCP bind_addr="127.0.0.1" bind_port="%d" port_range="0" tcp_nodelay="true"
-                         bundler_type="no-bundler" message_processing_policy="direct"/>
-                    <DISCARD/>
-                    <TCPPING initial_hosts="%s" port_range="0" async_discovery="true"/>
-                    <MERGE3 min_interval="60s" max_interval="90s"/>
-                    <FD_ALL3 timeout="6s" interval="1s"/>
-                    <VERIFY_SUSPECT2 timeout="300ms"/>
-                    <pbcast.NAKACK2 use_mcast_xmit="false"/>
-                    <UNICAST3/>
-                    <pbcast.STABLE desired_avg_gossip="5s" max_bytes="4M"/>
-                    <pbcast.GMS print_local_addr="false" join_timeout="1s"/>
-                    <FRAG2 frag_size="60K"/>
-                </config>
-                """
-                        .formatted(port, hosts);
-        return Files.writeString(dir.resolve(name + ".xml"), xml);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return hosts.toString();
     }
 }

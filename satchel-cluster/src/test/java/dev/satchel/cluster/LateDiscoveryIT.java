@@ -2,9 +2,6 @@ package dev.satchel.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.UUID;
@@ -31,10 +28,11 @@ class LateDiscoveryIT {
 
     @Test
     void aNodeWhosePeersAnswerLateAsksAgainAndJoinsWhileTheRunningNodeStaysReady() throws Exception {
-        int portA = freePort();
-        int portB = freePort();
-        Path configA = config("a", portA, portA, portB);
-        Path configB = config("b", portB, portA, portB);
+        int portA = LoopbackTcp.freePort();
+        int portB = LoopbackTcp.freePort();
+        String peers = "127.0.0.1[" + portA + "],127.0.0.1[" + portB + "]";
+        Path configA = LoopbackTcp.deafenableStack(dir, "a", portA, peers);
+        Path configB = LoopbackTcp.deafenableStack(dir, "b", portB, peers);
         try (PrimaryBackupSessionStore b = PrimaryBackupSessionStore.builder(cluster)
                 .config(configB.toString())
                 .plaintext()
@@ -82,35 +80,6 @@ class LateDiscoveryIT {
             assertThat(stayedReady.get())
                     .as("the running node never reported not ready while the late node came in")
                     .isTrue();
-        }
-    }
-
-    /** The product's stack on loopback, with DISCARD over TCP and merges too slow to matter here. */
-    private Path config(String name, int port, int portA, int portB) throws IOException {
-        String xml =
-                """
-                <config xmlns="urn:org:jgroups">
-                    <TCP bind_addr="127.0.0.1" bind_port="%d" port_range="0" tcp_nodelay="true"
-                         bundler_type="no-bundler" message_processing_policy="direct"/>
-                    <DISCARD/>
-                    <TCPPING initial_hosts="127.0.0.1[%d],127.0.0.1[%d]" port_range="0" async_discovery="true"/>
-                    <MERGE3 min_interval="60s" max_interval="90s"/>
-                    <FD_ALL3 timeout="6s" interval="1s"/>
-                    <VERIFY_SUSPECT2 timeout="300ms"/>
-                    <pbcast.NAKACK2 use_mcast_xmit="false"/>
-                    <UNICAST3/>
-                    <pbcast.STABLE desired_avg_gossip="5s" max_bytes="4M"/>
-                    <pbcast.GMS print_local_addr="false" join_timeout="1s"/>
-                    <FRAG2 frag_size="60K"/>
-                </config>
-                """
-                        .formatted(port, portA, portB);
-        return Files.writeString(dir.resolve(name + ".xml"), xml);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 }

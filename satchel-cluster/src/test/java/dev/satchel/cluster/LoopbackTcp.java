@@ -38,6 +38,26 @@ final class LoopbackTcp {
         return Files.writeString(dir.resolve(name + "-" + port + ".xml"), xml);
     }
 
+    /**
+     * As {@link #stack}, with DISCARD over TCP (a test can make the node deaf) and merges too slow
+     * to matter within a test, so only a node's own asking again brings it in.
+     */
+    static Path deafenableStack(Path dir, String name, int port, String peers) throws IOException {
+        String xml = Files.readString(stack(dir, name, port, peers))
+                .replace("<TCPPING", "<DISCARD/>\n    <TCPPING")
+                .replace(
+                        "<MERGE3 min_interval=\"1s\" max_interval=\"2s\"/>",
+                        "<MERGE3 min_interval=\"60s\" max_interval=\"90s\"/>");
+        return Files.writeString(dir.resolve(name + "-" + port + ".xml"), xml);
+    }
+
+    /** A port free on loopback now. */
+    static int freePort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
     /** A TLS client that would accept any server, without a certificate of its own: what is tested is the server. */
     static SSLContext trustingAnyone() throws GeneralSecurityException {
         SSLContext context = SSLContext.getInstance("TLS");
